@@ -1,0 +1,1 @@
+"""Shared fixtures. The corpus is reached only through tests/corpus.py."""
