@@ -109,7 +109,7 @@ class NodeImageFact:
 class ComponentUpdateFact:
     type: ClassVar[FactType] = FactType.COMPONENT_UPDATE
     component: str
-    to_version: str
+    to_version: str | None  # None when the component was removed
     from_version: str | None = None
     scope: str | None = None  # e.g. 'AKS 1.33' when the update applies to one minor only
 

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from aksnews.errors import AksnewsError
 from aksnews.model import ParseResult, ParseWarning, Release, Section, Source
 
 
-class DocumentRejected(ValueError):
+class DocumentRejected(AksnewsError):
     """The text is not a document of the expected kind (an HTML error page, empty, binary...)."""
 
     def __init__(self, path: str, reason: str) -> None:
@@ -76,7 +77,7 @@ def section_sha256(text: str) -> str:
 
 
 def split_on_headings(
-    text: str, is_heading: "HeadingTest", *, skip_fenced: bool = True
+    text: str, is_heading: HeadingTest, *, skip_fenced: bool = True
 ) -> list[Section]:
     """Cut `text` at every line for which `is_heading(line)` is true.
 

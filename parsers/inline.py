@@ -33,7 +33,7 @@ def links(markdown: str) -> tuple[str, ...]:
 
 
 def plain_text(markdown: str) -> str:
-    """Markdown inline text as plain text: link texts kept, emphasis, code ticks and tags dropped."""
+    """Inline markdown as plain text: link texts kept; emphasis, code ticks and tags dropped."""
     text = _LINK.sub(lambda m: m.group(1), markdown)
     text = _AUTOLINK.sub(lambda m: m.group(1), text)
     text = _CODE.sub(lambda m: m.group(1), text)

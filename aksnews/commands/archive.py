@@ -1,0 +1,297 @@
+"""Commands over the archive: fetch, ingest, releases, show, facts, search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from aksnews.commands.context import AppState, interactive
+from aksnews.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from aksnews.store.records import IngestReport
+
+SOURCES = ("aks", "kubernetes", "deprecation-guide", "aks-calendar")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} wants a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def _source(value: str | None) -> str | None:
+    if value is not None and value not in SOURCES:
+        raise InputError(f"unknown source {value!r} (known: {', '.join(SOURCES)})")
+    return value
+
+
+def _print_json(document: object) -> None:
+    from aksnews.output import dumps
+
+    typer.echo(dumps(document))
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+def _summarise(report: IngestReport) -> str:
+    if report.unchanged:
+        return f"{report.path}: unchanged since the last ingest, nothing parsed"
+    parts = [
+        f"{report.path}: {report.sections} release sections, {report.parsed} parsed",
+        f"{len(report.new_releases)} new",
+        f"{len(report.revised_releases)} edited in place",
+        f"{report.entries} entries, {report.facts} facts written",
+    ]
+    if report.warnings:
+        parts.append(f"{len(report.warnings)} warnings")
+    return ", ".join(parts)
+
+
+def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
+    if as_json:
+        from aksnews.output import ingest_json
+
+        _print_json([ingest_json(r) for r in reports])
+        return
+    for report in reports:
+        typer.echo(_summarise(report))
+        for key in report.new_releases[:20]:
+            typer.echo(f"  new: {key}")
+        if len(report.new_releases) > 20:
+            typer.echo(f"  ... and {len(report.new_releases) - 20} more new releases")
+        for key in report.revised_releases:
+            typer.echo(f"  edited: {key}")
+        for warning in report.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def ingest(
+        ctx: typer.Context,
+        paths: list[Path] = typer.Argument(..., help="Files to ingest.", show_default=False),
+        source: str = typer.Option(
+            "aks", "--source", "-s", help=f"What the files are: {', '.join(SOURCES)}."
+        ),
+        release: str | None = typer.Option(
+            None,
+            "--release",
+            help="Release a file without release headings belongs to (a release-notes "
+            "draft: v1.NN.0).",
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """Ingest local files (air-gapped use, mirrors, tests); only changed sections are parsed.
+
+        Each file is one transaction: a file that fails leaves the archive as it was.
+        """
+        from aksnews.pipeline import ingest_file
+
+        state: AppState = ctx.obj
+        _source(source)
+        engine = state.engine()
+        reports = []
+        for path in paths:
+            reports.append(
+                ingest_file(engine, state.settings(), path, source=source, release=release)
+            )
+        _report_ingest(reports, as_json)
+
+    @app.command()
+    def fetch(
+        ctx: typer.Context,
+        source: list[str] = typer.Option(
+            ["aks"], "--source", "-s", help="Sources to poll (repeatable)."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """Poll sources with conditional GET and ingest what changed; print what is new."""
+        from aksnews.pipeline import fetch_and_ingest, source_urls
+
+        state: AppState = ctx.obj
+        for s in source:
+            _source(s)
+        settings = state.settings()
+        engine = state.engine()
+        outcomes = [
+            fetch_and_ingest(engine, settings, name, url)
+            for name, url in source_urls(settings, source)
+        ]
+        if as_json:
+            from aksnews.output import ingest_json
+
+            _print_json(
+                [
+                    {
+                        "source": o.source,
+                        "url": o.url,
+                        "not_modified": o.not_modified,
+                        "ingest": None if o.report is None else ingest_json(o.report),
+                    }
+                    for o in outcomes
+                ]
+            )
+            return
+        for outcome in outcomes:
+            if outcome.report is None:
+                typer.echo(f"{outcome.source}: not modified since the last fetch")
+            else:
+                _report_ingest([outcome.report], False)
+
+    @app.command()
+    def releases(
+        ctx: typer.Context,
+        source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
+        since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
+        limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """List archived releases, newest first."""
+        from aksnews.store.queries import list_releases
+
+        state: AppState = ctx.obj
+        rows = list_releases(
+            state.engine(), source=_source(source), since=_date(since, "--since"), limit=limit
+        )
+        if as_json:
+            from aksnews.output import release_json
+
+            _print_json([release_json(r) for r in rows])
+            return
+        from rich.table import Table
+
+        table = Table("id", "date", "title", "entries", box=None)
+        for r in rows:
+            table.add_row(r.key, str(r.date or ""), r.title, str(r.entry_count))
+        _console().print(table)
+        typer.echo(f"{len(rows)} releases", err=True)
+
+    @app.command()
+    def show(
+        ctx: typer.Context,
+        release: str = typer.Argument(..., help="Release id, version, date or tag."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """Show one release with its entries and facts."""
+        from aksnews.store.queries import get_release
+
+        state: AppState = ctx.obj
+        detail = get_release(state.engine(), release)
+        if as_json:
+            from aksnews.output import release_detail_json
+
+            _print_json(release_detail_json(detail))
+            return
+        from rich.markup import escape
+
+        console = _console()
+        s = detail.summary
+        console.print(f"[bold]{escape(s.title)}[/bold]  ({s.key}, {s.date or 'no date'})")
+        console.print(escape(s.url))
+        for entry in detail.entries:
+            indent = "    " if entry.parent_position is not None else "  "
+            console.print(f"{indent}[cyan]{entry.kind}[/cyan] {escape(entry.text)}")
+            for f in entry.facts:
+                console.print(f"{indent}    [dim]{f.fact.type.value}: {escape(f.fact.subject)}[/]")
+
+    @app.command()
+    def facts(
+        ctx: typer.Context,
+        fact_type: str | None = typer.Option(None, "--type", "-t", help="Only facts of this type."),
+        source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
+        since: str | None = typer.Option(None, "--since", help="From releases on or after."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """List typed facts (versions, node images, components, CVEs, retirements, APIs)."""
+        from aksnews.model import FactType
+        from aksnews.store.queries import list_facts
+
+        if fact_type is not None and fact_type not in {t.value for t in FactType}:
+            known = ", ".join(t.value for t in FactType)
+            raise InputError(f"unknown fact type {fact_type!r} (known: {known})")
+        state: AppState = ctx.obj
+        rows = list_facts(
+            state.engine(),
+            fact_type=fact_type,
+            source=_source(source),
+            since=_date(since, "--since"),
+        )
+        if as_json:
+            from aksnews.output import fact_json
+
+            _print_json([fact_json(f) for f in rows])
+            return
+        from rich.markup import escape
+        from rich.table import Table
+
+        from aksnews.model import fact_to_json
+
+        table = Table("release", "type", "subject", "details", box=None)
+        for f in rows:
+            details = ", ".join(
+                f"{k}={v}" for k, v in fact_to_json(f.fact).items() if v not in (None, [], "")
+            )
+            table.add_row(f.release_key, f.fact.type.value, escape(f.fact.subject), escape(details))
+        _console().print(table)
+        typer.echo(f"{len(rows)} facts", err=True)
+
+    @app.command()
+    def search(
+        ctx: typer.Context,
+        query: list[str] = typer.Argument(..., help='Words; "quoted phrase", prefix*, OR.'),
+        source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
+        kind: str | None = typer.Option(None, "--kind", "-k", help="Only this entry kind."),
+        version: str | None = typer.Option(
+            None, "--version", "-v", help="Only notes of or about this minor (1.29)."
+        ),
+        since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
+        limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="At most N hits."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """Full-text search over every archived entry, best matches first."""
+        from aksnews.store.search import SearchQuery
+        from aksnews.store.search import search as run_search
+
+        state: AppState = ctx.obj
+        results = run_search(
+            state.engine(),
+            SearchQuery(
+                text=" ".join(query),
+                source=_source(source),
+                kind=kind,
+                minor=version,
+                since=_date(since, "--since"),
+                limit=limit,
+            ),
+        )
+        if as_json:
+            from aksnews.output import hit_json
+
+            _print_json([hit_json(h) for h in results.hits])
+            return
+        from rich.markup import escape
+
+        from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
+
+        console = _console()
+        for hit in results.hits:
+            snippet = escape(hit.snippet).replace(HIGHLIGHT_START, "[bold yellow]")
+            snippet = snippet.replace(HIGHLIGHT_END, "[/bold yellow]")
+            console.print(f"[cyan]{hit.release_key}[/cyan] [dim]{hit.kind}[/dim] #{hit.entry_id}")
+            console.print(f"  {snippet}")
+        typer.echo(f"{len(results.hits)} of {results.total} matches", err=True)
+
+    _ = interactive  # progress bars arrive with multi-source fetches

@@ -1,0 +1,42 @@
+"""State shared by commands: settings and the database engine, created on first use."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from aksnews.config import Settings
+
+
+@dataclass
+class AppState:
+    db_url: str | None
+    config_file: str | None
+    debug: bool
+    _settings: Settings | None = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from aksnews.config import load_settings
+
+            self._settings = load_settings(
+                self.config_file, overrides={"database_url": self.db_url}
+            )
+        return self._settings
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from aksnews.store.engine import open_engine
+
+            self._engine = open_engine(self.settings().database_url)
+        return self._engine
+
+
+def interactive() -> bool:
+    """Progress bars and colour only for a person at a terminal."""
+    return sys.stderr.isatty()

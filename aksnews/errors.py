@@ -1,0 +1,17 @@
+"""Errors a user can act on. The CLI prints them as one line and exits non-zero."""
+
+from __future__ import annotations
+
+
+class AksnewsError(Exception):
+    """Base of every error that is the input's or the environment's fault, not a bug."""
+
+    exit_code = 1
+
+
+class ConfigError(AksnewsError):
+    """A setting or the config file is wrong."""
+
+
+class InputError(AksnewsError):
+    """A file given to aksnews cannot be read as the document it should be."""

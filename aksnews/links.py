@@ -1,0 +1,32 @@
+"""Where each archived release lives on the web, so every item can link back to its source."""
+
+from __future__ import annotations
+
+import re
+
+_UPSTREAM_MINOR = re.compile(r"^v?(\d+\.\d+)")
+
+AKS_CHANGELOG_PAGE = "https://github.com/Azure/AKS/blob/master/CHANGELOG.md"
+UPSTREAM_CHANGELOG_PAGE = (
+    "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-{minor}.md"
+)
+DEPRECATION_GUIDE_PAGE = "https://kubernetes.io/docs/reference/using-api/deprecation-guide/"
+AKS_CALENDAR_PAGE = "https://learn.microsoft.com/azure/aks/supported-kubernetes-versions"
+
+
+def release_url(source: str, version: str, anchor: str) -> str:
+    """The public page of a release section, with its heading anchor."""
+    fragment = f"#{anchor}" if anchor else ""
+    if source == "aks":
+        return AKS_CHANGELOG_PAGE + fragment
+    if source == "kubernetes":
+        match = _UPSTREAM_MINOR.match(version)
+        minor = match.group(1) if match else version
+        return UPSTREAM_CHANGELOG_PAGE.format(minor=minor) + fragment
+    if source == "deprecation-guide":
+        return DEPRECATION_GUIDE_PAGE + fragment
+    return AKS_CALENDAR_PAGE + fragment
+
+
+def pr_url(pr: int) -> str:
+    return f"https://github.com/kubernetes/kubernetes/pull/{pr}"

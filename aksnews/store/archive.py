@@ -1,0 +1,377 @@
+"""Writing a parsed document into the archive: one transaction per document.
+
+Only sections whose text is new are parsed: the line scan gives each release section a sha256,
+and a section whose hash the archive has seen (now or in an earlier revision) is skipped. A
+failure anywhere rolls the whole document back, so a bad file never leaves half an ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from aksnews.model import Entry, ParseWarning, Release, fact_to_json
+from aksnews.parsers.base import ParseOptions, Parser
+from aksnews.store.records import IngestReport
+from aksnews.store.schema import (
+    DocumentRow,
+    EntryRevisionRow,
+    EntryRow,
+    FactRow,
+    ReleaseRevisionRow,
+    ReleaseRow,
+    SourceRow,
+)
+
+_MINOR_MENTION = re.compile(r"(?<![\d.])1\.(\d{1,2})(?=(?:\.\d+)?(?![\d]))")
+_UPSTREAM_MINOR = re.compile(r"^v(\d+\.\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    """Where a text came from, as the fetcher or the file system told it."""
+
+    url: str
+    fetched_at: dt.datetime
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def document_known(engine: Engine, source: str, sha256: str) -> bool:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(DocumentRow.id)
+            .where(DocumentRow.source == source, DocumentRow.sha256 == sha256)
+            .limit(1)
+        ).first()
+    return row is not None
+
+
+def ingest_text(
+    engine: Engine,
+    parser: Parser,
+    text: str,
+    *,
+    path: str,
+    meta: DocumentMeta,
+    options: ParseOptions | None = None,
+) -> IngestReport:
+    """Parse what is new in `text` and store it; the document is one transaction."""
+    options = options or ParseOptions()
+    source = parser.name
+    sha = sha256_text(text)
+    if options.release is None and document_known(engine, source, sha):
+        return IngestReport(source=source, path=path, unchanged=True)
+    parser.check(text, path)
+    sections, warnings = parser.split(text, path, options)
+    with Session(engine) as session, session.begin():
+        seen = set(
+            session.scalars(
+                select(ReleaseRevisionRow.section_sha256)
+                .join(ReleaseRow, ReleaseRow.id == ReleaseRevisionRow.release_id)
+                .where(ReleaseRow.source == source)
+            )
+        )
+        releases: list[Release] = []
+        for section in sections:
+            if section.sha256 in seen:
+                continue
+            release, section_warnings = parser.parse_section(section, path, options)
+            warnings.extend(section_warnings)
+            if release is not None:
+                releases.append(release)
+                seen.add(section.sha256)
+        document = DocumentRow(
+            source=source,
+            url=meta.url,
+            fetched_at=meta.fetched_at,
+            sha256=sha,
+            etag=meta.etag,
+            last_modified=meta.last_modified,
+            bytes=len(text.encode("utf-8")),
+            text=text,
+        )
+        session.add(document)
+        session.flush()
+        writer = _Writer(session, document.id, meta.fetched_at)
+        new, revised = writer.write(releases)
+        _record_source(session, source, meta, changed=True)
+    return IngestReport(
+        source=source,
+        path=path,
+        unchanged=False,
+        document_id=document.id,
+        sections=len(sections),
+        parsed=len(releases),
+        new_releases=tuple(new),
+        revised_releases=tuple(revised),
+        entries=writer.entries_written,
+        facts=writer.facts_written,
+        warnings=tuple(warnings),
+    )
+
+
+def record_check(engine: Engine, source: str, meta: DocumentMeta) -> None:
+    """Remember a fetch that found nothing new (a 304 or the same bytes)."""
+    with Session(engine) as session, session.begin():
+        _record_source(session, source, meta, changed=False)
+
+
+def fetch_state(engine: Engine, source: str, url: str) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the last fetch of `url`, for a conditional GET."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(SourceRow.etag, SourceRow.last_modified).where(
+                SourceRow.name == source, SourceRow.url == url
+            )
+        ).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+def _record_source(session: Session, source: str, meta: DocumentMeta, *, changed: bool) -> None:
+    row = session.scalar(
+        select(SourceRow).where(SourceRow.name == source, SourceRow.url == meta.url)
+    )
+    if row is None:
+        row = SourceRow(name=source, url=meta.url)
+        session.add(row)
+    row.checked_at = meta.fetched_at
+    if meta.etag is not None or changed:
+        row.etag = meta.etag
+    if meta.last_modified is not None or changed:
+        row.last_modified = meta.last_modified
+    if changed:
+        row.changed_at = meta.fetched_at
+
+
+def _minors(entry: Entry, release: Release) -> str:
+    found = {f"1.{m}" for m in _MINOR_MENTION.findall(entry.text)}
+    match = _UPSTREAM_MINOR.match(release.version)
+    if release.source.value == "kubernetes" and match:
+        found.add(match.group(1))
+    return " " + " ".join(sorted(found)) + " " if found else " "
+
+
+class _Writer:
+    """Bulk inserts for new releases, careful reconciliation for edited ones."""
+
+    def __init__(self, session: Session, document_id: int, now: dt.datetime) -> None:
+        self.session = session
+        self.document_id = document_id
+        self.now = now
+        self.entries_written = 0
+        self.facts_written = 0
+
+    def write(self, releases: Sequence[Release]) -> tuple[list[str], list[str]]:
+        keys = [r.key for r in releases]
+        existing: dict[str, tuple[int, int]] = {}
+        for chunk in _chunks(keys, 500):
+            for key, rid, rev in self.session.execute(
+                select(ReleaseRow.key, ReleaseRow.id, ReleaseRow.revision).where(
+                    ReleaseRow.key.in_(chunk)
+                )
+            ):
+                existing[key] = (rid, rev)
+        fresh = [r for r in releases if r.key not in existing]
+        edited = [r for r in releases if r.key in existing]
+        self._insert_new(fresh)
+        for release in edited:
+            rid, rev = existing[release.key]
+            self._revise(release, rid, rev + 1)
+        return [r.key for r in fresh], [r.key for r in edited]
+
+    def _release_values(self, release: Release) -> dict[str, object]:
+        match = _UPSTREAM_MINOR.match(release.version)
+        return {
+            "source": release.source.value,
+            "version": release.version,
+            "minor": match.group(1) if match else None,
+            "title": release.title,
+            "date": release.date,
+            "tag": release.tag,
+            "hotfix": release.hotfix,
+            "anchor": release.anchor,
+            "line": release.line,
+            "section_sha256": release.section_sha256,
+            "markdown": release.markdown,
+            "document_id": self.document_id,
+            "updated_at": self.now,
+        }
+
+    def _insert_new(self, releases: Sequence[Release]) -> None:
+        if not releases:
+            return
+        rows = [
+            {**self._release_values(r), "key": r.key, "first_seen_at": self.now, "revision": 1}
+            for r in releases
+        ]
+        ids = list(
+            self.session.scalars(
+                insert(ReleaseRow).returning(ReleaseRow.id, sort_by_parameter_order=True), rows
+            )
+        )
+        self.session.execute(
+            insert(ReleaseRevisionRow),
+            [self._revision_row(rid, 1, r) for rid, r in zip(ids, releases, strict=True)],
+        )
+        entry_rows: list[dict[str, object]] = []
+        for rid, release in zip(ids, releases, strict=True):
+            entry_rows.extend(self._entry_row(rid, release, e) for e in release.entries)
+        entry_ids = self._insert_entries(entry_rows)
+        facts: list[dict[str, object]] = []
+        cursor = 0
+        for rid, release in zip(ids, releases, strict=True):
+            for entry in release.entries:
+                facts.extend(_fact_rows(rid, entry_ids[cursor], entry))
+                cursor += 1
+        self._insert_facts(facts)
+
+    def _revision_row(self, release_id: int, revision: int, release: Release) -> dict[str, object]:
+        return {
+            "release_id": release_id,
+            "revision": revision,
+            "document_id": self.document_id,
+            "section_sha256": release.section_sha256,
+            "markdown": release.markdown,
+            "recorded_at": self.now,
+        }
+
+    def _entry_row(self, release_id: int, release: Release, entry: Entry) -> dict[str, object]:
+        return {
+            "release_id": release_id,
+            "position": entry.position,
+            "parent_position": entry.parent,
+            "kind": entry.kind.value,
+            "section": entry.section,
+            "markdown": entry.markdown,
+            "text": entry.text,
+            "links": json.dumps(list(entry.links)),
+            "line": entry.line,
+            "pr": entry.pr,
+            "author": entry.author,
+            "sigs": " ".join(entry.sigs),
+            "minors": _minors(entry, release),
+            "removed": False,
+        }
+
+    def _insert_entries(self, rows: list[dict[str, object]]) -> list[int]:
+        if not rows:
+            return []
+        self.entries_written += len(rows)
+        return list(
+            self.session.scalars(
+                insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True), rows
+            )
+        )
+
+    def _insert_facts(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            self.facts_written += len(rows)
+            self.session.execute(insert(FactRow), rows)
+
+    def _revise(self, release: Release, release_id: int, revision: int) -> None:
+        """An edited section: keep entry ids where the text is unchanged, record the rest."""
+        self.session.execute(
+            update(ReleaseRow)
+            .where(ReleaseRow.id == release_id)
+            .values(**self._release_values(release), revision=revision)
+        )
+        self.session.execute(
+            insert(ReleaseRevisionRow), [self._revision_row(release_id, revision, release)]
+        )
+        old = list(
+            self.session.execute(
+                select(EntryRow.id, EntryRow.markdown, EntryRow.kind)
+                .where(EntryRow.release_id == release_id, EntryRow.removed.is_(False))
+                .order_by(EntryRow.position)
+            )
+        )
+        unused = {row.id: row for row in old}
+        by_markdown: dict[str, list[int]] = {}
+        for row in old:
+            by_markdown.setdefault(row.markdown, []).append(row.id)
+        matched: list[int | None] = []
+        for entry in release.entries:
+            ids = by_markdown.get(entry.markdown)
+            if ids:
+                unused.pop(ids[0])
+                matched.append(ids.pop(0))
+            else:
+                matched.append(None)
+        # Entries whose text changed take over the unmatched old rows in order (the same
+        # bullet, edited), so their permalinks survive and the old text becomes a revision.
+        leftovers = [row for row in old if row.id in unused]
+        new_rows: list[tuple[Entry, dict[str, object]]] = []
+        entry_ids: list[int] = []
+        for entry, match in zip(release.entries, matched, strict=True):
+            eid = match
+            values = self._entry_row(release_id, release, entry)
+            if eid is None and leftovers:
+                prior = leftovers.pop(0)
+                eid = prior.id
+                self.session.execute(
+                    insert(EntryRevisionRow),
+                    [
+                        {
+                            "entry_id": eid,
+                            "markdown": prior.markdown,
+                            "kind": prior.kind,
+                            "recorded_at": self.now,
+                        }
+                    ],
+                )
+            if eid is None:
+                new_rows.append((entry, values))
+                entry_ids.append(-1)
+                continue
+            self.session.execute(update(EntryRow).where(EntryRow.id == eid).values(**values))
+            self.entries_written += 1
+            entry_ids.append(eid)
+        inserted = iter(self._insert_entries([values for _, values in new_rows]))
+        entry_ids = [next(inserted) if eid == -1 else eid for eid in entry_ids]
+        for row in leftovers:
+            self.session.execute(update(EntryRow).where(EntryRow.id == row.id).values(removed=True))
+        # Facts are derived from the entries: replace them wholesale.
+        self.session.execute(delete(FactRow).where(FactRow.release_id == release_id))
+        facts: list[dict[str, object]] = []
+        for entry, eid in zip(release.entries, entry_ids, strict=True):
+            facts.extend(_fact_rows(release_id, eid, entry))
+        self._insert_facts(facts)
+
+
+def _fact_rows(release_id: int, entry_id: int, entry: Entry) -> list[dict[str, object]]:
+    return [
+        {
+            "release_id": release_id,
+            "entry_id": entry_id,
+            "type": fact.type.value,
+            "subject": fact.subject,
+            "payload": json.dumps(fact_to_json(fact), sort_keys=True),
+        }
+        for fact in entry.facts
+    ]
+
+
+def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+__all__ = [
+    "DocumentMeta",
+    "ParseWarning",
+    "fetch_state",
+    "ingest_text",
+    "record_check",
+    "sha256_text",
+]

@@ -1,0 +1,118 @@
+"""Opening the database: URL resolution, SQLite pragmas, and migrations on first use."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+
+from aksnews.errors import AksnewsError
+from aksnews.store.schema import SCHEMA_REVISION
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(AksnewsError):
+    """The database cannot be opened or used; the message names the URL (password hidden)."""
+
+
+def default_database_url() -> str:
+    """SQLite under the XDG data dir: ~/.local/share/aksnews/aksnews.db unless XDG_DATA_HOME."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'aksnews' / 'aksnews.db'}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and a bare SQLite path; use psycopg 3 for PostgreSQL."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the web archive) work while an ingest writes; foreign keys are off by
+    # default in SQLite and the schema relies on ON DELETE CASCADE.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """An engine for `url` (default: the XDG SQLite file), migrated to the current schema."""
+    url = normalise_url(url or default_database_url())
+    try:
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[1] if ":///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(f"cannot use database {safe_url(url)}: {exc}") from exc
+    if migrate:
+        ensure_schema(engine)
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except (OperationalError, ProgrammingError) as exc:
+        if _missing_table(exc):
+            return None
+        raise StoreError(f"cannot open database {safe_url(str(engine.url))}: {exc.orig}") from exc
+    return None if row is None else str(row[0])
+
+
+def _missing_table(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return "no such table" in message or "does not exist" in message
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Run migrations when the database is behind; cheap (one query) when it is current."""
+    revision = current_revision(engine)
+    if revision == SCHEMA_REVISION:
+        return
+    if revision is None and inspect(engine).has_table("release"):
+        raise StoreError(
+            f"{safe_url(str(engine.url))} has aksnews tables but no migration record; "
+            "refusing to touch it"
+        )
+    upgrade(engine)
+
+
+def upgrade(engine: Engine) -> None:
+    # alembic is imported only here: most runs find the schema current and never need it.
+    from alembic.config import Config
+
+    from alembic import command
+
+    log.info("migrating %s to schema %s", safe_url(str(engine.url)), SCHEMA_REVISION)
+    config = Config()
+    config.set_main_option("script_location", "aksnews:alembic")
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")

@@ -1,0 +1,228 @@
+"""Reading the archive: releases, one release with its entries, facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from sqlalchemy import Engine, Subquery, func, or_, select
+from sqlalchemy.orm import Session
+
+from aksnews.errors import AksnewsError
+from aksnews.links import release_url
+from aksnews.model import fact_from_json
+from aksnews.store.records import (
+    ReleaseDetail,
+    ReleaseRevision,
+    ReleaseSummary,
+    StoredEntry,
+    StoredFact,
+)
+from aksnews.store.schema import EntryRow, FactRow, ReleaseRevisionRow, ReleaseRow
+
+
+class NotFoundError(AksnewsError):
+    """No release or entry matches what the user asked for."""
+
+
+_DATE_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _summary(row: ReleaseRow, entry_count: int) -> ReleaseSummary:
+    return ReleaseSummary(
+        key=row.key,
+        source=row.source,
+        version=row.version,
+        title=row.title,
+        date=row.date,
+        tag=row.tag,
+        hotfix=row.hotfix,
+        url=release_url(row.source, row.version, row.anchor),
+        entry_count=entry_count,
+        revision=row.revision,
+    )
+
+
+def _entry_counts() -> Subquery:
+    return (
+        select(EntryRow.release_id, func.count(EntryRow.id).label("n"))
+        .where(EntryRow.removed.is_(False))
+        .group_by(EntryRow.release_id)
+        .subquery()
+    )
+
+
+def list_releases(
+    engine: Engine,
+    *,
+    source: str | None = None,
+    since: dt.date | None = None,
+    minor: str | None = None,
+    limit: int | None = None,
+) -> list[ReleaseSummary]:
+    """Releases newest first (by date, then version) with their entry counts."""
+    counts = _entry_counts()
+    query = select(ReleaseRow, func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.release_id == ReleaseRow.id
+    )
+    if source:
+        query = query.where(ReleaseRow.source == source)
+    if since:
+        query = query.where(ReleaseRow.date >= since)
+    if minor:
+        query = query.where(ReleaseRow.minor == minor)
+    query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc())
+    if limit:
+        query = query.limit(limit)
+    with Session(engine) as session:
+        return [_summary(row, n) for row, n in session.execute(query)]
+
+
+def resolve_release(session: Session, ref: str) -> ReleaseRow:
+    """A release by key ('aks:2025-10-12'), version ('v1.32.5', '2025-10-12') or AKS tag."""
+    ref = ref.strip()
+    match = _DATE_LIKE.match(ref)
+    if match:
+        ref = f"{int(match[1]):04d}-{int(match[2]):02d}-{int(match[3]):02d}"
+    candidates = [ref, f"v{ref}"] if re.match(r"^\d+\.\d+", ref) else [ref]
+    rows = list(
+        session.scalars(
+            select(ReleaseRow).where(
+                or_(
+                    ReleaseRow.key == ref,
+                    ReleaseRow.version.in_(candidates),
+                    ReleaseRow.tag == ref,
+                )
+            )
+        )
+    )
+    if not rows:
+        raise NotFoundError(f"no release {ref!r} in the archive (see `aksnews releases`)")
+    if len(rows) > 1:
+        keys = ", ".join(sorted(r.key for r in rows))
+        raise NotFoundError(f"{ref!r} is ambiguous: {keys}; give the full id")
+    return rows[0]
+
+
+def _entry(row: EntryRow, release_key: str, facts: tuple[StoredFact, ...]) -> StoredEntry:
+    return StoredEntry(
+        id=row.id,
+        release_key=release_key,
+        kind=row.kind,
+        section=row.section,
+        position=row.position,
+        parent_position=row.parent_position,
+        markdown=row.markdown,
+        text=row.text,
+        links=tuple(json.loads(row.links)),
+        line=row.line,
+        pr=row.pr,
+        author=row.author,
+        sigs=tuple(row.sigs.split()),
+        facts=facts,
+    )
+
+
+def _fact(row: FactRow, release_key: str) -> StoredFact:
+    return StoredFact(
+        id=row.id,
+        release_key=release_key,
+        entry_id=row.entry_id,
+        fact=fact_from_json(row.type, json.loads(row.payload)),
+    )
+
+
+def get_release(engine: Engine, ref: str) -> ReleaseDetail:
+    with Session(engine) as session:
+        release = resolve_release(session, ref)
+        facts_by_entry: dict[int | None, list[StoredFact]] = {}
+        for frow in session.scalars(
+            select(FactRow).where(FactRow.release_id == release.id).order_by(FactRow.id)
+        ):
+            facts_by_entry.setdefault(frow.entry_id, []).append(_fact(frow, release.key))
+        entries = tuple(
+            _entry(row, release.key, tuple(facts_by_entry.get(row.id, ())))
+            for row in session.scalars(
+                select(EntryRow)
+                .where(EntryRow.release_id == release.id, EntryRow.removed.is_(False))
+                .order_by(EntryRow.position)
+            )
+        )
+        revisions = tuple(
+            ReleaseRevision(
+                revision=r.revision,
+                section_sha256=r.section_sha256,
+                recorded_at=r.recorded_at,
+                document_id=r.document_id,
+            )
+            for r in session.scalars(
+                select(ReleaseRevisionRow)
+                .where(ReleaseRevisionRow.release_id == release.id)
+                .order_by(ReleaseRevisionRow.revision)
+            )
+        )
+        return ReleaseDetail(
+            summary=_summary(release, len(entries)),
+            markdown=release.markdown,
+            entries=entries,
+            revisions=revisions,
+        )
+
+
+def get_entry(engine: Engine, entry_id: int) -> StoredEntry:
+    with Session(engine) as session:
+        row = session.get(EntryRow, entry_id)
+        if row is None:
+            raise NotFoundError(f"no entry {entry_id}")
+        release = session.get(ReleaseRow, row.release_id)
+        assert release is not None  # foreign key
+        facts = tuple(
+            _fact(f, release.key)
+            for f in session.scalars(select(FactRow).where(FactRow.entry_id == row.id))
+        )
+        return _entry(row, release.key, facts)
+
+
+def list_facts(
+    engine: Engine,
+    *,
+    fact_type: str | None = None,
+    source: str | None = None,
+    since: dt.date | None = None,
+    subject: str | None = None,
+) -> list[StoredFact]:
+    """Facts newest release first, optionally of one type, source, subject or since a date."""
+    query = select(FactRow, ReleaseRow.key).join(ReleaseRow, ReleaseRow.id == FactRow.release_id)
+    if fact_type:
+        query = query.where(FactRow.type == fact_type)
+    if source:
+        query = query.where(ReleaseRow.source == source)
+    if since:
+        query = query.where(ReleaseRow.date >= since)
+    if subject:
+        query = query.where(FactRow.subject == subject)
+    query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), FactRow.id)
+    with Session(engine) as session:
+        return [_fact(row, key) for row, key in session.execute(query)]
+
+
+def revised_releases(engine: Engine, source: str | None = None) -> list[str]:
+    """Keys of releases whose text was edited in place after it was first archived."""
+    query = select(ReleaseRow.key).where(ReleaseRow.revision > 1)
+    if source:
+        query = query.where(ReleaseRow.source == source)
+    with Session(engine) as session:
+        return sorted(session.scalars(query))
+
+
+def archive_counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {
+            "releases": session.scalar(select(func.count(ReleaseRow.id))) or 0,
+            "entries": session.scalar(
+                select(func.count(EntryRow.id)).where(EntryRow.removed.is_(False))
+            )
+            or 0,
+            "facts": session.scalar(select(func.count(FactRow.id))) or 0,
+        }

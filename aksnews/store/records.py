@@ -1,0 +1,100 @@
+"""What the store hands out: frozen records, never ORM rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from aksnews.model import Fact, ParseWarning
+
+# Markers around highlighted words in search snippets; each output format turns them into its
+# own markup (bold in a terminal, <mark> on a page) after escaping the text.
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseSummary:
+    key: str  # 'aks:2025-10-12': the id other tools use
+    source: str
+    version: str
+    title: str
+    date: dt.date | None
+    tag: str | None
+    hotfix: bool
+    url: str
+    entry_count: int
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFact:
+    id: int
+    release_key: str
+    entry_id: int | None
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    id: int
+    release_key: str
+    kind: str
+    section: str
+    position: int
+    parent_position: int | None
+    markdown: str
+    text: str
+    links: tuple[str, ...]
+    line: int
+    pr: int | None
+    author: str | None
+    sigs: tuple[str, ...]
+    facts: tuple[StoredFact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRevision:
+    revision: int
+    section_sha256: str
+    recorded_at: dt.datetime
+    document_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseDetail:
+    summary: ReleaseSummary
+    markdown: str
+    entries: tuple[StoredEntry, ...]
+    revisions: tuple[ReleaseRevision, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    entry_id: int
+    release_key: str
+    source: str
+    version: str
+    date: dt.date | None
+    kind: str
+    section: str
+    snippet: str  # plain text with HIGHLIGHT_START/END around matched words
+    rank: float  # lower is better
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What one document did to the archive."""
+
+    source: str
+    path: str
+    unchanged: bool  # the same bytes were ingested before: nothing parsed, nothing written
+    document_id: int | None = None
+    sections: int = 0  # release sections found by the line scan
+    parsed: int = 0  # sections parsed (new or edited text)
+    new_releases: tuple[str, ...] = ()
+    revised_releases: tuple[str, ...] = ()
+    entries: int = 0  # entries written
+    facts: int = 0
+    warnings: tuple[ParseWarning, ...] = field(default_factory=tuple)

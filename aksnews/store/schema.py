@@ -1,0 +1,141 @@
+"""Tables of the archive, as SQLAlchemy 2 typed ORM classes.
+
+The migrations in alembic/versions create exactly these tables plus the full-text index, which
+differs by dialect (SQLite FTS5 table and triggers, PostgreSQL tsvector column and GIN index) and
+is therefore created there, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# The newest migration: the store compares the database with it to decide, without importing
+# alembic, whether migrations must run (tests check it equals alembic's head).
+SCHEMA_REVISION = "0001"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SourceRow(Base):
+    """Fetch state per source URL: what the last conditional GET needs."""
+
+    __tablename__ = "source"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("name", "url"),)
+
+
+class DocumentRow(Base):
+    """Every fetched or ingested raw text, kept byte for byte (as UTF-8 text)."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    bytes: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ReleaseRow(Base):
+    __tablename__ = "release"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # 'aks:2025-10-12'
+    source: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[str] = mapped_column(String(80))
+    minor: Mapped[str | None] = mapped_column(String(10), index=True)  # upstream '1.32'
+    title: Mapped[str] = mapped_column(Text)
+    date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    tag: Mapped[str | None] = mapped_column(String(40))
+    hotfix: Mapped[bool] = mapped_column(Boolean, default=False)
+    anchor: Mapped[str] = mapped_column(Text)
+    line: Mapped[int] = mapped_column(Integer)
+    section_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    markdown: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReleaseRevisionRow(Base):
+    """Each text a release section has had, in order (revision 1 is the first one seen)."""
+
+    __tablename__ = "release_revision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+    section_sha256: Mapped[str] = mapped_column(String(64))
+    markdown: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("release_id", "revision"),)
+
+
+class EntryRow(Base):
+    __tablename__ = "entry"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    parent_position: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    section: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    links: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    line: Mapped[int] = mapped_column(Integer)
+    pr: Mapped[int | None] = mapped_column(Integer, index=True)
+    author: Mapped[str | None] = mapped_column(String(100))
+    sigs: Mapped[str] = mapped_column(Text, default="")  # space separated
+    # Minor versions the note concerns, space-padded (' 1.29 1.30 ') for a cheap LIKE filter.
+    minors: Mapped[str] = mapped_column(Text, default=" ")
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_entry_release_position", "release_id", "position"),)
+
+
+class EntryRevisionRow(Base):
+    """The text an entry had before its release section was edited in place."""
+
+    __tablename__ = "entry_revision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    markdown: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FactRow(Base):
+    __tablename__ = "fact"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # JSON (model.fact_to_json)
+    __table_args__ = (
+        Index("ix_fact_type_subject", "type", "subject"),
+        Index("ix_fact_release", "release_id"),
+    )
