@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from aksnews.config import Settings
+from aksnews.errors import ConfigError
 from aksnews.ingest import file_mtime, read_document
 from aksnews.parsers.base import ParseOptions, get_parser
 from aksnews.store.archive import DocumentMeta, fetch_state, ingest_text, record_check
@@ -89,3 +90,80 @@ def fetch_and_ingest(
     if report.unchanged:
         record_check(engine, source, meta)
     return FetchOutcome(source=source, url=url, not_modified=False, report=report)
+
+
+def parse_minor_range(text: str) -> tuple[str | None, str | None]:
+    """'1.28-' -> ('1.28', None); '1.28-1.32' -> both; '1.30' -> ('1.30', '1.30')."""
+    from aksnews.lifecycle import minor_of
+
+    first, dash, last = text.strip().partition("-")
+    start = minor_of(first) if first else None
+    end = (minor_of(last) if last else None) if dash else start
+    if start is None or (last and end is None):
+        raise ConfigError(f"kubernetes_minors: {text!r} is not a range like 1.28- or 1.28-1.32")
+    return start, end
+
+
+def default_first_minor(engine: Engine) -> str:
+    """The oldest minor worth fetching: the oldest the AKS calendar lists, else newest GA - 3."""
+    from aksnews.lifecycle import minor_key, minor_of
+    from aksnews.model import KubernetesVersionFact, VersionEvent, VersionLifecycleFact
+    from aksnews.store.queries import list_facts
+
+    calendar = [
+        f.fact.minor
+        for f in list_facts(engine, fact_type="version-lifecycle")
+        if isinstance(f.fact, VersionLifecycleFact)
+    ]
+    if calendar:
+        return min(calendar, key=minor_key)
+    ga = [
+        m
+        for f in list_facts(engine, fact_type="kubernetes-version", source="aks")
+        if isinstance(f.fact, KubernetesVersionFact) and f.fact.event is VersionEvent.GA
+        for m in [minor_of(f.fact.version)]
+        if m is not None
+    ]
+    if ga:
+        major, minor = minor_key(max(ga, key=minor_key))
+        return f"{major}.{max(minor - 3, 0)}"
+    return FALLBACK_FIRST_MINOR
+
+
+# Used only when the archive knows nothing yet (no calendar, no AKS changelog).
+FALLBACK_FIRST_MINOR = "1.30"
+
+
+def fetch_kubernetes(
+    engine: Engine, settings: Settings, *, now: Callable[[], dt.datetime] = _now
+) -> list[FetchOutcome]:
+    """Fetch CHANGELOG-1.NN.md for the configured window; discover new minors by probing.
+
+    Probing the minor after the newest one fetched is how a new release is noticed: its file
+    answers 404 until the release team creates it, which is normal and ends the walk.
+    """
+    from aksnews.fetch import NotFound
+    from aksnews.lifecycle import minor_key
+
+    if settings.kubernetes_minors:
+        first, last = parse_minor_range(settings.kubernetes_minors)
+    else:
+        first, last = default_first_minor(engine), None
+    assert first is not None
+    major, minor = minor_key(first)
+    outcomes: list[FetchOutcome] = []
+    while True:
+        name = f"{major}.{minor}"
+        if last is not None and minor_key(name) > minor_key(last):
+            break
+        url = settings.kubernetes_url.format(minor=name)
+        try:
+            outcomes.append(fetch_and_ingest(engine, settings, "kubernetes", url, now=now))
+        except NotFound:
+            if last is None:
+                break
+            raise
+        minor += 1
+        if minor - minor_key(first)[1] > 100:  # a mirror answering 200 for anything
+            break
+    return outcomes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 import pg
 
-_PG: dict[str, object] = {}
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -32,14 +32,21 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Every store test runs against SQLite and against a real PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'aksnews.db'}"
+@contextmanager
+def database(kind: str, request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    """A new empty database of `kind` ('sqlite' or 'postgresql'), removed afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'aksnews.db'}"
         return
     server = request.getfixturevalue("postgres_server")
     with pg.database(server) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every store test runs against SQLite and against a real PostgreSQL database."""
+    with database(request.param, request, tmp_path) as url:
         yield url
 
 
@@ -50,3 +57,20 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = open_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def corpus_archive(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """An archive holding the corpus AKS CHANGELOG, shared by the read-only tests of a module."""
+    from aksnews.config import Settings
+    from aksnews.pipeline import ingest_file
+    from aksnews.store.engine import open_engine
+    from corpus import corpus_path
+
+    with database(request.param, request, tmp_path_factory.mktemp("archive")) as url:
+        eng = open_engine(url)
+        ingest_file(eng, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+        yield eng
+        eng.dispose()

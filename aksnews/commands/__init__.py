@@ -11,6 +11,7 @@ import typer
 
 from aksnews import __version__
 from aksnews.commands import archive
+from aksnews.commands import upstream as upstream_commands
 from aksnews.commands.context import AppState
 from aksnews.errors import AksnewsError
 
@@ -56,9 +57,13 @@ def _global(
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # httpx logs every request URL at INFO; URLs can carry tokens, so keep it quiet.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 archive.register(app)
+upstream_commands.register(app)
 
 
 @db_app.command("upgrade")

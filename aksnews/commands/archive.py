@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from aksnews.store.records import IngestReport
 
 SOURCES = ("aks", "kubernetes", "deprecation-guide", "aks-calendar")
+# The calendar comes before upstream notes: it decides which upstream minors are fetched.
+FETCH_ORDER = ("aks", "aks-calendar", "deprecation-guide", "kubernetes")
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -114,22 +116,33 @@ def register(app: typer.Typer) -> None:
     def fetch(
         ctx: typer.Context,
         source: list[str] = typer.Option(
-            ["aks"], "--source", "-s", help="Sources to poll (repeatable)."
+            list(FETCH_ORDER),
+            "--source",
+            "-s",
+            help="Sources to poll (repeatable). Default: all, in the order shown.",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
-        """Poll sources with conditional GET and ingest what changed; print what is new."""
-        from aksnews.pipeline import fetch_and_ingest, source_urls
+        """Poll sources with conditional GET, ingest what changed, print what is new.
+
+        Upstream CHANGELOG-1.NN.md files are fetched for the window set by kubernetes_minors
+        (default: from the oldest minor in the AKS calendar up to the newest published; the
+        next minor's file is probed and a 404 simply ends the walk).
+        """
+        from aksnews.pipeline import fetch_and_ingest, fetch_kubernetes, source_urls
 
         state: AppState = ctx.obj
         for s in source:
             _source(s)
         settings = state.settings()
         engine = state.engine()
-        outcomes = [
-            fetch_and_ingest(engine, settings, name, url)
-            for name, url in source_urls(settings, source)
-        ]
+        outcomes = []
+        for name in [s for s in FETCH_ORDER if s in source]:
+            if name == "kubernetes":
+                outcomes.extend(fetch_kubernetes(engine, settings))
+                continue
+            for src, url in source_urls(settings, [name]):
+                outcomes.append(fetch_and_ingest(engine, settings, src, url))
         if as_json:
             from aksnews.output import ingest_json
 
@@ -147,7 +160,7 @@ def register(app: typer.Typer) -> None:
             return
         for outcome in outcomes:
             if outcome.report is None:
-                typer.echo(f"{outcome.source}: not modified since the last fetch")
+                typer.echo(f"{outcome.source}: {outcome.url}: not modified since the last fetch")
             else:
                 _report_ingest([outcome.report], False)
 

@@ -104,14 +104,15 @@ def ingest_text(
         )
         session.add(document)
         session.flush()
-        writer = _Writer(session, document.id, meta.fetched_at)
+        document_id = document.id
+        writer = _Writer(session, document_id, meta.fetched_at)
         new, revised = writer.write(releases)
         _record_source(session, source, meta, changed=True)
     return IngestReport(
         source=source,
         path=path,
         unchanged=False,
-        document_id=document.id,
+        document_id=document_id,
         sections=len(sections),
         parsed=len(releases),
         new_releases=tuple(new),

@@ -124,12 +124,13 @@ def _entry(row: EntryRow, release_key: str, facts: tuple[StoredFact, ...]) -> St
     )
 
 
-def _fact(row: FactRow, release_key: str) -> StoredFact:
+def _fact(row: FactRow, release_key: str, release_date: dt.date | None = None) -> StoredFact:
     return StoredFact(
         id=row.id,
         release_key=release_key,
         entry_id=row.entry_id,
         fact=fact_from_json(row.type, json.loads(row.payload)),
+        release_date=release_date,
     )
 
 
@@ -140,7 +141,9 @@ def get_release(engine: Engine, ref: str) -> ReleaseDetail:
         for frow in session.scalars(
             select(FactRow).where(FactRow.release_id == release.id).order_by(FactRow.id)
         ):
-            facts_by_entry.setdefault(frow.entry_id, []).append(_fact(frow, release.key))
+            facts_by_entry.setdefault(frow.entry_id, []).append(
+                _fact(frow, release.key, release.date)
+            )
         entries = tuple(
             _entry(row, release.key, tuple(facts_by_entry.get(row.id, ())))
             for row in session.scalars(
@@ -178,7 +181,7 @@ def get_entry(engine: Engine, entry_id: int) -> StoredEntry:
         release = session.get(ReleaseRow, row.release_id)
         assert release is not None  # foreign key
         facts = tuple(
-            _fact(f, release.key)
+            _fact(f, release.key, release.date)
             for f in session.scalars(select(FactRow).where(FactRow.entry_id == row.id))
         )
         return _entry(row, release.key, facts)
@@ -193,7 +196,9 @@ def list_facts(
     subject: str | None = None,
 ) -> list[StoredFact]:
     """Facts newest release first, optionally of one type, source, subject or since a date."""
-    query = select(FactRow, ReleaseRow.key).join(ReleaseRow, ReleaseRow.id == FactRow.release_id)
+    query = select(FactRow, ReleaseRow.key, ReleaseRow.date).join(
+        ReleaseRow, ReleaseRow.id == FactRow.release_id
+    )
     if fact_type:
         query = query.where(FactRow.type == fact_type)
     if source:
@@ -204,7 +209,7 @@ def list_facts(
         query = query.where(FactRow.subject == subject)
     query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), FactRow.id)
     with Session(engine) as session:
-        return [_fact(row, key) for row, key in session.execute(query)]
+        return [_fact(row, key, date) for row, key, date in session.execute(query)]
 
 
 def revised_releases(engine: Engine, source: str | None = None) -> list[str]:

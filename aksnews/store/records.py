@@ -33,6 +33,7 @@ class StoredFact:
     release_key: str
     entry_id: int | None
     fact: Fact
+    release_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

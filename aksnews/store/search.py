@@ -145,23 +145,49 @@ def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
     return SearchResults(hits=tuple(_hit(r) for r in rows), total=int(total))
 
 
+def postgres_terms(raw: str) -> tuple[str, str]:
+    """Split user input into websearch text and a prefix tsquery ('cgro:* & depre:*').
+
+    websearch_to_tsquery accepts any text but has no prefix search, so 'word*' terms are taken
+    out and matched with to_tsquery, built only from word characters.
+    """
+    rest: list[str] = []
+    prefixes: list[str] = []
+    for match in _TERM.finditer(raw):
+        word = match.group(2)
+        if word is not None and word.endswith("*") and len(word) > 1:
+            tokens = _WORD_CHARS.findall(word)
+            if tokens:
+                prefixes.extend(tokens[:-1])
+                prefixes.append(tokens[-1] + ":*")
+                continue
+        rest.append(match.group(0))
+    return " ".join(rest), " & ".join(prefixes)
+
+
 def _search_postgres(engine: Engine, query: SearchQuery) -> SearchResults:
     if not _WORD_CHARS.search(query.text):
         raise SearchError(f"nothing to search for in {query.text!r}")
+    words, prefixes = postgres_terms(query.text)
+    if words and prefixes:
+        tsquery = "(websearch_to_tsquery('english', :q) && to_tsquery('simple', :prefix))"
+    elif prefixes:
+        tsquery = "to_tsquery('simple', :prefix)"
+    else:
+        tsquery = "websearch_to_tsquery('english', :q)"
     params: dict[str, Any] = {
-        "q": query.text,
+        "q": words,
+        "prefix": prefixes,
         "limit": query.limit,
         "offset": query.offset,
         "opts": f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=30, MinWords=12",
     }
-    where = "e.search_vector @@ websearch_to_tsquery('english', :q) AND NOT e.removed" + _filters(
-        query, params
-    )
+    where = f"e.search_vector @@ {tsquery} AND NOT e.removed" + _filters(query, params)
     base = "FROM entry e JOIN release r ON r.id = e.release_id WHERE " + where
     select_hits = (
         "SELECT e.id, r.key, r.source, r.version, r.date, r.anchor, e.kind, e.section, "
-        "ts_headline('english', e.text, websearch_to_tsquery('english', :q), :opts) AS snip, "
-        "-ts_rank_cd(e.search_vector, websearch_to_tsquery('english', :q)) AS rank "
+        f"ts_headline('english', e.text, {tsquery}, :opts) AS snip, "
+        f"-ts_rank_cd(e.search_vector, {tsquery}) AS rank "
         + base
         + " ORDER BY rank, r.date DESC NULLS LAST LIMIT :limit OFFSET :offset"
     )

@@ -1,0 +1,171 @@
+"""Commands over upstream knowledge: calendar, diff, apis."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import typer
+
+from aksnews.commands.context import AppState
+from aksnews.errors import InputError
+
+
+def _print_json(document: object) -> None:
+    from aksnews.output import dumps
+
+    typer.echo(dumps(document))
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def calendar(
+        ctx: typer.Context,
+        today: str | None = typer.Option(None, "--today", help="Judge support as of this date."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """Kubernetes minors on AKS: GA, end of standard support, LTS end, supported today."""
+        from aksnews.lifecycle import DatedVersionFact, build_calendar
+        from aksnews.model import KubernetesVersionFact, VersionLifecycleFact
+        from aksnews.store.queries import list_facts
+
+        state: AppState = ctx.obj
+        day = _day(today)
+        engine = state.engine()
+        lifecycle = [
+            (f.fact, f.release_key)
+            for f in list_facts(engine, fact_type="version-lifecycle")
+            if isinstance(f.fact, VersionLifecycleFact)
+        ]
+        versions = [
+            DatedVersionFact(f.fact, f.release_key, f.release_date)
+            for f in list_facts(engine, fact_type="kubernetes-version", source="aks")
+            if isinstance(f.fact, KubernetesVersionFact)
+        ]
+        rows = build_calendar(lifecycle, versions, day)
+        if as_json:
+            _print_json(
+                [
+                    {
+                        "minor": r.minor,
+                        "upstream_release": _iso(r.upstream_release),
+                        "aks_preview": _iso(r.aks_preview),
+                        "aks_ga": _iso(r.aks_ga),
+                        "end_of_support": _iso(r.end_of_support),
+                        "platform_support_end": _iso(r.platform_support_end),
+                        "lts_end": _iso(r.lts_end),
+                        "support": r.support.value,
+                        "supported": r.supported,
+                        "sources": list(r.sources),
+                    }
+                    for r in rows
+                ]
+            )
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("minor", "AKS GA", "end of support", "LTS end", "today", box=None)
+        for r in rows:
+            table.add_row(
+                r.minor,
+                str(r.aks_ga or ""),
+                str(r.end_of_support or ""),
+                str(r.lts_end or ""),
+                r.support.value,
+            )
+        Console().print(table)
+        if not rows:
+            typer.echo(
+                "no calendar data: run `aksnews fetch` or ingest --source aks-calendar", err=True
+            )
+
+    @app.command()
+    def diff(
+        ctx: typer.Context,
+        start: str = typer.Argument(..., help="From version: 1.NN (after that line) or 1.NN.P."),
+        end: str = typer.Argument(..., help="To version: 1.MM (its newest patch) or 1.MM.Q."),
+        kind: list[str] = typer.Option(
+            [],
+            "--kind",
+            "-k",
+            help="Only these kinds: urgent-upgrade, deprecation, "
+            "api-change, dependency (repeatable).",
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """Upstream changes between two versions: urgent notes, deprecations, API changes..."""
+        from aksnews.diff import GROUPS, Version, build_diff, minors_between
+        from aksnews.store.queries import get_release, list_releases
+
+        try:
+            a, b = Version.parse(start), Version.parse(end)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        if b < a:
+            raise InputError(f"{end} is older than {start}")
+        unknown = set(kind) - {g[0] for g in GROUPS}
+        if unknown:
+            raise InputError(f"unknown kind {sorted(unknown)[0]!r} for diff")
+        state: AppState = ctx.obj
+        engine = state.engine()
+        details = [
+            get_release(engine, s.key)
+            for m in minors_between(a, b)
+            for s in list_releases(engine, source="kubernetes", minor=m)
+        ]
+        report = build_diff(a, b, details, kind)
+        if as_json:
+            from aksnews.output import entry_json, fact_json
+
+            document: dict[str, Any] = {
+                "from": report.start,
+                "to": report.end,
+                "releases": list(report.releases),
+                "groups": [
+                    {
+                        "kind": g.kind,
+                        "title": g.title,
+                        "entries": [entry_json(e) for e in g.entries],
+                    }
+                    for g in report.groups
+                ],
+                "removed_apis": [fact_json(f) for f in report.removed_apis],
+            }
+            _print_json(document)
+            return
+        from rich.console import Console
+        from rich.markup import escape
+
+        console = Console()
+        console.print(
+            f"[bold]{report.start} → {report.end}[/bold]: {len(report.releases)} upstream releases"
+        )
+        for group in report.groups:
+            console.print(f"\n[bold]{group.title}[/bold] ({len(group.entries)})")
+            for e in group.entries:
+                pr = f" (#{e.pr})" if e.pr else ""
+                console.print(f"  • [dim]{e.release_key}[/dim] {escape(e.text)}{pr}")
+        if report.removed_apis:
+            console.print(f"\n[bold]Removed APIs[/bold] ({len(report.removed_apis)})")
+            for f in report.removed_apis:
+                console.print(f"  • {escape(f.fact.subject)} [dim]{f.release_key}[/dim]")
+        if not report.releases:
+            typer.echo(
+                "no upstream releases archived in that range: "
+                "`aksnews fetch --source kubernetes` first",
+                err=True,
+            )
+
+
+def _day(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--today wants a date as YYYY-MM-DD, not {value!r}") from None

@@ -1,0 +1,174 @@
+"""aksnews benchmarks: every figure a ratio against a baseline measured alternately in this run.
+
+Usage: .venv/bin/python bench/run.py [--rounds N]   (make bench)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from common import BIN, alternate, p95, report, timed
+
+from corpus import corpus_path
+
+AKSNEWS = str(BIN / "aksnews")
+PYTHON = str(BIN / "python")
+
+
+def _env(db: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AKSNEWS_")}
+    env["AKSNEWS_DATABASE_URL"] = f"sqlite:///{db}"
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def serve_with_etag(path: Path) -> Iterator[str]:
+    body = path.read_bytes()
+    etag = '"bench-1"'
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/CHANGELOG.md"
+    finally:
+        server.shutdown()
+
+
+def bench_ingest(rounds: int, work: Path) -> None:
+    changelog = str(corpus_path("aks/CHANGELOG.md"))
+    bare = [PYTHON, "-c", f"import markdown_it; markdown_it.MarkdownIt().parse(open({changelog!r}, encoding='utf-8').read())"]
+    rss: list[int] = []
+    counter = iter(range(10_000))
+
+    def fresh_db(migrated: bool) -> Path:
+        db = work / f"cold-{next(counter)}.db"
+        if migrated:
+            shutil.copy(work / "empty.db", db)
+        return db
+
+    timed([AKSNEWS, "db", "upgrade"], env=_env(work / "empty.db"))
+
+    def cold(migrated: bool) -> float:
+        elapsed, peak = timed(
+            [AKSNEWS, "ingest", changelog, "--source", "aks"], env=_env(fresh_db(migrated))
+        )
+        rss.append(peak)
+        return elapsed
+
+    def baseline() -> float:
+        return timed(bare)[0]
+
+    s, b, r = alternate(lambda: cold(True), baseline, rounds)
+    report("cold ingest CHANGELOG.md (migrated empty db)", s, b, r, "<= 1.0, aim 0.5")
+    s, b, r = alternate(lambda: cold(False), baseline, rounds)
+    report("cold ingest CHANGELOG.md (new db, migrations run)", s, b, r, "report")
+    print(f"{'peak RSS of the cold ingest':<52} {max(rss) / 1024:9.1f} MB  (target <= 250 MB)")
+
+    db = work / "warm.db"
+    timed([AKSNEWS, "ingest", changelog, "--source", "aks"], env=_env(db))
+    version = [AKSNEWS, "--version"]
+
+    s, b, r = alternate(
+        lambda: timed([AKSNEWS, "ingest", changelog, "--source", "aks"], env=_env(db))[0],
+        lambda: timed(version)[0],
+        rounds,
+    )
+    report("re-ingest of unchanged CHANGELOG.md", s, b, r, "<= 1.3 x aksnews --version")
+
+    with serve_with_etag(corpus_path("aks/CHANGELOG.md")) as url:
+        fetch_db = work / "fetch.db"
+        env = _env(fetch_db, AKSNEWS_AKS_URL=url)
+        timed([AKSNEWS, "fetch"], env=env)
+        s, b, r = alternate(
+            lambda: timed([AKSNEWS, "fetch"], env=env)[0], lambda: timed(version)[0], rounds
+        )
+        report("fetch answered 304", s, b, r, "<= 1.3 x aksnews --version")
+
+    s, b, r = alternate(
+        lambda: timed(version)[0], lambda: timed([PYTHON, "-c", "pass"])[0], rounds
+    )
+    report("CLI start-up: aksnews --version", s, b, r, "<= 4 x python -c pass")
+
+
+def bench_search(work: Path) -> None:
+    import time
+
+    from aksnews.store.engine import open_engine
+    from aksnews.store.queries import get_release, list_releases
+    from aksnews.store.search import SearchQuery, search
+
+    engine = open_engine(f"sqlite:///{work / 'warm.db'}")
+    queries = _real_queries(engine, list_releases, get_release)
+    for q in queries[:10]:  # warm the page cache and statement cache
+        search(engine, SearchQuery(text=q))
+    samples = []
+    baseline = []
+    for q in queries:
+        start = time.perf_counter()
+        search(engine, SearchQuery(text=q))
+        samples.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        list_releases(engine, source="aks", limit=1)
+        baseline.append(time.perf_counter() - start)
+    print(
+        f"{'search, 100 real queries, in-process warm: p95':<52} {p95(samples) * 1000:9.2f} ms"
+        f"  (one-row listing p95 {p95(baseline) * 1000:.2f} ms; target p95 <= 5 ms)"
+    )
+
+
+def _real_queries(engine, list_releases, get_release) -> list[str]:  # type: ignore[no-untyped-def]
+    """100 queries made of words that occur in the archive: component names and frequent terms."""
+    import collections
+    import re
+
+    words: collections.Counter[str] = collections.Counter()
+    for summary in list_releases(engine, source="aks", limit=60):
+        for entry in get_release(engine, summary.key).entries:
+            words.update(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{4,}", entry.text))
+    common = [w for w, _ in words.most_common(160)][10:]
+    singles = common[:60]
+    pairs = [f"{a} {b}" for a, b in zip(common[60:100], common[100:140], strict=True)]
+    return (singles + pairs)[:100]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aksnews-bench-") as tmp:
+        work = Path(tmp)
+        bench_ingest(args.rounds, work)
+        bench_search(work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
