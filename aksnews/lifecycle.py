@@ -127,11 +127,12 @@ def build_calendar(
 
 
 def _status(r: MinorLifecycle, today: dt.date, window: list[str], platform: list[str]) -> Support:
-    eol_passed = r.end_of_support is not None and r.end_of_support <= today
-    if r.minor in window and not eol_passed:
-        return Support.SUPPORTED
-    if r.aks_ga is None or r.aks_ga > today:
+    ga = r.aks_ga is not None and r.aks_ga <= today
+    ended = r.end_of_support is not None and r.end_of_support <= today
+    if not ga and not ended:
         return Support.PREVIEW if r.aks_preview and r.aks_preview <= today else Support.UNKNOWN
+    if ga and r.minor in window and not ended:
+        return Support.SUPPORTED
     if r.lts_end is not None and r.lts_end > today:
         return Support.LTS_ONLY
     if r.minor in platform and not (r.platform_support_end and r.platform_support_end <= today):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aksnews.commands.context import AppState, interactive
+from aksnews.commands.context import AppState, console, interactive
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -43,9 +43,7 @@ def _print_json(document: object) -> None:
 
 
 def _console() -> Console:
-    from rich.console import Console
-
-    return Console()
+    return console()
 
 
 def _summarise(report: IngestReport) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlalchemy import Engine
 
     from aksnews.config import Settings
@@ -35,6 +36,13 @@ class AppState:
 
             self._engine = open_engine(self.settings().database_url)
         return self._engine
+
+
+def console() -> Console:
+    """A rich console; when piped, wide enough that tables are not cut to 80 columns."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 220)
 
 
 def interactive() -> bool:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState
+from aksnews.commands.context import AppState, console
 from aksnews.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from aksnews.apis import KnowledgeRow
+
+
+def _minor_sort(minor: str | None) -> tuple[int, int]:
+    from aksnews.lifecycle import minor_key
+
+    return minor_key(minor) if minor else (999, 0)
 
 
 def _print_json(document: object) -> None:
@@ -22,6 +33,50 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 def register(app: typer.Typer) -> None:
+    @app.command()
+    def apis(
+        ctx: typer.Context,
+        removed_in: str | None = typer.Option(None, "--removed-in", help="Only removed in 1.NN."),
+        deprecated_in: str | None = typer.Option(
+            None, "--deprecated-in", help="Only deprecated in 1.NN."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """The deprecated/removed API knowledge base: guide rows and changelog notes merged.
+
+        Each row keeps its evidence: 'deprecation-guide' and the PRs of upstream notes that
+        say so, so a removal announced in a new minor shows up before the guide lists it.
+        """
+        from aksnews.lifecycle import minor_of
+
+        state: AppState = ctx.obj
+        rows = list(_knowledge(state.engine()))
+        for option, value in (("--removed-in", removed_in), ("--deprecated-in", deprecated_in)):
+            if value is not None and minor_of(value) is None:
+                raise InputError(f"{option} wants a minor version such as 1.25, not {value!r}")
+        if removed_in:
+            rows = [r for r in rows if r.removed_in == minor_of(removed_in)]
+        if deprecated_in:
+            rows = [r for r in rows if r.deprecated_in == minor_of(deprecated_in)]
+        rows.sort(key=lambda r: (_minor_sort(r.removed_in), r.group_version, r.kinds))
+        if as_json:
+            _print_json([knowledge_json(r) for r in rows])
+            return
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table("API", "kinds", "removed in", "replacement", "evidence", box=None)
+        for r in rows:
+            table.add_row(
+                escape(r.group_version),
+                escape(", ".join(r.kinds)),
+                (r.removed_in or "") + (" (planned)" if r.planned else ""),
+                escape(r.replacement or "none"),
+                escape(", ".join(r.evidence)),
+            )
+        console().print(table)
+        typer.echo(f"{len(rows)} APIs", err=True)
+
     @app.command()
     def calendar(
         ctx: typer.Context,
@@ -66,7 +121,6 @@ def register(app: typer.Typer) -> None:
                 ]
             )
             return
-        from rich.console import Console
         from rich.table import Table
 
         table = Table("minor", "AKS GA", "end of support", "LTS end", "today", box=None)
@@ -78,7 +132,7 @@ def register(app: typer.Typer) -> None:
                 str(r.lts_end or ""),
                 r.support.value,
             )
-        Console().print(table)
+        console().print(table)
         if not rows:
             typer.echo(
                 "no calendar data: run `aksnews fetch` or ingest --source aks-calendar", err=True
@@ -138,28 +192,61 @@ def register(app: typer.Typer) -> None:
             }
             _print_json(document)
             return
-        from rich.console import Console
         from rich.markup import escape
 
-        console = Console()
-        console.print(
+        out = console()
+        out.print(
             f"[bold]{report.start} → {report.end}[/bold]: {len(report.releases)} upstream releases"
         )
         for group in report.groups:
-            console.print(f"\n[bold]{group.title}[/bold] ({len(group.entries)})")
+            out.print(f"\n[bold]{group.title}[/bold] ({len(group.entries)})")
             for e in group.entries:
                 pr = f" (#{e.pr})" if e.pr else ""
-                console.print(f"  • [dim]{e.release_key}[/dim] {escape(e.text)}{pr}")
+                out.print(f"  • [dim]{e.release_key}[/dim] {escape(e.text)}{pr}")
         if report.removed_apis:
-            console.print(f"\n[bold]Removed APIs[/bold] ({len(report.removed_apis)})")
+            out.print(f"\n[bold]Removed APIs[/bold] ({len(report.removed_apis)})")
             for f in report.removed_apis:
-                console.print(f"  • {escape(f.fact.subject)} [dim]{f.release_key}[/dim]")
+                out.print(f"  • {escape(f.fact.subject)} [dim]{f.release_key}[/dim]")
         if not report.releases:
             typer.echo(
                 "no upstream releases archived in that range: "
                 "`aksnews fetch --source kubernetes` first",
                 err=True,
             )
+
+
+def _knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
+    from aksnews.apis import SourcedFact, build_knowledge
+    from aksnews.model import ApiChangeFact
+    from aksnews.store.queries import list_facts
+
+    guide: list[SourcedFact] = []
+    mined: list[SourcedFact] = []
+    for fact_type in ("api-removal", "api-deprecation"):
+        for stored in list_facts(engine, fact_type=fact_type):
+            if not isinstance(stored.fact, ApiChangeFact):
+                continue
+            reference = f"{stored.release_key}#entry-{stored.entry_id}"
+            is_guide = stored.release_key.startswith("deprecation-guide:")
+            (guide if is_guide else mined).append(SourcedFact(stored.fact, reference))
+    return build_knowledge(guide, mined)
+
+
+def knowledge_json(row: KnowledgeRow) -> dict[str, Any]:
+    return {
+        "group_version": row.group_version,
+        "kinds": list(row.kinds),
+        "removed_in": row.removed_in,
+        "deprecated_in": row.deprecated_in,
+        "replacement": row.replacement,
+        "replacement_since": row.replacement_since,
+        "notes": row.notes,
+        "evidence": list(row.evidence),
+        "references": list(row.references),
+        "in_guide": row.in_guide,
+        "planned": row.planned,
+        "disagreements": list(row.disagreements),
+    }
 
 
 def _day(value: str | None) -> dt.date:

@@ -21,6 +21,7 @@ from aksnews.model import Entry, ParseWarning, Release, fact_to_json
 from aksnews.parsers.base import ParseOptions, Parser
 from aksnews.store.records import IngestReport
 from aksnews.store.schema import (
+    Base,
     DocumentRow,
     EntryRevisionRow,
     EntryRow,
@@ -30,6 +31,8 @@ from aksnews.store.schema import (
     SourceRow,
 )
 
+# Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows).
+_TABLES = Base.metadata.tables
 _MINOR_MENTION = re.compile(r"(?<![\d.])1\.(\d{1,2})(?=(?:\.\d+)?(?![\d]))")
 _UPSTREAM_MINOR = re.compile(r"^v(\d+\.\d+)")
 
@@ -211,31 +214,52 @@ class _Writer:
         }
 
     def _insert_new(self, releases: Sequence[Release]) -> None:
+        """Plain executemany inserts, then one query for the ids.
+
+        RETURNING with guaranteed parameter order is an order of magnitude slower for
+        thousands of rows, and (release key) and (release, position) identify rows anyway.
+        """
         if not releases:
             return
-        rows = [
-            {**self._release_values(r), "key": r.key, "first_seen_at": self.now, "revision": 1}
-            for r in releases
-        ]
-        ids = list(
-            self.session.scalars(
-                insert(ReleaseRow).returning(ReleaseRow.id, sort_by_parameter_order=True), rows
+        conn = self.session.connection()
+        conn.execute(
+            insert(_TABLES["release"]),
+            [
+                {**self._release_values(r), "key": r.key, "first_seen_at": self.now, "revision": 1}
+                for r in releases
+            ],
+        )
+        ids: dict[str, int] = {}
+        keys = [r.key for r in releases]
+        for chunk in _chunks(keys, 500):
+            for key, rid in conn.execute(
+                select(ReleaseRow.key, ReleaseRow.id).where(ReleaseRow.key.in_(chunk))
+            ):
+                ids[key] = rid
+        conn.execute(
+            insert(_TABLES["release_revision"]),
+            [self._revision_row(ids[r.key], 1, r) for r in releases],
+        )
+        entry_rows = [self._entry_row(ids[r.key], r, e) for r in releases for e in r.entries]
+        if entry_rows:
+            conn.execute(insert(_TABLES["entry"]), entry_rows)
+            self.entries_written += len(entry_rows)
+        entry_ids: dict[tuple[int, int], int] = {}
+        for chunk in _chunks([str(i) for i in ids.values()], 500):
+            entry_ids.update(
+                ((rid, pos), eid)
+                for rid, pos, eid in conn.execute(
+                    select(EntryRow.release_id, EntryRow.position, EntryRow.id).where(
+                        EntryRow.release_id.in_([int(i) for i in chunk])
+                    )
+                )
             )
-        )
-        self.session.execute(
-            insert(ReleaseRevisionRow),
-            [self._revision_row(rid, 1, r) for rid, r in zip(ids, releases, strict=True)],
-        )
-        entry_rows: list[dict[str, object]] = []
-        for rid, release in zip(ids, releases, strict=True):
-            entry_rows.extend(self._entry_row(rid, release, e) for e in release.entries)
-        entry_ids = self._insert_entries(entry_rows)
-        facts: list[dict[str, object]] = []
-        cursor = 0
-        for rid, release in zip(ids, releases, strict=True):
-            for entry in release.entries:
-                facts.extend(_fact_rows(rid, entry_ids[cursor], entry))
-                cursor += 1
+        facts = [
+            row
+            for r in releases
+            for e in r.entries
+            for row in _fact_rows(ids[r.key], entry_ids[(ids[r.key], e.position)], e)
+        ]
         self._insert_facts(facts)
 
     def _revision_row(self, release_id: int, revision: int, release: Release) -> dict[str, object]:
@@ -279,7 +303,7 @@ class _Writer:
     def _insert_facts(self, rows: list[dict[str, object]]) -> None:
         if rows:
             self.facts_written += len(rows)
-            self.session.execute(insert(FactRow), rows)
+            self.session.connection().execute(insert(_TABLES["fact"]), rows)
 
     def _revise(self, release: Release, release_id: int, revision: int) -> None:
         """An edited section: keep entry ids where the text is unchanged, record the rest."""

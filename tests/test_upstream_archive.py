@@ -1,0 +1,183 @@
+"""Upstream knowledge in the archive: guide revisions, the API knowledge base, calendar, diff.
+
+Runs on both backends; expected values come from the corpus documents (headings, bold API
+versions, table rows) or are named examples checked by value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import BACKENDS, database
+from sqlalchemy import Engine
+
+from aksnews.config import Settings
+from aksnews.pipeline import ingest_file
+from aksnews.store.engine import open_engine
+from aksnews.store.queries import get_release, list_releases
+
+from corpus import corpus_path, corpus_text
+
+SETTINGS = Settings()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def upstream(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, str]]:
+    with database(request.param, request, tmp_path_factory.mktemp("upstream")) as url:
+        engine = open_engine(url)
+        for name in ("deprecation-guide-2021.md", "deprecation-guide.md"):
+            ingest_file(engine, SETTINGS, corpus_path(f"docs/{name}"), source="deprecation-guide")
+        ingest_file(
+            engine,
+            SETTINGS,
+            corpus_path("docs/aks-supported-kubernetes-versions.md"),
+            source="aks-calendar",
+        )
+        for minor in range(23, 32):
+            ingest_file(
+                engine,
+                SETTINGS,
+                corpus_path(f"kubernetes/release-notes/release-notes-1.{minor}.md"),
+                source="kubernetes",
+                release=f"v1.{minor}.0",
+            )
+        for name in ("CHANGELOG-1.22.md", "CHANGELOG-1.32.md"):
+            ingest_file(
+                engine, SETTINGS, corpus_path(f"kubernetes/changelog/{name}"), source="kubernetes"
+            )
+        ingest_file(engine, SETTINGS, corpus_path("aks/CHANGELOG.md"), source="aks")
+        yield engine, url
+        engine.dispose()
+
+
+def _cli(url: str, *args: str) -> object:
+    import io
+    from contextlib import redirect_stdout
+
+    from aksnews.commands import run
+
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        code = run(["--db", url, *args])
+    assert code == 0
+    return json.loads(buffer.getvalue())
+
+
+def test_newer_guide_revises_the_older_one(upstream: tuple[Engine, str]) -> None:
+    engine, _ = upstream
+    old_sections = re.findall(
+        r"^### (v1\.\d+)", corpus_text("docs/deprecation-guide-2021.md"), re.M
+    )
+    new_sections = re.findall(r"^### (v1\.\d+)", corpus_text("docs/deprecation-guide.md"), re.M)
+    guide = {r.version: r for r in list_releases(engine, source="deprecation-guide")}
+    assert set(guide) == set(old_sections) | set(new_sections)
+    added = set(new_sections) - set(old_sections)
+    assert {"v1.26", "v1.27", "v1.29", "v1.32"} <= added
+    for version in old_sections:
+        # Both texts are kept: the 2021 one as revision 1, the current one as revision 2.
+        assert [
+            r.revision for r in get_release(engine, f"deprecation-guide:{version}").revisions
+        ] == [1, 2]
+
+
+def test_knowledge_base_follows_the_current_guide(upstream: tuple[Engine, str]) -> None:
+    _, url = upstream
+    rows = _cli(url, "apis", "--json")
+    assert isinstance(rows, list)
+    by_api = {(r["group_version"], tuple(r["kinds"])): r for r in rows}
+    crd = by_api[("apiextensions.k8s.io/v1beta1", ("CustomResourceDefinition",))]
+    # The 2021 page named apiextensions.k8s.io/v1beta1 as its own replacement.
+    assert crd["replacement"] == "apiextensions.k8s.io/v1" and crd["removed_in"] == "1.22"
+    cron = by_api[("batch/v1beta1", ("CronJob",))]
+    assert cron["removed_in"] == "1.25" and cron["replacement"] == "batch/v1"
+    psp = by_api[("policy/v1beta1", ("PodSecurityPolicy",))]
+    assert psp["replacement"] is None and "deprecation-guide" in psp["evidence"]
+    flow = [r for r in rows if r["group_version"] == "flowcontrol.apiserver.k8s.io/v1beta2"]
+    assert flow and flow[0]["removed_in"] == "1.29"
+    removed_125 = _cli(url, "apis", "--removed-in", "1.25", "--json")
+    assert isinstance(removed_125, list)
+    assert removed_125 and {r["removed_in"] for r in removed_125} == {"1.25"}
+    # Mining adds evidence from the upstream notes next to the guide's.
+    assert any(any(e.startswith("pr:") for e in r["evidence"]) for r in rows if r["in_guide"])
+
+
+def test_calendar_rows_and_support_today(upstream: tuple[Engine, str]) -> None:
+    _, url = upstream
+    rows = _cli(url, "calendar", "--today", "2025-01-15", "--json")
+    assert isinstance(rows, list)
+    by_minor = {r["minor"]: r for r in rows}
+    table = re.findall(
+        r"^\| (1\.\d+) \|", corpus_text("docs/aks-supported-kubernetes-versions.md"), re.M
+    )
+    assert set(table) <= set(by_minor)
+    assert by_minor["1.30"]["lts_end"] == "2026-07-01"
+    assert by_minor["1.28"]["end_of_support"] == "2025-01-01"
+    # N-2 on 2025-01-15: 1.31, 1.30 and 1.29 are GA and before their end of life.
+    supported = sorted(r["minor"] for r in rows if r["supported"])
+    assert supported == ["1.29", "1.30", "1.31"]
+    assert by_minor["1.28"]["support"] in {"platform-support", "end-of-life"}
+    assert by_minor["1.27"]["support"] == "lts-only"
+
+
+def test_diff_orders_urgent_notes_first_and_lists_removed_apis(
+    upstream: tuple[Engine, str],
+) -> None:
+    _, url = upstream
+    report = _cli(url, "diff", "1.22", "1.32", "--json")
+    assert isinstance(report, dict)
+    assert report["releases"][0] == "kubernetes:v1.23.0"
+    assert report["releases"][-1] == "kubernetes:v1.32.5"
+    assert not any(re.search(r"-(alpha|beta|rc)", k) for k in report["releases"])
+    assert [g["kind"] for g in report["groups"]] == [
+        "urgent-upgrade",
+        "deprecation",
+        "api-change",
+        "dependency",
+    ]
+    urgent = report["groups"][0]["entries"]
+    assert urgent and all(e["kind"] == "urgent-upgrade" for e in urgent)
+    only = _cli(url, "diff", "1.24", "1.25", "--kind", "deprecation", "--json")
+    assert isinstance(only, dict) and [g["kind"] for g in only["groups"]] == ["deprecation"]
+
+
+def test_show_upstream_release_as_json(upstream: tuple[Engine, str]) -> None:
+    _, url = upstream
+    release = _cli(url, "show", "v1.29.0", "--json")
+    assert isinstance(release, dict) and release["id"] == "kubernetes:v1.29.0"
+    notes = release["entries"]
+    linked = set(
+        re.findall(
+            r"\[#(\d+)\]\(https://github.com/kubernetes/kubernetes/pull/\1\)",
+            corpus_text("kubernetes/release-notes/release-notes-1.29.md"),
+        )
+    )
+    parsed = {str(e["pr"]) for e in notes if e["pr"]}
+    assert len(linked & parsed) >= 0.99 * len(linked)
+    assert all({"kind", "pr", "sigs", "text"} <= set(e) for e in notes)
+    hits = _cli(
+        url,
+        "search",
+        "deprecated",
+        "--source",
+        "kubernetes",
+        "--kind",
+        "deprecation",
+        "--version",
+        "1.29",
+        "--json",
+    )
+    assert isinstance(hits, list) and hits
+    assert all(h["source"] == "kubernetes" and h["kind"] == "deprecation" for h in hits)
+
+
+def test_calendar_without_data_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aksnews.commands import run
+
+    assert run(["--db", f"sqlite:///{tmp_path / 'empty.db'}", "calendar"]) == 0
+    assert "no calendar data" in capsys.readouterr().err
