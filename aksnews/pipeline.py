@@ -17,8 +17,8 @@ from aksnews.config import Settings
 from aksnews.errors import ConfigError
 from aksnews.ingest import file_mtime, read_document
 from aksnews.parsers.base import ParseOptions, get_parser
-from aksnews.store.archive import DocumentMeta, fetch_state, ingest_text, record_check
 from aksnews.store.records import IngestReport
+from aksnews.store.state import DocumentMeta, document_known, fetch_state, record_check
 
 
 def _now() -> dt.datetime:
@@ -33,12 +33,23 @@ def ingest_file(
     source: str,
     release: str | None = None,
 ) -> IngestReport:
-    parser = get_parser(source)
     text = read_document(path, max_bytes=settings.max_document_bytes)
     meta = DocumentMeta(url=path.resolve().as_uri(), fetched_at=file_mtime(path))
-    return ingest_text(
-        engine, parser, text, path=str(path), meta=meta, options=ParseOptions(release=release)
-    )
+    return _ingest(engine, source, text, str(path), meta, ParseOptions(release=release))
+
+
+def _ingest(
+    engine: Engine, source: str, text: str, path: str, meta: DocumentMeta, options: ParseOptions
+) -> IngestReport:
+    """Store what is new in `text`; bytes seen before cost one query and no parser import."""
+    import hashlib
+
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if options.release is None and document_known(engine, source, sha):
+        return IngestReport(source=source, path=path, unchanged=True)
+    from aksnews.store.archive import ingest_text  # the ORM writer, only when there is work
+
+    return ingest_text(engine, get_parser(source), text, path=path, meta=meta, options=options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +97,7 @@ def fetch_and_ingest(
     if result.not_modified or result.text is None:
         record_check(engine, source, meta)
         return FetchOutcome(source=source, url=url, not_modified=True, report=None)
-    report = ingest_text(engine, get_parser(source), result.text, path=url, meta=meta)
+    report = _ingest(engine, source, result.text, url, meta, ParseOptions())
     if report.unchanged:
         record_check(engine, source, meta)
     return FetchOutcome(source=source, url=url, not_modified=False, report=report)

@@ -64,7 +64,12 @@ def serve_with_etag(path: Path) -> Iterator[str]:
 
 def bench_ingest(rounds: int, work: Path) -> None:
     changelog = str(corpus_path("aks/CHANGELOG.md"))
-    bare = [PYTHON, "-c", f"import markdown_it; markdown_it.MarkdownIt().parse(open({changelog!r}, encoding='utf-8').read())"]
+    bare = [
+        PYTHON,
+        "-c",
+        "import markdown_it; "
+        f"markdown_it.MarkdownIt().parse(open({changelog!r}, encoding='utf-8').read())",
+    ]
     rss: list[int] = []
     counter = iter(range(10_000))
 
@@ -106,16 +111,69 @@ def bench_ingest(rounds: int, work: Path) -> None:
     with serve_with_etag(corpus_path("aks/CHANGELOG.md")) as url:
         fetch_db = work / "fetch.db"
         env = _env(fetch_db, AKSNEWS_AKS_URL=url)
-        timed([AKSNEWS, "fetch"], env=env)
-        s, b, r = alternate(
-            lambda: timed([AKSNEWS, "fetch"], env=env)[0], lambda: timed(version)[0], rounds
-        )
+        fetch = [AKSNEWS, "fetch", "--source", "aks"]
+        timed(fetch, env=env)
+        s, b, r = alternate(lambda: timed(fetch, env=env)[0], lambda: timed(version)[0], rounds)
         report("fetch answered 304", s, b, r, "<= 1.3 x aksnews --version")
 
-    s, b, r = alternate(
-        lambda: timed(version)[0], lambda: timed([PYTHON, "-c", "pass"])[0], rounds
-    )
+    s, b, r = alternate(lambda: timed(version)[0], lambda: timed([PYTHON, "-c", "pass"])[0], rounds)
     report("CLI start-up: aksnews --version", s, b, r, "<= 4 x python -c pass")
+
+
+UPSTREAM_CHANGELOGS = [
+    "kubernetes/changelog/CHANGELOG-1.22.md",
+    "kubernetes/changelog/CHANGELOG-1.32.md",
+]
+DRAFT_MINORS = range(14, 35)
+
+
+def bench_upstream(rounds: int, work: Path) -> None:
+    """All corpus upstream files, one process per ingest command, against the same number of
+    processes each running a bare MarkdownIt().parse of the same bytes."""
+    changelogs = [str(corpus_path(p)) for p in UPSTREAM_CHANGELOGS]
+    drafts = [
+        (str(corpus_path(f"kubernetes/release-notes/release-notes-1.{m}.md")), f"v1.{m}.0")
+        for m in DRAFT_MINORS
+    ]
+    counter = iter(range(10_000))
+    rss: list[int] = []
+
+    def ingest_all() -> float:
+        db = work / f"up-{next(counter)}.db"
+        shutil.copy(work / "empty.db", db)
+        env = _env(db)
+        total, peak = timed([AKSNEWS, "ingest", *changelogs, "--source", "kubernetes"], env=env)
+        rss.append(peak)
+        for path, release in drafts:
+            elapsed, peak = timed(
+                [AKSNEWS, "ingest", path, "--source", "kubernetes", "--release", release], env=env
+            )
+            total += elapsed
+            rss.append(peak)
+        return total
+
+    def bare(paths: list[str]) -> list[str]:
+        reads = " + ".join(f"open({p!r}, encoding='utf-8').read()" for p in paths)
+        return [PYTHON, "-c", f"import markdown_it; markdown_it.MarkdownIt().parse({reads})"]
+
+    def baseline() -> float:
+        total = timed(bare(changelogs))[0]
+        for path, _ in drafts:
+            total += timed(bare([path]))[0]
+        return total
+
+    s, b, r = alternate(ingest_all, baseline, rounds)
+    report("cold ingest of all upstream corpus files", s, b, r, "<= 0.7")
+    print(f"{'peak RSS of an upstream ingest':<52} {max(rss) / 1024:9.1f} MB  (target <= 300 MB)")
+
+    db = work / f"up-{next(counter) - 1}.db"
+    env = _env(db)
+    s, b, r = alternate(
+        lambda: timed([AKSNEWS, "diff", "1.22", "1.32"], env=env)[0],
+        lambda: timed([AKSNEWS, "--version"])[0],
+        rounds,
+    )
+    report("aksnews diff 1.22 1.32", s, b, r, "<= 1.5 x aksnews --version")
 
 
 def bench_search(work: Path) -> None:
@@ -166,6 +224,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="aksnews-bench-") as tmp:
         work = Path(tmp)
         bench_ingest(args.rounds, work)
+        bench_upstream(args.rounds, work)
         bench_search(work)
     return 0
 

@@ -71,6 +71,9 @@ _CURRENT = re.compile(
     re.I,
 )
 _DEPRECATED = re.compile(r"\bdeprecate[ds]?\b", re.I)
+# Every fact needs one of these words (served, removed, dropped, deprecated): most notes have
+# none, and one cheap search spares them the sentence splitting and the patterns below.
+_ANY_CUE = re.compile(r"serv|remov|drop|deprecat", re.I)
 _DEPRECATED_IN = re.compile(r"\bdeprecated\s+(?:in|since|as\s+of|starting\s+in)\s+v?(1\.\d+)", re.I)
 # The release right behind the verb: '... served in v1.25', '... served by default in v1.17',
 # '... served from <versions> in v1.16' (versions cut out first); not 'removed after their
@@ -209,7 +212,7 @@ class _Sentence:
 
 def mine_note(text: str, kind: EntryKind, release_version: str, pr: int | None) -> tuple[Fact, ...]:
     """Facts stated by one upstream note (plain text) of `kind` in release `release_version`."""
-    if kind not in MINED_KINDS:
+    if kind not in MINED_KINDS or not _ANY_CUE.search(text):
         return ()
     minor = release_minor(release_version)
     evidence = (f"pr:{pr}",) if pr is not None else (CHANGELOG_EVIDENCE,)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -28,8 +27,8 @@ from aksnews.store.schema import (
     FactRow,
     ReleaseRevisionRow,
     ReleaseRow,
-    SourceRow,
 )
+from aksnews.store.state import DocumentMeta, document_known, record_source
 
 # Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows).
 _TABLES = Base.metadata.tables
@@ -37,28 +36,8 @@ _MINOR_MENTION = re.compile(r"(?<![\d.])1\.(\d{1,2})(?=(?:\.\d+)?(?![\d]))")
 _UPSTREAM_MINOR = re.compile(r"^v(\d+\.\d+)")
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentMeta:
-    """Where a text came from, as the fetcher or the file system told it."""
-
-    url: str
-    fetched_at: dt.datetime
-    etag: str | None = None
-    last_modified: str | None = None
-
-
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def document_known(engine: Engine, source: str, sha256: str) -> bool:
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(DocumentRow.id)
-            .where(DocumentRow.source == source, DocumentRow.sha256 == sha256)
-            .limit(1)
-        ).first()
-    return row is not None
 
 
 def ingest_text(
@@ -110,7 +89,7 @@ def ingest_text(
         document_id = document.id
         writer = _Writer(session, document_id, meta.fetched_at)
         new, revised = writer.write(releases)
-        _record_source(session, source, meta, changed=True)
+        record_source(session.connection(), source, meta, changed=True)
     return IngestReport(
         source=source,
         path=path,
@@ -124,39 +103,6 @@ def ingest_text(
         facts=writer.facts_written,
         warnings=tuple(warnings),
     )
-
-
-def record_check(engine: Engine, source: str, meta: DocumentMeta) -> None:
-    """Remember a fetch that found nothing new (a 304 or the same bytes)."""
-    with Session(engine) as session, session.begin():
-        _record_source(session, source, meta, changed=False)
-
-
-def fetch_state(engine: Engine, source: str, url: str) -> tuple[str | None, str | None]:
-    """ETag and Last-Modified of the last fetch of `url`, for a conditional GET."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(SourceRow.etag, SourceRow.last_modified).where(
-                SourceRow.name == source, SourceRow.url == url
-            )
-        ).first()
-    return (None, None) if row is None else (row[0], row[1])
-
-
-def _record_source(session: Session, source: str, meta: DocumentMeta, *, changed: bool) -> None:
-    row = session.scalar(
-        select(SourceRow).where(SourceRow.name == source, SourceRow.url == meta.url)
-    )
-    if row is None:
-        row = SourceRow(name=source, url=meta.url)
-        session.add(row)
-    row.checked_at = meta.fetched_at
-    if meta.etag is not None or changed:
-        row.etag = meta.etag
-    if meta.last_modified is not None or changed:
-        row.last_modified = meta.last_modified
-    if changed:
-        row.changed_at = meta.fetched_at
 
 
 def _minors(entry: Entry, release: Release) -> str:
@@ -392,11 +338,4 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-__all__ = [
-    "DocumentMeta",
-    "ParseWarning",
-    "fetch_state",
-    "ingest_text",
-    "record_check",
-    "sha256_text",
-]
+__all__ = ["DocumentMeta", "ParseWarning", "ingest_text", "sha256_text"]

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from aksnews.errors import AksnewsError
-from aksnews.store.schema import SCHEMA_REVISION
+from aksnews.store.revision import SCHEMA_REVISION
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# The newest migration: the store compares the database with it to decide, without importing
-# alembic, whether migrations must run (tests check it equals alembic's head).
-SCHEMA_REVISION = "0001"
+from aksnews.store.revision import SCHEMA_REVISION
+
+__all__ = ["SCHEMA_REVISION", "Base"]
 
 
 class Base(DeclarativeBase):
