@@ -139,3 +139,29 @@ class FactRow(Base):
         Index("ix_fact_type_subject", "type", "subject"),
         Index("ix_fact_release", "release_id"),
     )
+
+
+class InventoryItemRow(Base):
+    """A team, cluster or the default team as one origin described it (JSON payload)."""
+
+    __tablename__ = "inventory_item"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(Text, index=True)
+    item_type: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(Text)
+    collected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class ApiUseRow(Base):
+    __tablename__ = "api_use"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(Text, index=True)
+    cluster: Mapped[str] = mapped_column(Text, index=True)
+    api_version: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(Text)
+    namespace: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    collected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,144 @@
+"""Storing the inventory: each origin's statement replaces that origin's previous one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.orm import Session
+
+from aksnews.inventory.codec import (
+    api_use_from,
+    api_use_json,
+    cluster_from,
+    cluster_json,
+    team_from,
+    team_json,
+)
+from aksnews.inventory.merge import merge_clusters
+from aksnews.inventory.model import ApiUse, Cluster, Inventory, Team
+from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow
+
+_TABLES = Base.metadata.tables
+
+
+def replace_origin(
+    engine: Engine,
+    origin: str,
+    *,
+    collected_at: dt.datetime,
+    teams: Sequence[Team] = (),
+    clusters: Sequence[Cluster] = (),
+    api_uses: Sequence[ApiUse] = (),
+    default_team: str | None = None,
+) -> None:
+    """Replace everything `origin` said before with what it says now, in one transaction."""
+    items = [
+        {
+            "origin": origin,
+            "item_type": "team",
+            "name": t.name,
+            "collected_at": collected_at,
+            "payload": json.dumps(team_json(t)),
+        }
+        for t in teams
+    ] + [
+        {
+            "origin": origin,
+            "item_type": "cluster",
+            "name": c.name,
+            "collected_at": collected_at,
+            "payload": json.dumps(cluster_json(c)),
+        }
+        for c in clusters
+    ]
+    if default_team is not None:
+        items.append(
+            {
+                "origin": origin,
+                "item_type": "default-team",
+                "name": default_team,
+                "collected_at": collected_at,
+                "payload": "{}",
+            }
+        )
+    uses = [
+        {
+            "origin": origin,
+            "cluster": u.cluster,
+            "api_version": u.api_version,
+            "kind": u.kind,
+            "evidence": u.evidence.value,
+            "location": u.location,
+            "namespace": u.namespace,
+            "name": u.name,
+            "collected_at": collected_at,
+        }
+        for u in api_uses
+    ]
+    with Session(engine) as session, session.begin():
+        session.execute(delete(InventoryItemRow).where(InventoryItemRow.origin == origin))
+        session.execute(delete(ApiUseRow).where(ApiUseRow.origin == origin))
+        conn = session.connection()
+        if items:
+            conn.execute(insert(_TABLES["inventory_item"]), items)
+        if uses:
+            conn.execute(insert(_TABLES["api_use"]), uses)
+
+
+def load_inventory(engine: Engine) -> Inventory:
+    """The merged picture of every origin (see aksnews.inventory.merge)."""
+    with Session(engine) as session:
+        items = list(
+            session.scalars(
+                select(InventoryItemRow).order_by(
+                    InventoryItemRow.collected_at, InventoryItemRow.id
+                )
+            )
+        )
+        uses = [
+            api_use_from(
+                {
+                    "cluster": u.cluster,
+                    "apiVersion": u.api_version,
+                    "kind": u.kind,
+                    "evidence": u.evidence,
+                    "location": u.location,
+                    "namespace": u.namespace,
+                    "name": u.name,
+                    "provenance": {
+                        "origin": u.origin,
+                        "collected_at": _aware(u.collected_at).isoformat(),
+                    },
+                }
+            )
+            for u in session.scalars(select(ApiUseRow).order_by(ApiUseRow.id))
+        ]
+    teams: dict[str, Team] = {}
+    clusters: list[Cluster] = []
+    default_team = None
+    for item in items:
+        payload = json.loads(item.payload)
+        if item.item_type == "team":
+            teams[item.name] = team_from(payload)  # the newest statement of a team wins
+        elif item.item_type == "cluster":
+            clusters.append(cluster_from(payload))
+        elif item.item_type == "default-team":
+            default_team = item.name
+    unique = {(u.cluster, u.api_version, u.kind, u.evidence, u.location): u for u in uses}
+    return Inventory(
+        teams=tuple(teams[name] for name in sorted(teams)),
+        clusters=merge_clusters(clusters),
+        api_uses=tuple(unique.values()),
+        default_team=default_team,
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes for timezone-aware columns; everything stored is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+__all__ = ["api_use_json", "load_inventory", "replace_origin"]
