@@ -13,9 +13,15 @@ import re
 _LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)>\]]+")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+# '*' emphasis anywhere; '_' only at word edges (CommonMark: Standard_DC2s_v2 stays as is).
+_EMPHASIS = re.compile(r"(\*\*|\*)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
 _CODE = re.compile(r"`+([^`]*)`+")
-_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+# Only real HTML tags are dropped: '<HOST GROUP ID>' placeholders in changelogs are text.
+_HTML_TAG = re.compile(
+    r"</?(?:a|b|i|u|s|br|hr|em|strong|sup|sub|code|pre|kbd|p|div|span|img|ul|ol|li|table|tr|td"
+    r"|th|details|summary|h[1-6]|del|ins|mark|small|big|center|font|blockquote)\b[^>]*>",
+    re.IGNORECASE,
+)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 _SPACES = re.compile(r"[ \t]+")
 
@@ -37,7 +43,7 @@ def plain_text(markdown: str) -> str:
     text = _LINK.sub(lambda m: m.group(1), markdown)
     text = _AUTOLINK.sub(lambda m: m.group(1), text)
     text = _CODE.sub(lambda m: m.group(1), text)
-    text = _EMPHASIS.sub(lambda m: m.group(2), text)
+    text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(1) else m.group(4), text)
     text = _HTML_TAG.sub("", text)
     text = _ESCAPE.sub(lambda m: m.group(1), text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
