@@ -67,6 +67,7 @@ def corpus_archive(
     from aksnews.config import Settings
     from aksnews.pipeline import ingest_file
     from aksnews.store.engine import open_engine
+
     from corpus import corpus_path
 
     with database(request.param, request, tmp_path_factory.mktemp("archive")) as url:

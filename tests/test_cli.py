@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from aksnews.commands import run
+
 from corpus import corpus_path, corpus_text
 
 AKSNEWS = str(Path(sys.executable).parent / "aksnews")

@@ -23,11 +23,12 @@ from typing import Any
 
 import httpx
 import pytest
-from corpus import corpus_path
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from aksnews.fetch import FetchError, FetchOptions, NotFound, fetch_document, redact_url
+
+from corpus import corpus_path
 
 CURRENT = "aks/CHANGELOG.md"
 OLDER = "aks/CHANGELOG-2025-09-29.md"

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.store.search import SearchError, SearchQuery, fts5_query, search
+
 from corpus import corpus_text
 
 
