@@ -53,6 +53,7 @@ class MinorLifecycle:
     lts_end: dt.date | None = None
     support: Support = Support.UNKNOWN
     sources: tuple[str, ...] = ()  # release keys the dates come from
+    end_of_support_source: str | None = None  # the release key that stated end_of_support
 
     @property
     def supported(self) -> bool:
@@ -83,7 +84,8 @@ def build_calendar(
     def row(minor: str) -> MinorLifecycle:
         return rows.setdefault(minor, MinorLifecycle(minor=minor))
 
-    for item in versions:
+    # Oldest statement first, so that a newer announcement of an end date overrides an older one.
+    for item in sorted(versions, key=lambda v: v.release_date or dt.date.min):
         minor = minor_of(item.fact.version)
         if minor is None or "akslts" in item.fact.version:
             continue
@@ -97,7 +99,12 @@ def build_calendar(
                 current, aks_preview=_earliest(current.aks_preview, when), sources=sources
             )
         elif item.fact.event in _ENDS and item.fact.date:
-            rows[minor] = replace(current, end_of_support=item.fact.date, sources=sources)
+            rows[minor] = replace(
+                current,
+                end_of_support=item.fact.date,
+                end_of_support_source=item.release_key,
+                sources=sources,
+            )
     for fact, release_key in lifecycle:
         current = row(fact.minor)
         rows[fact.minor] = replace(
@@ -106,6 +113,9 @@ def build_calendar(
             aks_preview=fact.aks_preview or current.aks_preview,
             aks_ga=fact.aks_ga or current.aks_ga,
             end_of_support=fact.end_of_life or current.end_of_support,
+            end_of_support_source=release_key
+            if fact.end_of_life
+            else current.end_of_support_source,
             platform_support_end=fact.platform_support_end or current.platform_support_end,
             lts_end=fact.lts_end or current.lts_end,
             sources=(*current.sources, release_key),

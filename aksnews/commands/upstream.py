@@ -11,8 +11,6 @@ from aksnews.commands.context import AppState, console
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from aksnews.apis import KnowledgeRow
 
 
@@ -48,9 +46,10 @@ def register(app: typer.Typer) -> None:
         say so, so a removal announced in a new minor shows up before the guide lists it.
         """
         from aksnews.lifecycle import minor_of
+        from aksnews.store.knowledge import load_knowledge
 
         state: AppState = ctx.obj
-        rows = list(_knowledge(state.engine()))
+        rows = list(load_knowledge(state.engine()))
         for option, value in (("--removed-in", removed_in), ("--deprecated-in", deprecated_in)):
             if value is not None and minor_of(value) is None:
                 raise InputError(f"{option} wants a minor version such as 1.25, not {value!r}")
@@ -84,24 +83,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Kubernetes minors on AKS: GA, end of standard support, LTS end, supported today."""
-        from aksnews.lifecycle import DatedVersionFact, build_calendar
-        from aksnews.model import KubernetesVersionFact, VersionLifecycleFact
-        from aksnews.store.queries import list_facts
+        from aksnews.store.knowledge import load_calendar
 
         state: AppState = ctx.obj
         day = _day(today)
-        engine = state.engine()
-        lifecycle = [
-            (f.fact, f.release_key)
-            for f in list_facts(engine, fact_type="version-lifecycle")
-            if isinstance(f.fact, VersionLifecycleFact)
-        ]
-        versions = [
-            DatedVersionFact(f.fact, f.release_key, f.release_date)
-            for f in list_facts(engine, fact_type="kubernetes-version", source="aks")
-            if isinstance(f.fact, KubernetesVersionFact)
-        ]
-        rows = build_calendar(lifecycle, versions, day)
+        rows = load_calendar(state.engine(), day)
         if as_json:
             _print_json(
                 [
@@ -213,23 +199,6 @@ def register(app: typer.Typer) -> None:
                 "`aksnews fetch --source kubernetes` first",
                 err=True,
             )
-
-
-def _knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
-    from aksnews.apis import SourcedFact, build_knowledge
-    from aksnews.model import ApiChangeFact
-    from aksnews.store.queries import list_facts
-
-    guide: list[SourcedFact] = []
-    mined: list[SourcedFact] = []
-    for fact_type in ("api-removal", "api-deprecation"):
-        for stored in list_facts(engine, fact_type=fact_type):
-            if not isinstance(stored.fact, ApiChangeFact):
-                continue
-            reference = f"{stored.release_key}#entry-{stored.entry_id}"
-            is_guide = stored.release_key.startswith("deprecation-guide:")
-            (guide if is_guide else mined).append(SourcedFact(stored.fact, reference))
-    return build_knowledge(guide, mined)
 
 
 def knowledge_json(row: KnowledgeRow) -> dict[str, Any]:

@@ -231,3 +231,25 @@ def archive_counts(engine: Engine) -> dict[str, int]:
             or 0,
             "facts": session.scalar(select(func.count(FactRow.id))) or 0,
         }
+
+
+def entries_about(
+    engine: Engine, *, source: str, kinds: list[str], minors: list[str], limit: int = 500
+) -> list[StoredEntry]:
+    """Entries of `source` and `kinds` that concern any of `minors`, newest release first."""
+    if not minors or not kinds:
+        return []
+    with Session(engine) as session:
+        query = (
+            select(EntryRow, ReleaseRow.key)
+            .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+            .where(
+                ReleaseRow.source == source,
+                EntryRow.kind.in_(kinds),
+                EntryRow.removed.is_(False),
+                or_(*(EntryRow.minors.like(f"% {m} %") for m in minors)),
+            )
+            .order_by(ReleaseRow.date.desc().nulls_last(), EntryRow.position)
+            .limit(limit)
+        )
+        return [_entry(row, key, ()) for row, key in session.execute(query)]

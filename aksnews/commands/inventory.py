@@ -1,0 +1,219 @@
+"""`aksnews inventory ...`: load the declarative file, run collectors, show the picture."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from aksnews.commands.context import AppState, console
+from aksnews.errors import InputError
+
+if TYPE_CHECKING:
+    from aksnews.inventory.model import CollectResult
+
+app = typer.Typer(
+    help="What your clusters run: the inventory file plus what collectors observe.",
+    no_args_is_help=True,
+)
+
+
+class NothingRead(InputError):
+    """A collector could read none of its inputs (exit code 1; warnings say why)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _print_json(document: object) -> None:
+    from aksnews.output import dumps
+
+    typer.echo(dumps(document))
+
+
+def _store(state: AppState, origin: str, result: CollectResult, now: dt.datetime) -> None:
+    from aksnews.store.inventory import replace_origin
+
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if result.read == 0 and (result.warnings or not result.clusters):
+        raise NothingRead(f"{origin}: nothing could be read")
+    replace_origin(
+        state.engine(),
+        origin,
+        collected_at=now,
+        clusters=result.clusters,
+        api_uses=result.api_uses,
+    )
+
+
+def _summary(origin: str, result: CollectResult) -> str:
+    parts = [f"{origin}: {result.read} read"]
+    if result.skipped:
+        parts.append(f"{result.skipped} skipped")
+    if result.clusters:
+        parts.append(f"{len(result.clusters)} clusters")
+    if result.api_uses:
+        kinds = {(u.api_version, u.kind) for u in result.api_uses}
+        parts.append(f"{len(result.api_uses)} API uses ({len(kinds)} apiVersion/kind pairs)")
+    if result.warnings:
+        parts.append(f"{len(result.warnings)} warnings")
+    return ", ".join(parts)
+
+
+@app.command("load")
+def load(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="The declarative inventory YAML file."),
+) -> None:
+    """Apply the inventory file; loading it again replaces what it said before."""
+    from aksnews.inventory.declarative import load_inventory_file
+    from aksnews.store.inventory import replace_origin
+
+    state: AppState = ctx.obj
+    now = _now()
+    inventory = load_inventory_file(path, now=now)
+    origin = f"file:{path.resolve()}"
+    replace_origin(
+        state.engine(),
+        origin,
+        collected_at=now,
+        teams=inventory.teams,
+        clusters=inventory.clusters,
+        api_uses=inventory.api_uses,
+        default_team=inventory.default_team,
+    )
+    typer.echo(
+        f"{path}: {len(inventory.teams)} teams, {len(inventory.clusters)} clusters, "
+        f"{sum(len(c.node_pools) for c in inventory.clusters)} node pools"
+    )
+
+
+@app.command("import-az")
+def import_az(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="JSON of `az aks show` or `az aks list`."),
+) -> None:
+    """Import clusters from Azure CLI JSON (ARM or az casing both accepted)."""
+    from aksnews.inventory.az import import_az as collect
+
+    state: AppState = ctx.obj
+    now = _now()
+    readable = 0
+    for path in paths:
+        result = collect([path], now=now)
+        typer.echo(_summary(str(path), result))
+        try:
+            _store(state, f"az:{path.resolve()}", result, now)
+            readable += 1
+        except NothingRead as exc:
+            typer.echo(f"warning: {exc}", err=True)
+    if readable == 0:
+        raise NothingRead("no cluster could be read from the given files")
+
+
+@app.command("scan")
+def scan(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="Manifest files or directories."),
+    cluster: str = typer.Option(..., "--cluster", "-c", help="Cluster they are deployed to."),
+) -> None:
+    """Record every apiVersion/kind in manifests (YAML, JSON, helm template, kustomize)."""
+    from aksnews.inventory.manifests import scan_paths
+
+    state: AppState = ctx.obj
+    now = _now()
+    result = scan_paths(paths, cluster=cluster, now=now)
+    typer.echo(_summary(", ".join(str(p) for p in paths), result))
+    _store(state, f"scan:{cluster}", result, now)
+
+
+@app.command("helm-secrets")
+def helm_secrets(
+    ctx: typer.Context,
+    path: Path = typer.Argument(
+        ..., help="Output of `kubectl get secrets -A -l owner=helm -o json`."
+    ),
+    cluster: str = typer.Option(..., "--cluster", "-c", help="Cluster the dump comes from."),
+) -> None:
+    """Record the APIs of deployed Helm releases (decoded from their release secrets)."""
+    from aksnews.inventory.helm import read_helm_secrets
+
+    state: AppState = ctx.obj
+    now = _now()
+    result = read_helm_secrets(path, cluster=cluster, now=now)
+    typer.echo(_summary(str(path), result))
+    _store(state, f"helm:{cluster}", result, now)
+
+
+@app.command("cluster")
+def cluster(
+    ctx: typer.Context,
+    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+    kubeconfig: Path | None = typer.Option(
+        None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Cluster name in the inventory."),
+) -> None:
+    """Observe a live cluster: version, node pools and images, deprecated API use."""
+    from aksnews.inventory.cluster import collect_cluster, load_kubeconfig
+
+    state: AppState = ctx.obj
+    now = _now()
+    access = load_kubeconfig(kubeconfig, context)
+    result = collect_cluster(access, cluster_name=name, now=now)
+    label = name or context or "current-context"
+    typer.echo(_summary(f"cluster {label}", result))
+    _store(state, f"cluster:{label}", result, now)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Show the merged inventory (secrets shown as references, never values)."""
+    from aksnews.inventory.codec import api_use_json, cluster_json, team_json
+    from aksnews.store.inventory import load_inventory
+
+    state: AppState = ctx.obj
+    inventory = load_inventory(state.engine())
+    if as_json:
+        document: dict[str, Any] = {
+            "teams": [team_json(t, redact=True) for t in inventory.teams],
+            "clusters": [cluster_json(c) for c in inventory.clusters],
+            "api_uses": [api_use_json(u) for u in inventory.api_uses],
+            "default_team": inventory.default_team,
+        }
+        _print_json(document)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table("cluster", "version", "channel", "node OS", "pools", "teams", "APIs", box=None)
+    for c in inventory.clusters:
+        uses = sum(1 for u in inventory.api_uses if u.cluster == c.name)
+        table.add_row(
+            escape(c.name),
+            c.kubernetes_version or "?",
+            c.upgrade_channel.value,
+            c.node_os_channel.value,
+            ", ".join(escape(f"{p.name}:{p.os_sku or p.os_type or '?'}") for p in c.node_pools),
+            ", ".join(c.teams),
+            str(uses),
+        )
+    console().print(table)
+    typer.echo(
+        f"{len(inventory.teams)} teams, {len(inventory.clusters)} clusters, "
+        f"{len(inventory.api_uses)} API uses",
+        err=True,
+    )
+
+
+def register(root: typer.Typer, names: Sequence[str] = ("inventory",)) -> None:
+    for name in names:
+        root.add_typer(app, name=name)

@@ -1,0 +1,149 @@
+"""Inventory commands, `check` and `plan` end to end on a real archive and the test inventory.
+
+The archive holds the corpus AKS CHANGELOG, the deprecation guide, the calendar and the 1.25
+upstream notes; the inventory comes from tests/data (a declarative file, az JSON, manifests).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+from conftest import BACKENDS, database
+
+from aksnews.commands import run
+from aksnews.config import Settings
+from aksnews.pipeline import ingest_file
+from aksnews.store.engine import open_engine
+
+from corpus import corpus_path
+
+DATA = Path(__file__).resolve().parent / "data"
+TODAY = "2025-10-27"  # the day of the newest corpus CHANGELOG
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with database(request.param, request, tmp_path_factory.mktemp("check")) as url:
+        engine = open_engine(url)
+        settings = Settings()
+        ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
+        ingest_file(
+            engine, settings, corpus_path("docs/deprecation-guide.md"), source="deprecation-guide"
+        )
+        ingest_file(
+            engine,
+            settings,
+            corpus_path("docs/aks-supported-kubernetes-versions.md"),
+            source="aks-calendar",
+        )
+        ingest_file(
+            engine,
+            settings,
+            corpus_path("kubernetes/release-notes/release-notes-1.25.md"),
+            source="kubernetes",
+            release="v1.25.0",
+        )
+        engine.dispose()
+        for args in (
+            ["inventory", "load", str(DATA / "inventory.yaml")],
+            ["inventory", "import-az", str(DATA / "az" / "list.json")],
+            ["inventory", "scan", str(DATA / "manifests"), "--cluster", "legacy-west"],
+        ):
+            assert run(["--db", url, *args]) == 0, args
+        yield url
+
+
+def _run(url: str, *args: str) -> tuple[int, str]:
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        code = run(["--db", url, *args])
+    return code, buffer.getvalue()
+
+
+def test_inventory_show_merges_file_az_and_scan(db: str) -> None:
+    code, out = _run(db, "inventory", "show", "--json")
+    assert code == 0
+    shown = json.loads(out)
+    clusters = {c["name"]: c for c in shown["clusters"]}
+    assert set(clusters) == {"legacy-west", "prod-east", "lts-central"}
+    assert clusters["prod-east"]["teams"] == ["payments"]
+    assert any(p["osSKU"] == "Windows2019" for p in clusters["prod-east"]["nodePools"])
+    uses = {(u["apiVersion"], u["kind"]) for u in shown["api_uses"]}
+    assert ("policy/v1beta1", "PodSecurityPolicy") in uses
+    # Secrets are shown as references, never resolved.
+    assert all(
+        (t["slack_webhook"] or "env:").startswith(("env:", "<inline")) for t in shown["teams"]
+    )
+
+
+def test_check_exit_codes_follow_the_documented_convention(db: str) -> None:
+    code, out = _run(db, "check", "--today", TODAY, "--format", "json")
+    assert code == 3  # a removed API is in use
+    findings = json.loads(out)
+    assert {f["rule"] for f in findings} >= {"removed-api", "end-of-support", "retirement"}
+    psp = [f for f in findings if f["subject"].startswith("policy/v1beta1 PodSecurityPolicy")]
+    assert psp and psp[0]["severity"] == "critical" and psp[0]["cluster"] == "legacy-west"
+    assert any("deprecation-guide" in link for link in psp[0]["links"])
+
+    code, _ = _run(db, "check", "--today", TODAY, "--cluster", "lts-central", "--format", "json")
+    assert code in (0, 2)
+    code, _ = _run(db, "check", "--today", TODAY, "--fail-on", "never")
+    assert code == 0
+    code, _ = _run(db, "check", "--cluster", "nope")
+    assert code == 1
+
+
+def test_check_is_deterministic(db: str) -> None:
+    first = _run(db, "check", "--today", TODAY, "--format", "json")[1]
+    second = _run(db, "check", "--today", TODAY, "--format", "json")[1]
+    assert first == second
+
+
+def test_sarif_has_rules_results_and_file_locations(db: str) -> None:
+    code, out = _run(db, "check", "--today", TODAY, "--format", "sarif")
+    log = json.loads(out)
+    assert code == 3 and log["version"] == "2.1.0"
+    results = log["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} <= {
+        rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]
+    }
+    physical = [
+        loc["physicalLocation"]
+        for r in results
+        for loc in r["locations"]
+        if "physicalLocation" in loc
+    ]
+    assert any(p["artifactLocation"]["uri"].endswith("policies.yaml") for p in physical)
+    assert all(r["partialFingerprints"]["aksnews/v1"] for r in results)
+
+
+def test_plan_puts_apis_in_use_first(db: str) -> None:
+    code, out = _run(
+        db, "plan", "--cluster", "legacy-west", "--to", "1.26", "--today", TODAY, "--format", "json"
+    )
+    assert code == 0
+    plan = json.loads(out)
+    assert plan["from"] == "1.24" and plan["minors"] == ["1.25", "1.26"]
+    removed = plan["removed_apis"]
+    in_use = [r for r in removed if r["in_use"]]
+    assert in_use and removed[: len(in_use)] == in_use
+    assert any(r["group_version"] == "batch/v1beta1" for r in in_use)
+    assert plan["upstream"]["releases"] == ["kubernetes:v1.25.0"]
+    code, md = _run(db, "plan", "--cluster", "legacy-west", "--to", "1.26", "--today", TODAY)
+    assert code == 0 and md.startswith("# Upgrade plan: legacy-west 1.24 → 1.26")
+    code, html = _run(
+        db, "plan", "--cluster", "legacy-west", "--to", "1.26", "--today", TODAY, "--format", "html"
+    )
+    assert code == 0 and html.startswith("<!doctype html>") and "<script" not in html
+
+
+def test_collector_that_reads_nothing_exits_1(db: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\x00\x01binary")
+    code, _ = _run(db, "inventory", "import-az", str(bad))
+    assert code == 1
