@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aksnews.commands.context import AppState, console, interactive
+from aksnews.commands.context import AppState, console, progress
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         _source(source)
         engine = state.engine()
         reports = []
-        for path in paths:
+        for path in progress(paths, "ingesting"):
             reports.append(
                 ingest_file(engine, state.settings(), path, source=source, release=release)
             )
@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
         settings = state.settings()
         engine = state.engine()
         outcomes = []
-        for name in [s for s in FETCH_ORDER if s in source]:
+        for name in progress([s for s in FETCH_ORDER if s in source], "fetching"):
             if name == "kubernetes":
                 outcomes.extend(fetch_kubernetes(engine, settings))
                 continue
@@ -304,5 +304,3 @@ def register(app: typer.Typer) -> None:
             console.print(f"[cyan]{hit.release_key}[/cyan] [dim]{hit.kind}[/dim] #{hit.entry_id}")
             console.print(f"  {snippet}")
         typer.echo(f"{len(results.hits)} of {results.total} matches", err=True)
-
-    _ = interactive  # progress bars arrive with multi-source fetches

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,3 +49,21 @@ def console() -> Console:
 def interactive() -> bool:
     """Progress bars and colour only for a person at a terminal."""
     return sys.stderr.isatty()
+
+
+T = TypeVar("T")
+
+
+def progress(items: Sequence[T], description: str) -> Iterator[T]:
+    """Iterate with a rich progress bar on a terminal; silently when piped or in CI logs."""
+    if not interactive() or len(items) < 2:
+        yield from items
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(description, total=len(items))
+        for item in items:
+            yield item
+            bar.advance(task)
