@@ -190,7 +190,7 @@ def generate(root: Path, count: int, seed: int = 4) -> None:
             (folder / f"{app}-list.yaml").write_text(_dump(lst))
         elif shape < 0.3:
             docs = [
-                f"---\n# Source: {app}/templates/{o['kind'].lower()}.yaml\n{_dump(o)}"  # type: ignore[union-attr]
+                f"---\n# Source: {app}/templates/{str(o['kind']).lower()}.yaml\n{_dump(o)}"
                 for o in objects
             ]
             (folder / f"{app}-rendered.yaml").write_text("".join(docs))
