@@ -31,6 +31,9 @@ pytest: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/match.py
+	$(BIN)/python bench/relnotes_accuracy.py --perf
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
