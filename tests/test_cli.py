@@ -114,3 +114,24 @@ def test_piped_output_has_no_progress_or_colour(db: str, tmp_path: Path) -> None
     )
     assert "\x1b[" not in proc.stdout + proc.stderr
     assert "release sections" in proc.stdout
+
+
+def test_hostile_changelog_text_is_shown_inert(db: str, tmp_path: Path) -> None:
+    """Rich markup, Slack mentions and HTML in a changelog are printed as text, never obeyed."""
+    hostile = (
+        "# Changelog\n\n## Release 2025-01-05 [bold red]pwned[/]\n\n"
+        "### Announcements\n\n* <!channel> <script>alert(1)</script> [link](javascript:x) "
+        "[red]markup[/red] &amp; <@U123>\n"
+    )
+    path = tmp_path / "hostile.md"
+    path.write_text(hostile)
+    env = {**os.environ, "AKSNEWS_DATABASE_URL": db}
+    subprocess.run([AKSNEWS, "ingest", str(path)], check=True, env=env, capture_output=True)
+    releases = subprocess.run(
+        [AKSNEWS, "releases"], check=True, env=env, capture_output=True, text=True
+    ).stdout
+    assert "[bold red]pwned[/]" in releases
+    shown = subprocess.run(
+        [AKSNEWS, "show", "2025-01-05"], check=True, env=env, capture_output=True, text=True
+    ).stdout
+    assert "<!channel> <script>alert(1)</script>" in shown and "[red]markup[/red]" in shown

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from aksnews.commands.context import AppState, console, progress
+from aksnews.commands.context import AppState, console, parse_date, print_json, progress
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -21,25 +20,10 @@ SOURCES = ("aks", "kubernetes", "deprecation-guide", "aks-calendar")
 FETCH_ORDER = ("aks", "aks-calendar", "deprecation-guide", "kubernetes")
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} wants a date as YYYY-MM-DD, not {value!r}") from None
-
-
 def _source(value: str | None) -> str | None:
     if value is not None and value not in SOURCES:
         raise InputError(f"unknown source {value!r} (known: {', '.join(SOURCES)})")
     return value
-
-
-def _print_json(document: object) -> None:
-    from aksnews.output import dumps
-
-    typer.echo(dumps(document))
 
 
 def _console() -> Console:
@@ -64,7 +48,7 @@ def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
     if as_json:
         from aksnews.output import ingest_json
 
-        _print_json([ingest_json(r) for r in reports])
+        print_json([ingest_json(r) for r in reports])
         return
     for report in reports:
         typer.echo(_summarise(report))
@@ -144,7 +128,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             from aksnews.output import ingest_json
 
-            _print_json(
+            print_json(
                 [
                     {
                         "source": o.source,
@@ -175,18 +159,19 @@ def register(app: typer.Typer) -> None:
 
         state: AppState = ctx.obj
         rows = list_releases(
-            state.engine(), source=_source(source), since=_date(since, "--since"), limit=limit
+            state.engine(), source=_source(source), since=parse_date(since, "--since"), limit=limit
         )
         if as_json:
             from aksnews.output import release_json
 
-            _print_json([release_json(r) for r in rows])
+            print_json([release_json(r) for r in rows])
             return
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table("id", "date", "title", "entries", box=None)
         for r in rows:
-            table.add_row(r.key, str(r.date or ""), r.title, str(r.entry_count))
+            table.add_row(escape(r.key), str(r.date or ""), escape(r.title), str(r.entry_count))
         _console().print(table)
         typer.echo(f"{len(rows)} releases", err=True)
 
@@ -204,7 +189,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             from aksnews.output import release_detail_json
 
-            _print_json(release_detail_json(detail))
+            print_json(release_detail_json(detail))
             return
         from rich.markup import escape
 
@@ -238,12 +223,12 @@ def register(app: typer.Typer) -> None:
             state.engine(),
             fact_type=fact_type,
             source=_source(source),
-            since=_date(since, "--since"),
+            since=parse_date(since, "--since"),
         )
         if as_json:
             from aksnews.output import fact_json
 
-            _print_json([fact_json(f) for f in rows])
+            print_json([fact_json(f) for f in rows])
             return
         from rich.markup import escape
         from rich.table import Table
@@ -255,7 +240,9 @@ def register(app: typer.Typer) -> None:
             details = ", ".join(
                 f"{k}={v}" for k, v in fact_to_json(f.fact).items() if v not in (None, [], "")
             )
-            table.add_row(f.release_key, f.fact.type.value, escape(f.fact.subject), escape(details))
+            table.add_row(
+                escape(f.release_key), f.fact.type.value, escape(f.fact.subject), escape(details)
+            )
         _console().print(table)
         typer.echo(f"{len(rows)} facts", err=True)
 
@@ -284,14 +271,14 @@ def register(app: typer.Typer) -> None:
                 source=_source(source),
                 kind=kind,
                 minor=version,
-                since=_date(since, "--since"),
+                since=parse_date(since, "--since"),
                 limit=limit,
             ),
         )
         if as_json:
             from aksnews.output import hit_json
 
-            _print_json([hit_json(h) for h in results.hits])
+            print_json([hit_json(h) for h in results.hits])
             return
         from rich.markup import escape
 

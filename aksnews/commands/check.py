@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aksnews.commands.context import AppState, console
+from aksnews.commands.context import AppState, console, today_or
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -25,15 +25,6 @@ class CheckFailed(InputError):
     def __init__(self, code: int) -> None:
         super().__init__("")
         self.exit_code = code
-
-
-def _today(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--today wants a date as YYYY-MM-DD, not {value!r}") from None
 
 
 def _findings(
@@ -82,7 +73,7 @@ def register(app: typer.Typer) -> None:
         if fail_on not in FAIL_ON:
             raise InputError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
         state: AppState = ctx.obj
-        findings = _findings(state.engine(), _today(today), cluster, target)
+        findings = _findings(state.engine(), today_or(today), cluster, target)
         if output == "json":
             from aksnews.output import dumps
 
@@ -119,7 +110,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--format must be markdown, html or json, not {output!r}")
         state: AppState = ctx.obj
         engine = state.engine()
-        day = _today(today)
+        day = today_or(today)
         inventory = load_inventory(engine)
         found = inventory.cluster(cluster)
         if found is None:

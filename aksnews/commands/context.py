@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
+
+from aksnews.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,6 +47,28 @@ def console() -> Console:
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 220)
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option value, or an InputError naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} wants a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def today_or(value: str | None) -> dt.date:
+    """--today as given, else the real date (the one place commands read the clock)."""
+    return parse_date(value, "--today") or dt.date.today()
+
+
+def print_json(document: object) -> None:
+    """The --json contract: exactly one JSON document on stdout."""
+    from aksnews.output import dumps
+
+    print(dumps(document))
 
 
 def interactive() -> bool:

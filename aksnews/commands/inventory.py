@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState, console
+from aksnews.commands.context import AppState, console, print_json
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,12 +27,6 @@ class NothingRead(InputError):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _print_json(document: object) -> None:
-    from aksnews.output import dumps
-
-    typer.echo(dumps(document))
 
 
 def _store(state: AppState, origin: str, result: CollectResult, now: dt.datetime) -> None:
@@ -189,7 +183,7 @@ def show(
             "api_uses": [api_use_json(u) for u in inventory.api_uses],
             "default_team": inventory.default_team,
         }
-        _print_json(document)
+        print_json(document)
         return
     from rich.markup import escape
     from rich.table import Table

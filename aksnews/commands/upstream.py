@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState, console
+from aksnews.commands.context import AppState, console, print_json, today_or
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -18,12 +18,6 @@ def _minor_sort(minor: str | None) -> tuple[int, int]:
     from aksnews.lifecycle import minor_key
 
     return minor_key(minor) if minor else (999, 0)
-
-
-def _print_json(document: object) -> None:
-    from aksnews.output import dumps
-
-    typer.echo(dumps(document))
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -59,7 +53,7 @@ def register(app: typer.Typer) -> None:
             rows = [r for r in rows if r.deprecated_in == minor_of(deprecated_in)]
         rows.sort(key=lambda r: (_minor_sort(r.removed_in), r.group_version, r.kinds))
         if as_json:
-            _print_json([knowledge_json(r) for r in rows])
+            print_json([knowledge_json(r) for r in rows])
             return
         from rich.markup import escape
         from rich.table import Table
@@ -86,10 +80,10 @@ def register(app: typer.Typer) -> None:
         from aksnews.store.knowledge import load_calendar
 
         state: AppState = ctx.obj
-        day = _day(today)
+        day = today_or(today)
         rows = load_calendar(state.engine(), day)
         if as_json:
-            _print_json(
+            print_json(
                 [
                     {
                         "minor": r.minor,
@@ -176,7 +170,7 @@ def register(app: typer.Typer) -> None:
                 ],
                 "removed_apis": [fact_json(f) for f in report.removed_apis],
             }
-            _print_json(document)
+            print_json(document)
             return
         from rich.markup import escape
 
@@ -216,12 +210,3 @@ def knowledge_json(row: KnowledgeRow) -> dict[str, Any]:
         "planned": row.planned,
         "disagreements": list(row.disagreements),
     }
-
-
-def _day(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--today wants a date as YYYY-MM-DD, not {value!r}") from None
