@@ -58,6 +58,7 @@ def test_corpus_changelog_gives_every_release_with_entries(engine: Engine) -> No
     assert len(releases) == expected
     assert all(r.entry_count > 0 for r in releases), [r.key for r in releases if not r.entry_count]
     assert {r.key for r in releases} == set(_sections(path.read_text(encoding="utf-8")))
+    _check_search_index(engine)
     newest = get_release(engine, "2025-10-12")
     assert newest.summary.title == "Release Notes 2025-10-12"
     assert newest.summary.url.endswith("#release-notes-2025-10-12")
@@ -97,11 +98,23 @@ def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> N
         kept = [key for key in ids_before if key in ids_after]
         assert kept and all(ids_before[key] == ids_after[key] for key in kept)
         assert (s.scalar(select(func.count(EntryRevisionRow.id))) or 0) > 0
+    _check_search_index(engine)
     # Ingesting the older copy again changes nothing: its sections are known revisions.
     before = _counts(engine)
     again = ingest_file(engine, SETTINGS, old_path, source="aks")
     assert again.unchanged
     assert _counts(engine) == before
+
+
+def _check_search_index(engine: Engine) -> None:
+    """SQLite: FTS5 compares its index with the entry table (raises when they differ)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO entry_fts(entry_fts, rank) VALUES('integrity-check', 1)")
+        indexed = conn.exec_driver_sql("SELECT count(*) FROM entry_fts").scalar_one()
+        rows = conn.exec_driver_sql("SELECT count(*) FROM entry").scalar_one()
+    assert indexed == rows
 
 
 def _entry_ids(session: Session) -> dict[tuple[int, str], list[int]]:

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from aksnews.model import Entry, ParseWarning, Release, fact_to_json
@@ -207,6 +207,20 @@ class _Writer:
             for row in _fact_rows(ids[r.key], entry_ids[(ids[r.key], e.position)], e)
         ]
         self._insert_facts(facts)
+        self._index(list(entry_ids.values()))
+
+    def _index(self, entry_ids: list[int]) -> None:
+        """Add new entries to SQLite's full-text index (PostgreSQL's is a generated column)."""
+        conn = self.session.connection()
+        if conn.dialect.name != "sqlite" or not entry_ids:
+            return
+        for chunk in _chunks([str(i) for i in entry_ids], 900):
+            conn.execute(
+                text(
+                    "INSERT INTO entry_fts(rowid, text, section) SELECT id, text, section "
+                    f"FROM entry WHERE id IN ({','.join(chunk)})"
+                )
+            )
 
     def _revision_row(self, release_id: int, revision: int, release: Release) -> dict[str, object]:
         return {
@@ -309,7 +323,9 @@ class _Writer:
             self.session.execute(update(EntryRow).where(EntryRow.id == eid).values(**values))
             self.entries_written += 1
             entry_ids.append(eid)
-        inserted = iter(self._insert_entries([values for _, values in new_rows]))
+        fresh_ids = self._insert_entries([values for _, values in new_rows])
+        self._index(fresh_ids)
+        inserted = iter(fresh_ids)
         entry_ids = [next(inserted) if eid == -1 else eid for eid in entry_ids]
         for row in leftovers:
             self.session.execute(update(EntryRow).where(EntryRow.id == row.id).values(removed=True))
