@@ -31,6 +31,7 @@ import httpx
 import tenacity
 
 from aksnews import __version__
+from aksnews.errors import AksnewsError
 
 _log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class FetchResult:
     content_type: str | None
 
 
-class FetchError(Exception):
+class FetchError(AksnewsError):
     """A document could not be fetched. `url` has any query string and credentials removed."""
 
     def __init__(self, url: str, reason: str) -> None:

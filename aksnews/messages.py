@@ -19,6 +19,9 @@ class DigestItem:
     url: str | None = None  # the source: AKS release anchor, upstream PR, guide section
     label: str | None = None  # short tag shown before the text: 'GA', 'critical', 'Ubuntu 22.04'
     detail: str | None = None  # a second line: why / what to do / deadline
+    # Items of one section that share a group (e.g. 'AKS release 2025-10-12') are shown under
+    # one sub-heading; consecutive items of a group are kept together by the builder.
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

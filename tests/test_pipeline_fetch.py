@@ -129,3 +129,29 @@ def test_json_of_fetch_report_is_one_document(
     assert run(["fetch", "--source", "aks", "--json"]) == 0
     [outcome] = json.loads(capsys.readouterr().out)
     assert outcome["source"] == "aks" and outcome["ingest"]["new_releases"]
+
+
+def test_one_unreachable_source_does_not_stop_the_others(
+    httpserver: HTTPServer,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from aksnews.commands import run
+
+    httpserver.expect_request("/CHANGELOG.md").respond_with_data(
+        corpus_path("aks/CHANGELOG-2024-03-22.md").read_bytes(), content_type="text/plain"
+    )
+    dead = "http://127.0.0.1:9/unreachable.md"  # the discard port: nothing listens there
+    monkeypatch.setenv("AKSNEWS_DATABASE_URL", f"sqlite:///{tmp_path}/partial.db")
+    monkeypatch.setenv("AKSNEWS_AKS_URL", httpserver.url_for("/CHANGELOG.md"))
+    monkeypatch.setenv("AKSNEWS_AKS_CALENDAR_URL", dead)
+    monkeypatch.setenv("AKSNEWS_DEPRECATION_GUIDE_URL", dead)
+    monkeypatch.setenv("AKSNEWS_FETCH_RETRIES", "0")
+    code = run(
+        ["fetch", "--source", "aks", "--source", "aks-calendar", "--source", "deprecation-guide"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "release sections" in out  # the AKS CHANGELOG was still ingested
+    assert err.count("aksnews: error:") == 2 and "aks-calendar" in err

@@ -80,14 +80,6 @@ def db_upgrade(ctx: typer.Context) -> None:
     print(f"{safe_url(str(engine.url))}: schema is current")
 
 
-def _known_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [AksnewsError]
-    fetch = sys.modules.get("aksnews.fetch")
-    if fetch is not None:
-        errors.append(fetch.FetchError)
-    return tuple(errors)
-
-
 def run(args: Sequence[str]) -> int:
     debug = "--debug" in args
     try:
@@ -103,7 +95,7 @@ def run(args: Sequence[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
         if debug:
             traceback.print_exc()
-        if isinstance(exc, _known_errors()):
+        if isinstance(exc, AksnewsError):
             print(f"aksnews: error: {exc}", file=sys.stderr)
             return int(getattr(exc, "exit_code", 1))
         print(

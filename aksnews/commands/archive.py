@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from aksnews.commands.context import AppState, console, parse_date, print_json, progress
-from aksnews.errors import InputError
+from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -119,12 +119,18 @@ def register(app: typer.Typer) -> None:
         settings = state.settings()
         engine = state.engine()
         outcomes = []
+        failed: list[str] = []
         for name in progress([s for s in FETCH_ORDER if s in source], "fetching"):
-            if name == "kubernetes":
-                outcomes.extend(fetch_kubernetes(engine, settings))
-                continue
-            for src, url in source_urls(settings, [name]):
-                outcomes.append(fetch_and_ingest(engine, settings, src, url))
+            # One unreachable source must not keep the others from being polled.
+            try:
+                if name == "kubernetes":
+                    outcomes.extend(fetch_kubernetes(engine, settings))
+                    continue
+                for src, url in source_urls(settings, [name]):
+                    outcomes.append(fetch_and_ingest(engine, settings, src, url))
+            except AksnewsError as exc:
+                typer.echo(f"aksnews: error: {name}: {exc}", err=True)
+                failed.append(name)
         if as_json:
             from aksnews.output import ingest_json
 
@@ -139,12 +145,16 @@ def register(app: typer.Typer) -> None:
                     for o in outcomes
                 ]
             )
+            if failed:
+                raise typer.Exit(1)
             return
         for outcome in outcomes:
             if outcome.report is None:
                 typer.echo(f"{outcome.source}: {outcome.url}: not modified since the last fetch")
             else:
                 _report_ingest([outcome.report], False)
+        if failed:
+            raise typer.Exit(1)
 
     @app.command()
     def releases(

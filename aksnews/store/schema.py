@@ -165,3 +165,36 @@ class ApiUseRow(Base):
     namespace: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(Text)
     collected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """One message to post to a team's channel; see aksnews/outbox.py for the life cycle."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))  # idempotency key of the digest or alert
+    channel: Mapped[str] = mapped_column(String(40))  # notifier name: 'slack', 'teams'
+    position: Mapped[int] = mapped_column(Integer)  # message index of a split digest
+    team: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # digest | alert
+    payload: Mapped[str] = mapped_column(Text)  # JSON {"body": ..., "thread": bool}
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reference: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("key", "channel", "position", name="uq_outbox_key_channel_position"),
+    )
+
+
+class AlertStateRow(Base):
+    """What a finding was last alerted as, to alert it again only when it escalates."""
+
+    __tablename__ = "alert_state"
+    finding_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    alerted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
