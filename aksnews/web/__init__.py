@@ -1,0 +1,1 @@
+"""The web archive: pages, JSON API and feeds over the store (read-only)."""
