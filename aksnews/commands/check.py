@@ -99,12 +99,12 @@ def register(app: typer.Typer) -> None:
         today: str | None = typer.Option(None, "--today", help="Judge as of this date."),
     ) -> None:
         """Upgrade impact report from the cluster's version to a target minor."""
-        from aksnews.diff import Version, build_diff, minors_between
+        from aksnews.diff import Version, build_diff
         from aksnews.lifecycle import minor_key, minor_of
         from aksnews.plan import build_plan, minors_crossed
         from aksnews.store.inventory import load_inventory
-        from aksnews.store.knowledge import load_archive_view
-        from aksnews.store.queries import entries_about, get_release, list_releases
+        from aksnews.store.knowledge import load_archive_view, load_upstream_range
+        from aksnews.store.queries import entries_about
 
         if output not in ("markdown", "html", "json"):
             raise InputError(f"--format must be markdown, html or json, not {output!r}")
@@ -126,11 +126,7 @@ def register(app: typer.Typer) -> None:
 
         findings = match(inventory, view, now=day, target=target)
         start, end = Version.parse(found.kubernetes_version or current), Version.parse(target)
-        details = [
-            get_release(engine, s.key)
-            for m in minors_between(start, end)
-            for s in list_releases(engine, source="kubernetes", minor=m)
-        ]
+        details = load_upstream_range(engine, start, end)
         crossed = list(minors_crossed(current, target))
         report = build_plan(
             found,

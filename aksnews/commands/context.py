@@ -46,7 +46,8 @@ def console() -> Console:
     """A rich console; when piped, wide enough that tables are not cut to 80 columns."""
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 220)
+    # No automatic highlighting: changelog text is shown as written (and it is slow).
+    return Console(width=None if sys.stdout.isatty() else 220, highlight=False)
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

@@ -133,8 +133,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Upstream changes between two versions: urgent notes, deprecations, API changes..."""
-        from aksnews.diff import GROUPS, Version, build_diff, minors_between
-        from aksnews.store.queries import get_release, list_releases
+        from aksnews.diff import GROUPS, Version, build_diff
+        from aksnews.store.knowledge import load_upstream_range
 
         try:
             a, b = Version.parse(start), Version.parse(end)
@@ -147,11 +147,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown kind {sorted(unknown)[0]!r} for diff")
         state: AppState = ctx.obj
         engine = state.engine()
-        details = [
-            get_release(engine, s.key)
-            for m in minors_between(a, b)
-            for s in list_releases(engine, source="kubernetes", minor=m)
-        ]
+        details = load_upstream_range(engine, a, b)
         report = build_diff(a, b, details, kind)
         if as_json:
             from aksnews.output import entry_json, fact_json
