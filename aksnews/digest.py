@@ -173,7 +173,9 @@ def _release_items(releases: Iterable[ReleaseDetail]) -> tuple[DigestItem, ...]:
             label = _HEADLINE_KINDS.get(entry.kind)
             if label is None or entry.parent_position is not None or not entry.text.strip():
                 continue
-            below = "; ".join(c.text for c in children.get(entry.position, ()) if c.text)
+            below = "; ".join(
+                c.text.rstrip(". ") for c in children.get(entry.position, ()) if c.text
+            )
             items.append(
                 DigestItem(
                     text=entry.text,
@@ -347,7 +349,6 @@ def _upstream_items(
                     text=entry.text,
                     url=safe_url(url),
                     label=_UPSTREAM_KINDS[entry.kind],
-                    detail=f"#{entry.pr}" if entry.pr else None,
                     group=f"Kubernetes {release.summary.version}",
                 )
             )

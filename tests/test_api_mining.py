@@ -12,7 +12,6 @@ import re
 from functools import cache
 
 import pytest
-from note_texts import Note, mined_notes
 
 from aksnews.model import (
     ApiChangeFact,
@@ -25,6 +24,7 @@ from aksnews.model import (
 from aksnews.parsers.api_mining import MINED_KINDS, mine_note, release_minor
 
 from corpus import RELEASE_NOTE_MINORS, corpus_text
+from note_texts import Note, mined_notes
 
 REMOVAL, DEPRECATION = FactType.API_REMOVAL, FactType.API_DEPRECATION
 API, CHANGE = EntryKind.API_CHANGE, EntryKind.DEPRECATION

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from note_texts import mined_notes
 
 from aksnews.apis import (
     KnowledgeRow,
@@ -21,6 +20,7 @@ from aksnews.parsers.base import ParseOptions, parse_document
 from aksnews.parsers.deprecation_guide import DeprecationGuideParser
 
 from corpus import RELEASE_NOTE_MINORS, corpus_path, corpus_text
+from note_texts import mined_notes
 
 REMOVAL, DEPRECATION = FactType.API_REMOVAL, FactType.API_DEPRECATION
 

@@ -13,13 +13,13 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, database
 
 from aksnews.commands import run
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 
+from conftest import BACKENDS, database
 from corpus import corpus_path
 
 DATA = Path(__file__).resolve().parent / "data"

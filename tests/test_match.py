@@ -11,7 +11,6 @@ import datetime as dt
 import re
 
 import pytest
-from archive_view import corpus_archive
 
 from aksnews.apis import KnowledgeRow
 from aksnews.findings import ArchiveView, ClusterScope, Finding, Rule, Severity
@@ -33,6 +32,7 @@ from aksnews.match_nodes import pool_os
 from aksnews.match_support import GaMinor, upgrade_target
 from aksnews.versions import parse_kube_version, parse_node_image_version
 
+from archive_view import corpus_archive
 from corpus import corpus_text
 
 NOW = dt.date(2025, 10, 27)

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, database
 from sqlalchemy import Engine
 
 from aksnews.config import Settings
@@ -20,6 +19,7 @@ from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 from aksnews.store.queries import get_release, list_releases
 
+from conftest import BACKENDS, database
 from corpus import corpus_path, corpus_text
 
 SETTINGS = Settings()
