@@ -1,16 +1,25 @@
-"""The notifier interface: render (pure) and post (I/O) kept apart, and the registry.
+"""The notifier interface: render (pure) and post (I/O) kept apart, and splitting to limits.
 
-(Being completed: splitting to a channel's limits lives here, shared by every notifier.)
+Every channel caps a message (Slack: 50 blocks and characters per block; Teams: about 28 KB of
+JSON), so a long digest becomes several messages. The packing is the same for every channel and
+lives here: blocks are packed in order, a section that continues in the next message repeats its
+heading, and an item that is too long for one block is cut with '…' and keeps the link to its
+source. No item is ever dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from aksnews.errors import AksnewsError
 from aksnews.messages import Alert, Digest
+
+ELLIPSIS = "…"
+_SAFE_SCHEMES = ("https://", "http://")
+
+B = TypeVar("B")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +40,18 @@ class Target:
 
 
 class NotifierError(AksnewsError):
-    """A post failed. `permanent` errors (400, invalid token) are not retried."""
+    """A post failed. `permanent` errors (400, invalid token) are not retried.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    `retry_after` carries the seconds the peer asked us to wait (HTTP Retry-After), so the
+    outbox can schedule the next attempt no earlier than that.
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +70,111 @@ class Notifier(Protocol):
     def post(
         self, message: Message, target: Target, *, thread_ref: str | None = None
     ) -> PostResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one message of a channel may hold, beyond its fixed parts (title, summary)."""
+
+    max_blocks: int
+    max_size: int | None = None  # in the unit of `size` given to pack_sections (bytes for Teams)
+
+
+def pack_sections(
+    sections: Sequence[tuple[Callable[[bool], B], Sequence[B]]],
+    limits: Limits,
+    size: Callable[[B], int] = lambda _: 0,
+) -> list[list[B]]:
+    """Pack (heading, items) sections into as few chunks as the limits allow, order kept.
+
+    `heading(continued)` builds a section's heading block; a heading is never the last block of
+    a chunk, and a section carried over to the next chunk starts it with heading(True). Each
+    item must fit in a chunk on its own next to a heading (callers cut items to a per-block
+    limit first); such an item is still placed rather than dropped if it does not.
+    """
+    chunks: list[list[B]] = []
+    current: list[B] = []
+    used = 0
+
+    def fits(*blocks: B) -> bool:
+        if len(current) + len(blocks) > limits.max_blocks:
+            return False
+        return limits.max_size is None or used + sum(size(b) for b in blocks) <= limits.max_size
+
+    def flush() -> None:
+        nonlocal current, used
+        if current:
+            chunks.append(current)
+        current, used = [], 0
+
+    def add(*blocks: B) -> None:
+        nonlocal used
+        current.extend(blocks)
+        used += sum(size(b) for b in blocks)
+
+    for heading, items in sections:
+        started = False
+        for item in items:
+            if started and fits(item):
+                add(item)
+                continue
+            head = heading(started)
+            if not fits(head, item):
+                flush()
+            add(head, item)
+            started = True
+    flush()
+    return chunks
+
+
+def fit_text(
+    text: str,
+    limit: int,
+    render: Callable[[str], str],
+    suffix: str = "",
+    measure: Callable[[str], int] = len,
+) -> str:
+    """render(text) + suffix when that fits in `limit`, else the longest render(prefix) + '…' +
+    suffix that does. Cutting the plain text before rendering never splits an escape sequence
+    (Slack's '&amp;', Markdown's '\\*'). `render` must not shrink when its input grows."""
+    whole = render(text) + suffix
+    if measure(whole) <= limit:
+        return whole
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest prefix whose rendering fits
+        mid = (lo + hi + 1) // 2
+        if measure(render(text[:mid].rstrip()) + ELLIPSIS + suffix) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return render(text[:lo].rstrip()) + ELLIPSIS + suffix
+
+
+def safe_url(url: str | None) -> str | None:
+    """Our own link, or None when it is not a plain http(s) URL. Characters that would end a
+    link in Slack ('|', '>') or Markdown (')', spaces) are percent-encoded."""
+    if not url or not url.lower().startswith(_SAFE_SCHEMES):
+        return None
+    for raw, quoted in _URL_QUOTES:
+        url = url.replace(raw, quoted)
+    return url
+
+
+_URL_QUOTES = (
+    (" ", "%20"),
+    ("|", "%7C"),
+    ("<", "%3C"),
+    (">", "%3E"),
+    ("(", "%28"),
+    (")", "%29"),
+    ('"', "%22"),
+)
+
+
+def summary_counts(digest: Digest) -> str:
+    """One line for the first message: how many items in which sections, or that none came."""
+    if digest.empty:
+        return "Nothing new this period."
+    total = sum(len(s.items) for s in digest.sections)
+    parts = ", ".join(f"{s.title} ({len(s.items)})" for s in digest.sections if s.items)
+    return f"{total} item{'s' if total != 1 else ''}: {parts}"

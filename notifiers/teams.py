@@ -1,1 +1,228 @@
-"""(being written)"""
+"""Microsoft Teams: Adaptive Cards posted to a Workflows webhook with httpx.
+
+The old Office 365 connectors are retired; a Workflows flow ('Post to a channel when a webhook
+request is received') takes a message envelope with one Adaptive Card attachment (1.4 renders
+everywhere Teams does) and answers 202, even for a card it later fails to show, so the card is
+checked here and in the tests rather than by the peer. A message above about 28 KB is refused,
+so long digests are split.
+
+TextBlocks interpret a Markdown subset (bold, italic, lists, [text](url)); changelog text goes
+through `escape` so it can neither format nor link. Links come only from our own data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+import httpx
+
+from aksnews.messages import Alert, Digest, DigestItem, DigestSection
+from aksnews.notifiers.base import (
+    Limits,
+    Message,
+    NotifierError,
+    PostResult,
+    Target,
+    fit_text,
+    pack_sections,
+    safe_url,
+    summary_counts,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 28_000
+MAX_ITEM_BYTES = 6_000  # one item's TextBlock, so a single entry never fills a whole message
+MAX_DETAIL_CHARS = 500
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.4"
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+# Characters with a meaning in Markdown (CommonMark lets any ASCII punctuation be escaped
+# with a backslash); a list marker or heading only counts at the start of a line.
+_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()<>#|~!])")
+_LINE_START_MARKER = re.compile(r"(?m)^(\s*\d*)([-+.)])(?=\s)")
+
+Element = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Plain text made inert in a TextBlock: no emphasis, lists, headings or links."""
+    text = _MARKDOWN_CHARS.sub(r"\\\1", text)
+    return _LINE_START_MARKER.sub(r"\1\\\2", text)
+
+
+def link(url: str | None, label: str) -> str:
+    """Our own link as [label](url); '' when the URL is not a plain http(s) one."""
+    safe = safe_url(url)
+    return f"[{escape(label)}]({safe})" if safe else ""
+
+
+def json_size(value: Any) -> int:
+    """Bytes of `value` exactly as post() sends it."""
+    return len(encode(value))
+
+
+def encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _text_size(text: str) -> int:
+    return json_size(text)
+
+
+def envelope(body: list[Element], actions: list[Element] | None = None) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "$schema": CARD_SCHEMA,
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    if actions:
+        card["actions"] = actions
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
+            }
+        ],
+    }
+
+
+def text_block(text: str, **style: Any) -> Element:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def item_text(item: DigestItem) -> str:
+    """One item within MAX_ITEM_BYTES of JSON; a long text is cut with '…' and keeps its link."""
+    prefix = f"**{escape(item.label)}** " if item.label else ""
+    source = link(item.url, "source")
+    suffix = f" {source}" if source else ""
+    detail = "\n\n" + fit_text(item.detail, MAX_DETAIL_CHARS, escape) if item.detail else ""
+    budget = MAX_ITEM_BYTES - _text_size(prefix + detail)
+    return prefix + fit_text(item.text, budget, escape, suffix, _text_size) + detail
+
+
+def _section_elements(section: DigestSection) -> tuple[Callable[[bool], Element], list[Element]]:
+    def heading(continued: bool) -> Element:
+        title = f"{section.title} (continued)" if continued else section.title
+        return text_block(escape(title), weight="Bolder", size="Medium", separator=True)
+
+    return heading, [text_block(item_text(item), spacing="Small") for item in section.items]
+
+
+def _element_size(element: Element) -> int:
+    return json_size(element) + 1  # the comma before it in the body list
+
+
+def _title(text: str) -> Element:
+    return text_block(escape(text), weight="Bolder", size="Large")
+
+
+class TeamsNotifier:
+    """Microsoft Teams Adaptive Cards (1.4) to a Workflows webhook; long digests split."""
+
+    name: ClassVar[str] = "teams"
+
+    def __init__(self, *, timeout: float = 30) -> None:
+        self.timeout = timeout
+
+    # -- render (pure) ------------------------------------------------------------------
+
+    def render_digest(self, digest: Digest) -> tuple[Message, ...]:
+        summary = [
+            _title(digest.title),
+            text_block(escape(summary_counts(digest)), isSubtle=True),
+        ]
+        sections = [_section_elements(s) for s in digest.sections if s.items]
+        room = MAX_MESSAGE_BYTES - json_size(envelope(summary))
+        single = pack_sections(sections, Limits(10_000, room), _element_size)
+        if len(single) <= 1:
+            body = summary + (single[0] if single else [])
+            return (Message(envelope(body)),)
+        # A part title is at most this long; reserve its room in every later message.
+        part_title = _title(f"{digest.title} (99/99)")
+        room = MAX_MESSAGE_BYTES - json_size(envelope([part_title])) - 1
+        chunks = pack_sections(sections, Limits(10_000, room), _element_size)
+        note = text_block(f"Details follow in {len(chunks)} more messages.", isSubtle=True)
+        messages = [Message(envelope([*summary, note]))]
+        for n, chunk in enumerate(chunks, start=1):
+            title = _title(f"{digest.title} ({n}/{len(chunks)})")
+            messages.append(Message(envelope([title, *chunk])))
+        return tuple(messages)
+
+    def render_alert(self, alert: Alert) -> tuple[Message, ...]:
+        f = alert.finding
+        critical = f.severity.value == "critical"
+        facts = [
+            {"title": "Severity", "value": f.severity.value},
+            {"title": "Rule", "value": f.rule.value},
+            {"title": "Cluster", "value": escape(f.cluster)},
+        ]
+        if f.node_pool:
+            facts.append({"title": "Node pool", "value": escape(f.node_pool)})
+        if f.deadline:
+            facts.append({"title": "Deadline", "value": str(f.deadline)})
+        what = "Escalated" if alert.escalated else "New"
+        body = [
+            text_block(
+                escape(f"{what}: {f.title}"),
+                weight="Bolder",
+                size="Large",
+                color="Attention" if critical else "Warning",
+            ),
+            {"type": "FactSet", "facts": facts},
+            text_block(fit_text(f.why, MAX_ITEM_BYTES, escape, measure=_text_size)),
+            text_block(
+                "**What to do:** " + fit_text(f.action, MAX_ITEM_BYTES, escape, measure=_text_size)
+            ),
+        ]
+        if f.locations:
+            where = "\n".join(f"- {escape(loc)}" for loc in f.locations)
+            body.append(text_block(fit_text(where, MAX_ITEM_BYTES, str, measure=_text_size)))
+        actions = [
+            {"type": "Action.OpenUrl", "title": f"Source {n}", "url": url}
+            for n, url in enumerate(filter(None, map(safe_url, f.links)), start=1)
+        ]
+        return (Message(envelope(body, actions[:5])),)  # Teams shows at most 6 actions
+
+    # -- post (I/O) ---------------------------------------------------------------------
+
+    def post(
+        self, message: Message, target: Target, *, thread_ref: str | None = None
+    ) -> PostResult:
+        """Post one card; Workflows webhooks have no threads, so thread_ref is ignored."""
+        if not isinstance(message.body, Mapping):
+            raise NotifierError("teams: a message must be a JSON object", permanent=True)
+        if not target.url:
+            raise NotifierError("teams: the target needs a Workflows webhook URL", permanent=True)
+        try:
+            response = httpx.post(
+                target.url,
+                content=encode(message.body),
+                headers={"Content-Type": "application/json"},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:  # timeouts, refused connections, broken responses
+            raise NotifierError(f"teams webhook: {type(exc).__name__}: {exc}") from exc
+        if response.status_code in (200, 202):
+            return PostResult(response.status_code)
+        raise NotifierError(
+            f"teams webhook: HTTP {response.status_code} {response.text[:200]}",
+            permanent=response.status_code not in RETRYABLE_STATUS,
+            retry_after=_retry_after(response.headers.get("Retry-After")),
+        )
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:  # an HTTP date: the outbox's own backoff applies
+        return None

@@ -1,0 +1,102 @@
+"""Teams cards checked by the real renderer: the npm package adaptivecards (3.x) parses and
+renders each generated card in headless Chromium, with markdown-it processing TextBlocks.
+
+Needs `npm ci --prefix tests/js` and the Debian package chromium (.ci/run installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aksnews.notifiers.base import Message
+from aksnews.notifiers.teams import TeamsNotifier
+
+from notifier_cases import HOSTILE, LONG_ENTRY, OUR_URL, alert, digest, item
+
+JS = Path(__file__).parent / "js"
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = Path(__file__).parents[1] / "test-output"
+RESULT = re.compile(r'<pre id="result"[^>]*>(.*?)</pre>', re.S)
+
+pytestmark = [
+    pytest.mark.skipif(
+        not (JS / "node_modules" / "adaptivecards").is_dir(),
+        reason="tests/js/node_modules missing: run `npm ci --prefix tests/js`",
+    ),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium missing: apt-get install chromium"
+    ),
+]
+
+
+def chromium(profile: Path, *args: str) -> str:
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--allow-file-access-from-files",
+        f"--user-data-dir={profile}",
+        "--window-size=800,1200",
+        *args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout
+
+
+def render(message: Message, tmp_path: Path, screenshot: Path | None = None) -> dict[str, Any]:
+    """Parse and render the card of one message; the page's result marker as a dict."""
+    assert isinstance(message.body, dict)
+    content = message.body["attachments"][0]["content"]
+    card_js = tmp_path / "card.js"
+    card_js.write_text(f"window.CARD = {json.dumps(content)};\n", encoding="utf-8")
+    page = f"{(JS / 'render_card.html').as_uri()}?card={card_js}"
+    dom = chromium(tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom", page)
+    if screenshot is not None:
+        chromium(tmp_path / "profile", f"--screenshot={screenshot}", page)
+    found = RESULT.search(dom)
+    assert found, dom[-2000:]
+    result: dict[str, Any] = json.loads(
+        found.group(1)
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+    )
+    return result
+
+
+def test_digest_card_parses_and_renders(tmp_path: Path) -> None:
+    d = digest(
+        ("AKS releases " + HOSTILE, [item(1, HOSTILE, label="GA", detail=HOSTILE), item(2)]),
+        ("Upstream", [item(3, LONG_ENTRY, label="deprecation")]),
+    )
+    (message,) = TeamsNotifier().render_digest(d)
+    OUTPUT.mkdir(exist_ok=True)
+    shot = OUTPUT / "teams-card.png"
+    result = render(message, tmp_path, shot)
+    assert result["errors"] == [] and result["warnings"] == []
+    assert result["rendered"]
+    # Only our links became links; the changelog's Markdown and HTML show as text.
+    assert result["links"] == [f"{OUR_URL}#item-{n}" for n in (1, 2, 3)]
+    assert "[x](http://evil.example) **bold** _it_ <b>html</b>" in result["text"]
+    assert shot.stat().st_size > 10_000
+
+
+def test_alert_card_parses_and_renders(tmp_path: Path) -> None:
+    (message,) = TeamsNotifier().render_alert(alert())
+    result = render(message, tmp_path)
+    assert result["errors"] == [] and result["warnings"] == []
+    assert result["rendered"]
+    assert "<@U123>" in result["text"] and "[x](http://evil.example)" in result["text"]

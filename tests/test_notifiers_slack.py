@@ -1,0 +1,357 @@
+"""Slack: Block Kit rendering within the documented limits, escaping of changelog text, and
+posting to a local server standing in for an incoming webhook and for the Web API."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
+from werkzeug import Request, Response
+
+from aksnews.notifiers.base import Message, NotifierError, Target
+from aksnews.notifiers.slack import SlackNotifier, escape, link
+
+from notifier_cases import (
+    HOSTILE,
+    ITEM_ID,
+    LONG_ENTRY,
+    OUR_URL,
+    alert,
+    assert_slack_limits,
+    digest,
+    item,
+    numbered_digest,
+    slack_texts,
+)
+
+OUR_LINK = re.compile(r"<(https://[^|<>\s]+)\|[^<>|]+>")
+
+
+@pytest.fixture
+def slack() -> SlackNotifier:
+    return SlackNotifier(timeout=2, retry_interval=FixedValueRetryIntervalCalculator(0.01))
+
+
+def all_texts(messages: tuple[Message, ...]) -> list[str]:
+    return [t for m in messages for t in slack_texts(m.body)]  # type: ignore[arg-type]
+
+
+def items_in(messages: tuple[Message, ...]) -> list[int]:
+    return [int(n) for t in all_texts(messages) for n in ITEM_ID.findall(t)]
+
+
+# -- rendering --------------------------------------------------------------------------
+
+
+def test_short_digest_is_one_message_with_summary_first(slack: SlackNotifier) -> None:
+    d = digest(("AKS releases", [item(1, label="GA"), item(2, detail="Upgrade by July")]))
+    (message,) = slack.render_digest(d)
+    body = message.body
+    assert isinstance(body, dict)
+    assert_slack_limits(body)
+    assert body["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": d.title},
+    }
+    assert body["blocks"][1]["text"]["text"] == "2 items: AKS releases (2)"
+    assert body["blocks"][3]["text"]["text"] == f"*GA* item-0001 <{OUR_URL}#item-1|source>"
+    assert body["blocks"][4]["text"]["text"].endswith("\nUpgrade by July")
+    assert not message.thread
+
+
+def test_empty_digest_says_so_in_one_line(slack: SlackNotifier) -> None:
+    (message,) = slack.render_digest(digest())
+    assert isinstance(message.body, dict)
+    assert_slack_limits(message.body)
+    assert [b["type"] for b in message.body["blocks"]] == ["header", "section"]
+    assert message.body["blocks"][1]["text"]["text"] == "Nothing new this period."
+
+
+def test_changelog_text_cannot_ping_mention_or_link(slack: SlackNotifier) -> None:
+    d = digest(("Upstream", [item(1, HOSTILE, label="<!here>", detail=HOSTILE)]))
+    messages = slack.render_digest(d) + slack.render_alert(alert())
+    for text in all_texts(messages):
+        # Every '<' left is one of our own links; the hostile ones are inert entities.
+        assert re.sub(OUR_LINK, "", text).count("<") == 0, text
+        assert "&lt;!channel&gt;" in text or "channel" not in text
+    joined = "\n".join(all_texts(messages))
+    assert "&lt;@U123&gt;" in joined
+    assert "&lt;http://evil.example|click here&gt;" in joined
+    assert " &amp; " in joined
+    assert "<!" not in joined and "<@" not in joined and "<http://evil" not in joined
+    links = {m.group(1) for t in all_texts(messages) for m in OUR_LINK.finditer(t)}
+    assert links == {
+        f"{OUR_URL}#item-1",
+        OUR_URL,
+        "https://github.com/kubernetes/kubernetes/pull/1",
+    }  # the javascript: link of the finding is not a link
+
+
+@pytest.mark.parametrize(
+    ("url", "label", "expected"),
+    [
+        ("https://x.test/a", "a|b<c>", "<https://x.test/a|a b&lt;c&gt;>"),
+        ("https://x.test/a|b>c", "s", "<https://x.test/a%7Cb%3Ec|s>"),
+        ("javascript:alert(1)", "s", ""),
+        (None, "s", ""),
+    ],
+)
+def test_links_are_ours_and_labels_escaped(url: str | None, label: str, expected: str) -> None:
+    assert link(url, label) == expected
+
+
+def test_escape_never_leaves_a_raw_angle_or_ampersand() -> None:
+    assert escape("a&b<c>&amp;") == "a&amp;b&lt;c&gt;&amp;amp;"
+
+
+def test_sixty_items_split_into_thread_messages_without_loss(slack: SlackNotifier) -> None:
+    d = numbered_digest(60)
+    messages = slack.render_digest(d)
+    assert len(messages) >= 3  # the summary, then at least two of sections
+    for message in messages:
+        assert isinstance(message.body, dict)
+        assert_slack_limits(message.body)
+    first, *rest = messages
+    assert not first.thread and all(m.thread for m in rest)
+    assert items_in((first,)) == []  # the first message is only the summary
+    assert "60 items" in first.body["blocks"][1]["text"]["text"]  # type: ignore[index]
+    assert sorted(items_in(messages)) == list(range(60))  # each item once, none lost
+    # A section carried over to the next message repeats its heading.
+    headings = [b["text"]["text"] for m in rest for b in m.body["blocks"][:1]]  # type: ignore[index]
+    assert headings[0] == "*Section 1*"
+    assert any(h.endswith("(continued)*") for h in headings[1:])
+
+
+def test_long_entry_is_cut_with_ellipsis_and_keeps_its_link(slack: SlackNotifier) -> None:
+    assert len(LONG_ENTRY) == 5000
+    d = digest(("AKS releases", [item(7, LONG_ENTRY, label="Preview", detail="x" * 900)]))
+    (message,) = slack.render_digest(d)
+    assert isinstance(message.body, dict)
+    assert_slack_limits(message.body)
+    text = message.body["blocks"][3]["text"]["text"]
+    assert len(text) == 3000
+    body, _, detail = text.partition("\n")
+    assert body.endswith(f"… <{OUR_URL}#item-7|source>")
+    assert body.startswith("*Preview* item-0007 Long entry word")
+    assert len(detail) <= 500 and detail.endswith("…")
+
+
+def test_long_team_name_and_title_stay_within_header_and_text_limits(
+    slack: SlackNotifier,
+) -> None:
+    d = digest(("AKS releases", [item(1)]), team="t" * 400)
+    messages = slack.render_digest(d) + slack.render_alert(alert(title="T" * 5000))
+    for message in messages:
+        assert isinstance(message.body, dict)
+        assert_slack_limits(message.body)
+        header = message.body["blocks"][0]["text"]["text"]
+        assert len(header) == 150 and header.endswith("…")
+
+
+def test_huge_sections_and_items_in_one_digest(slack: SlackNotifier) -> None:
+    sections = [
+        (f"Section {s} " + "<!channel>" * 400, [item(s * 100 + n, LONG_ENTRY) for n in range(30)])
+        for s in range(4)
+    ]
+    messages = slack.render_digest(digest(*sections))
+    for message in messages:
+        assert isinstance(message.body, dict)
+        assert_slack_limits(message.body)
+    assert sorted(items_in(messages)) == sorted(s * 100 + n for s in range(4) for n in range(30))
+
+
+def test_alert_is_one_message(slack: SlackNotifier) -> None:
+    (message,) = slack.render_alert(alert(why="w" * 6000))
+    assert isinstance(message.body, dict)
+    assert_slack_limits(message.body)
+    types = [b["type"] for b in message.body["blocks"]]
+    assert types == ["header", "context", "section", "section", "section", "context"]
+    assert message.body["text"].startswith("CRITICAL: policy/v1beta1 PodSecurityPolicy")
+
+
+# -- posting: incoming webhook ----------------------------------------------------------
+
+
+def hook(httpserver: HTTPServer) -> Target:
+    return Target(url=httpserver.url_for("/services/T0/B0/secret"))
+
+
+def posted(httpserver: HTTPServer) -> list[dict[str, Any]]:
+    return [json.loads(request.get_data()) for request, _ in httpserver.log]
+
+
+def test_webhook_posts_the_payload(slack: SlackNotifier, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/services/T0/B0/secret", method="POST").respond_with_data("ok")
+    messages = slack.render_digest(numbered_digest(60))
+    results = [slack.post(m, hook(httpserver)) for m in messages]
+    assert [r.status for r in results] == [200] * len(messages)
+    assert posted(httpserver) == [dict(m.body) for m in messages]  # type: ignore[call-overload]
+    assert httpserver.log[0][0].headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("status", [429, 500])
+def test_webhook_retries_rate_limit_and_server_error(
+    slack: SlackNotifier, httpserver: HTTPServer, status: int
+) -> None:
+    path = "/services/T0/B0/secret"
+    httpserver.expect_ordered_request(path).respond_with_data(
+        "slow down", status=status, headers={"Retry-After": "0"}
+    )
+    httpserver.expect_ordered_request(path).respond_with_data("ok")
+    (message,) = slack.render_alert(alert())
+    assert slack.post(message, hook(httpserver)).status == 200
+    assert len(httpserver.log) == 2
+    assert posted(httpserver)[0] == posted(httpserver)[1] == message.body
+
+
+def test_webhook_rate_limit_that_persists_carries_retry_after(httpserver: HTTPServer) -> None:
+    slack = SlackNotifier(max_retries=0)
+    httpserver.expect_request("/services/T0/B0/secret").respond_with_data(
+        "rate_limited", status=429, headers={"Retry-After": "30"}
+    )
+    (message,) = slack.render_alert(alert())
+    with pytest.raises(NotifierError) as caught:
+        slack.post(message, hook(httpserver))
+    assert not caught.value.permanent and caught.value.retry_after == 30
+    assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_webhook_client_errors_are_permanent_and_not_retried(
+    slack: SlackNotifier, httpserver: HTTPServer, status: int
+) -> None:
+    httpserver.expect_request("/services/T0/B0/secret").respond_with_data(
+        "invalid_payload", status=status
+    )
+    (message,) = slack.render_alert(alert())
+    with pytest.raises(NotifierError, match=f"HTTP {status} invalid_payload") as caught:
+        slack.post(message, hook(httpserver))
+    assert caught.value.permanent
+    assert len(httpserver.log) == 1
+
+
+def test_webhook_timeout_is_retryable(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.5)
+        return Response("ok")
+
+    httpserver.expect_request("/services/T0/B0/secret").respond_with_handler(slow)
+    slack = SlackNotifier(timeout=0.1, max_retries=0)
+    (message,) = slack.render_alert(alert())
+    started = time.monotonic()
+    with pytest.raises(NotifierError, match="timed out") as caught:
+        slack.post(message, hook(httpserver))
+    assert not caught.value.permanent
+    assert time.monotonic() - started < 0.5
+
+
+def test_unreachable_webhook_is_retryable(slack: SlackNotifier) -> None:
+    (message,) = slack.render_alert(alert())
+    with pytest.raises(NotifierError) as caught:
+        SlackNotifier(timeout=1, max_retries=0).post(message, Target(url="http://127.0.0.1:9/x"))
+    assert not caught.value.permanent
+
+
+def test_target_without_destination_is_permanent(slack: SlackNotifier) -> None:
+    (message,) = slack.render_alert(alert())
+    with pytest.raises(NotifierError) as caught:
+        slack.post(message, Target(token="xoxb-1"))
+    assert caught.value.permanent
+
+
+# -- posting: bot token, chat.postMessage -----------------------------------------------
+
+
+@pytest.fixture
+def api(httpserver: HTTPServer) -> Iterator[list[dict[str, Any]]]:
+    """chat.postMessage answering ok with a new ts each time; yields the calls received."""
+    calls: list[dict[str, Any]] = []
+
+    def answer(request: Request) -> Response:
+        calls.append({"auth": request.headers.get("Authorization"), **request.get_json()})
+        ts = f"1718000000.{len(calls):06d}"
+        return Response(
+            json.dumps({"ok": True, "channel": "C1", "ts": ts}),
+            200,
+            content_type="application/json",
+        )
+
+    httpserver.expect_request("/api/chat.postMessage", method="POST").respond_with_handler(answer)
+    yield calls
+
+
+def bot(httpserver: HTTPServer, **kw: Any) -> SlackNotifier:
+    kw.setdefault("retry_interval", FixedValueRetryIntervalCalculator(0.01))
+    return SlackNotifier(api_url=httpserver.url_for("/api/"), timeout=2, **kw)
+
+
+TOKEN_TARGET = Target(token="xoxb-test", channel="#payments-platform")
+
+
+def test_bot_token_threads_the_rest_under_the_summary(
+    httpserver: HTTPServer, api: list[dict[str, Any]]
+) -> None:
+    slack = bot(httpserver)
+    messages = slack.render_digest(numbered_digest(60))
+    first = slack.post(messages[0], TOKEN_TARGET)
+    assert first.reference == "1718000000.000001"
+    for message in messages[1:]:
+        slack.post(message, TOKEN_TARGET, thread_ref=first.reference)
+    assert len(api) == len(messages)
+    assert all(c["auth"] == "Bearer xoxb-test" for c in api)
+    assert all(c["channel"] == "#payments-platform" for c in api)
+    assert "thread_ts" not in api[0]
+    assert [c["thread_ts"] for c in api[1:]] == [first.reference] * (len(messages) - 1)
+    assert [{"text": c["text"], "blocks": c["blocks"]} for c in api] == [m.body for m in messages]
+
+
+def test_bot_token_retries_rate_limit(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
+        {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
+    )
+    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
+        {"ok": True, "ts": "1.2"}
+    )
+    (message,) = bot(httpserver).render_alert(alert())
+    assert bot(httpserver).post(message, TOKEN_TARGET).reference == "1.2"
+    assert len(httpserver.log) == 2
+
+
+def test_bot_token_retries_server_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_data(
+        "upstream failure", status=500
+    )
+    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
+        {"ok": True, "ts": "1.3"}
+    )
+    (message,) = bot(httpserver).render_alert(alert())
+    assert bot(httpserver).post(message, TOKEN_TARGET).reference == "1.3"
+    assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "permanent"),
+    [
+        ("channel_not_found", 200, True),
+        ("invalid_auth", 200, True),
+        ("invalid_blocks", 200, True),
+        ("internal_error", 200, False),
+        ("ratelimited", 429, False),
+    ],
+)
+def test_bot_token_errors(httpserver: HTTPServer, error: str, status: int, permanent: bool) -> None:
+    httpserver.expect_request("/api/chat.postMessage").respond_with_json(
+        {"ok": False, "error": error}, status=status, headers={"Retry-After": "0"}
+    )
+    slack = bot(httpserver, max_retries=0)
+    (message,) = slack.render_alert(alert())
+    with pytest.raises(NotifierError, match=error) as caught:
+        slack.post(message, TOKEN_TARGET)
+    assert caught.value.permanent is permanent
+    assert len(httpserver.log) == 1

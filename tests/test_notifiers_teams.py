@@ -1,0 +1,244 @@
+"""Teams: the Workflows envelope, Markdown neutralised in changelog text, 28 KB splitting, and
+posting to a local server standing in for a Workflows webhook. The file notifier and the
+registry are checked here too."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from aksnews.errors import ConfigError
+from aksnews.notifiers.base import Message, NotifierError, Target
+from aksnews.notifiers.file import FileNotifier
+from aksnews.notifiers.registry import NOTIFIERS, describe, get_notifier
+from aksnews.notifiers.teams import MAX_MESSAGE_BYTES, TeamsNotifier, encode, escape, link
+
+from notifier_cases import (
+    HOSTILE,
+    ITEM_ID,
+    LONG_ENTRY,
+    OUR_URL,
+    alert,
+    digest,
+    item,
+    numbered_digest,
+)
+
+teams = TeamsNotifier(timeout=2)
+
+
+def card(message: Message) -> dict[str, Any]:
+    body = message.body
+    assert isinstance(body, dict)
+    assert body["type"] == "message"
+    (attachment,) = body["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert attachment["contentUrl"] is None
+    content: dict[str, Any] = attachment["content"]
+    assert content["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    assert (content["type"], content["version"]) == ("AdaptiveCard", "1.4")
+    assert len(encode(body)) < MAX_MESSAGE_BYTES
+    for element in content["body"]:
+        if element["type"] == "TextBlock":
+            assert element["wrap"] is True
+    return content
+
+
+def texts(messages: tuple[Message, ...]) -> list[str]:
+    return [e["text"] for m in messages for e in card(m)["body"] if e["type"] == "TextBlock"]
+
+
+def test_short_digest_is_one_card() -> None:
+    d = digest(("AKS releases", [item(1, label="GA", detail="Upgrade by July")]))
+    (message,) = teams.render_digest(d)
+    body = card(message)["body"]
+    assert [e["text"] for e in body] == [
+        escape(d.title),
+        "1 item: AKS releases \\(1\\)",
+        "AKS releases",
+        f"**GA** item-0001 [source]({OUR_URL}#item-1)\n\nUpgrade by July",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[x](http://evil.example)", "\\[x\\]\\(http://evil.example\\)"),
+        ("**bold** _it_ `code` ~x~", "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~x\\~"),
+        ("<b>html</b> & \\", "\\<b\\>html\\</b\\> & \\\\"),
+        ("- item\n1. first\n# head", "\\- item\n1\\. first\n\\# head"),
+        ("v1.29.4 - fixed", "v1.29.4 - fixed"),
+    ],
+)
+def test_escape_neutralises_markdown(text: str, expected: str) -> None:
+    assert escape(text) == expected
+
+
+def test_links_only_from_our_data() -> None:
+    assert link("https://x.test/a (b)", "src [1]") == "[src \\[1\\]](https://x.test/a%20%28b%29)"
+    assert link("javascript:alert(1)", "s") == ""
+    (message,) = teams.render_alert(alert())
+    actions = card(message)["actions"]
+    assert [a["url"] for a in actions] == [
+        OUR_URL,
+        "https://github.com/kubernetes/kubernetes/pull/1",
+    ]
+    assert all(a["type"] == "Action.OpenUrl" for a in actions)
+
+
+def test_hostile_text_is_escaped_everywhere() -> None:
+    d = digest(("Upstream " + HOSTILE, [item(1, HOSTILE, label="**x**", detail=HOSTILE)]))
+    for text in texts(teams.render_digest(d) + teams.render_alert(alert())):
+        assert "[x](" not in text and "**bold**" not in text and "<b>" not in text
+
+
+def test_huge_digest_splits_under_28kb_without_losing_items() -> None:
+    d = numbered_digest(300, per_section=70, text=LONG_ENTRY[:1500])
+    messages = teams.render_digest(d)
+    assert len(messages) > 10
+    sizes = [len(encode(m.body)) for m in messages]
+    assert max(sizes) < MAX_MESSAGE_BYTES
+    assert sizes[1] > MAX_MESSAGE_BYTES * 0.9  # packed, not one item per message
+    first = texts(messages[:1])
+    assert not any(ITEM_ID.search(t) for t in first) and "300 items" in first[1]
+    found = [int(n) for t in texts(messages) for n in ITEM_ID.findall(t)]
+    assert sorted(found) == list(range(300))
+    assert texts(messages[1:2])[0].endswith(f"\\({1}/{len(messages) - 1}\\)")
+
+
+def test_long_entry_is_cut_and_keeps_its_link() -> None:
+    d = digest(("AKS releases", [item(7, LONG_ENTRY * 3)]))
+    (message,) = teams.render_digest(d)
+    text = card(message)["body"][3]["text"]
+    assert text.endswith(f"… [source]({OUR_URL}#item-7)")
+    assert len(json.dumps(text, ensure_ascii=False).encode()) <= 6000
+
+
+def test_alert_card() -> None:
+    (message,) = teams.render_alert(alert(escalated=True))
+    body = card(message)["body"]
+    assert body[0]["text"].startswith("Escalated: policy/v1beta1 PodSecurityPolicy")
+    assert body[0]["color"] == "Attention"
+    assert {f["title"]: f["value"] for f in body[1]["facts"]}["Deadline"] == "2024-07-01"
+
+
+# -- posting ----------------------------------------------------------------------------
+
+PATH = "/workflows/123/triggers/manual/paths/invoke"
+
+
+def hook(httpserver: HTTPServer) -> Target:
+    return Target(url=httpserver.url_for(PATH) + "?sig=secret")
+
+
+@pytest.mark.parametrize("status", [202, 200])
+def test_post_sends_the_envelope(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_request(PATH, method="POST", query_string="sig=secret").respond_with_data(
+        "", status=status
+    )
+    messages = teams.render_digest(numbered_digest(40))
+    assert [teams.post(m, hook(httpserver)).status for m in messages] == [status] * len(messages)
+    sent = [json.loads(r.get_data()) for r, _ in httpserver.log]
+    assert sent == [m.body for m in messages]
+    assert httpserver.log[0][0].headers["Content-Type"] == "application/json"
+
+
+def test_429_carries_retry_after_then_the_retry_succeeds(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request(PATH).respond_with_data(
+        "", status=429, headers={"Retry-After": "7"}
+    )
+    httpserver.expect_ordered_request(PATH).respond_with_data("", status=202)
+    (message,) = teams.render_alert(alert())
+    with pytest.raises(NotifierError) as caught:
+        teams.post(message, hook(httpserver))
+    assert not caught.value.permanent and caught.value.retry_after == 7
+    assert teams.post(message, hook(httpserver)).status == 202
+    assert len(httpserver.log) == 2
+
+
+def test_500_is_retryable_then_succeeds(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request(PATH).respond_with_data("boom", status=500)
+    httpserver.expect_ordered_request(PATH).respond_with_data("", status=202)
+    (message,) = teams.render_alert(alert())
+    with pytest.raises(NotifierError, match="HTTP 500") as caught:
+        teams.post(message, hook(httpserver))
+    assert not caught.value.permanent and caught.value.retry_after is None
+    assert teams.post(message, hook(httpserver)).status == 202
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_client_errors_are_permanent(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_request(PATH).respond_with_data("bad", status=status)
+    (message,) = teams.render_alert(alert())
+    with pytest.raises(NotifierError, match=f"HTTP {status}") as caught:
+        teams.post(message, hook(httpserver))
+    assert caught.value.permanent
+    assert len(httpserver.log) == 1
+
+
+def test_timeout_is_retryable(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.5)
+        return Response("", 202)
+
+    httpserver.expect_request(PATH).respond_with_handler(slow)
+    (message,) = teams.render_alert(alert())
+    with pytest.raises(NotifierError, match="ReadTimeout") as caught:
+        TeamsNotifier(timeout=0.1).post(message, hook(httpserver))
+    assert not caught.value.permanent
+
+
+def test_no_url_is_permanent() -> None:
+    (message,) = teams.render_alert(alert())
+    with pytest.raises(NotifierError) as caught:
+        teams.post(message, Target(token="x"))
+    assert caught.value.permanent
+
+
+# -- file notifier and registry ---------------------------------------------------------
+
+
+def test_file_notifier_writes_json_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dry-run.jsonl"
+    notifier = FileNotifier()
+    (d,) = notifier.render_digest(digest(("AKS releases", [item(1, HOSTILE)])))
+    (a,) = notifier.render_alert(alert())
+    (slack_message,) = get_notifier("slack").render_alert(alert())
+    for message in (d, a, slack_message):
+        notifier.post(message, Target(url=str(out)))
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["body"].get("kind") for line in lines] == ["digest", "alert", None]
+    assert lines[0]["body"]["sections"][0]["items"][0]["text"] == f"item-0001 {HOSTILE}"
+    assert lines[1]["body"]["key"] == alert().key
+    assert lines[2]["body"] == slack_message.body
+    notifier.post(a, Target(url="-"))
+    assert json.loads(capsys.readouterr().out)["body"]["finding"]["severity"] == "critical"
+    with pytest.raises(NotifierError):
+        notifier.post(a, Target(url=str(tmp_path / "missing" / "x.jsonl")))
+
+
+def test_registry_lists_every_notifier() -> None:
+    assert describe() == [
+        (
+            "slack",
+            "Slack Block Kit, by incoming webhook or bot token + channel (threads a long digest).",
+        ),
+        (
+            "teams",
+            "Microsoft Teams Adaptive Cards (1.4) to a Workflows webhook; long digests split.",
+        ),
+        ("file", "JSON lines to a file, or to stdout with '-': what would be sent, for dry runs."),
+    ]
+    for name, cls in NOTIFIERS.items():
+        assert cls.name == name
+        assert get_notifier(name).name == name
+    with pytest.raises(ConfigError, match="unknown notifier 'email'"):
+        get_notifier("email")
