@@ -473,11 +473,15 @@ def queue_alerts(
     try:
         with engine.begin() as conn:
             queued = 0
+            routed = set()
             for alert in selection.alerts:
                 key = delivery_key(alert, today)
                 for channel, messages in render(alert):
                     queued += queue_on(conn, alert.team, channel, Kind.ALERT, key, messages, now)
-            _record_states(conn, selection.states)
+                    routed.add(alert.finding.key)
+            # A team with no channel got nothing: not remembered, so it is selected again once
+            # the team has one.
+            _record_states(conn, {k: v for k, v in selection.states.items() if k in routed})
     except IntegrityError:
         return 0  # a concurrent run queued and recorded the same alerts first
     return queued

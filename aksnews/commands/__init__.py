@@ -13,6 +13,7 @@ from aksnews import __version__
 from aksnews.commands import archive
 from aksnews.commands import check as check_commands
 from aksnews.commands import inventory as inventory_commands
+from aksnews.commands import notify as notify_commands
 from aksnews.commands import upstream as upstream_commands
 from aksnews.commands.context import AppState
 from aksnews.errors import AksnewsError
@@ -68,6 +69,7 @@ archive.register(app)
 upstream_commands.register(app)
 inventory_commands.register(app)
 check_commands.register(app)
+notify_commands.register(app)
 
 
 @db_app.command("upgrade")
