@@ -9,15 +9,13 @@ import typer
 
 from aksnews.commands.context import AppState, console, parse_date, print_json, progress
 from aksnews.errors import AksnewsError, InputError
+from aksnews.sources import FETCH_ORDER, SOURCES
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from aksnews.store.records import IngestReport
 
-SOURCES = ("aks", "kubernetes", "deprecation-guide", "aks-calendar")
-# The calendar comes before upstream notes: it decides which upstream minors are fetched.
-FETCH_ORDER = ("aks", "aks-calendar", "deprecation-guide", "kubernetes")
 
 
 def _source(value: str | None) -> str | None:

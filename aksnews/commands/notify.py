@@ -56,26 +56,10 @@ def entry_json(entry: OutboxEntry, *, body: bool = False) -> dict[str, Any]:
 
 
 def _resolver(engine: Engine) -> Resolve:
-    """Team and channel -> (notifier, target), from the stored inventory's team settings.
+    """Team and channel -> (notifier, target), from the stored inventory's team settings."""
+    from aksnews.cycle import resolver
 
-    Secrets (env: references) are resolved here, at the edge that sends, and never printed."""
-    from aksnews.notifiers.registry import get_notifier
-    from aksnews.outbox import team_target
-    from aksnews.store.inventory import load_inventory
-
-    inventory = load_inventory(engine)
-
-    def resolve(team_name: str, channel: str) -> tuple[Notifier, Target] | None:
-        team = inventory.team(team_name)
-        target = None if team is None else team_target(team, channel)
-        if target is None:
-            return None
-        try:
-            return get_notifier(channel), target
-        except AksnewsError:
-            return None  # an unknown notifier name: retried, then failed, like a missing target
-
-    return resolve
+    return resolver(engine)
 
 
 def _table(rows: list[OutboxEntry], title: str) -> None:

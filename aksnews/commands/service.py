@@ -1,0 +1,180 @@
+"""`aksnews digest` (preview or send a team's digest), `aksnews run-once`, `aksnews serve`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from aksnews.commands.context import AppState, parse_date, print_json
+from aksnews.errors import AksnewsError, InputError
+
+if TYPE_CHECKING:
+    from aksnews.messages import Digest
+
+FORMATS = ("md", "html", "slack", "teams")
+
+
+class CycleProblems(AksnewsError):
+    """A source could not be polled, or a message failed or may not have arrived (exit 2)."""
+
+    exit_code = 2
+
+
+def _now(today: dt.date | None) -> dt.datetime:
+    """The real time, or noon UTC of --today (a fixed day for previews and tests)."""
+    if today is None:
+        return dt.datetime.now(dt.UTC)
+    return dt.datetime.combine(today, dt.time(12), dt.UTC)
+
+
+def _render(digest: Digest, fmt: str) -> str:
+    if fmt == "md":
+        from aksnews.digest import render_markdown
+
+        return render_markdown(digest)
+    if fmt == "html":
+        from aksnews.digest import render_html
+
+        return render_html(digest)
+    from aksnews.notifiers.registry import get_notifier
+
+    # What would be posted, one JSON body per message (Slack {text, blocks}; Teams envelope).
+    bodies: list[Any] = [
+        m.body if isinstance(m.body, str) else dict(m.body)
+        for m in get_notifier(fmt).render_digest(digest)
+    ]
+    return json.dumps(bodies, indent=2, ensure_ascii=False) + "\n"
+
+
+def _service_logging(debug: bool) -> None:
+    """One key=value line per job on stderr (the CLI default level is WARNING)."""
+    logging.getLogger("aksnews").setLevel(logging.DEBUG if debug else logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+        )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def digest(
+        ctx: typer.Context,
+        team: str = typer.Option(..., "--team", help="Team name from the inventory."),
+        since: str | None = typer.Option(
+            None, "--since", help="First day of the period (default: 7 days before today)."
+        ),
+        fmt: str = typer.Option(
+            "md", "--format", "-f", help=f"Preview format: {', '.join(FORMATS)}."
+        ),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the preview here instead of stdout."
+        ),
+        send: bool = typer.Option(
+            False, "--send", help="Queue it for the team's channels and deliver now."
+        ),
+        today: str | None = typer.Option(
+            None, "--today", help="Pretend today is this date (YYYY-MM-DD)."
+        ),
+    ) -> None:
+        """Preview a team's digest in any format, or send it (--send).
+
+        The period runs from --since (default: 7 days back) up to today in the team's
+        timezone, today excluded. --send uses the same outbox key as the scheduled digest of
+        that period, so a period's digest is never sent twice.
+        """
+        from aksnews import cycle
+        from aksnews.store.inventory import load_inventory
+
+        if fmt not in FORMATS:
+            raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        state: AppState = ctx.obj
+        engine = state.engine()
+        now = _now(parse_date(today, "--today"))
+        team_row = load_inventory(engine).team(team)
+        timezone = team_row.timezone if team_row is not None else "UTC"
+        start, end = cycle.period_ending(now, timezone)
+        first = parse_date(since, "--since")
+        if first is not None:
+            if first >= end:
+                raise InputError(f"--since {first} must be before today ({end})")
+            start = first
+        if send:
+            queued = cycle.queue_digest(engine, team, start, end, now)
+            report = cycle.send(engine, state.settings(), now)
+            key = cycle.digest_key(team, start, end)
+            sent = [o for o in report.outcomes if o.entry.key == key]
+            outcome = ", ".join(
+                f"{o.entry.channel} part {o.entry.position}: {o.status.value}" for o in sent
+            )
+            typer.echo(
+                f"{key}: {queued} message(s) queued; "
+                + (
+                    outcome
+                    or "none delivered in this run (already sent, waiting for a retry, or no "
+                    "channel: see `aksnews outbox`)"
+                )
+            )
+            counts = cycle.delivery_counts(report)
+            if counts["failed"] or counts["uncertain"]:
+                raise CycleProblems("some messages failed or may not have arrived")
+            return
+        text = _render(cycle.digest_for(engine, team, start, end, now), fmt)
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+
+    @app.command("run-once")
+    def run_once(
+        ctx: typer.Context,
+        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    ) -> None:
+        """One cycle: poll every source, match, queue alerts, deliver the outbox (for cron).
+
+        Exit codes: 0 done; 2 a source failed or a message failed for good or may not have
+        arrived; 1 an error.
+        """
+        from aksnews import cycle
+
+        state: AppState = ctx.obj
+        report = cycle.run_once(state.engine(), state.settings(), _now(None))
+        counts = report.counts()
+        if as_json:
+            print_json(
+                {
+                    "counts": counts,
+                    "source_errors": [{"source": s, "error": e} for s, e in report.poll.errors],
+                    "unrouted": [
+                        {"key": f.key, "cluster": f.cluster, "title": f.title}
+                        for f in report.alerts.unrouted
+                    ],
+                }
+            )
+        else:
+            for source, error in report.poll.errors:
+                typer.echo(f"aksnews: error: {source}: {error}", err=True)
+            for f in report.alerts.unrouted:
+                typer.echo(f"unrouted alert: {f.cluster}: {f.title} (no team channel)", err=True)
+            typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+        if report.poll.errors or counts["failed"] or counts["uncertain"]:
+            raise CycleProblems("a source failed, or messages failed or may not have arrived")
+
+    @app.command()
+    def serve(ctx: typer.Context) -> None:
+        """Run the scheduler: poll every poll_interval_hours, deliver every 5 minutes, and send
+        each team's weekly digest at its day, time and timezone. Stops cleanly on SIGTERM.
+
+        SQLite: one serve per database file. PostgreSQL: run replicas freely; each job runs on
+        one of them at a time.
+        """
+        from aksnews.scheduler import serve as run_service
+
+        state: AppState = ctx.obj
+        _service_logging(state.debug)
+        code = run_service(state.engine(), state.settings())
+        raise typer.Exit(code)

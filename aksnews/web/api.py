@@ -1,0 +1,135 @@
+"""The JSON API: everything the pages show, described by the app's OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from aksnews.model import Source
+from aksnews.store.search import search
+from aksnews.web import views
+from aksnews.web.common import (
+    MAX_ID,
+    KindQ,
+    LimitQ,
+    OffsetQ,
+    Q,
+    SinceQ,
+    SourceQ,
+    UntilQ,
+    VersionQ,
+    WebContext,
+    bad_request,
+    parse_day,
+    search_query,
+    source_param,
+    text_param,
+)
+from aksnews.web.models import (
+    CalendarOut,
+    DeadlinesOut,
+    EntryOut,
+    FindingsOut,
+    NodeImagesOut,
+    ReleaseDetailOut,
+    ReleaseOut,
+    SearchOut,
+)
+
+ALL_SOURCES = tuple(s.value for s in Source)
+
+
+def permalinks(request: Request) -> views.Permalink:
+    base = str(request.base_url).rstrip("/")
+    return lambda entry_id: f"{base}/entries/{entry_id}"
+
+
+def api_router(ctx: WebContext) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["api"])
+
+    @router.get("/search", response_model=SearchOut)
+    def api_search(
+        request: Request,
+        q: Q = None,
+        source: SourceQ = None,
+        kind: KindQ = None,
+        version: VersionQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
+        limit: LimitQ = 20,
+        offset: OffsetQ = 0,
+    ) -> SearchOut:
+        """Full-text search over every archived entry, best matches first."""
+        query = search_query(
+            q=q,
+            source=source,
+            kind=kind,
+            version=version,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        if query is None:
+            raise bad_request("q is required: the words to search for")
+        return views.search_out(query, search(ctx.engine, query), permalinks(request))
+
+    @router.get("/releases", response_model=list[ReleaseOut])
+    def api_releases(
+        source: Annotated[str | None, Query(description="aks, kubernetes, ...")] = None,
+        since: SinceQ = None,
+        version: Annotated[
+            str | None, Query(max_length=20, description="Upstream minor, e.g. 1.29")
+        ] = None,
+        limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    ) -> list[ReleaseOut]:
+        """Archived releases, newest first."""
+        return views.releases_view(
+            ctx.engine,
+            source=source_param(source, ALL_SOURCES),
+            since=parse_day(since, "since"),
+            minor=text_param(version, "version"),
+            limit=limit,
+        )
+
+    @router.get("/releases/{release_id}", response_model=ReleaseDetailOut)
+    def api_release(
+        request: Request,
+        release_id: Annotated[str, Path(max_length=200, description="e.g. aks:2025-10-12")],
+    ) -> ReleaseDetailOut:
+        """One release with its entries: AKS by section, upstream by kind."""
+        ref = text_param(release_id, "release id")
+        if ref is None:
+            raise bad_request("release id is empty")
+        return views.release_view(ctx.engine, ref, permalinks(request))
+
+    @router.get("/entries/{entry_id}", response_model=EntryOut)
+    def api_entry(request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> EntryOut:
+        """One entry with its facts."""
+        return views.entry_view(ctx.engine, entry_id, permalinks(request))
+
+    @router.get("/calendar", response_model=CalendarOut)
+    def api_calendar() -> CalendarOut:
+        """Kubernetes minors on AKS: support status today and the dates that decide it."""
+        return views.calendar_view(ctx.engine, ctx.today())
+
+    @router.get("/node-images", response_model=NodeImagesOut)
+    def api_node_images() -> NodeImagesOut:
+        """Node images announced in AKS releases, per OS family, newest first."""
+        return views.node_images_view(ctx.engine)
+
+    @router.get("/findings", response_model=FindingsOut)
+    def api_findings() -> FindingsOut:
+        """What the matcher finds today for the stored inventory, per team and cluster."""
+        today = ctx.today()
+        return views.findings_view(views.current_findings(ctx.engine, today), today)
+
+    @router.get("/deadlines", response_model=DeadlinesOut)
+    def api_deadlines() -> DeadlinesOut:
+        """Upcoming end-of-support and retirement dates, soonest first."""
+        today = ctx.today()
+        deadlines = views.all_deadlines(ctx.engine, today, views.release_urls(ctx.engine))
+        return views.deadlines_view(deadlines, today)
+
+    return router

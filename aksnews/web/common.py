@@ -1,0 +1,190 @@
+"""What the page, feed and API routes share: the context, query parameters, errors, rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
+from sqlalchemy import Engine
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from aksnews.model import EntryKind, Source
+from aksnews.render import environment, markdown_to_html
+from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
+from aksnews.store.search import SearchQuery
+
+# Pages need no script at all: forbid it outright, so even a rendering bug cannot run one.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+SEARCH_SOURCES = (Source.AKS.value, Source.KUBERNETES.value)
+ENTRY_KINDS = tuple(k.value for k in EntryKind)
+MAX_ID = 2**31 - 1  # entry ids are 32-bit integer columns
+
+
+@dataclass(frozen=True, slots=True)
+class WebContext:
+    engine: Engine
+    clock: Callable[[], dt.datetime]
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+
+def bad_request(message: str) -> HTTPException:
+    return HTTPException(status_code=400, detail=message)
+
+
+def _clean(value: str | None, name: str) -> str | None:
+    """Empty form fields mean 'no filter'; NUL cannot reach a database driver."""
+    if value is None:
+        return None
+    value = value.strip()
+    if "\x00" in value:
+        raise bad_request(f"{name} contains a NUL character")
+    return value or None
+
+
+def parse_day(value: str | None, name: str) -> dt.date | None:
+    value = _clean(value, name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"{name} wants a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def text_param(value: str | None, name: str) -> str | None:
+    return _clean(value, name)
+
+
+def source_param(value: str | None, allowed: tuple[str, ...] = SEARCH_SOURCES) -> str | None:
+    value = _clean(value, "source")
+    if value is not None and value not in allowed:
+        raise bad_request(f"unknown source {value!r} (known: {', '.join(allowed)})")
+    return value
+
+
+def kind_param(value: str | None) -> str | None:
+    value = _clean(value, "kind")
+    if value is not None and value not in ENTRY_KINDS:
+        raise bad_request(f"unknown kind {value!r} (known: {', '.join(ENTRY_KINDS)})")
+    return value
+
+
+Q = Annotated[str | None, Query(max_length=500, description='Words; "quoted phrase", prefix*, OR.')]
+SourceQ = Annotated[str | None, Query(description="aks or kubernetes; empty: both")]
+KindQ = Annotated[str | None, Query(description="Entry kind, e.g. deprecation, bug-fix")]
+VersionQ = Annotated[
+    str | None, Query(max_length=20, description="Minor version, e.g. 1.29: notes of or about it")
+]
+SinceQ = Annotated[str | None, Query(description="Released on or after, YYYY-MM-DD")]
+UntilQ = Annotated[str | None, Query(description="Released on or before, YYYY-MM-DD")]
+LimitQ = Annotated[int, Query(ge=1, le=100, description="Results per page")]
+OffsetQ = Annotated[int, Query(ge=0, le=10_000, description="Results to skip")]
+
+
+def search_query(
+    *,
+    q: str | None,
+    source: str | None,
+    kind: str | None,
+    version: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    offset: int,
+) -> SearchQuery | None:
+    """The store query for the parameters; None when there is no text to search for yet.
+
+    Every filter is checked here, so a bad one is a 400 with a message even without `q`.
+    """
+    query = SearchQuery(
+        text=text_param(q, "q") or "",
+        source=source_param(source),
+        kind=kind_param(kind),
+        minor=text_param(version, "version"),
+        since=parse_day(since, "since"),
+        until=parse_day(until, "until"),
+        limit=limit,
+        offset=offset,
+    )
+    return query if query.text else None
+
+
+def highlight(snippet: str) -> Markup:
+    """A search snippet for a page: escaped first, then the store's markers become <mark>."""
+    escaped = str(escape(snippet))
+    return Markup(escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>"))
+
+
+def markdown(text: str) -> Markup:
+    """Changelog Markdown as HTML: raw HTML is not rendered, only http(s) links survive."""
+    return Markup(markdown_to_html(text))
+
+
+def render_page(
+    request: Request, template: str, context: Mapping[str, object], status_code: int = 200
+) -> HTMLResponse:
+    body = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            path=request.url.path,
+            highlight=highlight,
+            markdown=markdown,
+            **context,
+        )
+    )
+    return HTMLResponse(body, status_code=status_code, headers=PAGE_HEADERS)
+
+
+def page(
+    request: Request, template: str, status_code: int = 200, **context: object
+) -> HTMLResponse:
+    return render_page(request, template, context, status_code)
+
+
+def wants_json(path: str) -> bool:
+    """API, feed and health paths answer errors in JSON; pages answer with an HTML page."""
+    return path.startswith(("/api/", "/feeds/", "/healthz")) or path.endswith(".ics")
+
+
+class BearerAuth:
+    """Every request but /healthz needs `Authorization: Bearer <token>` (ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token.encode("utf-8")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        scheme, _, given = Headers(scope=scope).get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode("utf-8"), self.token
+        ):
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {"detail": "a bearer token is required (Authorization: Bearer <token>)"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+        await response(scope, receive, send)

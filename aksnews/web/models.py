@@ -1,0 +1,185 @@
+"""What the web archive shows, as pydantic models: the JSON API returns them (so the OpenAPI
+description is exact) and the page templates render the very same values.
+
+Field names follow the CLI's --json contract (DESIGN.md): a release is `id`, a fact names its
+`release` and `entry`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ReleaseOut(BaseModel):
+    id: str = Field(description="Release key, e.g. aks:2025-10-12 or kubernetes:v1.32.5")
+    source: str
+    version: str
+    date: dt.date | None
+    title: str
+    tag: str | None
+    hotfix: bool
+    url: str = Field(description="The release section on its public page")
+    entry_count: int
+    revision: int
+
+
+class FactOut(BaseModel):
+    type: str
+    release: str
+    entry: int | None
+    subject: str
+    data: dict[str, Any] = Field(description="The fact's fields (see `aksnews facts --json`)")
+
+
+class EntryOut(BaseModel):
+    id: int
+    release: str
+    kind: str
+    section: str
+    position: int
+    parent: int | None
+    text: str
+    markdown: str
+    links: list[str]
+    line: int
+    pr: int | None
+    author: str | None
+    sigs: list[str]
+    facts: list[FactOut]
+    permalink: str = Field(description="Absolute URL of the entry's page in this archive")
+
+
+class ReleaseGroup(BaseModel):
+    """Entries under one heading: an AKS section, or an upstream kind."""
+
+    name: str
+    entries: list[EntryOut]
+
+
+class ReleaseDetailOut(BaseModel):
+    release: ReleaseOut
+    groups: list[ReleaseGroup] = Field(
+        description="AKS: entries by section; Kubernetes: notes by kind"
+    )
+
+
+class SearchHitOut(BaseModel):
+    entry: int
+    release: str
+    source: str
+    version: str
+    date: dt.date | None
+    kind: str
+    section: str
+    snippet: str = Field(description="Plain text; matched words between ** and **")
+    url: str = Field(description="The release section on its public page")
+    permalink: str = Field(description="Absolute URL of the entry's page in this archive")
+
+
+class SearchParams(BaseModel):
+    q: str
+    source: str | None = None
+    kind: str | None = None
+    version: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: int
+    offset: int
+
+
+class SearchOut(BaseModel):
+    query: SearchParams
+    total: int
+    results: list[SearchHitOut]
+
+
+class MinorOut(BaseModel):
+    minor: str
+    support: str
+    supported: bool
+    upstream_release: dt.date | None
+    aks_preview: dt.date | None
+    aks_ga: dt.date | None
+    end_of_support: dt.date | None
+    platform_support_end: dt.date | None
+    lts_end: dt.date | None
+    sources: list[str]
+
+
+class CalendarOut(BaseModel):
+    today: dt.date
+    minors: list[MinorOut]
+
+
+class NodeImageOut(BaseModel):
+    version: str
+    sku: str | None
+    path: str | None
+    release: str
+    date: dt.date | None
+    entry: int | None
+
+
+class NodeImageFamily(BaseModel):
+    os: str
+    images: list[NodeImageOut] = Field(description="Newest release first")
+
+
+class NodeImagesOut(BaseModel):
+    families: list[NodeImageFamily]
+
+
+class FindingOut(BaseModel):
+    key: str
+    rule: str
+    severity: str
+    cluster: str
+    team: str | None
+    title: str
+    why: str
+    action: str
+    subject: str
+    node_pool: str | None
+    object: str | None
+    locations: list[str]
+    deadline: dt.date | None
+    links: list[str]
+
+
+class ClusterFindings(BaseModel):
+    cluster: str
+    findings: list[FindingOut]
+
+
+class TeamFindings(BaseModel):
+    team: str | None = Field(description="null: clusters nobody owns")
+    clusters: list[ClusterFindings]
+
+
+class FindingsOut(BaseModel):
+    today: dt.date
+    total: int
+    teams: list[TeamFindings]
+
+
+class DeadlineOut(BaseModel):
+    date: dt.date
+    kind: str = Field(
+        description="end-of-support, platform-support-end, lts-end or retirement",
+    )
+    subject: str = Field(description="The minor ('1.29') or what retires")
+    title: str
+    source: str | None = Field(description="Release key that states the date, if known")
+    url: str | None
+
+
+class DeadlinesOut(BaseModel):
+    today: dt.date
+    deadlines: list[DeadlineOut]
+
+
+class HealthOut(BaseModel):
+    status: str

@@ -1,0 +1,228 @@
+"""HTML pages (templates/web_*.html.j2) and the Atom and iCalendar feeds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from aksnews.match import scope_of
+from aksnews.store.inventory import load_inventory
+from aksnews.store.queries import NotFoundError, list_releases
+from aksnews.store.search import search
+from aksnews.web import views
+from aksnews.web.api import permalinks
+from aksnews.web.common import (
+    ENTRY_KINDS,
+    MAX_ID,
+    SEARCH_SOURCES,
+    KindQ,
+    LimitQ,
+    OffsetQ,
+    Q,
+    SinceQ,
+    SourceQ,
+    UntilQ,
+    VersionQ,
+    WebContext,
+    bad_request,
+    page,
+    render_page,
+    search_query,
+    source_param,
+    text_param,
+)
+from aksnews.web.feeds import deadlines_ics, search_atom
+from aksnews.web.models import SearchOut
+
+
+def page_router(ctx: WebContext) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> HTMLResponse:
+        latest = {
+            source: [
+                views.release_out(r) for r in list_releases(ctx.engine, source=source, limit=10)
+            ]
+            for source in SEARCH_SOURCES
+        }
+        return page(request, "web_home.html.j2", title="aksnews archive", latest=latest)
+
+    @router.get("/search", response_class=HTMLResponse)
+    def search_page(
+        request: Request,
+        q: Q = None,
+        source: SourceQ = None,
+        kind: KindQ = None,
+        version: VersionQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
+        limit: LimitQ = 20,
+        offset: OffsetQ = 0,
+    ) -> HTMLResponse:
+        form = {
+            "q": q or "",
+            "source": source or "",
+            "kind": kind or "",
+            "version": version or "",
+            "since": since or "",
+            "until": until or "",
+        }
+        query = search_query(
+            q=q,
+            source=source,
+            kind=kind,
+            version=version,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        context: dict[str, object] = {
+            "title": f"Search: {form['q']}" if form["q"] else "Search",
+            "form": form,
+            "sources": SEARCH_SOURCES,
+            "kinds": ENTRY_KINDS,
+            "results": None,
+        }
+        if query is not None:
+            results = search(ctx.engine, query)
+            link = permalinks(request)
+            context["results"] = [(views.hit_out(hit, link), hit.snippet) for hit in results.hits]
+            context["total"] = results.total
+            context["first"] = offset + 1
+            context["last"] = offset + len(results.hits)
+            context["prev_url"] = (
+                str(request.url.include_query_params(offset=max(0, offset - limit)))
+                if offset > 0
+                else None
+            )
+            context["next_url"] = (
+                str(request.url.include_query_params(offset=offset + limit))
+                if offset + limit < results.total
+                else None
+            )
+            context["feed_url"] = "/feeds/search.atom?" + request.url.query
+        return render_page(request, "web_search.html.j2", context)
+
+    @router.get("/releases", response_class=HTMLResponse)
+    def releases_page(request: Request, source: SourceQ = None) -> HTMLResponse:
+        chosen = source_param(source)
+        rows = views.releases_view(ctx.engine, source=chosen, since=None, minor=None, limit=None)
+        return page(request, "web_releases.html.j2", title="Releases", releases=rows, source=chosen)
+
+    @router.get("/releases/{release_id}", response_class=HTMLResponse)
+    def release_page(
+        request: Request, release_id: Annotated[str, Path(max_length=200)]
+    ) -> HTMLResponse:
+        ref = text_param(release_id, "release id")
+        if ref is None:
+            raise bad_request("release id is empty")
+        detail = views.release_view(ctx.engine, ref, permalinks(request))
+        return page(request, "web_release.html.j2", title=detail.release.title, detail=detail)
+
+    @router.get("/entries/{entry_id}", response_class=HTMLResponse, name="entry_page")
+    def entry_page(
+        request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    ) -> HTMLResponse:
+        entry = views.entry_view(ctx.engine, entry_id, permalinks(request))
+        return page(
+            request, "web_entry.html.j2", title=f"{entry.release}: {entry.kind}", entry=entry
+        )
+
+    @router.get("/calendar", response_class=HTMLResponse)
+    def calendar_page(request: Request) -> HTMLResponse:
+        calendar = views.calendar_view(ctx.engine, ctx.today())
+        return page(
+            request, "web_calendar.html.j2", title="Kubernetes versions on AKS", calendar=calendar
+        )
+
+    @router.get("/node-images", response_class=HTMLResponse)
+    def node_images_page(request: Request) -> HTMLResponse:
+        images = views.node_images_view(ctx.engine)
+        return page(request, "web_node_images.html.j2", title="Node images", images=images)
+
+    @router.get("/findings", response_class=HTMLResponse)
+    def findings_page(request: Request) -> HTMLResponse:
+        today = ctx.today()
+        findings = views.findings_view(views.current_findings(ctx.engine, today), today)
+        return page(request, "web_findings.html.j2", title="Findings", findings=findings)
+
+    @router.get("/deadlines", response_class=HTMLResponse)
+    def deadlines_page(request: Request) -> HTMLResponse:
+        today = ctx.today()
+        deadlines = views.all_deadlines(ctx.engine, today, views.release_urls(ctx.engine))
+        return page(
+            request,
+            "web_deadlines.html.j2",
+            title="Upcoming deadlines",
+            deadlines=views.deadlines_view(deadlines, today),
+        )
+
+    @router.get("/feeds/search.atom")
+    def search_feed(
+        request: Request,
+        q: Q = None,
+        source: SourceQ = None,
+        kind: KindQ = None,
+        version: VersionQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
+        limit: LimitQ = 20,
+        offset: OffsetQ = 0,
+    ) -> Response:
+        query = search_query(
+            q=q,
+            source=source,
+            kind=kind,
+            version=version,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        if query is None:
+            raise bad_request("q is required: the words to search for")
+        results: SearchOut = views.search_out(query, search(ctx.engine, query), permalinks(request))
+        base = str(request.base_url).rstrip("/")
+        body = search_atom(
+            results,
+            feed_url=str(request.url),
+            page_url=f"{base}/search?{request.url.query}",
+            now=ctx.clock(),
+        )
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    @router.get("/calendar.ics")
+    def deadlines_calendar(
+        team: Annotated[str | None, Query(max_length=200, description="One team's")] = None,
+    ) -> Response:
+        today = ctx.today()
+        deadlines = views.all_deadlines(ctx.engine, today, views.release_urls(ctx.engine))
+        name = "AKS deadlines"
+        chosen = text_param(team, "team")
+        if chosen is not None:
+            inventory = load_inventory(ctx.engine)
+            known = {t.name for t in inventory.teams} | {
+                t for c in inventory.clusters for t in c.teams
+            }
+            if inventory.default_team:
+                known.add(inventory.default_team)
+            if chosen not in known:
+                raise NotFoundError(f"no team {chosen!r} in the inventory")
+            clusters = [
+                c
+                for c in inventory.clusters
+                if chosen in c.teams or scope_of(inventory, c).team == chosen
+            ]
+            findings = [f for f in views.current_findings(ctx.engine, today) if f.team == chosen]
+            deadlines = views.team_deadlines(
+                deadlines, [c.kubernetes_version or "" for c in clusters], findings
+            )
+            name = f"AKS deadlines: {chosen}"
+        body = deadlines_ics(deadlines, name=name, now=ctx.clock())
+        return Response(body, media_type="text/calendar; charset=utf-8")
+
+    return router
