@@ -11,7 +11,12 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from typing import TYPE_CHECKING
+
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
 
@@ -51,11 +56,16 @@ def render(template: str, **context: object) -> str:
     return environment().get_template(template).render(**context)
 
 
-def markdown_to_html(text: str) -> str:
-    """Markdown rendered with raw HTML disabled and only http(s) links kept."""
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
     md.validateLink = lambda url: url.lower().startswith(("http://", "https://", "#"))  # type: ignore[method-assign]
-    html: str = md.render(text)
+    return md
+
+
+def markdown_to_html(text: str) -> str:
+    """Markdown rendered with raw HTML disabled and only http(s) links kept."""
+    html: str = _markdown().render(text)
     return html
