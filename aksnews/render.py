@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
-
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
