@@ -54,6 +54,9 @@ class Settings(BaseModel):
     )
     fetch_timeout: float = Field(30.0, gt=0, description="Seconds before an HTTP request gives up")
     fetch_retries: int = Field(4, ge=0, le=20, description="Retries on connect errors, 5xx, 429")
+    poll_interval_hours: float = Field(
+        6.0, gt=0, le=24 * 7, description="`aksnews serve`: hours between two polls of every source"
+    )
     max_document_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="Largest document fetched or ingested, in bytes"
     )

@@ -238,6 +238,13 @@ def queue(
         return 0
 
 
+def queued(engine: Engine, key: str) -> bool:
+    """Whether any channel has rows for `key` (a digest period, an alert), whatever their state."""
+    with engine.connect() as conn:
+        row = conn.execute(select(_outbox.c.id).where(_outbox.c.key == key).limit(1)).first()
+    return row is not None
+
+
 def entries(engine: Engine, status: Status | None = None) -> list[OutboxEntry]:
     query = select(_outbox).order_by(*_ORDER)
     if status is not None:

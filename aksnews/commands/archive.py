@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from aksnews.store.records import IngestReport
 
 
-
 def _source(value: str | None) -> str | None:
     if value is not None and value not in SOURCES:
         raise InputError(f"unknown source {value!r} (known: {', '.join(SOURCES)})")

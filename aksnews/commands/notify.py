@@ -13,7 +13,6 @@ from aksnews.errors import AksnewsError, InputError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from aksnews.notifiers.base import Notifier, Target
     from aksnews.outbox import OutboxEntry, Resolve
 
 STATUSES = ("pending", "sending", "sent", "failed", "uncertain")

@@ -56,7 +56,9 @@ def _service_logging(debug: bool) -> None:
     logging.getLogger("aksnews").setLevel(logging.DEBUG if debug else logging.INFO)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"
+            )
         )
 
 

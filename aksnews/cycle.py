@@ -1,0 +1,400 @@
+"""One service cycle over the stages: poll the sources, match and queue alerts, deliver the
+outbox; and the weekly digest of a team.
+
+I/O orchestration only: each decision is made by a pure stage (match, select_alerts,
+build_digest, the notifiers' renderers); this module loads their inputs and stores their
+outputs. `aksnews run-once`, `aksnews digest` and the scheduler (aksnews/scheduler.py) call it.
+
+Digest periods: a digest covers [start, end) in the team's own calendar, and its outbox key
+(Digest.period_key) is made from those dates only. The scheduler's digest for a fire time and
+`aksnews digest --send` on the same local day use the same period (period_ending), so whichever
+comes first is the one sent and the other queues nothing.
+
+Findings in a digest: the archive keeps no history of findings, only the alert memory
+(alert_state: finding key, severity, deadline, when last alerted). So a digest lists the team's
+current findings as 'open', except those alerted during the period, which are 'new'.
+'escalated' and 'resolved' need a record of the previous digest's findings, which does not
+exist yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from aksnews.config import Settings
+from aksnews.digest import DigestInputs, FindingChange, build_digest
+from aksnews.errors import AksnewsError, ConfigError
+from aksnews.findings import Finding
+from aksnews.inventory.model import Inventory, Team
+from aksnews.lifecycle import minor_of
+from aksnews.messages import Alert, Digest
+from aksnews.notifiers.base import Message, Notifier, Target
+from aksnews.notifiers.registry import get_notifier
+from aksnews.outbox import DeliveryReport, Kind, Resolve, Status, deliver, queued
+from aksnews.pipeline import FetchOutcome
+from aksnews.sources import FETCH_ORDER
+from aksnews.store.records import ReleaseDetail
+
+log = logging.getLogger(__name__)
+
+NotifierFactory = Callable[[str], Notifier]
+DIGEST_DAYS = 7
+
+# Webhook URLs carry their secret in the path, bot tokens start with xox?-: neither may reach a
+# log line or a stored error text.
+_URL_PATH = re.compile(r"\b((?:https?|file)://[^/\s?#]*)[^\s'\"<>)]*", re.IGNORECASE)
+_SLACK_TOKEN = re.compile(r"\bxox[a-z]?-[A-Za-z0-9-]+")
+
+
+def redact(text: str) -> str:
+    """`text` with URL paths and queries and Slack tokens replaced by '…'."""
+    return _SLACK_TOKEN.sub("xox…", _URL_PATH.sub(r"\1/…", text))
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    outcomes: tuple[FetchOutcome, ...]
+    errors: tuple[tuple[str, str], ...] = ()  # (source, message with URLs redacted)
+
+    def counts(self) -> dict[str, int]:
+        reports = [o.report for o in self.outcomes if o.report is not None]
+        return {
+            "documents": len(self.outcomes),
+            "not_modified": sum(1 for o in self.outcomes if o.not_modified),
+            "new_releases": sum(len(r.new_releases) for r in reports),
+            "revised_releases": sum(len(r.revised_releases) for r in reports),
+            "source_errors": len(self.errors),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AlertReport:
+    findings: int  # every finding of this run
+    alerts: int  # selected: new or escalated, routed to a team
+    queued: int  # outbox rows written (one alert can be several channels)
+    unrouted: tuple[Finding, ...] = ()  # alert-worthy, but no team or no channel to reach it
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "findings": self.findings,
+            "alerts": self.alerts,
+            "queued": self.queued,
+            "unrouted": len(self.unrouted),
+        }
+
+
+def delivery_counts(report: DeliveryReport) -> dict[str, int]:
+    counts = {s.value: report.count(s) for s in (Status.SENT, Status.PENDING, Status.FAILED)}
+    counts["uncertain"] = report.count(Status.UNCERTAIN) + len(report.interrupted)
+    counts["waiting"] = len(report.waiting)
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class CycleReport:
+    poll: PollReport
+    alerts: AlertReport
+    delivery: DeliveryReport
+
+    def counts(self) -> dict[str, int]:
+        return {
+            **self.poll.counts(),
+            **{f"alert_{k}": v for k, v in self.alerts.counts().items()},
+            **delivery_counts(self.delivery),
+        }
+
+
+# Poll, match, send ---------------------------------------------------------------------------
+
+
+def poll(
+    engine: Engine,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    sources: tuple[str, ...] = FETCH_ORDER,
+) -> PollReport:
+    """Every source in FETCH_ORDER, as `aksnews fetch` does; one failing source is recorded and
+    the others are still polled."""
+    from aksnews.pipeline import fetch_and_ingest, fetch_kubernetes, source_urls
+
+    def clock() -> dt.datetime:
+        return now
+
+    outcomes: list[FetchOutcome] = []
+    errors: list[tuple[str, str]] = []
+    for name in (s for s in FETCH_ORDER if s in sources):
+        try:
+            if name == "kubernetes":
+                outcomes.extend(fetch_kubernetes(engine, settings, now=clock))
+                continue
+            for src, url in source_urls(settings, [name]):
+                outcomes.append(fetch_and_ingest(engine, settings, src, url, now=clock))
+        except AksnewsError as exc:
+            errors.append((name, redact(str(exc))))
+            log.warning("source=%s error=%s", name, redact(str(exc)))
+    return PollReport(tuple(outcomes), tuple(errors))
+
+
+def _findings(engine: Engine, inventory: Inventory, now: dt.datetime) -> tuple[Finding, ...]:
+    from aksnews.match import match
+    from aksnews.store.knowledge import load_archive_view
+
+    if not inventory.clusters:
+        return ()
+    today = now.date()
+    return match(inventory, load_archive_view(engine, today), now=today)
+
+
+def match_and_alert(
+    engine: Engine, now: dt.datetime, *, notifiers: NotifierFactory = get_notifier
+) -> AlertReport:
+    """Match the stored inventory against the archive and queue new or escalated alerts for
+    each of the owning team's channels (see aksnews.alerts for what is alert-worthy)."""
+    from aksnews.alerts import select_alerts
+    from aksnews.outbox import load_alert_states, queue_alerts, team_channels
+    from aksnews.store.inventory import load_inventory
+
+    inventory = load_inventory(engine)
+    findings = _findings(engine, inventory, now)
+    selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=inventory)
+    unrouted = list(selection.unrouted)
+
+    def render(alert: Alert) -> list[tuple[str, tuple[Message, ...]]]:
+        team = inventory.team(alert.team)
+        channels = () if team is None else team_channels(team)
+        return [(channel, notifiers(channel).render_alert(alert)) for channel in channels]
+
+    reachable = []
+    for alert in selection.alerts:
+        team = inventory.team(alert.team)
+        if team is None or not team_channels(team):
+            unrouted.append(alert.finding)  # queue_alerts leaves it unremembered: retried later
+        else:
+            reachable.append(alert)
+    count = queue_alerts(engine, selection, render, now)
+    for finding in unrouted:
+        log.warning(
+            "alert not routed: finding=%s cluster=%s team=%s (no team or no channel)",
+            finding.key,
+            finding.cluster,
+            finding.team or inventory.default_team or "-",
+        )
+    return AlertReport(len(findings), len(reachable), count, tuple(unrouted))
+
+
+def resolver(
+    engine: Engine,
+    notifiers: NotifierFactory = get_notifier,
+    environ: Mapping[str, str] | None = None,
+) -> Resolve:
+    """Team and channel -> (notifier, target) from the stored inventory; secrets (env:
+    references) are resolved here, at the edge that sends, and never logged."""
+    from aksnews.outbox import team_target
+    from aksnews.store.inventory import load_inventory
+
+    inventory = load_inventory(engine)
+
+    def resolve(team_name: str, channel: str) -> tuple[Notifier, Target] | None:
+        team = inventory.team(team_name)
+        target = None if team is None else team_target(team, channel, environ)
+        if target is None:
+            return None
+        try:
+            return notifiers(channel), target
+        except AksnewsError:
+            return None  # an unknown notifier name: retried, then failed, like a missing target
+
+    return resolve
+
+
+def send(
+    engine: Engine,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    notifiers: NotifierFactory = get_notifier,
+    environ: Mapping[str, str] | None = None,
+    max_attempts: int = 5,
+) -> DeliveryReport:
+    """Deliver what is due in the outbox (see aksnews.outbox for retries and crash safety)."""
+    del settings  # delivery has no settings yet; the signature matches the other steps
+    return deliver(engine, resolver(engine, notifiers, environ), now, max_attempts=max_attempts)
+
+
+def run_once(
+    engine: Engine,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    notifiers: NotifierFactory = get_notifier,
+    environ: Mapping[str, str] | None = None,
+) -> CycleReport:
+    """poll + match_and_alert + send: one cycle, for cron and Kubernetes CronJob users."""
+    polled = poll(engine, settings, now)
+    alerts = match_and_alert(engine, now, notifiers=notifiers)
+    delivery = send(engine, settings, now, notifiers=notifiers, environ=environ)
+    return CycleReport(polled, alerts, delivery)
+
+
+# Digests -------------------------------------------------------------------------------------
+
+
+def period_ending(moment: dt.datetime, timezone: str) -> tuple[dt.date, dt.date]:
+    """The DIGEST_DAYS days before `moment`'s date in `timezone`: [start, end), end exclusive.
+
+    The scheduler passes the digest's fire time, the CLI the current time: on the digest day
+    both give the same period, hence the same outbox key."""
+    end = moment.astimezone(ZoneInfo(timezone)).date()
+    return end - dt.timedelta(days=DIGEST_DAYS), end
+
+
+def _team(inventory: Inventory, name: str) -> Team:
+    team = inventory.team(name)
+    if team is None:
+        known = ", ".join(t.name for t in inventory.teams) or "none"
+        raise ConfigError(f"no team {name!r} in the inventory (known: {known})")
+    return team
+
+
+def team_minors(inventory: Inventory, team: str) -> tuple[str, ...]:
+    """Minors of the clusters the team owns or has a namespace on, oldest first."""
+    minors = {
+        m
+        for c in inventory.clusters
+        if team in c.teams or any(owner == team for _, owner in c.namespaces)
+        if (m := minor_of(c.kubernetes_version or ""))
+    }
+    return tuple(sorted(minors, key=lambda m: tuple(int(p) for p in m.split("."))))
+
+
+def _in(day: dt.date | None, start: dt.date, end: dt.date) -> bool:
+    return day is not None and start <= day < end
+
+
+def _upstream(
+    engine: Engine, minors: tuple[str, ...], start: dt.date, end: dt.date
+) -> list[ReleaseDetail]:
+    """Upstream releases of `minors` of the period: by their date, or when undated (the
+    release-notes drafts) by the day they were first archived."""
+    from aksnews.store.queries import get_release, list_releases
+
+    out = []
+    for minor in minors:
+        for summary in list_releases(engine, source="kubernetes", minor=minor):
+            if summary.date is not None and not _in(summary.date, start, end):
+                continue
+            detail = get_release(engine, summary.key)
+            if summary.date is None:
+                first = min((r.recorded_at for r in detail.revisions), default=None)
+                if first is None or not _in(first.date(), start, end):
+                    continue
+            out.append(detail)
+    return out
+
+
+def _finding_changes(
+    engine: Engine,
+    inventory: Inventory,
+    team: str,
+    findings: tuple[Finding, ...],
+    start: dt.date,
+    end: dt.date,
+) -> tuple[FindingChange, ...]:
+    from aksnews.outbox import load_alert_states
+
+    states = load_alert_states(engine)
+    changes = []
+    for finding in findings:
+        if (finding.team or inventory.default_team) != team:
+            continue
+        state = states.get(finding.key)
+        new = state is not None and _in(state.alerted_at.date(), start, end)
+        changes.append(FindingChange(finding, "new" if new else "open"))
+    return tuple(changes)
+
+
+def load_digest_inputs(
+    engine: Engine,
+    team: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    now: dt.datetime,
+) -> DigestInputs:
+    """What build_digest needs for `team` and [period_start, period_end), from the store."""
+    from aksnews.store.inventory import load_inventory
+    from aksnews.store.knowledge import load_calendar
+    from aksnews.store.queries import get_release, list_facts, list_releases
+
+    inventory = load_inventory(engine)
+    _team(inventory, team)
+    aks = [
+        get_release(engine, s.key)
+        for s in list_releases(engine, source="aks", since=period_start)
+        if _in(s.date, period_start, period_end)
+    ]
+    minors = team_minors(inventory, team)
+    findings = _findings(engine, inventory, now)
+    return DigestInputs(
+        aks_releases=tuple(aks),
+        upstream_releases=tuple(_upstream(engine, minors, period_start, period_end)),
+        calendar=tuple(load_calendar(engine, now.date())),
+        retirements=tuple(list_facts(engine, fact_type="retirement", source="aks")),
+        findings=_finding_changes(engine, inventory, team, findings, period_start, period_end),
+        team_minors=minors,
+        release_urls={r.key: r.url for r in list_releases(engine)},
+    )
+
+
+def digest_for(
+    engine: Engine, team: str, period_start: dt.date, period_end: dt.date, now: dt.datetime
+) -> Digest:
+    inputs = load_digest_inputs(engine, team, period_start, period_end, now)
+    return build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
+
+
+def digest_key(team: str, period_start: dt.date, period_end: dt.date) -> str:
+    """Digest.period_key without building the digest (a queued period is not rebuilt)."""
+    return Digest(team, period_start, period_end, dt.datetime.min, ()).period_key
+
+
+def queue_digest(
+    engine: Engine,
+    team: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    now: dt.datetime,
+    *,
+    notifiers: NotifierFactory = get_notifier,
+) -> int:
+    """Queue the period's digest for every channel of the team, in one transaction; the number
+    of outbox rows written (0 when this period was queued before, or the team has no channel).
+    """
+    from aksnews.outbox import queue_on, team_channels
+    from aksnews.store.inventory import load_inventory
+
+    channels = team_channels(_team(load_inventory(engine), team))
+    key = digest_key(team, period_start, period_end)
+    if not channels or queued(engine, key):
+        return 0
+    digest = digest_for(engine, team, period_start, period_end, now)
+    rendered = [(channel, notifiers(channel).render_digest(digest)) for channel in channels]
+    try:
+        with engine.begin() as conn:
+            return sum(
+                queue_on(conn, team, channel, Kind.DIGEST, key, messages, now)
+                for channel, messages in rendered
+            )
+    except IntegrityError:
+        return 0  # another process queued this period first

@@ -1,0 +1,353 @@
+"""`aksnews serve`: poll, alert, deliver and send each team's weekly digest on time.
+
+APScheduler 3 (BlockingScheduler, in-memory job store, job ids 'poll', 'notify', 'catch-up',
+'digest:<team>'). Jobs run one at a time in one worker thread: the outbox must never be
+delivered by two runs at once (see aksnews.outbox), and a poll and a digest gain nothing from
+overlapping.
+
+Missed runs. Within a running process, coalesce=True and a misfire grace (an hour for the poll,
+a day for digests) make a late job run once, late. Across a restart the in-memory store knows
+nothing, so the service starts with a poll and a catch-up job that queues, for each team, the
+digest of its most recent digest time if the outbox does not hold it yet. A digest's outbox key
+is its period, and the period is derived from the scheduled fire time (not the time the job
+happens to run), so a late or repeated digest job never sends a period twice.
+
+Single run. SQLite: an exclusive lock file next to the database (fcntl.flock) refuses a second
+serve. PostgreSQL: each job runs under pg_try_advisory_lock(hash of its id) and is skipped while
+another replica holds it; delivery takes one more lock ('deliver') shared by every job that
+sends. A job repeated right after another replica's run does no harm: polls are conditional
+GETs, alerts and digests are keyed in the outbox.
+
+Shutdown. SIGTERM/SIGINT pause the scheduler (no new job starts) and shut it down from another
+thread with wait=True, so the running job finishes; each of its database writes is a
+transaction, so nothing is left half-written. The process then exits 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, text
+
+from aksnews import cycle
+from aksnews.config import Settings
+from aksnews.errors import AksnewsError
+from aksnews.inventory.model import Team
+from aksnews.notifiers.registry import get_notifier
+
+log = logging.getLogger(__name__)
+
+POLL_GRACE = dt.timedelta(hours=1)
+NOTIFY_EVERY = dt.timedelta(minutes=5)
+NOTIFY_GRACE = dt.timedelta(minutes=5)
+DIGEST_GRACE = dt.timedelta(days=1)
+DELIVER_LOCK = "deliver"
+
+Clock = Callable[[], dt.datetime]
+
+
+class AlreadyRunning(AksnewsError):
+    """Another `aksnews serve` holds this SQLite database."""
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# Triggers ------------------------------------------------------------------------------------
+
+
+def digest_trigger(team: Team) -> CronTrigger:
+    """The team's weekly digest: its day name (never a number: APScheduler and cron disagree on
+    day numbers), time and IANA timezone, so the local time holds across DST changes."""
+    hour, _, minute = team.digest_time.partition(":")
+    return CronTrigger(
+        day_of_week=team.digest_day.lower(),
+        hour=int(hour),
+        minute=int(minute or 0),
+        timezone=ZoneInfo(team.timezone),
+    )
+
+
+def last_fire_time(trigger: CronTrigger, now: dt.datetime) -> dt.datetime | None:
+    """The most recent fire time of a weekly trigger at or before `now`."""
+    last = None
+    fire = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))
+    return last
+
+
+def due_period(team: Team, now: dt.datetime) -> tuple[dt.date, dt.date] | None:
+    """The period of the team's most recent digest time (the one that should be out by now)."""
+    fired = last_fire_time(digest_trigger(team), now)
+    return None if fired is None else cycle.period_ending(fired, team.timezone)
+
+
+# Locks ---------------------------------------------------------------------------------------
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database).resolve()
+
+
+@contextmanager
+def serve_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: hold '<database>.serve.lock' exclusively for the life of the service."""
+    path = sqlite_file(engine)
+    if path is None:
+        yield
+        return
+    lock_path = path.with_name(path.name + ".serve.lock")
+    handle = lock_path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(
+                f"another `aksnews serve` is already running on {path} (lock {lock_path}); "
+                "SQLite allows one service per database file"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the flock
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock key for a job name."""
+    digest = hashlib.sha256(f"aksnews:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def job_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """PostgreSQL: True while this process holds the job's advisory lock, False when another
+    replica does. Other databases: always True (SQLite has one service by serve_lock)."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = lock_key(name)
+    with engine.connect() as conn:
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        conn.commit()  # session-level lock: it outlives this transaction
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+
+
+# Jobs ----------------------------------------------------------------------------------------
+
+
+def _fields(counts: Mapping[str, int]) -> str:
+    return " ".join(f"{k}={v}" for k, v in counts.items())
+
+
+def run_job(engine: Engine, name: str, work: Callable[[], Mapping[str, int]]) -> bool:
+    """Run `work` under the job's lock and log one line with its duration and counts.
+
+    Returns whether it ran. Errors are logged (redacted) and swallowed: the scheduler must go
+    on, and the next run retries."""
+    with job_lock(engine, name) as got:
+        if not got:
+            log.info("job=%s status=skipped reason=running-on-another-replica", name)
+            return False
+        log.info("job=%s status=started", name)
+        started = time.monotonic()
+        try:
+            counts = work()
+        except Exception as exc:  # noqa: BLE001 - one failing run must not stop the service
+            ms = int((time.monotonic() - started) * 1000)
+            error = cycle.redact(f"{type(exc).__name__}: {exc}")
+            log.error("job=%s status=error duration_ms=%d error=%s", name, ms, error)
+            return True
+        ms = int((time.monotonic() - started) * 1000)
+        log.info("job=%s status=ok duration_ms=%d %s", name, ms, _fields(counts))
+        return True
+
+
+@dataclass
+class Service:
+    """The jobs of `aksnews serve`, over one engine, settings and clock."""
+
+    engine: Engine
+    settings: Settings
+    clock: Clock = _utcnow
+    notifiers: cycle.NotifierFactory = get_notifier
+    environ: Mapping[str, str] | None = None
+
+    def _send(self) -> dict[str, int]:
+        """Deliver under the shared 'deliver' lock: two replicas must not deliver at once."""
+        with job_lock(self.engine, DELIVER_LOCK) as got:
+            if not got:
+                return {"delivery_skipped": 1}
+            report = cycle.send(
+                self.engine,
+                self.settings,
+                self.clock(),
+                notifiers=self.notifiers,
+                environ=self.environ,
+            )
+            return cycle.delivery_counts(report)
+
+    def _poll(self) -> dict[str, int]:
+        polled = cycle.poll(self.engine, self.settings, self.clock())
+        alerts = cycle.match_and_alert(self.engine, self.clock(), notifiers=self.notifiers)
+        return {
+            **polled.counts(),
+            **{f"alert_{k}": v for k, v in alerts.counts().items()},
+            **self._send(),
+        }
+
+    def queue_due_digest(self, team: Team) -> int:
+        """Queue the digest of the team's most recent digest time unless already queued."""
+        now = self.clock()
+        period = due_period(team, now)
+        if period is None:
+            return 0
+        return cycle.queue_digest(self.engine, team.name, *period, now, notifiers=self.notifiers)
+
+    def catch_up(self, teams: Sequence[Team]) -> dict[str, int]:
+        """Digests missed while the service was down: each team's latest period, once."""
+        queued = sum(self.queue_due_digest(team) for team in teams)
+        return {"teams": len(teams), "digest_rows_queued": queued, **self._send()}
+
+    def _digest(self, team: Team) -> dict[str, int]:
+        return {"digest_rows_queued": self.queue_due_digest(team), **self._send()}
+
+    # What the scheduler calls: each wrapped in its lock and one log line.
+
+    def poll_job(self) -> bool:
+        return run_job(self.engine, "poll", self._poll)
+
+    def notify_job(self) -> bool:
+        return run_job(self.engine, "notify", self._send)
+
+    def catch_up_job(self, teams: Sequence[Team]) -> bool:
+        return run_job(self.engine, "catch-up", lambda: self.catch_up(teams))
+
+    def digest_job(self, team: Team) -> bool:
+        return run_job(self.engine, f"digest:{team.name}", lambda: self._digest(team))
+
+
+def build_scheduler(service: Service, teams: Sequence[Team], now: dt.datetime) -> BlockingScheduler:
+    """The scheduler with every job added; a poll and the digest catch-up run first, at `now`."""
+    scheduler = BlockingScheduler(
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        timezone=dt.UTC,
+    )
+    interval = service.settings.poll_interval_hours
+    scheduler.add_job(
+        service.catch_up_job,
+        args=[tuple(teams)],
+        id="catch-up",
+        name="catch-up",
+        next_run_time=now,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+    )
+    scheduler.add_job(
+        service.poll_job,
+        IntervalTrigger(hours=interval, timezone=dt.UTC),
+        id="poll",
+        name="poll",
+        next_run_time=now,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(POLL_GRACE.total_seconds()),
+    )
+    scheduler.add_job(
+        service.notify_job,
+        IntervalTrigger(seconds=int(NOTIFY_EVERY.total_seconds()), timezone=dt.UTC),
+        id="notify",
+        name="notify",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(NOTIFY_GRACE.total_seconds()),
+    )
+    for team in teams:
+        scheduler.add_job(
+            service.digest_job,
+            digest_trigger(team),
+            args=[team],
+            id=f"digest:{team.name}",
+            name=f"digest:{team.name}",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+        )
+    return scheduler
+
+
+def _install_signal_handlers(scheduler: BlockingScheduler) -> list[threading.Thread]:
+    stoppers: list[threading.Thread] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        if stoppers:
+            return  # already stopping
+        log.info("signal=%s status=stopping (the running job finishes)", signal.strsignal(signum))
+        scheduler.pause()  # no job starts from now on
+        # shutdown(wait=True) blocks until the running job ends: not in a signal handler.
+        stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
+        stoppers.append(stopper)
+        stopper.start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    return stoppers
+
+
+def serve(
+    engine: Engine,
+    settings: Settings,
+    *,
+    clock: Clock = _utcnow,
+    notifiers: cycle.NotifierFactory = get_notifier,
+) -> int:
+    """Run until SIGTERM or SIGINT; 0 on a clean stop. Refuses a second serve on SQLite."""
+    from aksnews.store.inventory import load_inventory
+
+    with serve_lock(engine):
+        service = Service(engine, settings, clock, notifiers)
+        teams = load_inventory(engine).teams
+        scheduler = build_scheduler(service, teams, clock())
+        stoppers = _install_signal_handlers(scheduler)
+        log.info(
+            "service=started poll_interval_hours=%s teams=%d jobs=%s",
+            settings.poll_interval_hours,
+            len(teams),
+            ",".join(job.id for job in scheduler.get_jobs()),
+        )
+        scheduler.start()
+        for stopper in stoppers:
+            stopper.join()
+        log.info("service=stopped")
+    return 0

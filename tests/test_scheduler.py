@@ -1,0 +1,328 @@
+"""The scheduler: trigger math, catch-up after downtime, one run per job across replicas, the
+SQLite single-serve lock, and SIGTERM during work (subprocesses). The clock is a value passed
+in: nothing here waits for a schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from test_store import _check_search_index, _sections
+
+from aksnews.commands import run
+from aksnews.config import Settings
+from aksnews.inventory.model import SecretRef, Team
+from aksnews.outbox import Kind, Status, entries
+from aksnews.scheduler import (
+    AlreadyRunning,
+    Service,
+    build_scheduler,
+    digest_trigger,
+    due_period,
+    last_fire_time,
+    run_job,
+    serve_lock,
+)
+from aksnews.store.engine import open_engine
+from aksnews.store.inventory import replace_origin
+from aksnews.store.schema import ReleaseRow
+
+import pg
+from corpus import corpus_path
+
+UTC = dt.UTC
+TOKYO = Team(name="payments", timezone="Asia/Tokyo", digest_day="mon", digest_time="09:00")
+BERLIN = Team(name="platform", timezone="Europe/Berlin", digest_day="thu", digest_time="16:30")
+AKSNEWS = Path(sys.executable).with_name("aksnews")
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+# Trigger math --------------------------------------------------------------------------------
+
+
+def test_tokyo_monday_nine_is_monday_midnight_utc() -> None:
+    trigger = digest_trigger(TOKYO)
+    fire = trigger.get_next_fire_time(None, utc(2025, 10, 22, 12))
+    assert fire is not None
+    assert fire.astimezone(UTC) == utc(2025, 10, 27, 0, 0)
+    local = fire.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (local.strftime("%a"), local.hour, local.minute) == ("Mon", 9, 0)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected_utc"),
+    [
+        # Summer time (CEST, UTC+2) ends on Sunday 2025-10-26: 16:30 local moves from 14:30 UTC
+        # to 15:30 UTC, and back on 2026-03-29.
+        (utc(2025, 10, 20), utc(2025, 10, 23, 14, 30)),
+        (utc(2025, 10, 24), utc(2025, 10, 30, 15, 30)),
+        (utc(2026, 3, 24), utc(2026, 3, 26, 15, 30)),
+        (utc(2026, 3, 27), utc(2026, 4, 2, 14, 30)),
+    ],
+)
+def test_berlin_digest_keeps_local_time_across_dst(
+    after: dt.datetime, expected_utc: dt.datetime
+) -> None:
+    fire = digest_trigger(BERLIN).get_next_fire_time(None, after)
+    assert fire is not None and fire.astimezone(UTC) == expected_utc
+    local = fire.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.strftime("%a"), local.hour, local.minute) == ("Thu", 16, 30)
+
+
+@pytest.mark.parametrize("day", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+def test_day_names_fire_on_that_day(day: str) -> None:
+    # Day numbers differ between cron (0 = Sunday) and APScheduler (0 = Monday): names only.
+    team = Team(name="t", timezone="UTC", digest_day=day, digest_time="07:05")
+    fire = digest_trigger(team).get_next_fire_time(None, utc(2025, 10, 20))
+    assert fire is not None and fire.strftime("%a").lower() == day
+
+
+def test_last_fire_time_and_due_period() -> None:
+    trigger = digest_trigger(TOKYO)
+    # Just before Monday 09:00 in Tokyo the due digest is the previous week's.
+    before = utc(2025, 10, 26, 23, 59)
+    assert last_fire_time(trigger, before) == utc(2025, 10, 20, 0, 0)
+    assert due_period(TOKYO, before) == (dt.date(2025, 10, 13), dt.date(2025, 10, 20))
+    at = utc(2025, 10, 27, 0, 0)
+    assert last_fire_time(trigger, at) == at
+    assert due_period(TOKYO, at) == (dt.date(2025, 10, 20), dt.date(2025, 10, 27))
+    # A late run (a day later, or after a restart) still belongs to the same period.
+    assert due_period(TOKYO, at + dt.timedelta(hours=23)) == due_period(TOKYO, at)
+
+
+def test_build_scheduler_jobs_and_misfire_policy(tmp_path: Path) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    settings = Settings(poll_interval_hours=6)
+    now = utc(2025, 10, 27, 3)
+    scheduler = build_scheduler(Service(engine, settings), [TOKYO, BERLIN], now)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"catch-up", "poll", "notify", "digest:payments", "digest:platform"}
+    assert jobs["poll"].trigger.interval == dt.timedelta(hours=6)
+    assert jobs["poll"].misfire_grace_time == 3600
+    assert jobs["digest:payments"].misfire_grace_time == 86400
+    assert all(job.coalesce for job in jobs.values())
+    trigger = jobs["digest:payments"].trigger
+    assert trigger.get_next_fire_time(None, now) == utc(2025, 11, 3, 0, 0)
+    engine.dispose()
+
+
+# Catch-up after downtime ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def hooked(tmp_path: Path, httpserver: HTTPServer) -> Iterator[Engine]:
+    """A SQLite archive whose payments team posts to a local Slack webhook."""
+    httpserver.expect_request("/hooks/payments", method="POST").respond_with_data("ok")
+    engine = open_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    team = Team(
+        name="payments",
+        slack_webhook=SecretRef(literal=httpserver.url_for("/hooks/payments")),
+        timezone="Asia/Tokyo",
+        digest_day="mon",
+        digest_time="09:00",
+    )
+    replace_origin(engine, "file:inventory", collected_at=utc(2025, 10, 1), teams=[team])
+    yield engine
+    engine.dispose()
+
+
+def _digests(engine: Engine) -> list[str]:
+    return [e.key for e in entries(engine) if e.kind is Kind.DIGEST]
+
+
+def test_downtime_across_digest_time_sends_it_once(hooked: Engine, httpserver: HTTPServer) -> None:
+    (team,) = _teams(hooked)
+    # Down from Sunday to Tuesday: Monday 09:00 Tokyo (00:00 UTC) passed while down.
+    restart = utc(2025, 10, 28, 6)
+    service = Service(hooked, Settings(), clock=lambda: restart)
+    first = service.catch_up([team])
+    assert first["digest_rows_queued"] == 1 and first["sent"] == 1
+    assert _digests(hooked) == ["digest:payments:2025-10-20:2025-10-27"]
+    # Catch-up again (another restart), and the digest job itself firing late: nothing new.
+    assert service.catch_up([team])["digest_rows_queued"] == 0
+    assert service.digest_job(team)
+    assert _digests(hooked) == ["digest:payments:2025-10-20:2025-10-27"]
+    assert len(httpserver.log) == 1
+    assert all(e.status is Status.SENT for e in entries(hooked))
+    # The next Monday is a new period.
+    later = Service(hooked, Settings(), clock=lambda: utc(2025, 11, 3, 0, 1))
+    assert later.catch_up([team])["digest_rows_queued"] == 1
+    assert len(httpserver.log) == 2
+
+
+def _teams(engine: Engine) -> tuple[Team, ...]:
+    from aksnews.store.inventory import load_inventory
+
+    return load_inventory(engine).teams
+
+
+# One run per job across replicas (PostgreSQL) ------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_two_replicas_run_a_job_once(postgres_server: str) -> None:
+    with pg.database(postgres_server) as url:
+        first, second = open_engine(url), open_engine(url)
+        try:
+            started, release = threading.Event(), threading.Event()
+            runs: list[str] = []
+
+            def slow() -> dict[str, int]:
+                runs.append("first")
+                started.set()
+                assert release.wait(10)
+                return {"n": 1}
+
+            def quick() -> dict[str, int]:
+                runs.append("second")
+                return {"n": 1}
+
+            results: dict[str, bool] = {}
+            worker = threading.Thread(
+                target=lambda: results.__setitem__("first", run_job(first, "poll", slow))
+            )
+            worker.start()
+            assert started.wait(10)
+            contender = threading.Thread(
+                target=lambda: results.__setitem__("second", run_job(second, "poll", quick))
+            )
+            contender.start()
+            contender.join(10)
+            # Another job id is not blocked by the poll.
+            assert run_job(second, "notify", lambda: {"n": 1})
+            release.set()
+            worker.join(10)
+            assert results == {"first": True, "second": False}
+            assert runs == ["first"]
+            # Once released, the lock is free again for the other replica.
+            assert run_job(second, "poll", quick)
+        finally:
+            first.dispose()
+            second.dispose()
+
+
+# SQLite: one serve per database file ---------------------------------------------------------
+
+
+def test_second_serve_on_one_sqlite_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    one, two = open_engine(url), open_engine(url)
+    with serve_lock(one):
+        with pytest.raises(AlreadyRunning, match="already running"), serve_lock(two):
+            pass
+        assert run(["--db", url, "serve"]) == 1
+        assert "another `aksnews serve` is already running" in capsys.readouterr().err
+    with serve_lock(two):  # released when the first service ends
+        pass
+    one.dispose()
+    two.dispose()
+
+
+# SIGTERM during work (subprocesses) ----------------------------------------------------------
+
+
+def _releases(url: str) -> int:
+    engine = open_engine(url)
+    try:
+        with Session(engine) as session:
+            count = session.scalar(select(func.count(ReleaseRow.id))) or 0
+        _check_search_index(engine)
+        return count
+    finally:
+        engine.dispose()
+
+
+def _expected_aks_releases() -> int:
+    """Release sections of the corpus CHANGELOG, cut on '## Release' lines as test_store does."""
+    return len(_sections(corpus_path("aks/CHANGELOG.md").read_text(encoding="utf-8")))
+
+
+def test_sigterm_during_ingest_leaves_all_or_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    url = f"sqlite:///{db}"
+    open_engine(url).dispose()  # migrated first, so the signal lands in the ingest itself
+    proc = subprocess.Popen(
+        [str(AKSNEWS), "--db", url, "ingest", str(corpus_path("aks/CHANGELOG.md"))],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    wal = db.with_name(db.name + "-wal")
+    size = wal.stat().st_size if wal.exists() else 0
+    deadline = dt.datetime.now() + dt.timedelta(seconds=20)
+    while proc.poll() is None and dt.datetime.now() < deadline:  # writing has begun
+        if wal.exists() and wal.stat().st_size > size + 64 * 1024:
+            break
+        threading.Event().wait(0.005)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(20)
+    assert _releases(url) in (0, _expected_aks_releases())
+
+
+def test_sigterm_during_serve_poll_finishes_the_job_and_exits_zero(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    config = tmp_path / "aksnews.toml"
+    mirror = corpus_path("aks/CHANGELOG.md").resolve().as_uri()
+    guide = corpus_path("docs/deprecation-guide.md").resolve().as_uri()
+    calendar = corpus_path("docs/aks-supported-kubernetes-versions.md").resolve().as_uri()
+    upstream = corpus_path("kubernetes/changelog/CHANGELOG-1.32.md").resolve().parent.as_uri()
+    config.write_text(
+        f'aks_url = "{mirror}"\ndeprecation_guide_url = "{guide}"\n'
+        f'aks_calendar_url = "{calendar}"\nkubernetes_minors = "1.32-1.32"\n'
+        f'kubernetes_url = "{upstream}/CHANGELOG-{{minor}}.md"\n'
+    )
+    open_engine(url).dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AKSNEWS_")}
+    proc = subprocess.Popen(
+        [str(AKSNEWS), "--db", url, "--config", str(config), "serve"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stderr is not None
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr or ()])
+    reader.start()
+    seen = []
+    try:
+        while True:
+            line = lines.get(timeout=30)
+            seen.append(line)
+            if "job=poll status=started" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0, "".join(seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    reader.join(10)
+    while not lines.empty():
+        seen.append(lines.get())
+    log = "".join(seen)
+    assert re.search(r"job=poll status=ok duration_ms=\d+ documents=4 ", log), log
+    assert "service=stopped" in log
+    with Session(engine := open_engine(url)) as session:
+        aks = session.scalar(select(func.count(ReleaseRow.id)).where(ReleaseRow.source == "aks"))
+    _check_search_index(engine)
+    engine.dispose()
+    # The running poll was allowed to finish: the whole document, never part of it.
+    assert aks == _expected_aks_releases()
+    assert mirror not in log
