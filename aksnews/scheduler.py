@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -331,8 +332,13 @@ def serve(
     *,
     clock: Clock = _utcnow,
     notifiers: cycle.NotifierFactory = get_notifier,
+    web_server: WebServer | None = None,
 ) -> int:
-    """Run until SIGTERM or SIGINT; 0 on a clean stop. Refuses a second serve on SQLite."""
+    """Run until SIGTERM or SIGINT; 0 on a clean stop. Refuses a second serve on SQLite.
+
+    With `web_server` (a uvicorn.Server), the web archive runs in a thread beside the
+    scheduler and stops after it: the scheduler owns the signals.
+    """
     from aksnews.store.inventory import load_inventory
 
     with serve_lock(engine):
@@ -346,8 +352,23 @@ def serve(
             len(teams),
             ",".join(job.id for job in scheduler.get_jobs()),
         )
+        web_thread = None
+        if web_server is not None:
+            web_thread = threading.Thread(target=web_server.run, name="web", daemon=True)
+            web_thread.start()
         scheduler.start()
         for stopper in stoppers:
             stopper.join()
+        if web_server is not None and web_thread is not None:
+            web_server.should_exit = True
+            web_thread.join(timeout=30)
         log.info("service=stopped")
     return 0
+
+
+class WebServer(Protocol):
+    """What serve needs of uvicorn.Server (run in a thread, stopped by a flag)."""
+
+    should_exit: bool
+
+    def run(self) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -167,16 +168,41 @@ def register(app: typer.Typer) -> None:
             raise CycleProblems("a source failed, or messages failed or may not have arrived")
 
     @app.command()
-    def serve(ctx: typer.Context) -> None:
+    def serve(
+        ctx: typer.Context,
+        web: bool = typer.Option(False, "--web", help="Also serve the web archive."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Web: address to listen on."),
+        port: int = typer.Option(8000, "--port", min=1, max=65535, help="Web: port."),
+        insecure: bool = typer.Option(
+            False, "--insecure", help="Web: allow a non-loopback address without a token."
+        ),
+    ) -> None:
         """Run the scheduler: poll every poll_interval_hours, deliver every 5 minutes, and send
         each team's weekly digest at its day, time and timezone. Stops cleanly on SIGTERM.
 
         SQLite: one serve per database file. PostgreSQL: run replicas freely; each job runs on
-        one of them at a time.
+        one of them at a time. --web serves the archive in the same process (see `aksnews web`).
         """
         from aksnews.scheduler import serve as run_service
 
         state: AppState = ctx.obj
         _service_logging(state.debug)
-        code = run_service(state.engine(), state.settings())
+        server = None
+        if web:
+            import uvicorn
+
+            from aksnews.commands.web import TOKEN_ENV, check_bind
+            from aksnews.web.app import create_app
+
+            token = os.environ.get(TOKEN_ENV) or None
+            check_bind(host, token, insecure)
+            config = uvicorn.Config(
+                create_app(state.engine(), token=token),
+                host=host,
+                port=port,
+                server_header=False,
+                log_level="warning",
+            )
+            server = uvicorn.Server(config)
+        code = run_service(state.engine(), state.settings(), web_server=server)
         raise typer.Exit(code)
