@@ -5,6 +5,7 @@ and in headless Chromium."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -375,8 +376,28 @@ def test_hostile_text_in_markdown_is_escaped() -> None:
 # --- golden files and a real browser -------------------------------------------------------------
 
 
+def _slack_json(digest: Digest) -> str:
+    from aksnews.notifiers.slack import SlackNotifier
+
+    messages = SlackNotifier().render_digest(digest)
+    return json.dumps([dict(m.body) for m in messages], indent=2, ensure_ascii=False) + "\n"
+
+
+def _teams_json(digest: Digest) -> str:
+    from aksnews.notifiers.teams import TeamsNotifier
+
+    messages = TeamsNotifier().render_digest(digest)
+    return json.dumps([dict(m.body) for m in messages], indent=2, ensure_ascii=False) + "\n"
+
+
 @pytest.mark.parametrize(
-    ("name", "renderer"), [("digest.md", render_markdown), ("digest.html", render_html)]
+    ("name", "renderer"),
+    [
+        ("digest.md", render_markdown),
+        ("digest.html", render_html),
+        ("digest.slack.json", _slack_json),
+        ("digest.teams.json", _teams_json),
+    ],
 )
 def test_golden(name: str, renderer: object) -> None:
     assert callable(renderer)
