@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/web.py
 	$(BIN)/python bench/relnotes_accuracy.py --perf
 
 $(VENV)/bin/python:

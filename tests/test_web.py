@@ -505,3 +505,79 @@ def test_cli_refuses_an_open_bind(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("AKSNEWS_WEB_TOKEN", raising=False)
     code = run(["--db", f"sqlite:///{tmp_path / 'x.db'}", "web", "--host", "0.0.0.0"])
     assert code == 1
+
+
+# --- filters without words ---------------------------------------------------------------------
+
+
+def test_filter_only_feed_follows_deprecations_of_a_minor(
+    client: TestClient, archive: Engine
+) -> None:
+    # Every note of the 1.29.0 release is of minor 1.29, so its deprecations are the expected set.
+    release = get_release(archive, "kubernetes:v1.29.0")
+    deprecations = {e.id for e in release.entries if e.kind == "deprecation"}
+    assert deprecations
+    url = "/feeds/search.atom?source=kubernetes&kind=deprecation&version=1.29&limit=100"
+    response = client.get(url)
+    assert response.status_code == 200, response.text[:300]
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert "kind=deprecation" in feed.feed.title and "version=1.29" in feed.feed.title
+    ids = {int(e.link.rsplit("/", 1)[1]) for e in feed.entries}
+    assert deprecations <= ids
+    assert {e.tags[0].term for e in feed.entries} == {"deprecation"}
+    data = client.get(url.replace("/feeds/search.atom", "/api/search")).json()
+    assert data["query"]["q"] == "" and data["total"] == len(feed.entries)
+    assert {r["source"] for r in data["results"]} == {"kubernetes"}
+    assert all("\x02" not in r["snippet"] and r["snippet"] for r in data["results"])
+
+
+def test_filter_only_lists_a_date_range_newest_first(client: TestClient, archive: Engine) -> None:
+    since, until = dt.date(2025, 1, 1), dt.date(2025, 6, 30)
+    inside = [
+        r
+        for r in list_releases(archive, source="aks")
+        if r.date is not None and since <= r.date <= until
+    ]
+    expected = sum(r.entry_count for r in inside)
+    assert len(inside) > 1 and expected > 100
+    data = client.get(
+        "/api/search", params={"source": "aks", "since": since, "until": until, "limit": 100}
+    ).json()
+    assert data["total"] == expected
+    dates = [r["date"] for r in data["results"]]
+    assert (
+        dates == sorted(dates, reverse=True) and dates[0] == max(r.date for r in inside).isoformat()
+    )
+    html = _page(client, f"/search?source=aks&since={since}&until={until}")
+    assert _count(html) == expected
+    assert html.count('class="result"') == 20
+    assert "feeds/search.atom?source=aks" in html
+
+
+def test_filter_only_search_page_by_kind(client: TestClient, archive: Engine) -> None:
+    release = get_release(archive, "kubernetes:v1.29.0")
+    urgent = [e for e in release.entries if e.kind == "urgent-upgrade"]
+    html = _page(client, "/search?q=&source=kubernetes&kind=urgent-upgrade")
+    assert _count(html) == len(urgent) > 0
+    assert '<option value="urgent-upgrade" selected>' in html
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/api/search?q=&source=&kind=", 400, "at least one filter"),
+        ("/feeds/search.atom?q=%20", 400, "at least one filter"),
+        ("/api/search?kind=deprecation&version=latest", 400, "minor version"),
+        ("/feeds/search.atom?since=2025-02-30", 400, "YYYY-MM-DD"),
+    ],
+)
+def test_filter_only_bad_requests(client: TestClient, url: str, status: int, message: str) -> None:
+    response = client.get(url)
+    assert response.status_code == status, response.text[:300]
+    assert message in response.json()["detail"]
+
+
+def test_search_page_without_words_or_filters_shows_the_form(client: TestClient) -> None:
+    html = _page(client, "/search?q=&source=&kind=")
+    assert 'id="count"' not in html and '<form class="search"' in html

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 
-from sqlalchemy import Engine, Subquery, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
 from aksnews.errors import AksnewsError
@@ -16,10 +16,12 @@ from aksnews.store.records import (
     ReleaseDetail,
     ReleaseRevision,
     ReleaseSummary,
+    SearchHit,
     StoredEntry,
     StoredFact,
 )
 from aksnews.store.schema import EntryRow, FactRow, ReleaseRevisionRow, ReleaseRow
+from aksnews.store.search import normalise_minor
 
 
 class NotFoundError(AksnewsError):
@@ -27,6 +29,7 @@ class NotFoundError(AksnewsError):
 
 
 _DATE_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+EXCERPT_CHARS = 240  # about what a search snippet shows
 
 
 def _summary(row: ReleaseRow, entry_count: int) -> ReleaseSummary:
@@ -253,3 +256,71 @@ def entries_about(
             .limit(limit)
         )
         return [_entry(row, key, ()) for row, key in session.execute(query)]
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= EXCERPT_CHARS:
+        return flat
+    return flat[: EXCERPT_CHARS - 1].rstrip() + "…"
+
+
+def list_entries(
+    engine: Engine,
+    *,
+    source: str | None = None,
+    kind: str | None = None,
+    minor: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[SearchHit], int]:
+    """Entries matching the filters, newest release first, and how many match in all.
+
+    The filters are search's (aksnews.store.search), so a filter-only feed lists what a search
+    with the same filters could find. Hits carry the entry's start as snippet, with no
+    highlight markers (there are no words to highlight) and rank 0.
+    """
+    conditions: list[ColumnElement[bool]] = [EntryRow.removed.is_(False)]
+    if source:
+        conditions.append(ReleaseRow.source == source)
+    if kind:
+        conditions.append(EntryRow.kind == kind)
+    if minor:
+        # `minors` is ' 1.29 1.30 ': the minors an entry is of or mentions (see search.py).
+        conditions.append(EntryRow.minors.like(f"% {normalise_minor(minor)} %"))
+    if since:
+        conditions.append(ReleaseRow.date >= since)
+    if until:
+        conditions.append(ReleaseRow.date <= until)
+    joined = select(EntryRow, ReleaseRow).join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+    query = (
+        joined.where(*conditions)
+        .order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), EntryRow.position)
+        .limit(limit)
+        .offset(offset)
+    )
+    count = (
+        select(func.count(EntryRow.id))
+        .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+        .where(*conditions)
+    )
+    with Session(engine) as session:
+        hits = [
+            SearchHit(
+                entry_id=entry.id,
+                release_key=release.key,
+                source=release.source,
+                version=release.version,
+                date=release.date,
+                kind=entry.kind,
+                section=entry.section,
+                snippet=_excerpt(entry.text),
+                rank=0.0,
+                url=release_url(release.source, release.version, release.anchor),
+            )
+            for entry, release in session.execute(query)
+        ]
+        total = session.scalar(count) or 0
+    return hits, total

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from aksnews.model import Source
-from aksnews.store.search import search
 from aksnews.web import views
 from aksnews.web.common import (
     MAX_ID,
+    NOTHING_TO_SEARCH,
     KindQ,
     LimitQ,
     OffsetQ,
@@ -60,7 +60,10 @@ def api_router(ctx: WebContext) -> APIRouter:
         limit: LimitQ = 20,
         offset: OffsetQ = 0,
     ) -> SearchOut:
-        """Full-text search over every archived entry, best matches first."""
+        """Full-text search over every archived entry, best matches first.
+
+        Without `q`, at least one filter is needed: the entries it selects, newest first.
+        """
         query = search_query(
             q=q,
             source=source,
@@ -72,8 +75,8 @@ def api_router(ctx: WebContext) -> APIRouter:
             offset=offset,
         )
         if query is None:
-            raise bad_request("q is required: the words to search for")
-        return views.search_out(query, search(ctx.engine, query), permalinks(request))
+            raise bad_request(NOTHING_TO_SEARCH)
+        return views.search_out(query, views.find_entries(ctx.engine, query), permalinks(request))
 
     @router.get("/releases", response_model=list[ReleaseOut])
     def api_releases(

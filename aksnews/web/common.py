@@ -109,9 +109,11 @@ def search_query(
     limit: int,
     offset: int,
 ) -> SearchQuery | None:
-    """The store query for the parameters; None when there is no text to search for yet.
+    """The store query for the parameters; None when there is neither text nor a filter.
 
-    Every filter is checked here, so a bad one is a 400 with a message even without `q`.
+    Without text the filters alone select entries (newest first), so a reader can follow
+    e.g. every deprecation for 1.30. Every filter is checked here, so a bad one is a 400 with
+    a message even without `q`.
     """
     query = SearchQuery(
         text=text_param(q, "q") or "",
@@ -123,7 +125,14 @@ def search_query(
         limit=limit,
         offset=offset,
     )
-    return query if query.text else None
+    filtered = any((query.source, query.kind, query.minor, query.since, query.until))
+    return query if query.text or filtered else None
+
+
+NOTHING_TO_SEARCH = (
+    "q is required: the words to search for, or at least one filter "
+    "(source, kind, version, since, until)"
+)
 
 
 def highlight(snippet: str) -> Markup:

@@ -49,9 +49,21 @@ def search_atom(results: SearchOut, *, feed_url: str, page_url: str, now: dt.dat
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     q = results.query
-    filters = [f"{k}={v}" for k, v in (("source", q.source), ("kind", q.kind)) if v]
-    filters += [f"version={q.version}"] if q.version else []
-    label = f"aksnews search: {q.q}" + (f" ({', '.join(filters)})" if filters else "")
+    filters = [
+        f"{k}={v}"
+        for k, v in (
+            ("source", q.source),
+            ("kind", q.kind),
+            ("version", q.version),
+            ("since", q.since),
+            ("until", q.until),
+        )
+        if v
+    ]
+    if q.q:
+        label = f"aksnews search: {q.q}" + (f" ({', '.join(filters)})" if filters else "")
+    else:
+        label = f"aksnews entries: {', '.join(filters)}"
     sub(feed, "title", label)
     sub(feed, "id", feed_url)
     sub(feed, "link", rel="self", href=feed_url, type="application/atom+xml")

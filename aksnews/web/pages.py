@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 from aksnews.match import scope_of
 from aksnews.store.inventory import load_inventory
 from aksnews.store.queries import NotFoundError, list_releases
-from aksnews.store.search import search
 from aksnews.web import views
 from aksnews.web.api import permalinks
 from aksnews.web.common import (
     ENTRY_KINDS,
     MAX_ID,
+    NOTHING_TO_SEARCH,
     SEARCH_SOURCES,
     KindQ,
     LimitQ,
@@ -88,7 +88,7 @@ def page_router(ctx: WebContext) -> APIRouter:
             "results": None,
         }
         if query is not None:
-            results = search(ctx.engine, query)
+            results = views.find_entries(ctx.engine, query)
             link = permalinks(request)
             context["results"] = [(views.hit_out(hit, link), hit.snippet) for hit in results.hits]
             context["total"] = results.total
@@ -184,8 +184,10 @@ def page_router(ctx: WebContext) -> APIRouter:
             offset=offset,
         )
         if query is None:
-            raise bad_request("q is required: the words to search for")
-        results: SearchOut = views.search_out(query, search(ctx.engine, query), permalinks(request))
+            raise bad_request(NOTHING_TO_SEARCH)
+        results: SearchOut = views.search_out(
+            query, views.find_entries(ctx.engine, query), permalinks(request)
+        )
         base = str(request.base_url).rstrip("/")
         body = search_atom(
             results,

@@ -19,9 +19,15 @@ from aksnews.model import EntryKind, NodeImageFact, RetirementFact, Source, fact
 from aksnews.output import snippet_markdown
 from aksnews.store.inventory import load_inventory
 from aksnews.store.knowledge import load_archive_view, load_calendar
-from aksnews.store.queries import get_entry, get_release, list_facts, list_releases
+from aksnews.store.queries import (
+    get_entry,
+    get_release,
+    list_entries,
+    list_facts,
+    list_releases,
+)
 from aksnews.store.records import ReleaseSummary, SearchHit, StoredEntry, StoredFact
-from aksnews.store.search import SearchQuery, SearchResults
+from aksnews.store.search import SearchQuery, SearchResults, search
 from aksnews.web.models import (
     CalendarOut,
     ClusterFindings,
@@ -156,6 +162,23 @@ def hit_out(hit: SearchHit, permalink: Permalink) -> SearchHitOut:
         url=hit.url,
         permalink=permalink(hit.entry_id),
     )
+
+
+def find_entries(engine: Engine, query: SearchQuery) -> SearchResults:
+    """Full-text search when the query has words; else the filtered entries, newest first."""
+    if query.text:
+        return search(engine, query)
+    hits, total = list_entries(
+        engine,
+        source=query.source,
+        kind=query.kind,
+        minor=query.minor,
+        since=query.since,
+        until=query.until,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return SearchResults(hits=tuple(hits), total=total)
 
 
 def search_out(query: SearchQuery, results: SearchResults, permalink: Permalink) -> SearchOut:

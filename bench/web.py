@@ -1,0 +1,229 @@
+"""Web archive under load: /api/search latency with concurrent clients, and idle RSS.
+
+Starts the real `aksnews web` process on a free loopback port over a temporary SQLite archive of
+the corpus AKS CHANGELOG and the 1.29 release notes, then runs N client threads (keep-alive
+httpx clients) for a bounded time and request count on /api/search with real words from the
+archive. The baseline is the in-process search (aksnews.store.search.search) over the same
+archive with the same words. Only 127.0.0.1 is ever contacted.
+
+Usage: .venv/bin/python bench/web.py [--clients 20] [--seconds 30] [--max-requests 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import re
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from common import BIN, p95
+
+from corpus import corpus_path
+
+AKSNEWS = str(BIN / "aksnews")
+HOST = "127.0.0.1"  # loopback only: this benchmark never sends traffic elsewhere
+WORDS = 100
+_WORD = re.compile(r"[A-Za-z][a-z]{3,}")
+
+
+def _env(db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AKSNEWS_")}
+    env["AKSNEWS_DATABASE_URL"] = f"sqlite:///{db}"
+    # `serve` polls every source at start-up: point them all at a closed loopback port, so
+    # the poll fails at once and nothing leaves this machine.
+    for name in ("AKS_URL", "KUBERNETES_URL", "DEPRECATION_GUIDE_URL", "AKS_CALENDAR_URL"):
+        env[f"AKSNEWS_{name}"] = f"http://{HOST}:9/unreachable"
+    env["AKSNEWS_FETCH_RETRIES"] = "0"
+    return env
+
+
+def build_archive(db: Path) -> None:
+    env = _env(db)
+    run = [AKSNEWS, "ingest"]
+    subprocess.run(
+        [*run, str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    notes = corpus_path("kubernetes/release-notes/release-notes-1.29.md")
+    subprocess.run(
+        [*run, str(notes), "--source", "kubernetes", "--release", "v1.29.0"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def query_words(db: Path) -> list[str]:
+    """100 words that entries really contain (in at least two), common and rare alike."""
+    from sqlalchemy import text
+
+    from aksnews.store.engine import open_engine
+
+    engine = open_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        texts = conn.execute(text("SELECT text FROM entry WHERE removed = 0")).scalars().all()
+    engine.dispose()
+    seen: Counter[str] = Counter()
+    for body in texts:
+        seen.update({w.lower() for w in _WORD.findall(body)})
+    candidates = sorted(w for w, n in seen.items() if n >= 2)
+    return random.Random(6).sample(candidates, WORDS)
+
+
+def in_process_p95(db: Path, words: list[str], passes: int = 3) -> float:
+    from aksnews.store.engine import open_engine
+    from aksnews.store.search import SearchQuery, search
+
+    engine = open_engine(f"sqlite:///{db}")
+    for word in words:  # warm the page cache and the connection pool
+        search(engine, SearchQuery(text=word))
+    samples = []
+    for _ in range(passes):
+        for word in words:
+            start = time.perf_counter()
+            search(engine, SearchQuery(text=word))
+            samples.append(time.perf_counter() - start)
+    engine.dispose()
+    return p95(samples)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def web_command(port: int) -> tuple[list[str], str]:
+    """`aksnews serve --web` once it exists (what a deployment runs), else `aksnews web`."""
+    serve_help = subprocess.run(
+        [AKSNEWS, "serve", "--help"], capture_output=True, text=True, check=False
+    ).stdout
+    if "--web" in serve_help and "--port" in serve_help:
+        argv = [AKSNEWS, "serve", "--web", "--host", HOST, "--port", str(port)]
+        return argv, "aksnews serve --web"
+    return [AKSNEWS, "web", "--host", HOST, "--port", str(port)], "aksnews web"
+
+
+def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the web process exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the web process did not answer /healthz in time")
+
+
+def load(
+    base: str, words: list[str], clients: int, seconds: float, max_requests: int
+) -> tuple[list[float], int, float]:
+    """Latencies, errors and elapsed time of `clients` threads until time or count runs out."""
+    tickets = itertools.count()
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    start = time.perf_counter()
+    stop_at = start + seconds
+
+    def client(n: int) -> None:
+        nonlocal errors
+        mine: list[float] = []
+        failed = 0
+        with httpx.Client(base_url=base, timeout=10) as http:
+            for i in itertools.count(n):
+                if time.perf_counter() >= stop_at or next(tickets) >= max_requests:
+                    break
+                word = words[i % len(words)]
+                began = time.perf_counter()
+                try:
+                    ok = http.get("/api/search", params={"q": word}).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                mine.append(time.perf_counter() - began)
+                failed += not ok
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--max-requests", type=int, default=20_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="aksnews-bench-web-") as tmp:
+        db = Path(tmp) / "aksnews.db"
+        build_archive(db)
+        words = query_words(db)
+        baseline = in_process_p95(db, words)
+
+        port = _free_port()
+        argv, label = web_command(port)
+        proc = subprocess.Popen(
+            argv, env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/"
+        )
+        base = f"http://{HOST}:{port}"
+        try:
+            wait_healthy(base, proc)
+            time.sleep(1.0)  # let start-up settle before reading the idle footprint
+            idle = rss_mb(proc.pid)
+            latencies, errors, elapsed = load(
+                base, words, args.clients, args.seconds, args.max_requests
+            )
+            loaded = rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    ordered = sorted(latencies)
+    print(f"web search: {label} on {base}, {args.clients} clients, {len(words)} words")
+    print(
+        f"{'requests':<44} {len(latencies):9d} in {elapsed:5.1f} s  "
+        f"({len(latencies) / elapsed:7.1f} req/s)"
+    )
+    print(f"{'errors':<44} {errors:9d}  (target 0)")
+    print(f"{'/api/search p50':<44} {ordered[len(ordered) // 2] * 1000:9.1f} ms")
+    print(f"{'/api/search p95 under load':<44} {p95(latencies) * 1000:9.1f} ms  (target <= 50 ms)")
+    print(f"{'in-process search p95 (baseline)':<44} {baseline * 1000:9.1f} ms")
+    print(f"{'idle RSS of ' + label:<44} {idle:9.1f} MB  (target <= 150 MB)")
+    print(f"{'RSS of ' + label + ' after the load':<44} {loaded:9.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
