@@ -24,7 +24,7 @@ lint: $(VENV)/.installed-dev
 # Run from outside the checkout so that mypy resolves aksnews through the installed mapping
 # rather than the bare aksnews/ folder in the current directory.
 typecheck: $(VENV)/.installed-dev
-	cd / && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p aksnews
+	cd / && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml --cache-dir $(CURDIR)/.mypy_cache -p aksnews
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)

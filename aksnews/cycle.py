@@ -312,13 +312,18 @@ def _finding_changes(
     start: dt.date,
     end: dt.date,
 ) -> tuple[FindingChange, ...]:
+    from aksnews.finding_changes import classify
     from aksnews.outbox import load_alert_states
+    from aksnews.store.digest_findings import last_reported
 
+    mine = [f for f in findings if (f.team or inventory.default_team) == team]
+    previous = last_reported(engine, team)
+    if previous is not None:
+        return classify(mine, previous)
+    # The team's first digest: nothing to compare with, so 'new' means alerted this period.
     states = load_alert_states(engine)
     changes = []
-    for finding in findings:
-        if (finding.team or inventory.default_team) != team:
-            continue
+    for finding in mine:
         state = states.get(finding.key)
         new = state is not None and _in(state.alerted_at.date(), start, end)
         changes.append(FindingChange(finding, "new" if new else "open"))
@@ -388,13 +393,20 @@ def queue_digest(
     key = digest_key(team, period_start, period_end)
     if not channels or queued(engine, key):
         return 0
-    digest = digest_for(engine, team, period_start, period_end, now)
+    from aksnews.store.digest_findings import record_reported
+
+    inputs = load_digest_inputs(engine, team, period_start, period_end, now)
+    digest = build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
     rendered = [(channel, notifiers(channel).render_digest(digest)) for channel in channels]
+    reported = [c.finding for c in inputs.findings if c.change != "resolved"]
     try:
         with engine.begin() as conn:
-            return sum(
+            written = sum(
                 queue_on(conn, team, channel, Kind.DIGEST, key, messages, now)
                 for channel, messages in rendered
             )
+            # What this digest reported is what the next one compares with.
+            record_reported(conn, team, reported, period_end, now)
+            return written
     except IntegrityError:
         return 0  # another process queued this period first

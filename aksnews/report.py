@@ -151,3 +151,25 @@ def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
     if any(f.rule is Rule.REMOVED_API for f in due):
         return EXIT_REMOVED_API
     return EXIT_FINDINGS
+
+
+def finding_from_json(value: dict[str, Any]) -> Finding:
+    """Inverse of finding_json (for findings a digest reported earlier)."""
+    import datetime as dt
+
+    return Finding(
+        key=value["key"],
+        rule=Rule(value["rule"]),
+        severity=Severity(value["severity"]),
+        cluster=value["cluster"],
+        team=value.get("team"),
+        title=value["title"],
+        why=value.get("why", ""),
+        action=value.get("action", ""),
+        subject=value.get("subject", ""),
+        node_pool=value.get("node_pool"),
+        object=value.get("object"),
+        locations=tuple(value.get("locations", ())),
+        deadline=dt.date.fromisoformat(value["deadline"]) if value.get("deadline") else None,
+        links=tuple(value.get("links", ())),
+    )

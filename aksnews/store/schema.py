@@ -198,3 +198,14 @@ class AlertStateRow(Base):
     severity: Mapped[str] = mapped_column(String(10))
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     alerted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DigestFindingRow(Base):
+    """A finding as the team's last digest reported it."""
+
+    __tablename__ = "digest_finding"
+    team: Mapped[str] = mapped_column(Text, primary_key=True)
+    finding_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
