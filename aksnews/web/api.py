@@ -11,18 +11,11 @@ from aksnews.web import views
 from aksnews.web.common import (
     MAX_ID,
     NOTHING_TO_SEARCH,
-    KindQ,
-    LimitQ,
-    OffsetQ,
-    Q,
+    SearchParamsDep,
     SinceQ,
-    SourceQ,
-    UntilQ,
-    VersionQ,
     WebContext,
     bad_request,
     parse_day,
-    search_query,
     source_param,
     text_param,
 )
@@ -49,31 +42,12 @@ def api_router(ctx: WebContext) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"])
 
     @router.get("/search", response_model=SearchOut)
-    def api_search(
-        request: Request,
-        q: Q = None,
-        source: SourceQ = None,
-        kind: KindQ = None,
-        version: VersionQ = None,
-        since: SinceQ = None,
-        until: UntilQ = None,
-        limit: LimitQ = 20,
-        offset: OffsetQ = 0,
-    ) -> SearchOut:
+    def api_search(request: Request, params: SearchParamsDep) -> SearchOut:
         """Full-text search over every archived entry, best matches first.
 
         Without `q`, at least one filter is needed: the entries it selects, newest first.
         """
-        query = search_query(
-            q=q,
-            source=source,
-            kind=kind,
-            version=version,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
+        query = params.query
         if query is None:
             raise bad_request(NOTHING_TO_SEARCH)
         return views.search_out(query, views.find_entries(ctx.engine, query), permalinks(request))

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 from sqlalchemy import Engine
@@ -127,6 +127,45 @@ def search_query(
     )
     filtered = any((query.source, query.kind, query.minor, query.since, query.until))
     return query if query.text or filtered else None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    """The search parameters as given (to fill the form again) and the store query."""
+
+    form: dict[str, str]
+    query: SearchQuery | None
+    limit: int
+    offset: int
+
+
+def search_params(
+    q: Q = None,
+    source: SourceQ = None,
+    kind: KindQ = None,
+    version: VersionQ = None,
+    since: SinceQ = None,
+    until: UntilQ = None,
+    limit: LimitQ = 20,
+    offset: OffsetQ = 0,
+) -> SearchParams:
+    """The parameters shared by /search, /api/search and /feeds/search.atom, declared once."""
+    raw = {"q": q, "source": source, "kind": kind, "version": version, "since": since}
+    form = {key: value or "" for key, value in {**raw, "until": until}.items()}
+    query = search_query(
+        q=q,
+        source=source,
+        kind=kind,
+        version=version,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return SearchParams(form=form, query=query, limit=limit, offset=offset)
+
+
+SearchParamsDep = Annotated[SearchParams, Depends(search_params)]
 
 
 NOTHING_TO_SEARCH = (

@@ -17,19 +17,12 @@ from aksnews.web.common import (
     MAX_ID,
     NOTHING_TO_SEARCH,
     SEARCH_SOURCES,
-    KindQ,
-    LimitQ,
-    OffsetQ,
-    Q,
-    SinceQ,
+    SearchParamsDep,
     SourceQ,
-    UntilQ,
-    VersionQ,
     WebContext,
     bad_request,
     page,
     render_page,
-    search_query,
     source_param,
     text_param,
 )
@@ -51,35 +44,9 @@ def page_router(ctx: WebContext) -> APIRouter:
         return page(request, "web_home.html.j2", title="aksnews archive", latest=latest)
 
     @router.get("/search", response_class=HTMLResponse)
-    def search_page(
-        request: Request,
-        q: Q = None,
-        source: SourceQ = None,
-        kind: KindQ = None,
-        version: VersionQ = None,
-        since: SinceQ = None,
-        until: UntilQ = None,
-        limit: LimitQ = 20,
-        offset: OffsetQ = 0,
-    ) -> HTMLResponse:
-        form = {
-            "q": q or "",
-            "source": source or "",
-            "kind": kind or "",
-            "version": version or "",
-            "since": since or "",
-            "until": until or "",
-        }
-        query = search_query(
-            q=q,
-            source=source,
-            kind=kind,
-            version=version,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
+    def search_page(request: Request, params: SearchParamsDep) -> HTMLResponse:
+        form, query = params.form, params.query
+        limit, offset = params.limit, params.offset
         context: dict[str, object] = {
             "title": f"Search: {form['q']}" if form["q"] else "Search",
             "form": form,
@@ -162,27 +129,8 @@ def page_router(ctx: WebContext) -> APIRouter:
         )
 
     @router.get("/feeds/search.atom")
-    def search_feed(
-        request: Request,
-        q: Q = None,
-        source: SourceQ = None,
-        kind: KindQ = None,
-        version: VersionQ = None,
-        since: SinceQ = None,
-        until: UntilQ = None,
-        limit: LimitQ = 20,
-        offset: OffsetQ = 0,
-    ) -> Response:
-        query = search_query(
-            q=q,
-            source=source,
-            kind=kind,
-            version=version,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
+    def search_feed(request: Request, params: SearchParamsDep) -> Response:
+        query = params.query
         if query is None:
             raise bad_request(NOTHING_TO_SEARCH)
         results: SearchOut = views.search_out(
