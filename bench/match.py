@@ -21,15 +21,13 @@ from pathlib import Path
 
 from common import REPO
 
-from aksnews.config import Settings
 from aksnews.inventory.declarative import load_inventory_file
 from aksnews.inventory.manifests import scan_paths
 from aksnews.match import match
-from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 from aksnews.store.knowledge import load_archive_view
 
-from corpus import corpus_path
+from corpus import ingest_corpus
 
 NOW = dt.datetime(2025, 10, 27, tzinfo=dt.UTC)
 
@@ -41,25 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aksnews-match-") as tmp:
         engine = open_engine(f"sqlite:///{Path(tmp) / 'archive.db'}")
-        settings = Settings()
-        ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
-        ingest_file(
-            engine, settings, corpus_path("docs/deprecation-guide.md"), source="deprecation-guide"
-        )
-        ingest_file(
-            engine,
-            settings,
-            corpus_path("docs/aks-supported-kubernetes-versions.md"),
-            source="aks-calendar",
-        )
-        for minor in range(20, 35):
-            ingest_file(
-                engine,
-                settings,
-                corpus_path(f"kubernetes/release-notes/release-notes-1.{minor}.md"),
-                source="kubernetes",
-                release=f"v1.{minor}.0",
-            )
+        ingest_corpus(engine, release_notes=tuple(f"1.{m}" for m in range(20, 35)))
         base = load_inventory_file(REPO / "tests" / "data" / "inventory.yaml", now=NOW)
         scanned = scan_paths(
             [REPO / "tests" / "data" / "manifests"], cluster=base.clusters[0].name, now=NOW

@@ -12,6 +12,10 @@ import hashlib
 import os
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -170,3 +174,30 @@ def corpus_path(rel: str) -> Path:
 
 def corpus_text(rel: str) -> str:
     return corpus_path(rel).read_text(encoding="utf-8")
+
+
+def ingest_corpus(engine: Engine, *, release_notes: tuple[str, ...] = ()) -> None:
+    """Fill an archive with the AKS CHANGELOG, the deprecation guide, the AKS calendar and the
+    v1.NN.0 notes of the given minors ('1.25'), through the real ingest path."""
+    from aksnews.config import Settings
+    from aksnews.pipeline import ingest_file
+
+    settings = Settings()
+    ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(
+        engine, settings, corpus_path("docs/deprecation-guide.md"), source="deprecation-guide"
+    )
+    ingest_file(
+        engine,
+        settings,
+        corpus_path("docs/aks-supported-kubernetes-versions.md"),
+        source="aks-calendar",
+    )
+    for minor in release_notes:
+        ingest_file(
+            engine,
+            settings,
+            corpus_path(f"kubernetes/release-notes/release-notes-{minor}.md"),
+            source="kubernetes",
+            release=f"v{minor}.0",
+        )

@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 
 from aksnews.commands import run
-from aksnews.config import Settings
-from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 
 from conftest import BACKENDS, database
-from corpus import corpus_path
+from corpus import ingest_corpus
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = "2025-10-27"  # the day of the newest corpus CHANGELOG
@@ -30,24 +28,7 @@ TODAY = "2025-10-27"  # the day of the newest corpus CHANGELOG
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with database(request.param, request, tmp_path_factory.mktemp("check")) as url:
         engine = open_engine(url)
-        settings = Settings()
-        ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
-        ingest_file(
-            engine, settings, corpus_path("docs/deprecation-guide.md"), source="deprecation-guide"
-        )
-        ingest_file(
-            engine,
-            settings,
-            corpus_path("docs/aks-supported-kubernetes-versions.md"),
-            source="aks-calendar",
-        )
-        ingest_file(
-            engine,
-            settings,
-            corpus_path("kubernetes/release-notes/release-notes-1.25.md"),
-            source="kubernetes",
-            release="v1.25.0",
-        )
+        ingest_corpus(engine, release_notes=("1.25",))
         engine.dispose()
         for args in (
             ["inventory", "load", str(DATA / "inventory.yaml")],

@@ -21,7 +21,7 @@ from aksnews.store.engine import open_engine
 from aksnews.store.inventory import load_inventory
 
 from conftest import BACKENDS, database
-from corpus import corpus_path
+from corpus import corpus_path, ingest_corpus
 
 DATA = Path(__file__).resolve().parent / "data"
 DOCS = {
@@ -151,17 +151,7 @@ def archive(
 ) -> Iterator[str]:
     with database(request.param, request, tmp_path_factory.mktemp("digest")) as url:
         engine = open_engine(url)
-        settings = Settings()
-        ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
-        ingest_file(
-            engine, settings, corpus_path("docs/deprecation-guide.md"), source="deprecation-guide"
-        )
-        ingest_file(
-            engine,
-            settings,
-            corpus_path("docs/aks-supported-kubernetes-versions.md"),
-            source="aks-calendar",
-        )
+        ingest_corpus(engine)
         engine.dispose()
         _load_inventory(url)
         yield url
