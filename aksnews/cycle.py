@@ -10,11 +10,10 @@ Digest periods: a digest covers [start, end) in the team's own calendar, and its
 `aksnews digest --send` on the same local day use the same period (period_ending), so whichever
 comes first is the one sent and the other queues nothing.
 
-Findings in a digest: the archive keeps no history of findings, only the alert memory
-(alert_state: finding key, severity, deadline, when last alerted). So a digest lists the team's
-current findings as 'open', except those alerted during the period, which are 'new'.
-'escalated' and 'resolved' need a record of the previous digest's findings, which does not
-exist yet.
+Findings in a digest: each queued digest records the findings it reported (digest_finding),
+and the next one compares with them (aksnews.finding_changes): new, escalated (severity up or
+deadline closer), still open, resolved. A team's first digest has nothing to compare with and
+falls back to the alert memory: findings alerted during the period are 'new', others 'open'.
 """
 
 from __future__ import annotations
