@@ -10,75 +10,121 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aksnews.errors import ConfigError
 
 ENV_PREFIX = "AKSNEWS_"
 
 
-class Settings(BaseModel):
+def _setting(default: Any, description: str, **constraints: float) -> Any:
+    """A setting's default, its documentation and its bounds (checked by pydantic)."""
+    return field(default=default, metadata={"description": description, **constraints})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
     """Everything aksnews can be told, with its default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    database_url: str | None = Field(
-        None, description="SQLAlchemy URL of the archive; default SQLite in the XDG data dir"
+    database_url: str | None = _setting(
+        None, "SQLAlchemy URL of the archive; default SQLite in the XDG data dir"
     )
-    aks_url: str = Field(
+    aks_url: str = _setting(
         "https://raw.githubusercontent.com/Azure/AKS/master/CHANGELOG.md",
-        description="Where the AKS CHANGELOG is fetched from (http(s) or file:// mirror)",
+        "Where the AKS CHANGELOG is fetched from (http(s) or file:// mirror)",
     )
-    kubernetes_url: str = Field(
+    kubernetes_url: str = _setting(
         "https://raw.githubusercontent.com/kubernetes/kubernetes/master/CHANGELOG/"
         "CHANGELOG-{minor}.md",
-        description="Upstream CHANGELOG URL template; {minor} becomes e.g. 1.32",
+        "Upstream CHANGELOG URL template; {minor} becomes e.g. 1.32",
     )
-    kubernetes_minors: str = Field(
+    kubernetes_minors: str = _setting(
         "",
-        description="Upstream minors to fetch, e.g. '1.28-' or '1.28-1.32'; empty: from the "
-        "oldest minor the archive or inventory mentions to the newest published",
+        "Upstream minors to fetch, e.g. '1.28-' or '1.28-1.32'; empty: from the oldest minor "
+        "the archive or inventory mentions to the newest published",
     )
-    deprecation_guide_url: str = Field(
+    deprecation_guide_url: str = _setting(
         "https://raw.githubusercontent.com/kubernetes/website/main/content/en/docs/reference/"
         "using-api/deprecation-guide.md",
-        description="The Kubernetes deprecated API migration guide (markdown source)",
+        "The Kubernetes deprecated API migration guide (markdown source)",
     )
-    aks_calendar_url: str = Field(
+    aks_calendar_url: str = _setting(
         "https://raw.githubusercontent.com/MicrosoftDocs/azure-aks-docs/main/articles/aks/"
         "supported-kubernetes-versions.md",
-        description="The AKS Kubernetes release calendar (markdown source)",
+        "The AKS Kubernetes release calendar (markdown source)",
     )
-    fetch_timeout: float = Field(30.0, gt=0, description="Seconds before an HTTP request gives up")
-    fetch_retries: int = Field(4, ge=0, le=20, description="Retries on connect errors, 5xx, 429")
-    poll_interval_hours: float = Field(
-        6.0, gt=0, le=24 * 7, description="`aksnews serve`: hours between two polls of every source"
+    fetch_timeout: float = _setting(30.0, "Seconds before an HTTP request gives up", gt=0)
+    fetch_retries: int = _setting(4, "Retries on connect errors, 5xx, 429", ge=0, le=20)
+    poll_interval_hours: float = _setting(
+        6.0, "`aksnews serve`: hours between two polls of every source", gt=0, le=24 * 7
     )
-    max_document_bytes: int = Field(
-        20 * 1024 * 1024, gt=0, description="Largest document fetched or ingested, in bytes"
+    max_document_bytes: int = _setting(
+        20 * 1024 * 1024, "Largest document fetched or ingested, in bytes", gt=0
     )
+
+
+# Settings whose values are plain text: given as strings they need no conversion or bounds, so
+# the usual case (a database URL, mirror URLs in the environment) never imports pydantic, which
+# would add about 100 ms to every command.
+_TEXT = frozenset(
+    {
+        "database_url",
+        "aks_url",
+        "kubernetes_url",
+        "kubernetes_minors",
+        "deprecation_guide_url",
+        "aks_calendar_url",
+    }
+)
 
 
 def setting_names() -> list[str]:
-    return list(Settings.model_fields)
+    return [f.name for f in fields(Settings)]
+
+
+def _validated(values: Mapping[str, Any]) -> Settings:
+    """Settings from raw values: converted and bounds-checked by a pydantic model built from
+    the dataclass fields; _Invalid names the first bad setting."""
+    if all(name in _TEXT and isinstance(value, str) for name, value in values.items()):
+        return Settings(**values)
+    from typing import get_type_hints
+
+    from pydantic import ConfigDict, Field, ValidationError, create_model
+
+    hints = get_type_hints(Settings)
+    definitions: dict[str, Any] = {
+        f.name: (
+            hints[f.name],
+            Field(f.default, **{k: v for k, v in f.metadata.items() if k != "description"}),
+        )
+        for f in fields(Settings)
+    }
+    model = create_model(
+        "Settings", __config__=ConfigDict(extra="forbid", strict=False), **definitions
+    )
+    try:
+        checked = model.model_validate(dict(values))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _Invalid(".".join(str(p) for p in first["loc"]), first["msg"]) from None
+    return Settings(**checked.model_dump())
+
+
+class _Invalid(ValueError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
 
 
 def _env_values(environ: Mapping[str, str]) -> dict[str, str]:
     values = {}
-    for name in Settings.model_fields:
+    for name in setting_names():
         raw = environ.get(ENV_PREFIX + name.upper())
         if raw is not None and raw != "":
             values[name] = raw
     return values
-
-
-def _describe(exc: ValidationError, origin: str) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    return f"{origin}: {where}: {first['msg']}"
 
 
 def load_settings(
@@ -99,18 +145,18 @@ def load_settings(
             raise ConfigError(f"{path}: config file not found") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        unknown = sorted(set(values) - set(Settings.model_fields))
+        unknown = sorted(set(values) - set(setting_names()))
         if unknown:
-            known = ", ".join(Settings.model_fields)
+            known = ", ".join(setting_names())
             raise ConfigError(f"{path}: unknown setting {unknown[0]!r} (known: {known})")
         origin = str(path)
     env = _env_values(environ)
     values.update(env)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
-        return Settings.model_validate(values)
-    except ValidationError as exc:
-        bad = str(exc.errors()[0]["loc"][0])
+        return _validated(values)
+    except _Invalid as exc:
+        bad = exc.name.split(".")[0]
         if bad in env:
             origin = ENV_PREFIX + bad.upper()
-        raise ConfigError(_describe(exc, origin)) from None
+        raise ConfigError(f"{origin}: {exc}") from None

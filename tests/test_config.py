@@ -55,3 +55,20 @@ def test_bad_settings_are_named(
 def test_missing_config_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_text_settings_alone_do_not_import_pydantic() -> None:
+    """The usual case (URLs in the environment) stays cheap: pydantic costs ~100 ms to import."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from aksnews.config import load_settings; "
+        "s = load_settings(environ={'AKSNEWS_DATABASE_URL': 'sqlite:///x.db'}); "
+        "assert s.database_url == 'sqlite:///x.db'; "
+        "print('pydantic' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd="/"
+    )
+    assert out.stdout.strip() == "False"
