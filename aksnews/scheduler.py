@@ -194,6 +194,10 @@ def run_job(engine: Engine, name: str, work: Callable[[], Mapping[str, int]]) ->
         return True
 
 
+# A poll younger than this share of the interval counts as this replica's poll.
+POLL_REUSE = 0.9
+
+
 @dataclass
 class Service:
     """The jobs of `aksnews serve`, over one engine, settings and clock."""
@@ -219,6 +223,14 @@ class Service:
             return cycle.delivery_counts(report)
 
     def _poll(self) -> dict[str, int]:
+        from aksnews.store.state import last_poll
+
+        # Replicas schedule their polls independently: one that finds a poll done by another
+        # within most of the interval leaves it at that, so sources are fetched once per interval.
+        interval = dt.timedelta(hours=self.settings.poll_interval_hours)
+        last = last_poll(self.engine)
+        if last is not None and self.clock() - last < interval * POLL_REUSE:
+            return {"poll_skipped_recent": 1, **self._send()}
         polled = cycle.poll(self.engine, self.settings, self.clock())
         alerts = cycle.match_and_alert(self.engine, self.clock(), notifiers=self.notifiers)
         return {

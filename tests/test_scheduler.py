@@ -326,3 +326,27 @@ def test_sigterm_during_serve_poll_finishes_the_job_and_exits_zero(tmp_path: Pat
     # The running poll was allowed to finish: the whole document, never part of it.
     assert aks == _expected_aks_releases()
     assert mirror not in log
+
+
+def test_replicas_poll_once_per_interval(engine: Engine, tmp_path: Path) -> None:
+    """Two replicas schedule polls independently; the second finds the first's fresh poll and
+    fetches nothing until most of the interval has passed."""
+    from aksnews.scheduler import Service
+
+    missing = (tmp_path / "missing.md").as_uri()
+    settings = Settings(
+        aks_url=corpus_path("aks/CHANGELOG-2024-03-22.md").as_uri(),
+        aks_calendar_url=missing,
+        deprecation_guide_url=missing,
+        kubernetes_url=(tmp_path / "CHANGELOG-{minor}.md").as_uri(),
+        poll_interval_hours=6,
+        fetch_retries=0,
+    )
+    start = dt.datetime.now(UTC)
+    first = Service(engine, settings, clock=lambda: start)
+    counts = first._poll()
+    assert "poll_skipped_recent" not in counts
+    soon = Service(engine, settings, clock=lambda: start + dt.timedelta(hours=2))
+    assert soon._poll().get("poll_skipped_recent") == 1
+    later = Service(engine, settings, clock=lambda: start + dt.timedelta(hours=6))
+    assert "poll_skipped_recent" not in later._poll()

@@ -80,3 +80,14 @@ def record_source(conn: Connection, source: str, meta: DocumentMeta, *, changed:
     conn.execute(
         text(f"UPDATE source SET {', '.join(sets)} WHERE name = :name AND url = :url"), params
     )
+
+
+def last_poll(engine: Engine) -> dt.datetime | None:
+    """When any source was last checked (by this process or another replica)."""
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT max(checked_at) FROM source")).scalar()
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite without type information for an aggregate
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
