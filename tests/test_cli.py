@@ -135,3 +135,22 @@ def test_hostile_changelog_text_is_shown_inert(db: str, tmp_path: Path) -> None:
         [AKSNEWS, "show", "2025-01-05"], check=True, env=env, capture_output=True, text=True
     ).stdout
     assert "<!channel> <script>alert(1)</script>" in shown and "[red]markup[/red]" in shown
+
+
+def test_several_release_notes_drafts_in_one_ingest(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drafts = [
+        str(corpus_path(f"kubernetes/release-notes/release-notes-1.{m}.md")) for m in (24, 25)
+    ]
+    code, out, _ = _run(
+        capsys, "ingest", *drafts, "--source", "kubernetes",
+        "--release", "v1.24.0", "--release", "v1.25.0", "--json",
+    )  # fmt: skip
+    assert code == 0
+    assert [r["new_releases"] for r in json.loads(out)] == [
+        ["kubernetes:v1.24.0"],
+        ["kubernetes:v1.25.0"],
+    ]
+    code, out, err = _run(capsys, "ingest", *drafts, "--source", "kubernetes", "--release", "v1")
+    assert code == 1 and "one per file" in err

@@ -67,11 +67,11 @@ def register(app: typer.Typer) -> None:
         source: str = typer.Option(
             "aks", "--source", "-s", help=f"What the files are: {', '.join(SOURCES)}."
         ),
-        release: str | None = typer.Option(
-            None,
+        release: list[str] = typer.Option(
+            [],
             "--release",
             help="Release a file without release headings belongs to (a release-notes "
-            "draft: v1.NN.0).",
+            "draft: v1.NN.0); give one per file, in the order of the files.",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
@@ -85,10 +85,14 @@ def register(app: typer.Typer) -> None:
         _source(source)
         engine = state.engine()
         reports = []
-        for path in progress(paths, "ingesting"):
-            reports.append(
-                ingest_file(engine, state.settings(), path, source=source, release=release)
+        if release and len(release) != len(paths):
+            raise InputError(
+                f"{len(release)} --release for {len(paths)} files: give one per file, "
+                "in the same order (or none)"
             )
+        releases: list[str | None] = list(release) if release else [None] * len(paths)
+        for path, name in progress(list(zip(paths, releases, strict=True)), "ingesting"):
+            reports.append(ingest_file(engine, state.settings(), path, source=source, release=name))
         _report_ingest(reports, as_json)
 
     @app.command()
