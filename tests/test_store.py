@@ -197,3 +197,23 @@ def test_a_failure_mid_document_rolls_everything_back(
         ingest_file(engine, SETTINGS, corpus_path("aks/CHANGELOG.md"), source="aks")
     assert _counts(engine) == (0, 0, 0, 0, 0)
     assert corpus_text("aks/CHANGELOG.md")  # the corpus itself is untouched
+
+
+def test_revising_an_upstream_release_keeps_the_search_index_exact(engine: Engine) -> None:
+    """CHANGELOG-1.32's v1.32.0 section, then the release-notes draft of the same release: the
+    section is revised in place (entries updated in batches), and the index still matches."""
+    ingest_file(
+        engine, SETTINGS, corpus_path("kubernetes/changelog/CHANGELOG-1.32.md"), source="kubernetes"
+    )
+    report = ingest_file(
+        engine,
+        SETTINGS,
+        corpus_path("kubernetes/release-notes/release-notes-1.32.md"),
+        source="kubernetes",
+        release="v1.32.0",
+    )
+    assert report.revised_releases == ("kubernetes:v1.32.0",)
+    _check_search_index(engine)
+    detail = get_release(engine, "kubernetes:v1.32.0")
+    assert [r.revision for r in detail.revisions] == [1, 2]
+    assert detail.entries and all(e.release_key == "kubernetes:v1.32.0" for e in detail.entries)

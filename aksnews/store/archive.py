@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from aksnews.model import Entry, ParseWarning, Release, fact_to_json
@@ -22,7 +22,6 @@ from aksnews.store.records import IngestReport
 from aksnews.store.schema import (
     Base,
     DocumentRow,
-    EntryRevisionRow,
     EntryRow,
     FactRow,
     ReleaseRevisionRow,
@@ -277,12 +276,13 @@ class _Writer:
         )
         old = list(
             self.session.execute(
-                select(EntryRow.id, EntryRow.markdown, EntryRow.kind)
+                select(EntryRow.id, EntryRow.markdown, EntryRow.kind, EntryRow.section)
                 .where(EntryRow.release_id == release_id, EntryRow.removed.is_(False))
                 .order_by(EntryRow.position)
             )
         )
         unused = {row.id: row for row in old}
+        sections = {row.id: row.section for row in old}
         by_markdown: dict[str, list[int]] = {}
         for row in old:
             by_markdown.setdefault(row.markdown, []).append(row.id)
@@ -297,38 +297,60 @@ class _Writer:
         # Entries whose text changed take over the unmatched old rows in order (the same
         # bullet, edited), so their permalinks survive and the old text becomes a revision.
         leftovers = [row for row in old if row.id in unused]
-        new_rows: list[tuple[Entry, dict[str, object]]] = []
+        new_rows: list[dict[str, object]] = []
+        same_text: list[dict[str, object]] = []  # moved or re-kinded, text unchanged
+        edited: list[dict[str, object]] = []
+        revisions: list[dict[str, object]] = []
         entry_ids: list[int] = []
         for entry, match in zip(release.entries, matched, strict=True):
-            eid = match
             values = self._entry_row(release_id, release, entry)
-            if eid is None and leftovers:
+            if match is not None:
+                # Same text; a changed section must still reach the search index.
+                moved = values["section"] != sections[match]
+                (edited if moved else same_text).append({"b_id": match, **values})
+                entry_ids.append(match)
+            elif leftovers:
                 prior = leftovers.pop(0)
-                eid = prior.id
-                self.session.execute(
-                    insert(EntryRevisionRow),
-                    [
-                        {
-                            "entry_id": eid,
-                            "markdown": prior.markdown,
-                            "kind": prior.kind,
-                            "recorded_at": self.now,
-                        }
-                    ],
+                revisions.append(
+                    {
+                        "entry_id": prior.id,
+                        "markdown": prior.markdown,
+                        "kind": prior.kind,
+                        "recorded_at": self.now,
+                    }
                 )
-            if eid is None:
-                new_rows.append((entry, values))
+                edited.append({"b_id": prior.id, **values})
+                entry_ids.append(prior.id)
+            else:
+                new_rows.append(values)
                 entry_ids.append(-1)
+        conn = self.session.connection()
+        entry_table = _TABLES["entry"]
+        if revisions:
+            conn.execute(insert(_TABLES["entry_revision"]), revisions)
+        # Batched updates. Rows whose text is unchanged leave text and section out of the SET,
+        # so SQLite's search-index trigger (AFTER UPDATE OF text, section) does not fire.
+        for batch, skip in ((same_text, {"text", "section"}), (edited, set())):
+            if not batch:
                 continue
-            self.session.execute(update(EntryRow).where(EntryRow.id == eid).values(**values))
-            self.entries_written += 1
-            entry_ids.append(eid)
-        fresh_ids = self._insert_entries([values for _, values in new_rows])
+            columns = [k for k in batch[0] if k != "b_id" and k not in skip]
+            conn.execute(
+                update(entry_table)
+                .where(entry_table.c.id == bindparam("b_id"))
+                .values({c: bindparam(c) for c in columns}),
+                [{k: v for k, v in row.items() if k == "b_id" or k in columns} for row in batch],
+            )
+            self.entries_written += len(batch)
+        fresh_ids = self._insert_entries(new_rows)
         self._index(fresh_ids)
         inserted = iter(fresh_ids)
         entry_ids = [next(inserted) if eid == -1 else eid for eid in entry_ids]
-        for row in leftovers:
-            self.session.execute(update(EntryRow).where(EntryRow.id == row.id).values(removed=True))
+        if leftovers:
+            conn.execute(
+                update(entry_table)
+                .where(entry_table.c.id.in_([row.id for row in leftovers]))
+                .values(removed=True)
+            )
         # Facts are derived from the entries: replace them wholesale.
         self.session.execute(delete(FactRow).where(FactRow.release_id == release_id))
         facts: list[dict[str, object]] = []
