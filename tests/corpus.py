@@ -201,3 +201,26 @@ def ingest_corpus(engine: Engine, *, release_notes: tuple[str, ...] = ()) -> Non
             source="kubernetes",
             release=f"v{minor}.0",
         )
+
+
+def web_archive(folder: Path, hostile_changelog: str) -> Engine:
+    """The web tests' archive: the AKS CHANGELOG, the v1.29.0 notes and a small hand-written
+    changelog full of markup that must stay inert, in a SQLite file under `folder`."""
+    from aksnews.config import Settings
+    from aksnews.pipeline import ingest_file
+    from aksnews.store.engine import open_engine
+
+    engine = open_engine(f"sqlite:///{folder / 'aksnews.db'}")
+    settings = Settings()
+    ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(
+        engine,
+        settings,
+        corpus_path("kubernetes/release-notes/release-notes-1.29.md"),
+        source="kubernetes",
+        release="v1.29.0",
+    )
+    hostile = folder / "hostile.md"
+    hostile.write_text(hostile_changelog, encoding="utf-8")
+    ingest_file(engine, settings, hostile, source="aks")
+    return engine

@@ -22,17 +22,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from aksnews.commands.web import check_bind, is_loopback
-from aksnews.config import Settings
 from aksnews.errors import ConfigError
 from aksnews.inventory.model import Cluster, NodePool, Team
-from aksnews.pipeline import ingest_file
-from aksnews.store.engine import open_engine
 from aksnews.store.inventory import replace_origin
 from aksnews.store.knowledge import load_calendar
 from aksnews.store.queries import get_release, list_releases
 from aksnews.store.search import SearchQuery, search
 
-from corpus import corpus_path, corpus_text
+from corpus import corpus_text, web_archive
 
 NOW = dt.datetime(2025, 10, 20, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -85,20 +82,7 @@ CLUSTERS = (
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    folder = tmp_path_factory.mktemp("web")
-    engine = open_engine(f"sqlite:///{folder / 'aksnews.db'}")
-    settings = Settings()
-    ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
-    ingest_file(
-        engine,
-        settings,
-        corpus_path("kubernetes/release-notes/release-notes-1.29.md"),
-        source="kubernetes",
-        release="v1.29.0",
-    )
-    hostile = folder / "hostile.md"
-    hostile.write_text(HOSTILE_CHANGELOG, encoding="utf-8")
-    ingest_file(engine, settings, hostile, source="aks")
+    engine = web_archive(tmp_path_factory.mktemp("web"), HOSTILE_CHANGELOG)
     replace_origin(
         engine, "test", collected_at=NOW - dt.timedelta(days=1), teams=TEAMS, clusters=CLUSTERS
     )

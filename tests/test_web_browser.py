@@ -24,14 +24,11 @@ import icalendar
 import pytest
 from sqlalchemy import Engine
 
-from aksnews.config import Settings
-from aksnews.pipeline import ingest_file
-from aksnews.store.engine import open_engine
 from aksnews.store.knowledge import load_calendar
 from aksnews.store.queries import get_release
 from aksnews.store.search import SearchQuery, search
 
-from corpus import corpus_path
+from corpus import web_archive
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,20 +67,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    folder = tmp_path_factory.mktemp("web-browser")
-    engine = open_engine(f"sqlite:///{folder / 'aksnews.db'}")
-    settings = Settings()
-    ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
-    ingest_file(
-        engine,
-        settings,
-        corpus_path("kubernetes/release-notes/release-notes-1.29.md"),
-        source="kubernetes",
-        release="v1.29.0",
-    )
-    hostile = folder / "hostile.md"
-    hostile.write_text(HOSTILE_CHANGELOG, encoding="utf-8")
-    ingest_file(engine, settings, hostile, source="aks")
+    engine = web_archive(tmp_path_factory.mktemp("web-browser"), HOSTILE_CHANGELOG)
     yield engine
     engine.dispose()
 
