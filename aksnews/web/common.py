@@ -139,7 +139,7 @@ class SearchParams:
     offset: int
 
 
-def search_params(
+async def search_params(  # async: a sync dependency would also take the thread-pool hop
     q: Q = None,
     source: SourceQ = None,
     kind: KindQ = None,
