@@ -116,18 +116,26 @@ def parse_minor_range(text: str) -> tuple[str | None, str | None]:
 
 
 def default_first_minor(engine: Engine) -> str:
-    """The oldest minor worth fetching: the oldest the AKS calendar lists, else newest GA - 3."""
+    """The oldest minor worth fetching: the oldest that the AKS calendar lists or a cluster of
+    the inventory runs; with neither, the newest GA minor announced by AKS minus three."""
     from aksnews.lifecycle import minor_key, minor_of
     from aksnews.model import KubernetesVersionFact, VersionEvent, VersionLifecycleFact
+    from aksnews.store.inventory import load_inventory
     from aksnews.store.queries import list_facts
 
-    calendar = [
+    mentioned = [
         f.fact.minor
         for f in list_facts(engine, fact_type="version-lifecycle")
         if isinstance(f.fact, VersionLifecycleFact)
     ]
-    if calendar:
-        return min(calendar, key=minor_key)
+    mentioned += [
+        m
+        for c in load_inventory(engine).clusters
+        for m in [minor_of(c.kubernetes_version or "")]
+        if m is not None
+    ]
+    if mentioned:
+        return min(mentioned, key=minor_key)
     ga = [
         m
         for f in list_facts(engine, fact_type="kubernetes-version", source="aks")

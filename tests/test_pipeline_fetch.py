@@ -155,3 +155,29 @@ def test_one_unreachable_source_does_not_stop_the_others(
     assert code == 1
     assert "release sections" in out  # the AKS CHANGELOG was still ingested
     assert err.count("aksnews: error:") == 2 and "aks-calendar" in err
+
+
+def test_the_upstream_window_starts_at_the_oldest_minor_in_calendar_or_inventory(
+    engine: Engine,
+) -> None:
+    import datetime as dt
+
+    from aksnews.inventory.model import Cluster
+    from aksnews.pipeline import FALLBACK_FIRST_MINOR, default_first_minor, ingest_file
+    from aksnews.store.inventory import replace_origin
+
+    assert default_first_minor(engine) == FALLBACK_FIRST_MINOR  # an empty archive
+    ingest_file(
+        engine,
+        Settings(),
+        corpus_path("docs/aks-supported-kubernetes-versions.md"),
+        source="aks-calendar",
+    )
+    assert default_first_minor(engine) == "1.27"  # the calendar's oldest row (LTS table)
+    replace_origin(
+        engine,
+        "test",
+        collected_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        clusters=[Cluster(name="old", kubernetes_version="1.24.9")],
+    )
+    assert default_first_minor(engine) == "1.24"  # a cluster still runs 1.24

@@ -109,8 +109,8 @@ def register(app: typer.Typer) -> None:
         """Poll sources with conditional GET, ingest what changed, print what is new.
 
         Upstream CHANGELOG-1.NN.md files are fetched for the window set by kubernetes_minors
-        (default: from the oldest minor in the AKS calendar up to the newest published; the
-        next minor's file is probed and a 404 simply ends the walk).
+        (default: from the oldest minor the AKS calendar or the inventory mentions up to the
+        newest published; the next minor's file is probed and a 404 simply ends the walk).
         """
         from aksnews.pipeline import fetch_and_ingest, fetch_kubernetes, source_urls
 
