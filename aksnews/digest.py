@@ -17,7 +17,7 @@ from typing import Literal
 
 from aksnews.findings import Finding, days_until, sort_key
 from aksnews.lifecycle import MinorLifecycle, minor_of
-from aksnews.links import AKS_CALENDAR_PAGE, pr_url, release_url
+from aksnews.links import AKS_CALENDAR_PAGE, pr_url, release_key_url
 from aksnews.messages import Digest, DigestItem, DigestSection
 from aksnews.model import (
     EntryKind,
@@ -93,11 +93,7 @@ class DigestInputs:
 
     def url(self, release_key: str) -> str:
         """The release's URL; without a stored one, the page of its document."""
-        known = self.release_urls.get(release_key)
-        if known:
-            return known
-        source, _, version = release_key.partition(":")
-        return release_url(source, version, "")
+        return release_key_url(self.release_urls, release_key)
 
 
 def safe_url(url: str | None) -> str | None:

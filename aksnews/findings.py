@@ -17,7 +17,7 @@ from enum import StrEnum
 from aksnews.apis import KnowledgeRow
 from aksnews.inventory.model import Cluster
 from aksnews.lifecycle import MinorLifecycle
-from aksnews.links import release_url
+from aksnews.links import release_key_url
 from aksnews.store.records import StoredFact
 from aksnews.versions import KubeVersion
 
@@ -87,11 +87,7 @@ class ArchiveView:
 
     def url(self, release_key: str) -> str:
         """The release's URL; without a stored one, the page of its document."""
-        known = self.release_urls.get(release_key)
-        if known:
-            return known
-        source, _, version = release_key.partition(":")
-        return release_url(source, version, "")
+        return release_key_url(self.release_urls, release_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 _UPSTREAM_MINOR = re.compile(r"^v?(\d+\.\d+)")
 
@@ -30,3 +31,12 @@ def release_url(source: str, version: str, anchor: str) -> str:
 
 def pr_url(pr: int) -> str:
     return f"https://github.com/kubernetes/kubernetes/pull/{pr}"
+
+
+def release_key_url(known: Mapping[str, str], release_key: str) -> str:
+    """The stored URL of a release ('aks:2025-10-12'); without one, its document's page."""
+    stored = known.get(release_key)
+    if stored:
+        return stored
+    source, _, version = release_key.partition(":")
+    return release_url(source, version, "")
