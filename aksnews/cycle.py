@@ -287,19 +287,21 @@ def _upstream(
 ) -> list[ReleaseDetail]:
     """Upstream releases of `minors` of the period: by their date, or when undated (the
     release-notes drafts) by the day they were first archived."""
-    from aksnews.store.queries import get_release, list_releases
+    from aksnews.store.queries import get_releases, list_releases
 
+    keys = [
+        summary.key
+        for minor in minors
+        for summary in list_releases(engine, source="kubernetes", minor=minor)
+        if summary.date is None or _in(summary.date, start, end)
+    ]
     out = []
-    for minor in minors:
-        for summary in list_releases(engine, source="kubernetes", minor=minor):
-            if summary.date is not None and not _in(summary.date, start, end):
+    for detail in get_releases(engine, keys):
+        if detail.summary.date is None:
+            first = min((r.recorded_at for r in detail.revisions), default=None)
+            if first is None or not _in(first.date(), start, end):
                 continue
-            detail = get_release(engine, summary.key)
-            if summary.date is None:
-                first = min((r.recorded_at for r in detail.revisions), default=None)
-                if first is None or not _in(first.date(), start, end):
-                    continue
-            out.append(detail)
+        out.append(detail)
     return out
 
 
@@ -339,15 +341,18 @@ def load_digest_inputs(
     """What build_digest needs for `team` and [period_start, period_end), from the store."""
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_calendar
-    from aksnews.store.queries import get_release, list_facts, list_releases
+    from aksnews.store.queries import get_releases, list_facts, list_releases
 
     inventory = load_inventory(engine)
     _team(inventory, team)
-    aks = [
-        get_release(engine, s.key)
-        for s in list_releases(engine, source="aks", since=period_start)
-        if _in(s.date, period_start, period_end)
-    ]
+    aks = get_releases(
+        engine,
+        [
+            s.key
+            for s in list_releases(engine, source="aks", since=period_start)
+            if _in(s.date, period_start, period_end)
+        ],
+    )
     minors = team_minors(inventory, team)
     findings = _findings(engine, inventory, now)
     return DigestInputs(

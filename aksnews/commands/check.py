@@ -103,8 +103,8 @@ def register(app: typer.Typer) -> None:
         from aksnews.lifecycle import minor_key, minor_of
         from aksnews.plan import build_plan, minors_crossed
         from aksnews.store.inventory import load_inventory
-        from aksnews.store.knowledge import load_archive_view, load_upstream_range
-        from aksnews.store.queries import entries_about
+        from aksnews.store.knowledge import load_archive_view
+        from aksnews.store.queries import entries_about, load_upstream_range
 
         if output not in ("markdown", "html", "json"):
             raise InputError(f"--format must be markdown, html or json, not {output!r}")

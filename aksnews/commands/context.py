@@ -50,6 +50,30 @@ def console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 220, highlight=False)
 
 
+# A piece of text and the rich style it gets on a terminal (None: plain).
+Piece = tuple[str, str | None]
+
+
+def print_styled(lines: Sequence[Sequence[Piece]]) -> None:
+    """Many lines of styled text, not wrapped (the terminal wraps long lines itself).
+
+    On a terminal rich styles them; piped they are written as they are, because rich's per-line
+    work was most of the time of a long listing (`aksnews diff` prints hundreds of notes).
+    """
+    if sys.stdout.isatty():
+        from rich.text import Text
+
+        text = Text()
+        for i, line in enumerate(lines):
+            if i:
+                text.append("\n")
+            for piece, style in line:
+                text.append(piece, style=style)
+        console().print(text, soft_wrap=True)
+    else:
+        sys.stdout.write("".join("".join(p for p, _ in line) + "\n" for line in lines))
+
+
 def parse_date(value: str | None, option: str) -> dt.date | None:
     """A YYYY-MM-DD option value, or an InputError naming the option."""
     if value is None:

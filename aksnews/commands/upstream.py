@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState, console, print_json, today_or
+from aksnews.commands.context import AppState, Piece, console, print_json, print_styled, today_or
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Upstream changes between two versions: urgent notes, deprecations, API changes..."""
         from aksnews.diff import GROUPS, Version, build_diff
-        from aksnews.store.knowledge import load_upstream_range
+        from aksnews.store.queries import load_upstream_range
 
         try:
             a, b = Version.parse(start), Version.parse(end)
@@ -168,21 +168,22 @@ def register(app: typer.Typer) -> None:
             }
             print_json(document)
             return
-        from rich.markup import escape
-
-        out = console()
-        out.print(
-            f"[bold]{report.start} → {report.end}[/bold]: {len(report.releases)} upstream releases"
-        )
+        lines: list[list[Piece]] = [
+            [
+                (f"{report.start} → {report.end}", "bold"),
+                (f": {len(report.releases)} upstream releases", None),
+            ]
+        ]
         for group in report.groups:
-            out.print(f"\n[bold]{group.title}[/bold] ({len(group.entries)})")
+            lines += [[], [(group.title, "bold"), (f" ({len(group.entries)})", None)]]
             for e in group.entries:
                 pr = f" (#{e.pr})" if e.pr else ""
-                out.print(f"  • [dim]{e.release_key}[/dim] {escape(e.text)}{pr}")
+                lines.append([("  • ", None), (e.release_key, "dim"), (f" {e.text}{pr}", None)])
         if report.removed_apis:
-            out.print(f"\n[bold]Removed APIs[/bold] ({len(report.removed_apis)})")
+            lines += [[], [("Removed APIs", "bold"), (f" ({len(report.removed_apis)})", None)]]
             for f in report.removed_apis:
-                out.print(f"  • {escape(f.fact.subject)} [dim]{f.release_key}[/dim]")
+                lines.append([(f"  • {f.fact.subject} ", None), (f.release_key, "dim")])
+        print_styled(lines)
         if not report.releases:
             typer.echo(
                 "no upstream releases archived in that range: "

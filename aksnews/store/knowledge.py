@@ -7,12 +7,10 @@ import datetime as dt
 from sqlalchemy import Engine
 
 from aksnews.apis import KnowledgeRow, SourcedFact, build_knowledge
-from aksnews.diff import Version, in_range, minors_between
 from aksnews.findings import ArchiveView
 from aksnews.lifecycle import DatedVersionFact, MinorLifecycle, build_calendar
 from aksnews.model import ApiChangeFact, KubernetesVersionFact, VersionLifecycleFact
-from aksnews.store.queries import get_release, list_facts, list_releases
-from aksnews.store.records import ReleaseDetail
+from aksnews.store.queries import list_facts, list_releases
 
 
 def load_knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
@@ -56,13 +54,3 @@ def load_archive_view(engine: Engine, today: dt.date) -> ArchiveView:
         versions=tuple(list_facts(engine, fact_type="kubernetes-version", source="aks")),
         release_urls={r.key: r.url for r in list_releases(engine)},
     )
-
-
-def load_upstream_range(engine: Engine, start: Version, end: Version) -> list[ReleaseDetail]:
-    """Final upstream releases after `start` up to `end`, with their entries (for diff, plan)."""
-    return [
-        get_release(engine, summary.key)
-        for minor in minors_between(start, end)
-        for summary in list_releases(engine, source="kubernetes", minor=minor)
-        if in_range(summary.version, start, end)
-    ]

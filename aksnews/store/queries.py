@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Engine, Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
+from aksnews.diff import Version, in_range, minors_between
 from aksnews.errors import AksnewsError
 from aksnews.links import release_url
 from aksnews.model import fact_from_json
@@ -62,9 +64,11 @@ def list_releases(
     source: str | None = None,
     since: dt.date | None = None,
     minor: str | None = None,
+    minors: Sequence[str] | None = None,
     limit: int | None = None,
 ) -> list[ReleaseSummary]:
-    """Releases newest first (by date, then version) with their entry counts."""
+    """Releases newest first (by date, then version) with their entry counts; `minor` or
+    `minors` keep the upstream releases of those minor lines."""
     counts = _entry_counts()
     query = select(ReleaseRow, func.coalesce(counts.c.n, 0)).outerjoin(
         counts, counts.c.release_id == ReleaseRow.id
@@ -75,6 +79,8 @@ def list_releases(
         query = query.where(ReleaseRow.date >= since)
     if minor:
         query = query.where(ReleaseRow.minor == minor)
+    if minors is not None:
+        query = query.where(ReleaseRow.minor.in_(minors))
     query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc())
     if limit:
         query = query.limit(limit)
@@ -139,41 +145,64 @@ def _fact(row: FactRow, release_key: str, release_date: dt.date | None = None) -
 
 def get_release(engine: Engine, ref: str) -> ReleaseDetail:
     with Session(engine) as session:
-        release = resolve_release(session, ref)
-        facts_by_entry: dict[int | None, list[StoredFact]] = {}
-        for frow in session.scalars(
-            select(FactRow).where(FactRow.release_id == release.id).order_by(FactRow.id)
-        ):
-            facts_by_entry.setdefault(frow.entry_id, []).append(
-                _fact(frow, release.key, release.date)
-            )
-        entries = tuple(
-            _entry(row, release.key, tuple(facts_by_entry.get(row.id, ())))
-            for row in session.scalars(
-                select(EntryRow)
-                .where(EntryRow.release_id == release.id, EntryRow.removed.is_(False))
-                .order_by(EntryRow.position)
-            )
+        return _details(session, [resolve_release(session, ref)])[0]
+
+
+def get_releases(engine: Engine, keys: Sequence[str]) -> list[ReleaseDetail]:
+    """Many releases by key, in the order given, in four queries whatever their number (a diff
+    over ten minors reads a few hundred releases; one query per release cost most of its time).
+    Keys not in the archive are left out."""
+    if not keys:
+        return []
+    with Session(engine) as session:
+        rows = {
+            r.key: r for r in session.scalars(select(ReleaseRow).where(ReleaseRow.key.in_(keys)))
+        }
+        return _details(session, [rows[k] for k in keys if k in rows])
+
+
+def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDetail]:
+    by_id = {r.id: r for r in releases}
+    ids = list(by_id)
+    facts_by_entry: dict[tuple[int, int | None], list[StoredFact]] = {}
+    for frow in session.scalars(
+        select(FactRow).where(FactRow.release_id.in_(ids)).order_by(FactRow.id)
+    ):
+        release = by_id[frow.release_id]
+        facts_by_entry.setdefault((frow.release_id, frow.entry_id), []).append(
+            _fact(frow, release.key, release.date)
         )
-        revisions = tuple(
+    entries: dict[int, list[StoredEntry]] = {i: [] for i in ids}
+    for row in session.scalars(
+        select(EntryRow)
+        .where(EntryRow.release_id.in_(ids), EntryRow.removed.is_(False))
+        .order_by(EntryRow.release_id, EntryRow.position)
+    ):
+        facts = tuple(facts_by_entry.get((row.release_id, row.id), ()))
+        entries[row.release_id].append(_entry(row, by_id[row.release_id].key, facts))
+    revisions: dict[int, list[ReleaseRevision]] = {i: [] for i in ids}
+    for r in session.scalars(
+        select(ReleaseRevisionRow)
+        .where(ReleaseRevisionRow.release_id.in_(ids))
+        .order_by(ReleaseRevisionRow.release_id, ReleaseRevisionRow.revision)
+    ):
+        revisions[r.release_id].append(
             ReleaseRevision(
                 revision=r.revision,
                 section_sha256=r.section_sha256,
                 recorded_at=r.recorded_at,
                 document_id=r.document_id,
             )
-            for r in session.scalars(
-                select(ReleaseRevisionRow)
-                .where(ReleaseRevisionRow.release_id == release.id)
-                .order_by(ReleaseRevisionRow.revision)
-            )
         )
-        return ReleaseDetail(
-            summary=_summary(release, len(entries)),
+    return [
+        ReleaseDetail(
+            summary=_summary(release, len(entries[release.id])),
             markdown=release.markdown,
-            entries=entries,
-            revisions=revisions,
+            entries=tuple(entries[release.id]),
+            revisions=tuple(revisions[release.id]),
         )
+        for release in releases
+    ]
 
 
 def get_entry(engine: Engine, entry_id: int) -> StoredEntry:
@@ -324,3 +353,13 @@ def list_entries(
         ]
         total = session.scalar(count) or 0
     return hits, total
+
+
+def load_upstream_range(engine: Engine, start: Version, end: Version) -> list[ReleaseDetail]:
+    """Final upstream releases after `start` up to `end`, with their entries (for diff, plan)."""
+    keys = [
+        summary.key
+        for summary in list_releases(engine, source="kubernetes", minors=minors_between(start, end))
+        if in_range(summary.version, start, end)
+    ]
+    return get_releases(engine, keys)
