@@ -20,6 +20,27 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "tests"))
 
 
+# What every command that opens the archive must import, by the choices the issues made: typer
+# (whose parameter layer builds pydantic TypeAdapters) and SQLAlchemy. Where a target cannot be
+# met, the bench also prints the ratio against a process doing only this.
+STACK_IMPORTS = "import typer, sqlalchemy; from pydantic import TypeAdapter"
+
+
+def compile_package() -> None:
+    """Byte-compile the installed aksnews before timing processes.
+
+    pip compiles a wheel at install; an editable install compiles on first import, and not at all
+    under PYTHONDONTWRITEBYTECODE, when every process would recompile each module it imports.
+    """
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("aksnews")
+    assert spec is not None and spec.submodule_search_locations
+    for location in spec.submodule_search_locations:
+        compileall.compile_dir(location, quiet=1)
+
+
 def timed(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall time and peak RSS in KiB of one whole process (wait4 reports the child's rusage)."""
     start = time.perf_counter()
