@@ -1,9 +1,11 @@
 """`aksnews serve`: poll, alert, deliver and send each team's weekly digest on time.
 
 APScheduler 3 (BlockingScheduler, in-memory job store, job ids 'poll', 'notify', 'catch-up',
-'digest:<team>'). Jobs run one at a time in one worker thread: the outbox must never be
-delivered by two runs at once (see aksnews.outbox), and a poll and a digest gain nothing from
-overlapping.
+'teams', 'digest:<team>'). The 'teams' job re-reads the inventory every few minutes and adds,
+reschedules or removes digest jobs, so an edited inventory needs no restart.
+
+Jobs run one at a time in one worker thread: the outbox must never be delivered by two runs at
+once (see aksnews.outbox), and a poll and a digest gain nothing from overlapping.
 
 Missed runs. Within a running process, coalesce=True and a misfire grace (an hour for the poll,
 a day for digests) make a late job run once, late. Across a restart the in-memory store knows
@@ -34,7 +36,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -59,6 +61,7 @@ POLL_GRACE = dt.timedelta(hours=1)
 NOTIFY_EVERY = dt.timedelta(minutes=5)
 NOTIFY_GRACE = dt.timedelta(minutes=5)
 DIGEST_GRACE = dt.timedelta(days=1)
+TEAMS_EVERY = dt.timedelta(minutes=5)  # how soon an inventory edit reaches the digest jobs
 DELIVER_LOCK = "deliver"
 
 Clock = Callable[[], dt.datetime]
@@ -171,12 +174,15 @@ def _fields(counts: Mapping[str, int]) -> str:
     return " ".join(f"{k}={v}" for k, v in counts.items())
 
 
-def run_job(engine: Engine, name: str, work: Callable[[], Mapping[str, int]]) -> bool:
+def run_job(
+    engine: Engine, name: str, work: Callable[[], Mapping[str, int]], *, shared: bool = True
+) -> bool:
     """Run `work` under the job's lock and log one line with its duration and counts.
 
     Returns whether it ran. Errors are logged (redacted) and swallowed: the scheduler must go
-    on, and the next run retries."""
-    with job_lock(engine, name) as got:
+    on, and the next run retries. A job that is not `shared` (it changes only this process's
+    scheduler) runs in every replica, without the lock."""
+    with job_lock(engine, name) if shared else nullcontext(True) as got:
         if not got:
             log.info("job=%s status=skipped reason=running-on-another-replica", name)
             return False
@@ -208,7 +214,7 @@ class Service:
     notifiers: cycle.NotifierFactory = get_notifier
     environ: Mapping[str, str] | None = None
 
-    def _send(self) -> dict[str, int]:
+    def deliver(self) -> dict[str, int]:
         """Deliver under the shared 'deliver' lock: two replicas must not deliver at once."""
         with job_lock(self.engine, DELIVER_LOCK) as got:
             if not got:
@@ -230,13 +236,13 @@ class Service:
         interval = dt.timedelta(hours=self.settings.poll_interval_hours)
         last = last_poll(self.engine)
         if last is not None and self.clock() - last < interval * POLL_REUSE:
-            return {"poll_skipped_recent": 1, **self._send()}
+            return {"poll_skipped_recent": 1, **self.deliver()}
         polled = cycle.poll(self.engine, self.settings, self.clock())
         alerts = cycle.match_and_alert(self.engine, self.clock(), notifiers=self.notifiers)
         return {
             **polled.counts(),
             **{f"alert_{k}": v for k, v in alerts.counts().items()},
-            **self._send(),
+            **self.deliver(),
         }
 
     def queue_due_digest(self, team: Team) -> int:
@@ -250,10 +256,10 @@ class Service:
     def catch_up(self, teams: Sequence[Team]) -> dict[str, int]:
         """Digests missed while the service was down: each team's latest period, once."""
         queued = sum(self.queue_due_digest(team) for team in teams)
-        return {"teams": len(teams), "digest_rows_queued": queued, **self._send()}
+        return {"teams": len(teams), "digest_rows_queued": queued, **self.deliver()}
 
     def _digest(self, team: Team) -> dict[str, int]:
-        return {"digest_rows_queued": self.queue_due_digest(team), **self._send()}
+        return {"digest_rows_queued": self.queue_due_digest(team), **self.deliver()}
 
     # What the scheduler calls: each wrapped in its lock and one log line.
 
@@ -261,13 +267,68 @@ class Service:
         return run_job(self.engine, "poll", self._poll)
 
     def notify_job(self) -> bool:
-        return run_job(self.engine, "notify", self._send)
+        return run_job(self.engine, "notify", self.deliver)
 
     def catch_up_job(self, teams: Sequence[Team]) -> bool:
         return run_job(self.engine, "catch-up", lambda: self.catch_up(teams))
 
     def digest_job(self, team: Team) -> bool:
         return run_job(self.engine, f"digest:{team.name}", lambda: self._digest(team))
+
+    def teams_job(self, scheduler: BlockingScheduler) -> bool:
+        from aksnews.store.inventory import load_inventory
+
+        def work() -> dict[str, int]:
+            return sync_digest_jobs(scheduler, self, load_inventory(self.engine).teams)
+
+        return run_job(self.engine, "teams", work, shared=False)
+
+
+def _schedule(team: Team) -> tuple[str, str, str]:
+    return team.digest_day.lower(), team.digest_time, team.timezone
+
+
+def sync_digest_jobs(
+    scheduler: BlockingScheduler, service: Service, teams: Sequence[Team]
+) -> dict[str, int]:
+    """Make the digest jobs match the inventory's teams, so that editing the inventory needs no
+    restart: a new team gets its job and, as a restart would give it, the digest of its latest
+    period; a team whose day, time or timezone changed is rescheduled; a removed team's job goes.
+    """
+    jobs = {job.id: job for job in scheduler.get_jobs() if job.id.startswith("digest:")}
+    wanted = {f"digest:{team.name}": team for team in teams}
+    added = changed = queued = 0
+    for job_id, team in wanted.items():
+        job = jobs.get(job_id)
+        if job is None:
+            add_digest_job(scheduler, service, team)
+            queued += service.queue_due_digest(team)
+            added += 1
+        elif _schedule(job.args[0]) != _schedule(team):
+            scheduler.modify_job(job_id, args=[team])
+            scheduler.reschedule_job(job_id, trigger=digest_trigger(team))
+            changed += 1
+    removed = 0
+    for job_id in jobs.keys() - wanted.keys():
+        scheduler.remove_job(job_id)
+        removed += 1
+    counts = {"teams_added": added, "teams_rescheduled": changed, "teams_removed": removed}
+    if queued:
+        return {**counts, "digest_rows_queued": queued, **service.deliver()}
+    return counts
+
+
+def add_digest_job(scheduler: BlockingScheduler, service: Service, team: Team) -> None:
+    scheduler.add_job(
+        service.digest_job,
+        digest_trigger(team),
+        args=[team],
+        id=f"digest:{team.name}",
+        name=f"digest:{team.name}",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+    )
 
 
 def build_scheduler(service: Service, teams: Sequence[Team], now: dt.datetime) -> BlockingScheduler:
@@ -306,17 +367,18 @@ def build_scheduler(service: Service, teams: Sequence[Team], now: dt.datetime) -
         max_instances=1,
         misfire_grace_time=int(NOTIFY_GRACE.total_seconds()),
     )
+    scheduler.add_job(
+        service.teams_job,
+        IntervalTrigger(seconds=int(TEAMS_EVERY.total_seconds()), timezone=dt.UTC),
+        args=[scheduler],
+        id="teams",
+        name="teams",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(TEAMS_EVERY.total_seconds()),
+    )
     for team in teams:
-        scheduler.add_job(
-            service.digest_job,
-            digest_trigger(team),
-            args=[team],
-            id=f"digest:{team.name}",
-            name=f"digest:{team.name}",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
-        )
+        add_digest_job(scheduler, service, team)
     return scheduler
 
 

@@ -4,6 +4,7 @@ in: nothing here waits for a schedule."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import queue
@@ -112,7 +113,14 @@ def test_build_scheduler_jobs_and_misfire_policy(tmp_path: Path) -> None:
     now = utc(2025, 10, 27, 3)
     scheduler = build_scheduler(Service(engine, settings), [TOKYO, BERLIN], now)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"catch-up", "poll", "notify", "digest:payments", "digest:platform"}
+    assert set(jobs) == {
+        "catch-up",
+        "poll",
+        "notify",
+        "teams",
+        "digest:payments",
+        "digest:platform",
+    }
     assert jobs["poll"].trigger.interval == dt.timedelta(hours=6)
     assert jobs["poll"].misfire_grace_time == 3600
     assert jobs["digest:payments"].misfire_grace_time == 86400
@@ -164,6 +172,38 @@ def test_downtime_across_digest_time_sends_it_once(hooked: Engine, httpserver: H
     later = Service(hooked, Settings(), clock=lambda: utc(2025, 11, 3, 0, 1))
     assert later.catch_up([team])["digest_rows_queued"] == 1
     assert len(httpserver.log) == 2
+
+
+def test_inventory_edits_reach_the_digest_jobs_without_a_restart(
+    hooked: Engine, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hooks/platform", method="POST").respond_with_data("ok")
+    now = utc(2025, 10, 28, 6)  # Tuesday: Monday's digest time has passed
+    service = Service(hooked, Settings(), clock=lambda: now)
+    scheduler = build_scheduler(service, _teams(hooked), now)
+
+    def digest_jobs() -> dict[str, str]:
+        return {j.id: str(j.trigger) for j in scheduler.get_jobs() if j.id.startswith("digest:")}
+
+    before = digest_jobs()
+    assert "digest:payments" in before and "digest:platform" not in before
+    hook = SecretRef(literal=httpserver.url_for("/hooks/platform"))
+    payments = Team(name="payments", timezone="Asia/Tokyo", digest_day="fri", digest_time="08:00")
+    platform = dataclasses.replace(BERLIN, slack_webhook=hook)
+    replace_origin(hooked, "file:inventory", collected_at=now, teams=[payments, platform])
+    assert service.teams_job(scheduler)
+    after = digest_jobs()
+    assert "day_of_week='fri', hour='8'" in after["digest:payments"]
+    assert "day_of_week='thu', hour='16', minute='30'" in after["digest:platform"]
+    # The new team gets its latest period at once, as a restart would give it; the moved team
+    # keeps what it had.
+    assert _digests(hooked) == ["digest:platform:2025-10-16:2025-10-23"]
+    assert [r.path for r, _ in httpserver.log] == ["/hooks/platform"]
+    # Nothing changed: nothing moves. A removed team loses its job.
+    assert service.teams_job(scheduler) and digest_jobs() == after
+    replace_origin(hooked, "file:inventory", collected_at=now, teams=[platform])
+    assert service.teams_job(scheduler)
+    assert "digest:payments" not in digest_jobs() and "digest:platform" in digest_jobs()
 
 
 def _teams(engine: Engine) -> tuple[Team, ...]:
