@@ -97,6 +97,8 @@ def delivery_counts(report: DeliveryReport) -> dict[str, int]:
     counts = {s.value: report.count(s) for s in (Status.SENT, Status.PENDING, Status.FAILED)}
     counts["uncertain"] = report.count(Status.UNCERTAIN) + len(report.interrupted)
     counts["waiting"] = len(report.waiting)
+    if report.busy:  # another process was delivering; it reports its own counts
+        counts["delivery_skipped"] = 1
     return counts
 
 

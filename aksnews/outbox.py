@@ -12,9 +12,11 @@ dropped on their side. A team missing one message (shown by `aksnews outbox`, to
 resend by hand) is better than a team that learns to ignore duplicated alerts. The same holds
 for a post that fails in an unexpected way: it may have arrived, so it is 'uncertain'.
 
-Consequently two delivery runs must not overlap (cron runs `aksnews notify` one at a time):
-a second run would take the first one's in-flight rows for interrupted ones. Claiming a row is
-a compare-and-set on its status, so even then no message is posted twice.
+Consequently two delivery runs must not overlap: a second run would take the first one's
+in-flight rows for interrupted ones. deliver() holds the 'deliver' lock of the database
+(aksnews.store.locks: an flock beside a SQLite file, an advisory lock on PostgreSQL), so a
+run that finds another one delivering sends nothing and says so (`busy`). Claiming a row is a
+compare-and-set on its status as well, so no message is ever posted twice.
 
 Queueing is idempotent: (key, channel, position) is unique, so queueing the same digest or
 alert again, or from two runs at once, never creates a second set of rows.
@@ -123,6 +125,7 @@ class DeliveryReport:
     outcomes: tuple[Outcome, ...]
     interrupted: tuple[OutboxEntry, ...]  # left 'sending' by a dead run, now 'uncertain'
     waiting: tuple[OutboxEntry, ...] = ()  # later parts of a digest whose first part is not out
+    busy: bool = False  # another process was delivering: this run sent nothing
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status is status)
@@ -340,6 +343,19 @@ def deliver(
     the team has no such channel configured; that counts as a failed attempt, so fixing the
     configuration before the attempts run out still gets the message out.
     """
+    from aksnews.store.locks import exclusive
+
+    # One delivery per database at a time, across processes (serve, cron's notify, replicas):
+    # a second run would take the first one's in-flight 'sending' rows for a crash's leftovers.
+    with exclusive(engine, "deliver") as got:
+        if not got:
+            return DeliveryReport(outcomes=(), interrupted=(), busy=True)
+        return _deliver(engine, resolve, now, max_attempts=max_attempts, backoff=backoff)
+
+
+def _deliver(
+    engine: Engine, resolve: Resolve, now: dt.datetime, *, max_attempts: int, backoff: Backoff
+) -> DeliveryReport:
     interrupted = _mark_interrupted(engine)
     outcomes: list[Outcome] = []
     waiting: list[OutboxEntry] = []

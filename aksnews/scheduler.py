@@ -16,9 +16,10 @@ happens to run), so a late or repeated digest job never sends a period twice.
 
 Single run. SQLite: an exclusive lock file next to the database (fcntl.flock) refuses a second
 serve. PostgreSQL: each job runs under pg_try_advisory_lock(hash of its id) and is skipped while
-another replica holds it; delivery takes one more lock ('deliver') shared by every job that
-sends. A job repeated right after another replica's run does no harm: polls are conditional
-GETs, alerts and digests are keyed in the outbox.
+another replica holds it. Delivery is exclusive per database in every process (outbox.deliver
+takes the 'deliver' lock), so cron's `aksnews notify` beside `serve` is safe. A job repeated
+right after another replica's run does no harm: polls are conditional GETs, alerts and digests
+are keyed in the outbox.
 
 Shutdown. SIGTERM/SIGINT pause the scheduler (no new job starts) and shut it down from another
 thread with wait=True, so the running job finishes; each of its database writes is a
@@ -28,17 +29,13 @@ transaction, so nothing is left half-written. The process then exits 0.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import hashlib
 import logging
-import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -47,13 +44,14 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from aksnews import cycle
 from aksnews.config import Settings
 from aksnews.errors import AksnewsError
 from aksnews.inventory.model import Team
 from aksnews.notifiers.registry import get_notifier
+from aksnews.store.locks import advisory_lock, file_lock, lock_path, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +60,6 @@ NOTIFY_EVERY = dt.timedelta(minutes=5)
 NOTIFY_GRACE = dt.timedelta(minutes=5)
 DIGEST_GRACE = dt.timedelta(days=1)
 TEAMS_EVERY = dt.timedelta(minutes=5)  # how soon an inventory edit reaches the digest jobs
-DELIVER_LOCK = "deliver"
 
 Clock = Callable[[], dt.datetime]
 
@@ -109,62 +106,26 @@ def due_period(team: Team, now: dt.datetime) -> tuple[dt.date, dt.date] | None:
 # Locks ---------------------------------------------------------------------------------------
 
 
-def sqlite_file(engine: Engine) -> Path | None:
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        return None
-    return Path(database).resolve()
-
-
 @contextmanager
 def serve_lock(engine: Engine) -> Iterator[None]:
     """SQLite: hold '<database>.serve.lock' exclusively for the life of the service."""
-    path = sqlite_file(engine)
+    path = lock_path(engine, "serve")
     if path is None:
         yield
         return
-    lock_path = path.with_name(path.name + ".serve.lock")
-    handle = lock_path.open("a+")
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with file_lock(path) as got:
+        if not got:
             raise AlreadyRunning(
-                f"another `aksnews serve` is already running on {path} (lock {lock_path}); "
-                "SQLite allows one service per database file"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+                f"another `aksnews serve` is already running on {sqlite_file(engine)} "
+                f"(lock {path}); SQLite allows one service per database file"
+            )
         yield
-    finally:
-        handle.close()  # closing releases the flock
 
 
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for a job name."""
-    digest = hashlib.sha256(f"aksnews:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-@contextmanager
-def job_lock(engine: Engine, name: str) -> Iterator[bool]:
+def job_lock(engine: Engine, name: str) -> AbstractContextManager[bool]:
     """PostgreSQL: True while this process holds the job's advisory lock, False when another
     replica does. Other databases: always True (SQLite has one service by serve_lock)."""
-    if engine.dialect.name != "postgresql":
-        yield True
-        return
-    key = lock_key(name)
-    with engine.connect() as conn:
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        conn.commit()  # session-level lock: it outlives this transaction
-        try:
-            yield got
-        finally:
-            if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+    return advisory_lock(engine, name)
 
 
 # Jobs ----------------------------------------------------------------------------------------
@@ -215,18 +176,15 @@ class Service:
     environ: Mapping[str, str] | None = None
 
     def deliver(self) -> dict[str, int]:
-        """Deliver under the shared 'deliver' lock: two replicas must not deliver at once."""
-        with job_lock(self.engine, DELIVER_LOCK) as got:
-            if not got:
-                return {"delivery_skipped": 1}
-            report = cycle.send(
-                self.engine,
-                self.settings,
-                self.clock(),
-                notifiers=self.notifiers,
-                environ=self.environ,
-            )
-            return cycle.delivery_counts(report)
+        """Deliver what is due (one delivery per database at a time: see outbox.deliver)."""
+        report = cycle.send(
+            self.engine,
+            self.settings,
+            self.clock(),
+            notifiers=self.notifiers,
+            environ=self.environ,
+        )
+        return cycle.delivery_counts(report)
 
     def _poll(self) -> dict[str, int]:
         from aksnews.store.state import last_poll

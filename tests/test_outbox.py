@@ -267,6 +267,38 @@ def test_no_duplicate_after_crash_between_post_and_record(
     assert blocking_server.count == 1
 
 
+def test_a_second_delivery_while_one_is_posting_sends_nothing(
+    engine: Engine, db_url: str, blocking_server: _BlockingServer
+) -> None:
+    """cron's `aksnews notify` beside `serve`: the second run must not take the first one's
+    in-flight row for a crash's leftover (and mark it uncertain)."""
+    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    url = f"http://127.0.0.1:{blocking_server.server_address[1]}/hook"
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _DELIVER_IN_SUBPROCESS, db_url, url, NOW.isoformat()],
+        cwd="/tmp",
+        env=env,
+    )
+    try:
+        assert blocking_server.arrived.wait(30), "the subprocess never posted"
+        resolve = lambda team, channel: (HttpNotifier(), Target(url=url))  # noqa: E731
+        report = deliver(engine, resolve, NOW)
+        assert report.busy and report.outcomes == () and report.interrupted == ()
+        (row,) = entries(engine)
+        assert row.status is Status.SENDING  # still the other run's
+        blocking_server.release.set()
+        assert child.wait(30) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    (row,) = entries(engine)
+    assert row.status is Status.SENT and blocking_server.count == 1
+    # The lock went with the other process: the next run delivers again.
+    assert not deliver(engine, resolve, NOW + dt.timedelta(days=1)).busy
+
+
 TEAM_CASES = [
     (Team("a"), (), None),
     (Team("b", slack_webhook=SecretRef.parse("https://hooks.example/b")), ("slack",),

@@ -135,8 +135,11 @@ def register(app: typer.Typer) -> None:
                     ],
                     "interrupted": [entry_json(e) for e in report.interrupted],
                     "waiting": [entry_json(e) for e in report.waiting],
+                    "busy": report.busy,
                 }
             )
+        elif report.busy:
+            typer.echo("another process is delivering this outbox; nothing sent by this run")
         else:
             for e in report.interrupted:
                 typer.echo(

@@ -118,8 +118,12 @@ def register(app: typer.Typer) -> None:
                 f"{key}: {queued} message(s) queued; "
                 + (
                     outcome
-                    or "none delivered in this run (already sent, waiting for a retry, or no "
-                    "channel: see `aksnews outbox`)"
+                    or (
+                        "another process is delivering the outbox and will send them"
+                        if report.busy
+                        else "none delivered in this run (already sent, waiting for a retry, "
+                        "or no channel: see `aksnews outbox`)"
+                    )
                 )
             )
             counts = cycle.delivery_counts(report)
