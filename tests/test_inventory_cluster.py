@@ -27,7 +27,6 @@ import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from aksnews.errors import InputError
 from aksnews.inventory.cluster import (
     DEFAULT_RESOURCES,
     ClusterAccess,
@@ -38,7 +37,7 @@ from aksnews.inventory.cluster import (
     load_kubeconfig,
     node_pools,
 )
-from aksnews.inventory.kubeconfig import TOKEN_ENV, default_kubeconfig
+from aksnews.inventory.kubeconfig import TOKEN_ENV
 from aksnews.inventory.model import CollectResult, Evidence, NodePool, Provenance
 
 DATA = Path(__file__).parent / "data" / "apiserver"
@@ -481,132 +480,6 @@ def test_unusable_ca_is_a_warning() -> None:
     pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
     access = ClusterAccess(CONTEXT, CONTEXT, "https://127.0.0.1:1", ca_data=pem, token=TOKEN)
     assert_nothing_read(collect(access), "cannot use the TLS settings of the kubeconfig")
-
-
-# --- kubeconfig ----------------------------------------------------------------------------------
-
-KUBELOGIN = {
-    "exec": {
-        "apiVersion": "client.authentication.k8s.io/v1beta1",
-        "command": "kubelogin",
-        "args": [
-            "get-token",
-            "--login",
-            "azurecli",
-            "--server-id",
-            "6dae42f8-4368-4678-94ff-3960e28e3630",
-        ],
-        "env": None,
-        "provideClusterInfo": False,
-    }
-}
-
-
-def test_kubeconfig_with_token_and_ca(tmp_path: Path) -> None:
-    pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    path = write_kubeconfig(
-        tmp_path,
-        "https://aks-prod-east-dns-5d6f7a8b.hcp.eastus.azmk8s.io:443/",
-        {"token": TOKEN},
-        **{"certificate-authority-data": base64.b64encode(pem).decode()},
-    )
-    access = load_kubeconfig(path, None, environ={})
-    assert access == ClusterAccess(
-        context=CONTEXT,
-        cluster=CONTEXT,
-        server="https://aks-prod-east-dns-5d6f7a8b.hcp.eastus.azmk8s.io:443",
-        ca_data=pem.decode(),
-        token=TOKEN,
-    )
-    assert TOKEN not in repr(access)
-    assert load_kubeconfig(path, "aks-dev", environ={}).context == "aks-dev"
-
-
-def test_kubeconfig_default_path_is_first_kubeconfig_entry(tmp_path: Path) -> None:
-    path = write_kubeconfig(tmp_path, "http://127.0.0.1:1", {"token": TOKEN})
-    environ = {"KUBECONFIG": f"{path}:{tmp_path / 'other'}"}
-    assert default_kubeconfig(environ) == path
-    assert load_kubeconfig(None, None, environ=environ).server == "http://127.0.0.1:1"
-
-
-def test_kubeconfig_token_file_and_client_cert_files_are_relative(tmp_path: Path) -> None:
-    (tmp_path / "token").write_text(TOKEN + "\n", encoding="utf-8")
-    user = {
-        "tokenFile": "token",
-        "client-certificate": "certs/client.crt",
-        "client-key": "certs/client.key",
-    }
-    access = load_kubeconfig(write_kubeconfig(tmp_path, "http://h", user), None, environ={})
-    assert access.token == TOKEN
-    assert access.client_cert_file == str(tmp_path / "certs" / "client.crt")
-    assert access.client_key_file == str(tmp_path / "certs" / "client.key")
-
-
-def test_exec_plugin_takes_the_token_from_the_environment(tmp_path: Path) -> None:
-    path = write_kubeconfig(tmp_path, "http://h", KUBELOGIN)
-    assert load_kubeconfig(path, None, environ={TOKEN_ENV: TOKEN}).token == TOKEN
-
-
-def test_exec_plugin_without_token_says_what_to_do(tmp_path: Path) -> None:
-    path = write_kubeconfig(tmp_path, "http://h", KUBELOGIN)
-    with pytest.raises(InputError) as err:
-        load_kubeconfig(path, None, environ={})
-    message = str(err.value)
-    assert "kubelogin (exec plugin), which aksnews does not run" in message
-    assert f"set {TOKEN_ENV} to a bearer token" in message
-    assert "az account get-access-token --resource 6dae42f8-4368-4678-94ff-3960e28e3630" in message
-
-
-CTX = "current-context: a\ncontexts: [{name: a, context: {cluster: b, user: u}}]\n"
-CTX_NO_USER = "current-context: a\ncontexts: [{name: a, context: {cluster: b}}]\n"
-HTTP_B = "clusters: [{name: b, cluster: {server: 'http://x'}}]\n"
-
-
-def https_b(ca: str) -> str:
-    return f"clusters: [{{name: b, cluster: {{server: 'https://x', {ca}}}}}]\n"
-
-
-BAD_KUBECONFIGS = [
-    # (name, file text or None for a missing file, context, expected message fragment)
-    ("missing file", None, None, "no such kubeconfig file"),
-    ("bad yaml", "clusters:\n  - name: a\n   cluster: {server: x\n", None,
-     "config:3: not valid YAML"),
-    ("not a mapping", "- just\n- a list\n", None, "expected a mapping at the top"),
-    ("no current context", "contexts: []\n", None, "no context given and no current-context set"),
-    ("unknown context", None, "aks-staging",
-     "no context 'aks-staging' (contexts: aks-dev, aks-prod-east)"),
-    ("context without cluster", CTX_NO_USER, None, "context 'a' names no known cluster ('b')"),
-    ("server not http", CTX_NO_USER + "clusters: [{name: b, cluster: {server: 'ftp://x'}}]\n",
-     None, "has no http(s) server URL"),
-    ("unknown user", CTX + HTTP_B, None, "names no known user ('u')"),
-    ("bad base64", CTX_NO_USER + https_b("certificate-authority-data: '%%%'"), None,
-     "cluster 'b': CA data is not base64"),
-    ("ca not pem", CTX_NO_USER + https_b("certificate-authority-data: 'aGVsbG8='"), None,
-     "certificate-authority-data is not a PEM certificate"),
-    ("auth provider", CTX + HTTP_B + "users: [{name: u, user: {auth-provider: {name: azure}}}]\n",
-     None, "uses an auth-provider"),
-    ("entry without name", "clusters: [{cluster: {server: 'http://x'}}]\n" + CTX_NO_USER, None,
-     "every entry of 'clusters' needs a name"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("text", "context", "fragment"),
-    [case[1:] for case in BAD_KUBECONFIGS],
-    ids=[case[0] for case in BAD_KUBECONFIGS],
-)
-def test_bad_kubeconfig_is_an_input_error(
-    tmp_path: Path, text: str | None, context: str | None, fragment: str
-) -> None:
-    path = tmp_path / "config"
-    if text is not None:
-        path.write_text(text, encoding="utf-8")
-    elif context is not None:
-        path = write_kubeconfig(tmp_path, "http://h", {"token": TOKEN})
-    with pytest.raises(InputError) as err:
-        load_kubeconfig(path, context, environ={})
-    assert fragment in str(err.value)
-    assert str(path) in str(err.value)
 
 
 # --- the pure pieces -----------------------------------------------------------------------------

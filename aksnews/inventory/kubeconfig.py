@@ -1,9 +1,11 @@
 """Read one context of a kubeconfig into the settings needed to reach that cluster.
 
-Supported: token, tokenFile and client certificates (data or files), with the cluster's CA (data
-or file) or insecure-skip-tls-verify. Exec plugins (kubelogin on AKS) and auth-providers are not
-run; AKSNEWS_KUBE_TOKEN supplies a bearer token for them. Only the first file of $KUBECONFIG is
-read (kubectl merges them all).
+Supported: token, tokenFile, client certificates (data or files) and exec credential plugins
+(kubelogin on AKS with Entra ID; see exec_credential), with the cluster's CA (data or file) or
+insecure-skip-tls-verify. AKSNEWS_KUBE_TOKEN, when set, is used instead of running a plugin.
+The files of $KUBECONFIG are merged as kubectl merges them: the first file to name a cluster,
+user or context, or to set current-context, wins; missing files are skipped; relative paths are
+relative to the file that holds them. Auth-providers (removed from kubectl) are not supported.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import yaml
 
 from aksnews.errors import InputError
+from aksnews.inventory.exec_credential import ExecCredential, parse_plugin, run_plugin
 
 TOKEN_ENV = "AKSNEWS_KUBE_TOKEN"
 # The application id of the AKS Microsoft Entra server: the audience of a token for any AKS
@@ -47,57 +50,87 @@ class ClusterAccess:
     client_key_file: str | None = None
 
 
-def default_kubeconfig(environ: Mapping[str, str]) -> Path:
-    """The first file of $KUBECONFIG, else ~/.kube/config (kubectl merges the list; we do not)."""
-    for part in environ.get("KUBECONFIG", "").split(os.pathsep):
-        if part.strip():
-            return Path(part.strip()).expanduser()
-    return Path("~/.kube/config").expanduser()
+def kubeconfig_files(environ: Mapping[str, str]) -> list[Path]:
+    """The files of $KUBECONFIG (the ones that exist), else ~/.kube/config."""
+    listed = [
+        Path(part.strip()).expanduser()
+        for part in environ.get("KUBECONFIG", "").split(os.pathsep)
+        if part.strip()
+    ]
+    if not listed:
+        return [Path("~/.kube/config").expanduser()]
+    existing = [path for path in listed if path.exists()]
+    return existing or listed[:1]  # none exists: name the first in the error
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """A named cluster, user or context with the file it came from (for relative paths)."""
+
+    file: Path
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Merged:
+    label: str  # the file, or the files of $KUBECONFIG, for messages
+    current_context: str | None
+    contexts: dict[str, _Named]
+    clusters: dict[str, _Named]
+    users: dict[str, _Named]
+
+
+def _merge(files: list[Path]) -> _Merged:
+    current: str | None = None
+    named: dict[str, dict[str, _Named]] = {"contexts": {}, "clusters": {}, "users": {}}
+    inner = {"contexts": "context", "clusters": "cluster", "users": "user"}
+    for file in files:
+        doc = _read_kubeconfig(file)
+        if current is None and isinstance(doc.get("current-context"), str):
+            current = doc["current-context"] or None
+        for key, found in named.items():
+            for name, body in _named(doc, key, inner[key], file).items():
+                found.setdefault(name, _Named(file, body))
+    return _Merged(
+        label=os.pathsep.join(str(f) for f in files),
+        current_context=current,
+        contexts=named["contexts"],
+        clusters=named["clusters"],
+        users=named["users"],
+    )
 
 
 def load_kubeconfig(
     path: Path | None, context: str | None, *, environ: Mapping[str, str] | None = None
 ) -> ClusterAccess:
-    """Read one context of a kubeconfig. Raises InputError with the file and what is wrong.
+    """Read one context of a kubeconfig (`path`, else the merged $KUBECONFIG files). Raises
+    InputError with the file and what is wrong.
 
-    Credentials: a token or tokenFile, client certificate and key (data or files), or none. An
-    exec plugin (kubelogin on AKS) or auth-provider is not run: set AKSNEWS_KUBE_TOKEN instead,
-    which is used whenever the user entry has no token of its own.
+    Credentials, in kubectl's order: the user's token or tokenFile, client certificate and key
+    (data or files); else AKSNEWS_KUBE_TOKEN when set; else the user's exec plugin, run now.
     """
     env = os.environ if environ is None else environ
-    file = path if path is not None else default_kubeconfig(env)
-    doc = _read_kubeconfig(file)
-    contexts = _named(doc, "contexts", "context", file)
-    name = context or doc.get("current-context")
+    config = _merge([path] if path is not None else kubeconfig_files(env))
+    label = config.label
+    name = context or config.current_context
     if not isinstance(name, str) or not name:
-        raise InputError(f"{file}: no context given and no current-context set")
-    if name not in contexts:
-        known = ", ".join(sorted(contexts)) or "none"
-        raise InputError(f"{file}: no context {name!r} (contexts: {known})")
-    ctx = contexts[name]
-    cluster_name = ctx.get("cluster")
-    clusters = _named(doc, "clusters", "cluster", file)
-    if not isinstance(cluster_name, str) or cluster_name not in clusters:
-        raise InputError(f"{file}: context {name!r} names no known cluster ({cluster_name!r})")
-    cluster = clusters[cluster_name]
-    server = cluster.get("server")
+        raise InputError(f"{label}: no context given and no current-context set")
+    if name not in config.contexts:
+        known = ", ".join(sorted(config.contexts)) or "none"
+        raise InputError(f"{label}: no context {name!r} (contexts: {known})")
+    ctx = config.contexts[name]
+    cluster_name = ctx.body.get("cluster")
+    if not isinstance(cluster_name, str) or cluster_name not in config.clusters:
+        raise InputError(f"{ctx.file}: context {name!r} names no known cluster ({cluster_name!r})")
+    cluster = config.clusters[cluster_name]
+    cluster_where = f"{cluster.file}: cluster {cluster_name!r}"
+    server = cluster.body.get("server")
     if not isinstance(server, str) or not server.startswith(("https://", "http://")):
-        raise InputError(f"{file}: cluster {cluster_name!r} has no http(s) server URL")
-    user = _user(doc, ctx.get("user"), name, file)
-    where = f"{file}: user of context {name!r}"
-    token = _text(user.get("token"))
-    if token is None and isinstance(user.get("tokenFile"), str):
-        token_file = _relative(file, user["tokenFile"])
-        try:
-            token = token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise InputError(f"{where}: cannot read tokenFile {token_file}: {exc}") from exc
-    token = token or _text(env.get(TOKEN_ENV))
-    has_cert = any(k in user for k in ("client-certificate", "client-certificate-data"))
-    if token is None and not has_cert:
-        _refuse_plugins(user, where)
-    cluster_where = f"{file}: cluster {cluster_name!r}"
-    ca_data = _base64(cluster.get("certificate-authority-data"), "CA data", cluster_where)
+        raise InputError(f"{cluster_where} has no http(s) server URL")
+    user = _user(config, ctx.body.get("user"), name, ctx.file)
+    where = f"{user.file}: user of context {name!r}"
+    credential = _credential(user, where, env)
+    ca_data = _base64(cluster.body.get("certificate-authority-data"), "CA data", cluster_where)
     if ca_data and b"-----BEGIN CERTIFICATE-----" not in ca_data:
         raise InputError(f"{cluster_where}: certificate-authority-data is not a PEM certificate")
     return ClusterAccess(
@@ -105,14 +138,42 @@ def load_kubeconfig(
         cluster=cluster_name,
         server=server.rstrip("/"),
         ca_data=ca_data.decode("ascii", errors="replace") if ca_data else None,
-        ca_file=_path_or_none(file, cluster.get("certificate-authority")),
-        insecure=cluster.get("insecure-skip-tls-verify") is True,
-        token=token,
-        client_cert_data=_base64(user.get("client-certificate-data"), "client cert", where),
-        client_key_data=_base64(user.get("client-key-data"), "client key", where),
-        client_cert_file=_path_or_none(file, user.get("client-certificate")),
-        client_key_file=_path_or_none(file, user.get("client-key")),
+        ca_file=_path_or_none(cluster.file, cluster.body.get("certificate-authority")),
+        insecure=cluster.body.get("insecure-skip-tls-verify") is True,
+        token=credential.token,
+        client_cert_data=credential.client_cert_data,
+        client_key_data=credential.client_key_data,
+        client_cert_file=_path_or_none(user.file, user.body.get("client-certificate")),
+        client_key_file=_path_or_none(user.file, user.body.get("client-key")),
     )
+
+
+def _credential(user: _Named, where: str, env: Mapping[str, str]) -> ExecCredential:
+    body = user.body
+    token = _text(body.get("token"))
+    if token is None and isinstance(body.get("tokenFile"), str):
+        token_file = _relative(user.file, body["tokenFile"])
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InputError(f"{where}: cannot read tokenFile {token_file}: {exc}") from exc
+    cert = _base64(body.get("client-certificate-data"), "client cert", where)
+    key = _base64(body.get("client-key-data"), "client key", where)
+    token = token or _text(env.get(TOKEN_ENV))
+    has_cert = cert is not None or "client-certificate" in body
+    if token is None and not has_cert and "exec" in body:
+        plugin = parse_plugin(body["exec"], where)
+        try:
+            return run_plugin(plugin, where, base_dir=user.file.parent, environ=env)
+        except InputError as exc:
+            raise InputError(
+                f"{exc}; or set {TOKEN_ENV} to a bearer token, for AKS with Entra ID e.g. "
+                f"$(az account get-access-token --resource {AKS_ENTRA_SERVER_ID} "
+                "--query accessToken -o tsv)"
+            ) from exc
+    if token is None and not has_cert:
+        _refuse_unsupported(body, where)
+    return ExecCredential(token=token, client_cert_data=cert, client_key_data=key)
 
 
 def _read_kubeconfig(file: Path) -> Mapping[str, Any]:
@@ -156,25 +217,15 @@ def _named(
     return found
 
 
-def _user(doc: Mapping[str, Any], name: object, context: str, file: Path) -> Mapping[str, Any]:
+def _user(config: _Merged, name: object, context: str, file: Path) -> _Named:
     if name is None or name == "":
-        return {}  # anonymous
-    users = _named(doc, "users", "user", file)
-    if not isinstance(name, str) or name not in users:
+        return _Named(file, {})  # anonymous
+    if not isinstance(name, str) or name not in config.users:
         raise InputError(f"{file}: context {context!r} names no known user ({name!r})")
-    return users[name]
+    return config.users[name]
 
 
-def _refuse_plugins(user: Mapping[str, Any], where: str) -> None:
-    exec_ = user.get("exec")
-    if isinstance(exec_, dict):
-        command = exec_.get("command") or "an exec plugin"
-        raise InputError(
-            f"{where} gets its credentials from {command} (exec plugin), which aksnews does not "
-            f"run; set {TOKEN_ENV} to a bearer token instead, for AKS with Entra ID e.g. "
-            f"$(az account get-access-token --resource {AKS_ENTRA_SERVER_ID} "
-            "--query accessToken -o tsv)"
-        )
+def _refuse_unsupported(user: Mapping[str, Any], where: str) -> None:
     if "auth-provider" in user:
         raise InputError(f"{where} uses an auth-provider, which is not supported; set {TOKEN_ENV}")
     if "username" in user:
