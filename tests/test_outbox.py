@@ -231,17 +231,21 @@ deliver(engine, lambda team, channel: (HttpNotifier(), Target(url=sys.argv[2])),
 """
 
 
+def _alert_posting_in_a_child(
+    engine: Engine, db_url: str, server: _BlockingServer
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Queue one alert and start a process delivering it to the blocking server."""
+    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    argv = [sys.executable, "-c", _DELIVER_IN_SUBPROCESS, db_url, url, NOW.isoformat()]
+    return url, subprocess.Popen(argv, cwd="/tmp", env=env)
+
+
 def test_no_duplicate_after_crash_between_post_and_record(
     engine: Engine, db_url: str, blocking_server: _BlockingServer
 ) -> None:
-    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
-    url = f"http://127.0.0.1:{blocking_server.server_address[1]}/hook"
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", _DELIVER_IN_SUBPROCESS, db_url, url, NOW.isoformat()],
-        cwd="/tmp",
-        env=env,
-    )
+    url, child = _alert_posting_in_a_child(engine, db_url, blocking_server)
     try:
         # The post reached the server; kill before the response, so 'sent' is never recorded.
         assert blocking_server.arrived.wait(30), "the subprocess never posted"
@@ -272,14 +276,7 @@ def test_a_second_delivery_while_one_is_posting_sends_nothing(
 ) -> None:
     """cron's `aksnews notify` beside `serve`: the second run must not take the first one's
     in-flight row for a crash's leftover (and mark it uncertain)."""
-    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
-    url = f"http://127.0.0.1:{blocking_server.server_address[1]}/hook"
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", _DELIVER_IN_SUBPROCESS, db_url, url, NOW.isoformat()],
-        cwd="/tmp",
-        env=env,
-    )
+    url, child = _alert_posting_in_a_child(engine, db_url, blocking_server)
     try:
         assert blocking_server.arrived.wait(30), "the subprocess never posted"
         resolve = lambda team, channel: (HttpNotifier(), Target(url=url))  # noqa: E731
