@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 from aksnews.config import Settings
 from aksnews.errors import ConfigError
 from aksnews.ingest import file_mtime, read_document
-from aksnews.parsers.base import ParseOptions, get_parser
 from aksnews.store.records import IngestReport
 from aksnews.store.state import DocumentMeta, document_known, fetch_state, record_check
 
@@ -35,21 +34,31 @@ def ingest_file(
 ) -> IngestReport:
     text = read_document(path, max_bytes=settings.max_document_bytes)
     meta = DocumentMeta(url=path.resolve().as_uri(), fetched_at=file_mtime(path))
-    return _ingest(engine, source, text, str(path), meta, ParseOptions(release=release))
+    return _ingest(engine, source, text, str(path), meta, release=release)
 
 
 def _ingest(
-    engine: Engine, source: str, text: str, path: str, meta: DocumentMeta, options: ParseOptions
+    engine: Engine,
+    source: str,
+    text: str,
+    path: str,
+    meta: DocumentMeta,
+    *,
+    release: str | None = None,
 ) -> IngestReport:
-    """Store what is new in `text`; bytes seen before cost one query and no parser import."""
+    """Store what is new in `text`; bytes seen before cost one query and import no parser."""
     import hashlib
 
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if options.release is None and document_known(engine, source, sha):
+    if release is None and document_known(engine, source, sha):
         return IngestReport(source=source, path=path, unchanged=True)
-    from aksnews.store.archive import ingest_text  # the ORM writer, only when there is work
+    # The parsers and the ORM writer, only when there is work.
+    from aksnews.parsers.base import ParseOptions, get_parser
+    from aksnews.store.archive import ingest_text
 
-    return ingest_text(engine, get_parser(source), text, path=path, meta=meta, options=options)
+    parser = get_parser(source)
+    options = ParseOptions(release=release)
+    return ingest_text(engine, parser, text, path=path, meta=meta, options=options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +106,7 @@ def fetch_and_ingest(
     if result.not_modified or result.text is None:
         record_check(engine, source, meta)
         return FetchOutcome(source=source, url=url, not_modified=True, report=None)
-    report = _ingest(engine, source, result.text, url, meta, ParseOptions())
+    report = _ingest(engine, source, result.text, url, meta)
     if report.unchanged:
         record_check(engine, source, meta)
     return FetchOutcome(source=source, url=url, not_modified=False, report=report)
