@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="What your clusters run: the inventory file plus what collectors observe.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 

@@ -181,9 +181,10 @@ def register(app: typer.Typer) -> None:
             False, "--insecure", help="Web: allow a non-loopback address without a token."
         ),
     ) -> None:
-        """Run the scheduler: poll every poll_interval_hours, deliver every 5 minutes, and send
-        each team's weekly digest at its day, time and timezone. Stops cleanly on SIGTERM.
+        """Run the scheduler: polls, delivery every 5 minutes, each team's weekly digest.
 
+        Polls every poll_interval_hours; sends each team's digest at its day, time and
+        timezone; re-reads the inventory's teams every 5 minutes. Stops cleanly on SIGTERM.
         SQLite: one serve per database file. PostgreSQL: run replicas freely; each job runs on
         one of them at a time. --web serves the archive in the same process (see `aksnews web`).
         """
