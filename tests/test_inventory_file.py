@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -421,6 +422,16 @@ def test_utf8_byte_order_mark_is_fine(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfteams:\n  - name: ops\n")
     assert [t.name for t in load_inventory_file(path, now=NOW).teams] == ["ops"]
+
+
+def test_json_inventory_as_pythons_json_writes_it(tmp_path: Path) -> None:
+    # json.dumps escapes 🚀 as a surrogate pair, which YAML alone rejects.
+    slack = {"token": "env:OPS_SLACK_TOKEN", "channel": "#ops-🚀"}
+    doc = {"teams": [{"name": "ops", "slack": slack}]}
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(doc), encoding="ascii")
+    (team,) = load_inventory_file(path, now=NOW).teams
+    assert team.slack_channel == "#ops-🚀"
 
 
 def test_yaml_bomb_is_refused_quickly(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ made in tmp_path by the tests themselves.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -253,6 +254,26 @@ def test_json_array_and_custom_kind_ending_in_list() -> None:
     assert [(o.kind, o.name, o.line, o.document) for o in documents.objects] == [
         ("Secret", "a", 2, 1),
         ("IPAllowList", "office", 3, 1),
+    ]
+
+
+def test_json_with_escaped_surrogate_pairs_as_pythons_json_writes_them() -> None:
+    # json.dumps escapes 😀 as a UTF-16 surrogate pair, which YAML alone rejects.
+    objects = [
+        {"apiVersion": "batch/v1beta1", "kind": "CronJob", "metadata": {"name": "a-😀"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}},
+    ]
+    data = json.dumps(objects, indent=1).encode()
+    assert b"\\ud83d\\ude00" in data
+    lines = data.decode().splitlines()
+    where = {
+        v: next(i for i, ln in enumerate(lines, 1) if f'"{v}"' in ln)
+        for v in ("batch/v1beta1", "v1")
+    }
+    documents = read_documents(data)
+    assert [(o.api_version, o.name, o.line) for o in documents.objects] == [
+        ("batch/v1beta1", "a-😀", where["batch/v1beta1"]),
+        ("v1", "b", where["v1"]),
     ]
 
 

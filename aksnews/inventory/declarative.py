@@ -35,6 +35,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from aksnews.errors import InputError
+from aksnews.inventory.json_text import join_surrogate_pairs
 from aksnews.inventory.model import (
     Cluster,
     Inventory,
@@ -150,7 +151,7 @@ def _read_text(path: Path, max_bytes: int) -> str:
     if nul >= 0:
         raise InventoryError(f"{path}:{_line_of(data, nul)}: binary data (NUL byte), not YAML")
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
+        text = join_surrogate_pairs(data).decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = _line_of(data, exc.start)
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1

@@ -30,6 +30,7 @@ import yaml
 from yaml._yaml import CParser  # libyaml's parser; yaml.cyaml only wraps it in the stock loaders
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from aksnews.inventory.json_text import join_surrogate_pairs
 from aksnews.inventory.model import (
     ApiUse,
     CollectorWarning,
@@ -139,6 +140,7 @@ def read_documents(data: bytes) -> Documents:
     if b"apiVersion" not in data or b"kind" not in data:
         return Documents(skipped=SkipReason.NO_OBJECTS)
     templated = b"{{" in data
+    data = join_surrogate_pairs(data)
     try:
         roots = _compose(data)
     except yaml.YAMLError as exc:
