@@ -1,7 +1,8 @@
 """Load the declarative inventory file: teams, clusters and the default team.
 
-The file is validated with pydantic models that mirror its shape (unknown keys are errors) and
-every problem is reported as one line with the file, the line number and the field path, e.g.
+The file is validated with pydantic models that mirror its shape (file_spec; unknown keys are
+errors) and every problem is reported as one line with the file, the line number and the field
+path, e.g.
 `inventory.yaml:14: clusters[0].upgradeChannel: 'fast' is not one of none, patch, ...`.
 
 To get line numbers the YAML is composed into a node tree (never constructed into Python objects
@@ -16,16 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from yaml.composer import Composer
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -35,19 +34,26 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from aksnews.errors import InputError
+from aksnews.inventory.file_spec import (
+    AutoUpgradeProfileSpec,
+    ClusterSpec,
+    DigestSpec,
+    InventorySpec,
+    SlackSpec,
+    TeamSpec,
+    kind_of,
+)
 from aksnews.inventory.json_text import join_surrogate_pairs
 from aksnews.inventory.model import (
     Cluster,
     Inventory,
-    NodeOSChannel,
     NodePool,
     Provenance,
     SecretRef,
     SupportPlan,
     Team,
-    UpgradeChannel,
 )
-from aksnews.versions import parse_kube_version, parse_node_image_version
+from aksnews.versions import parse_kube_version
 
 try:  # libyaml parses several times faster; the composer on top of it stays in Python.
     from yaml import CSafeLoader as _Parser
@@ -65,7 +71,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64  # an inventory is ~6 levels deep; this stops deeply nested input early
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _NULL_TAG = _YAML_TAG + "null"
@@ -76,9 +81,6 @@ _IMPLICIT_TAGS = frozenset(
 )
 # Characters YAML does not allow in a stream (everything but tab, newlines and printables).
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 Loc = tuple[str | int, ...]
 
@@ -227,179 +229,6 @@ def _plain(node: Node, loc: Loc, lines: dict[Loc, int]) -> Any:
     raise _Refused(_Problem(loc, loc, "unsupported YAML node"))  # pragma: no cover
 
 
-# --- the file's shape ----------------------------------------------------------------------------
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{value!r}"
-
-
-def _one_of(choices: Sequence[str]) -> Callable[[Any], str]:
-    """A before-validator accepting one of `choices` (any letter case), normalised to it."""
-    by_lower = {c.lower(): c for c in choices}
-
-    def check(value: Any) -> str:
-        if isinstance(value, str) and value.lower() in by_lower:
-            return by_lower[value.lower()]
-        raise PydanticCustomError(
-            "not_one_of",
-            "{value} is not one of {choices}",
-            {"value": _kind(value), "choices": ", ".join(choices)},
-        )
-
-    return check
-
-
-def _enum_field(enum: type[StrEnum]) -> BeforeValidator:
-    return BeforeValidator(_one_of([member.value for member in enum]))
-
-
-def _kube_version(value: str) -> str:
-    try:
-        return str(parse_kube_version(value))
-    except ValueError:
-        raise PydanticCustomError(
-            "kube_version",
-            "{value} is not a Kubernetes version like 1.29.4 or 1.30.101-akslts",
-            {"value": repr(value)},
-        ) from None
-
-
-def _node_image(value: str) -> str:
-    try:
-        parse_node_image_version(value)
-    except ValueError:
-        raise PydanticCustomError(
-            "node_image",
-            "{value} is not a node image version like AKSUbuntu-2204gen2containerd-202405.03.0",
-            {"value": repr(value)},
-        ) from None
-    return value.strip()
-
-
-def _name(value: str) -> str:
-    if not _NAME.match(value):
-        raise PydanticCustomError(
-            "name",
-            "{value} is not a valid name (letters, digits, '-', '_', '.'; at most 63)",
-            {"value": repr(value)},
-        )
-    return value
-
-
-def _secret(value: str) -> str:
-    # Never echo the value: it may be a real secret pasted inline.
-    if value.startswith("env:"):
-        if not _ENV_NAME.match(value[4:]):
-            raise PydanticCustomError(
-                "secret", "an env: reference needs a variable name, like env:SLACK_WEBHOOK"
-            )
-    elif not value.strip():
-        raise PydanticCustomError("secret", "empty secret")
-    return value
-
-
-def _webhook(value: str) -> str:
-    _secret(value)
-    if not value.startswith(("env:", "https://")):
-        raise PydanticCustomError("secret", "a webhook is an https:// URL or env:NAME")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise PydanticCustomError(
-            "timezone",
-            "unknown time zone {value} (use a name like Asia/Tokyo or UTC)",
-            {"value": repr(value)},
-        ) from None
-    return value
-
-
-def _time(value: str) -> str:
-    m = _TIME.match(value)
-    if not m:
-        raise PydanticCustomError(
-            "time", "{value} is not a time of day as HH:MM", {"value": repr(value)}
-        )
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
-
-
-Name = Annotated[str, AfterValidator(_name)]
-Secret = Annotated[str, AfterValidator(_secret)]
-Webhook = Annotated[str, AfterValidator(_webhook)]
-KubeVersionText = Annotated[str, AfterValidator(_kube_version)]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class SlackSpec(_Spec):
-    webhook: Webhook | None = None
-    token: Secret | None = None
-    channel: str | None = None
-
-
-class TeamsSpec(_Spec):
-    webhook: Webhook
-
-
-class DigestSpec(_Spec):
-    day: Annotated[str, BeforeValidator(_one_of(DAYS))] = "mon"
-    time: Annotated[str, AfterValidator(_time)] = "09:00"
-
-
-class TeamSpec(_Spec):
-    name: Name
-    slack: SlackSpec | None = None
-    teams: TeamsSpec | None = None
-    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
-    digest: DigestSpec | None = None
-
-
-class NodePoolSpec(_Spec):
-    name: Name
-    mode: Annotated[str, BeforeValidator(_one_of(("System", "User")))] | None = None
-    osType: Annotated[str, BeforeValidator(_one_of(("Linux", "Windows")))] | None = None
-    osSKU: str | None = None
-    currentOrchestratorVersion: KubeVersionText | None = None
-    nodeImageVersion: Annotated[str, AfterValidator(_node_image)] | None = None
-
-
-class AutoUpgradeProfileSpec(_Spec):
-    upgradeChannel: Annotated[UpgradeChannel, _enum_field(UpgradeChannel)] | None = None
-    nodeOSUpgradeChannel: Annotated[NodeOSChannel, _enum_field(NodeOSChannel)] | None = None
-
-
-class ClusterSpec(_Spec):
-    name: Name
-    teams: list[str] = []
-    region: str | None = None
-    currentKubernetesVersion: KubeVersionText | None = None
-    supportPlan: Annotated[SupportPlan, _enum_field(SupportPlan)] = SupportPlan.KUBERNETES_OFFICIAL
-    upgradeChannel: Annotated[UpgradeChannel, _enum_field(UpgradeChannel)] | None = None
-    nodeOSUpgradeChannel: Annotated[NodeOSChannel, _enum_field(NodeOSChannel)] | None = None
-    autoUpgradeProfile: AutoUpgradeProfileSpec | None = None
-    nodePools: list[NodePoolSpec] = []
-    features: list[str] = []
-    namespaces: dict[str, str] = {}
-
-
-class InventorySpec(_Spec):
-    teams: list[TeamSpec] = []
-    clusters: list[ClusterSpec] = []
-    default_team: str | None = None
-
-
 # --- checks across fields and items --------------------------------------------------------------
 
 
@@ -487,11 +316,11 @@ def _from_pydantic(error: ErrorDetails) -> _Problem:
     if kind == "missing":
         return _Problem(loc[:-1], loc[:-1], f"missing required key {loc[-1]!r}")
     if kind == "string_type":
-        return _Problem(loc, loc, f"expected text, got {_kind(error['input'])}")
+        return _Problem(loc, loc, f"expected text, got {kind_of(error['input'])}")
     if kind == "list_type":
-        return _Problem(loc, loc, f"expected a list, got {_kind(error['input'])}")
+        return _Problem(loc, loc, f"expected a list, got {kind_of(error['input'])}")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return _Problem(loc, loc, f"expected a mapping, got {_kind(error['input'])}")
+        return _Problem(loc, loc, f"expected a mapping, got {kind_of(error['input'])}")
     return _Problem(loc, loc, error["msg"])
 
 
@@ -591,7 +420,7 @@ def load_inventory_file(
     except _Refused as exc:
         raise _error(path, [exc.problem], lines) from None
     if not isinstance(data, dict):
-        what = f"expected a mapping of teams, clusters, default_team; got {_kind(data)}"
+        what = f"expected a mapping of teams, clusters, default_team; got {kind_of(data)}"
         raise InventoryError(f"{path}:{lines[()]}: {what}")
     try:
         spec = InventorySpec.model_validate(data)
