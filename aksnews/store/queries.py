@@ -6,11 +6,11 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Engine, Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
-from aksnews.diff import Version, in_range, minors_between
 from aksnews.errors import AksnewsError
 from aksnews.links import release_url
 from aksnews.model import fact_from_json
@@ -24,6 +24,9 @@ from aksnews.store.records import (
 )
 from aksnews.store.schema import EntryRow, FactRow, ReleaseRevisionRow, ReleaseRow
 from aksnews.store.search import normalise_minor
+
+if TYPE_CHECKING:
+    from aksnews.diff import Version
 
 
 class NotFoundError(AksnewsError):
@@ -357,6 +360,8 @@ def list_entries(
 
 def load_upstream_range(engine: Engine, start: Version, end: Version) -> list[ReleaseDetail]:
     """Final upstream releases after `start` up to `end`, with their entries (for diff, plan)."""
+    from aksnews.diff import in_range, minors_between  # only the diff and plan commands need it
+
     keys = [
         summary.key
         for summary in list_releases(engine, source="kubernetes", minors=minors_between(start, end))
