@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Engine, Subquery, func, or_, select
+from sqlalchemy import ColumnElement, Engine, ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
 from aksnews.errors import AksnewsError
@@ -52,12 +52,14 @@ def _summary(row: ReleaseRow, entry_count: int) -> ReleaseSummary:
     )
 
 
-def _entry_counts() -> Subquery:
+def _entry_count() -> ScalarSelect[int]:
+    # Correlated, so only the releases listed are counted (through the release_id index): a
+    # grouped count joined in scanned every entry of the archive, 15x slower for one release.
     return (
-        select(EntryRow.release_id, func.count(EntryRow.id).label("n"))
-        .where(EntryRow.removed.is_(False))
-        .group_by(EntryRow.release_id)
-        .subquery()
+        select(func.count(EntryRow.id))
+        .where(EntryRow.release_id == ReleaseRow.id, EntryRow.removed.is_(False))
+        .correlate(ReleaseRow)
+        .scalar_subquery()
     )
 
 
@@ -72,10 +74,7 @@ def list_releases(
 ) -> list[ReleaseSummary]:
     """Releases newest first (by date, then version) with their entry counts; `minor` or
     `minors` keep the upstream releases of those minor lines."""
-    counts = _entry_counts()
-    query = select(ReleaseRow, func.coalesce(counts.c.n, 0)).outerjoin(
-        counts, counts.c.release_id == ReleaseRow.id
-    )
+    query = select(ReleaseRow, _entry_count())
     if source:
         query = query.where(ReleaseRow.source == source)
     if since:
