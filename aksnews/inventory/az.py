@@ -263,12 +263,13 @@ def _cluster(fields: Mapping[str, Any], provenance: Provenance, notes: list[str]
     version = _version(raw_version)
     if raw_version is not None and version is None:
         notes.append(f"unrecognised Kubernetes version {raw_version!r}")
-    upgrade = _enum(
-        UpgradeChannel,
-        _get(fields, "autoUpgradeProfile", "upgradeChannel"),
-        "upgradeChannel",
-        notes,
-    )
+    upgrade_raw = _get(fields, "autoUpgradeProfile", "upgradeChannel")
+    upgrade = _enum(UpgradeChannel, upgrade_raw, "upgradeChannel", notes)
+    # ARM writes an upgradeChannel of null for a cluster without one: that is an observed
+    # 'none', unlike an export without any autoUpgradeProfile.
+    profile = isinstance(_get(fields, "autoUpgradeProfile"), Mapping)
+    if upgrade is None and upgrade_raw is None and profile:
+        upgrade = UpgradeChannel.NONE
     node_os_raw = _get(fields, "autoUpgradeProfile", "nodeOSUpgradeChannel") or _get(
         fields, "nodeOSUpgradeChannel"
     )
@@ -276,6 +277,7 @@ def _cluster(fields: Mapping[str, Any], provenance: Provenance, notes: list[str]
     plan = _enum(SupportPlan, _get(fields, "supportPlan"), "supportPlan", notes)
     pools = _pools(fields, provenance, notes)
     defaults = Cluster(name=name)
+    given = {"support_plan": plan, "upgrade_channel": upgrade, "node_os_channel": node_os}
     return Cluster(
         name=name,
         teams=_teams(fields),
@@ -287,6 +289,7 @@ def _cluster(fields: Mapping[str, Any], provenance: Provenance, notes: list[str]
         node_pools=tuple(pools),
         features=_features(fields, pools),
         provenance=provenance,
+        stated=frozenset(name for name, value in given.items() if value is not None),
     )
 
 

@@ -117,6 +117,7 @@ def cluster_json(cluster: Cluster) -> dict[str, Any]:
         "features": list(cluster.features),
         "namespaces": dict(cluster.namespaces),
         "provenance": provenance_json(cluster.provenance),
+        "stated": sorted(cluster.stated),
     }
 
 
@@ -133,6 +134,7 @@ def cluster_from(value: dict[str, Any]) -> Cluster:
         features=tuple(value.get("features", ())),
         namespaces=tuple(sorted(value.get("namespaces", {}).items())),
         provenance=provenance_from(value.get("provenance")),
+        stated=frozenset(value.get("stated", ())),
     )
 
 

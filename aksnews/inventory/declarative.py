@@ -391,6 +391,11 @@ def _cluster(spec: ClusterSpec, provenance: Provenance) -> Cluster:
         for p in spec.nodePools
     )
     defaults = Cluster(name=spec.name)
+    given = {
+        "support_plan": "supportPlan" in spec.model_fields_set,
+        "upgrade_channel": upgrade is not None,
+        "node_os_channel": node_os is not None,
+    }
     return Cluster(
         name=spec.name,
         teams=tuple(spec.teams),
@@ -403,6 +408,7 @@ def _cluster(spec: ClusterSpec, provenance: Provenance) -> Cluster:
         features=tuple(spec.features),
         namespaces=tuple(spec.namespaces.items()),
         provenance=provenance,
+        stated=frozenset(name for name, yes in given.items() if yes),
     )
 
 

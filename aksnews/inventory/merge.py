@@ -2,8 +2,10 @@
 
 The file says who owns what and how a cluster is meant to be set up; collectors (az, the live
 cluster) say what it actually runs. So ownership (teams, namespaces) comes from every origin
-together, and for settings and versions the most recently collected non-empty value wins, per
-field and per node pool.
+together, and for settings and versions the most recently collected value an origin gave wins,
+per field and per node pool. A setting with a default counts as given only when the origin
+stated it (Cluster.stated): a later `none` upgrade channel read from Azure overrides the file's
+`patch`, while an origin that says nothing about channels leaves it alone.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import fields, replace
 
 from aksnews.inventory.model import Cluster, NodePool
 
-_OWNERSHIP = {"teams", "features", "namespaces", "node_pools", "name", "provenance"}
+_OWNERSHIP = {"teams", "features", "namespaces", "node_pools", "name", "provenance", "stated"}
 
 
 def _when(item: Cluster | NodePool) -> float:
@@ -36,6 +38,14 @@ def _merge_pools(pools: Iterable[NodePool]) -> tuple[NodePool, ...]:
     return tuple(merged[name] for name in sorted(merged))
 
 
+def _given(cluster: Cluster, defaults: Cluster, name: str) -> bool:
+    """Whether this origin said something about the field (not None, not a silent default)."""
+    value = getattr(cluster, name)
+    if name in cluster.stated:
+        return True
+    return value is not None and value != getattr(defaults, name)
+
+
 def merge_clusters(clusters: Iterable[Cluster]) -> tuple[Cluster, ...]:
     """Clusters with the same name from different origins, folded oldest to newest."""
     by_name: dict[str, list[Cluster]] = {}
@@ -50,11 +60,10 @@ def merge_clusters(clusters: Iterable[Cluster]) -> tuple[Cluster, ...]:
             updates = {
                 f.name: getattr(later, f.name)
                 for f in fields(Cluster)
-                if f.name not in _OWNERSHIP
-                and getattr(later, f.name) is not None
-                and getattr(later, f.name) != getattr(defaults, f.name)
+                if f.name not in _OWNERSHIP and _given(later, defaults, f.name)
             }
-            merged = replace(merged, **updates, provenance=later.provenance)
+            stated = merged.stated | later.stated
+            merged = replace(merged, **updates, provenance=later.provenance, stated=stated)
         result.append(
             replace(
                 merged,

@@ -111,6 +111,10 @@ class Cluster:
     features: tuple[str, ...] = ()  # 'istio:asm-1-27', 'cilium', 'kubenet', 'keda'...
     namespaces: tuple[tuple[str, str], ...] = ()  # (namespace, team)
     provenance: Provenance | None = None
+    # The settings with a default (support_plan, upgrade_channel, node_os_channel) that this
+    # origin stated rather than left at the default: merging needs to tell an observed 'none'
+    # from one nobody said. Not part of equality: it says where a value came from, not what it is.
+    stated: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
