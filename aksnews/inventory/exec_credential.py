@@ -72,7 +72,8 @@ def parse_plugin(stanza: object, where: str) -> ExecPlugin:
     for item in stanza.get("env") or []:
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
             raise InputError(f"{where}: every exec env entry needs a name and a value")
-        env.append((item["name"], str(item.get("value", ""))))
+        value = item.get("value")
+        env.append((item["name"], "" if value is None else str(value)))
     mode = stanza.get("interactiveMode") or "IfAvailable"
     if mode not in ("Never", "IfAvailable", "Always"):
         raise InputError(
