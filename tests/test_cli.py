@@ -154,3 +154,37 @@ def test_several_release_notes_drafts_in_one_ingest(
     ]
     code, out, err = _run(capsys, "ingest", *drafts, "--source", "kubernetes", "--release", "v1")
     assert code == 1 and "one per file" in err
+
+
+def test_piped_tables_are_aligned_one_row_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from aksnews.commands.context import print_table
+
+    print_table(
+        ("severity", "rule", "finding"),
+        [
+            (("critical", "red"), "removed-api", "PodSecurityPolicy\nin use"),
+            ("info", "x", "[red]markup[/red] stays text"),
+        ],
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "severity  rule         finding",
+        "critical  removed-api  PodSecurityPolicy in use",
+        "info      x            [red]markup[/red] stays text",
+    ]
+
+
+def test_tables_on_a_terminal_keep_cell_text_inert(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from aksnews.commands.context import print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    print_table(("a", "b"), [("[bold]x[/bold]", ("<!channel>", "red"))])
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue())
+    assert "[bold]x[/bold]" in shown and "<!channel>" in shown

@@ -7,13 +7,21 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aksnews.commands.context import AppState, console, parse_date, print_json, progress
+from aksnews.commands.context import (
+    AppState,
+    console,
+    parse_date,
+    print_json,
+    print_table,
+    progress,
+)
 from aksnews.errors import AksnewsError, InputError
 from aksnews.sources import FETCH_ORDER, SOURCES
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from aksnews.model import Fact
     from aksnews.store.records import IngestReport
 
 
@@ -177,13 +185,10 @@ def register(app: typer.Typer) -> None:
 
             print_json([release_json(r) for r in rows])
             return
-        from rich.markup import escape
-        from rich.table import Table
-
-        table = Table("id", "date", "title", "entries", box=None)
-        for r in rows:
-            table.add_row(escape(r.key), str(r.date or ""), escape(r.title), str(r.entry_count))
-        _console().print(table)
+        print_table(
+            ("id", "date", "title", "entries"),
+            ((r.key, str(r.date or ""), r.title, str(r.entry_count)) for r in rows),
+        )
         typer.echo(f"{len(rows)} releases", err=True)
 
     @app.command()
@@ -241,20 +246,17 @@ def register(app: typer.Typer) -> None:
 
             print_json([fact_json(f) for f in rows])
             return
-        from rich.markup import escape
-        from rich.table import Table
-
         from aksnews.model import fact_to_json
 
-        table = Table("release", "type", "subject", "details", box=None)
-        for f in rows:
-            details = ", ".join(
-                f"{k}={v}" for k, v in fact_to_json(f.fact).items() if v not in (None, [], "")
+        def details(fact: Fact) -> str:
+            return ", ".join(
+                f"{k}={v}" for k, v in fact_to_json(fact).items() if v not in (None, [], "")
             )
-            table.add_row(
-                escape(f.release_key), f.fact.type.value, escape(f.fact.subject), escape(details)
-            )
-        _console().print(table)
+
+        print_table(
+            ("release", "type", "subject", "details"),
+            ((f.release_key, f.fact.type.value, f.fact.subject, details(f.fact)) for f in rows),
+        )
         typer.echo(f"{len(rows)} facts", err=True)
 
     @app.command()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aksnews.commands.context import AppState, console, today_or
+from aksnews.commands.context import AppState, print_table, today_or
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -159,20 +159,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _table(findings: list[Finding]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
     colour = {"critical": "red", "warning": "yellow", "info": "blue"}
-    table = Table("severity", "cluster", "rule", "finding", "deadline", box=None)
-    for f in findings:
-        sev = f.severity.value
-        where = f.cluster + (f"/{f.node_pool}" if f.node_pool else "")
-        table.add_row(
-            f"[{colour[sev]}]{sev}[/]",
-            escape(where),
-            f.rule.value,
-            escape(f.title),
-            str(f.deadline or ""),
-        )
-    console().print(table)
+    print_table(
+        ("severity", "cluster", "rule", "finding", "deadline"),
+        (
+            (
+                (f.severity.value, colour[f.severity.value]),
+                f.cluster + (f"/{f.node_pool}" if f.node_pool else ""),
+                f.rule.value,
+                f.title,
+                str(f.deadline or ""),
+            )
+            for f in findings
+        ),
+    )
     typer.echo(f"{len(findings)} findings", err=True)

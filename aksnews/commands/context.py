@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -72,6 +72,39 @@ def print_styled(lines: Sequence[Sequence[Piece]]) -> None:
         console().print(text, soft_wrap=True)
     else:
         sys.stdout.write("".join("".join(p for p, _ in line) + "\n" for line in lines))
+
+
+Cell = str | Piece
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
+    """A table of text cells (a cell may carry a style for the terminal).
+
+    On a terminal rich lays it out to the screen's width. Piped, the columns are aligned here:
+    rich measures every cell, which took 1.5 s for the 3,500 facts of an archive, and a pipe
+    wants one row per line anyway.
+    """
+    table_rows = [[(c, None) if isinstance(c, str) else c for c in row] for row in rows]
+    if sys.stdout.isatty():
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(*columns, box=None)
+        for row in table_rows:
+            table.add_row(*(Text(text, style=style or "") for text, style in row))
+        console().print(table)
+        return
+    lines = [list(columns)] + [[" ".join(t.split()) for t, _ in row] for row in table_rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(columns) - 1)]
+    sys.stdout.write(
+        "".join(
+            "  ".join(
+                [*(c.ljust(w) for c, w in zip(line, widths, strict=False)), line[-1]]
+            ).rstrip()
+            + "\n"
+            for line in lines
+        )
+    )
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState, console, print_json
+from aksnews.commands.context import AppState, print_json, print_table
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
-    from aksnews.inventory.model import CollectResult
+    from aksnews.inventory.model import Cluster, CollectResult
 
 app = typer.Typer(
     help="What your clusters run: the inventory file plus what collectors observe.",
@@ -186,22 +187,26 @@ def show(
         }
         print_json(document)
         return
-    from rich.markup import escape
-    from rich.table import Table
 
-    table = Table("cluster", "version", "channel", "node OS", "pools", "teams", "APIs", box=None)
-    for c in inventory.clusters:
-        uses = sum(1 for u in inventory.api_uses if u.cluster == c.name)
-        table.add_row(
-            escape(c.name),
-            c.kubernetes_version or "?",
-            c.upgrade_channel.value,
-            c.node_os_channel.value,
-            ", ".join(escape(f"{p.name}:{p.os_sku or p.os_type or '?'}") for p in c.node_pools),
-            ", ".join(c.teams),
-            str(uses),
-        )
-    console().print(table)
+    def pools(cluster: Cluster) -> str:
+        return ", ".join(f"{p.name}:{p.os_sku or p.os_type or '?'}" for p in cluster.node_pools)
+
+    uses = Counter(u.cluster for u in inventory.api_uses)
+    print_table(
+        ("cluster", "version", "channel", "node OS", "pools", "teams", "APIs"),
+        (
+            (
+                c.name,
+                c.kubernetes_version or "?",
+                c.upgrade_channel.value,
+                c.node_os_channel.value,
+                pools(c),
+                ", ".join(c.teams),
+                str(uses[c.name]),
+            )
+            for c in inventory.clusters
+        ),
+    )
     typer.echo(
         f"{len(inventory.teams)} teams, {len(inventory.clusters)} clusters, "
         f"{len(inventory.api_uses)} API uses",

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState, Piece, console, print_json, print_styled, today_or
+from aksnews.commands.context import (
+    AppState,
+    Piece,
+    print_json,
+    print_styled,
+    print_table,
+    today_or,
+)
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -55,19 +62,19 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([knowledge_json(r) for r in rows])
             return
-        from rich.markup import escape
-        from rich.table import Table
-
-        table = Table("API", "kinds", "removed in", "replacement", "evidence", box=None)
-        for r in rows:
-            table.add_row(
-                escape(r.group_version),
-                escape(", ".join(r.kinds)),
-                (r.removed_in or "") + (" (planned)" if r.planned else ""),
-                escape(r.replacement or "none"),
-                escape(", ".join(r.evidence)),
-            )
-        console().print(table)
+        print_table(
+            ("API", "kinds", "removed in", "replacement", "evidence"),
+            (
+                (
+                    r.group_version,
+                    ", ".join(r.kinds),
+                    (r.removed_in or "") + (" (planned)" if r.planned else ""),
+                    r.replacement or "none",
+                    ", ".join(r.evidence),
+                )
+                for r in rows
+            ),
+        )
         typer.echo(f"{len(rows)} APIs", err=True)
 
     @app.command()
@@ -101,18 +108,19 @@ def register(app: typer.Typer) -> None:
                 ]
             )
             return
-        from rich.table import Table
-
-        table = Table("minor", "AKS GA", "end of support", "LTS end", "today", box=None)
-        for r in rows:
-            table.add_row(
-                r.minor,
-                str(r.aks_ga or ""),
-                str(r.end_of_support or ""),
-                str(r.lts_end or ""),
-                r.support.value,
-            )
-        console().print(table)
+        print_table(
+            ("minor", "AKS GA", "end of support", "LTS end", "today"),
+            (
+                (
+                    r.minor,
+                    str(r.aks_ga or ""),
+                    str(r.end_of_support or ""),
+                    str(r.lts_end or ""),
+                    r.support.value,
+                )
+                for r in rows
+            ),
+        )
         if not rows:
             typer.echo(
                 "no calendar data: run `aksnews fetch` or ingest --source aks-calendar", err=True
