@@ -9,9 +9,11 @@ import typer
 
 from aksnews.commands.context import (
     AppState,
+    Piece,
     console,
     parse_date,
     print_json,
+    print_styled,
     print_table,
     progress,
 )
@@ -207,17 +209,20 @@ def register(app: typer.Typer) -> None:
 
             print_json(release_detail_json(detail))
             return
-        from rich.markup import escape
-
-        console = _console()
         s = detail.summary
-        console.print(f"[bold]{escape(s.title)}[/bold]  ({s.key}, {s.date or 'no date'})")
-        console.print(escape(s.url))
+        lines: list[list[Piece]] = [
+            [(s.title, "bold"), (f"  ({s.key}, {s.date or 'no date'})", None)],
+            [(s.url, None)],
+        ]
         for entry in detail.entries:
             indent = "    " if entry.parent_position is not None else "  "
-            console.print(f"{indent}[cyan]{entry.kind}[/cyan] {escape(entry.text)}")
+            first, *rest = entry.text.splitlines() or [""]
+            lines.append([(indent, None), (entry.kind, "cyan"), (f" {first}", None)])
+            # A note's own line breaks (lists of metrics, flags) stay, indented under it.
+            lines += [[(f"{indent}  {line}", None)] for line in rest]
             for f in entry.facts:
-                console.print(f"{indent}    [dim]{f.fact.type.value}: {escape(f.fact.subject)}[/]")
+                lines.append([(f"{indent}    {f.fact.type.value}: {f.fact.subject}", "dim")])
+        print_styled(lines)
 
     @app.command()
     def facts(
@@ -293,14 +298,23 @@ def register(app: typer.Typer) -> None:
 
             print_json([hit_json(h) for h in results.hits])
             return
-        from rich.markup import escape
-
         from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
 
-        console = _console()
+        lines: list[list[Piece]] = []
         for hit in results.hits:
-            snippet = escape(hit.snippet).replace(HIGHLIGHT_START, "[bold yellow]")
-            snippet = snippet.replace(HIGHLIGHT_END, "[/bold yellow]")
-            console.print(f"[cyan]{hit.release_key}[/cyan] [dim]{hit.kind}[/dim] #{hit.entry_id}")
-            console.print(f"  {snippet}")
+            lines.append(
+                [
+                    (hit.release_key, "cyan"),
+                    (" ", None),
+                    (hit.kind, "dim"),
+                    (f" #{hit.entry_id}", None),
+                ]
+            )
+            # The snippet on one line, the matched words highlighted (markers from the store).
+            snippet: list[Piece] = [("  ", None)]
+            for i, part in enumerate(" ".join(hit.snippet.split()).split(HIGHLIGHT_START)):
+                match, _, after = part.partition(HIGHLIGHT_END) if i else ("", "", part)
+                snippet += [(match, "bold yellow"), (after, None)]
+            lines.append(snippet)
+        print_styled(lines)
         typer.echo(f"{len(results.hits)} of {results.total} matches", err=True)

@@ -186,7 +186,8 @@ def register(app: typer.Typer) -> None:
             lines += [[], [(group.title, "bold"), (f" ({len(group.entries)})", None)]]
             for e in group.entries:
                 pr = f" (#{e.pr})" if e.pr else ""
-                lines.append([("  • ", None), (e.release_key, "dim"), (f" {e.text}{pr}", None)])
+                text = " ".join(e.text.split())  # one line per note: grep finds the whole note
+                lines.append([("  • ", None), (e.release_key, "dim"), (f" {text}{pr}", None)])
         if report.removed_apis:
             lines += [[], [("Removed APIs", "bold"), (f" ({len(report.removed_apis)})", None)]]
             for f in report.removed_apis:
