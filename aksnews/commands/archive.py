@@ -10,7 +10,6 @@ import typer
 from aksnews.commands.context import (
     AppState,
     Piece,
-    console,
     parse_date,
     print_json,
     print_styled,
@@ -21,8 +20,6 @@ from aksnews.errors import AksnewsError, InputError
 from aksnews.sources import FETCH_ORDER, SOURCES
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from aksnews.model import Fact
     from aksnews.store.records import IngestReport
 
@@ -31,10 +28,6 @@ def _source(value: str | None) -> str | None:
     if value is not None and value not in SOURCES:
         raise InputError(f"unknown source {value!r} (known: {', '.join(SOURCES)})")
     return value
-
-
-def _console() -> Console:
-    return console()
 
 
 def _summarise(report: IngestReport) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState, console, print_json
+from aksnews.commands.context import AppState, print_json, print_table
 from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
@@ -62,38 +62,26 @@ def _resolver(engine: Engine) -> Resolve:
 
 
 def _table(rows: list[OutboxEntry], title: str) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=title)
-    for name in (
-        "id",
-        "status",
-        "kind",
-        "team",
-        "channel",
-        "key",
-        "part",
-        "tries",
-        "when",
-        "error",
-    ):
-        table.add_column(name)
-    for e in rows:
-        when = e.sent_at if e.sent_at is not None else e.next_attempt_at
-        table.add_row(
-            str(e.id),
-            e.status.value,
-            e.kind.value,
-            escape(e.team),
-            escape(e.channel),
-            escape(e.key),
-            str(e.position),
-            str(e.attempts),
-            _iso(when) or "",
-            escape(e.last_error or ""),
-        )
-    console().print(table)
+    typer.echo(title)
+    columns = ("id", "status", "kind", "team", "channel", "key", "part", "tries", "when", "error")
+    print_table(
+        columns,
+        (
+            (
+                str(e.id),
+                e.status.value,
+                e.kind.value,
+                e.team,
+                e.channel,
+                e.key,
+                str(e.position),
+                str(e.attempts),
+                _iso(e.sent_at if e.sent_at is not None else e.next_attempt_at) or "",
+                e.last_error or "",
+            )
+            for e in rows
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:
