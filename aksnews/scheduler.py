@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
@@ -276,16 +277,39 @@ def sync_digest_jobs(
     return counts
 
 
-def add_digest_job(scheduler: BlockingScheduler, service: Service, team: Team) -> None:
+def _add_job(
+    scheduler: BlockingScheduler,
+    name: str,
+    func: Callable[..., bool],
+    trigger: BaseTrigger | None,
+    grace: dt.timedelta,
+    *,
+    args: Sequence[object] = (),
+    first_run: dt.datetime | None = None,
+) -> None:
+    """Every job: its id is its name, a late run happens once (coalesced), never two at a time."""
+    extra = {} if first_run is None else {"next_run_time": first_run}
     scheduler.add_job(
-        service.digest_job,
-        digest_trigger(team),
-        args=[team],
-        id=f"digest:{team.name}",
-        name=f"digest:{team.name}",
+        func,
+        trigger,
+        args=list(args),
+        id=name,
+        name=name,
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+        misfire_grace_time=int(grace.total_seconds()),
+        **extra,
+    )
+
+
+def _every(interval: dt.timedelta) -> IntervalTrigger:
+    return IntervalTrigger(seconds=int(interval.total_seconds()), timezone=dt.UTC)
+
+
+def add_digest_job(scheduler: BlockingScheduler, service: Service, team: Team) -> None:
+    trigger = digest_trigger(team)
+    _add_job(
+        scheduler, f"digest:{team.name}", service.digest_job, trigger, DIGEST_GRACE, args=[team]
     )
 
 
@@ -295,45 +319,20 @@ def build_scheduler(service: Service, teams: Sequence[Team], now: dt.datetime) -
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         timezone=dt.UTC,
     )
-    interval = service.settings.poll_interval_hours
-    scheduler.add_job(
+    poll_every = dt.timedelta(hours=service.settings.poll_interval_hours)
+    _add_job(
+        scheduler,
+        "catch-up",
         service.catch_up_job,
+        None,
+        DIGEST_GRACE,
         args=[tuple(teams)],
-        id="catch-up",
-        name="catch-up",
-        next_run_time=now,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+        first_run=now,
     )
-    scheduler.add_job(
-        service.poll_job,
-        IntervalTrigger(hours=interval, timezone=dt.UTC),
-        id="poll",
-        name="poll",
-        next_run_time=now,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(POLL_GRACE.total_seconds()),
-    )
-    scheduler.add_job(
-        service.notify_job,
-        IntervalTrigger(seconds=int(NOTIFY_EVERY.total_seconds()), timezone=dt.UTC),
-        id="notify",
-        name="notify",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(NOTIFY_GRACE.total_seconds()),
-    )
-    scheduler.add_job(
-        service.teams_job,
-        IntervalTrigger(seconds=int(TEAMS_EVERY.total_seconds()), timezone=dt.UTC),
-        args=[scheduler],
-        id="teams",
-        name="teams",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(TEAMS_EVERY.total_seconds()),
+    _add_job(scheduler, "poll", service.poll_job, _every(poll_every), POLL_GRACE, first_run=now)
+    _add_job(scheduler, "notify", service.notify_job, _every(NOTIFY_EVERY), NOTIFY_GRACE)
+    _add_job(
+        scheduler, "teams", service.teams_job, _every(TEAMS_EVERY), TEAMS_EVERY, args=[scheduler]
     )
     for team in teams:
         add_digest_job(scheduler, service, team)
