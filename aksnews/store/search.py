@@ -122,6 +122,17 @@ def _hit(row: Any) -> SearchHit:
     )
 
 
+def _page_and_total(
+    engine: Engine, select_hits: str, base: str, params: dict[str, Any]
+) -> SearchResults:
+    """The page of hits and the number of all matches (FTS5's rank functions refuse a window
+    count, so it is a second query on both backends)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(select_hits), params).all()
+        total = conn.execute(text("SELECT count(*) " + base), params).scalar_one()
+    return SearchResults(hits=tuple(_hit(r) for r in rows), total=int(total))
+
+
 def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
     match = fts5_query(query.text)
     if not match:
@@ -139,10 +150,7 @@ def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
         + base
         + " ORDER BY rank, r.date DESC LIMIT :limit OFFSET :offset"
     )
-    with engine.connect() as conn:
-        rows = conn.execute(text(select_hits), params).all()
-        total = conn.execute(text("SELECT count(*) " + base), params).scalar_one()
-    return SearchResults(hits=tuple(_hit(r) for r in rows), total=int(total))
+    return _page_and_total(engine, select_hits, base, params)
 
 
 def postgres_terms(raw: str) -> tuple[str, str]:
@@ -191,7 +199,4 @@ def _search_postgres(engine: Engine, query: SearchQuery) -> SearchResults:
         + base
         + " ORDER BY rank, r.date DESC NULLS LAST LIMIT :limit OFFSET :offset"
     )
-    with engine.connect() as conn:
-        rows = conn.execute(text(select_hits), params).all()
-        total = conn.execute(text("SELECT count(*) " + base), params).scalar_one()
-    return SearchResults(hits=tuple(_hit(r) for r in rows), total=int(total))
+    return _page_and_total(engine, select_hits, base, params)
