@@ -19,6 +19,8 @@ CASES = [
     (b'{"a": "\\\\\\ud83d\\ude00"}', '{"a": "\\\\😀"}'.encode()),
     # A lone high surrogate is not a character: left for the parser to refuse.
     (b'{"a": "\\ud83d!"}', b'{"a": "\\ud83d!"}'),
+    # A byte order mark before the JSON is fine.
+    (b'\xef\xbb\xbf{"a": "\\ud83d\\ude00"}', '\ufeff{"a": "😀"}'.encode()),
     # YAML is left alone: outside double quotes a backslash is just a character.
     (b"a: x\\ud83d\\ude00\n", b"a: x\\ud83d\\ude00\n"),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*[\[{]")  # after an optional UTF-8 BOM
 _PAIR = re.compile(rb"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.I)
 
 
@@ -25,6 +26,7 @@ def join_surrogate_pairs(data: bytes) -> bytes:
     """`data` with escaped surrogate pairs decoded, when it is a JSON document; else as is.
 
     YAML text is left alone: outside double quotes a backslash is just a character."""
-    if data.lstrip()[:1] not in (b"{", b"[") or b"\\u" not in data.lower():
+    # Neither test copies the data: every manifest file of a repository passes here.
+    if _JSON_START.match(data) is None or b"\\u" not in data:  # JSON's escape is lowercase
         return data
     return _PAIR.sub(_joined, data)
