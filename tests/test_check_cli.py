@@ -128,3 +128,18 @@ def test_collector_that_reads_nothing_exits_1(db: str, tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\x01binary")
     code, _ = _run(db, "inventory", "import-az", str(bad))
     assert code == 1
+
+
+def test_check_markdown_has_one_row_and_one_section_per_finding(db: str) -> None:
+    code_json, out_json = _run(db, "check", "--today", TODAY, "--format", "json")
+    code_md, out_md = _run(db, "check", "--today", TODAY, "--format", "markdown")
+    assert code_md == code_json == 3
+    findings = json.loads(out_json)
+    lines = out_md.splitlines()
+    assert lines[0] == "| severity | cluster | rule | finding | deadline |"
+    rows = [line for line in lines[2:] if line.startswith("| ")]
+    assert len(rows) == len(findings) > 0
+    assert sum(line.startswith("### ") for line in lines) == len(findings)
+    for row, finding in zip(rows, findings, strict=True):
+        assert row.startswith(f"| {finding['severity']} | ")
+        assert f" {finding['rule']} " in row
