@@ -17,9 +17,6 @@ from http.client import HTTPException
 from typing import Any, ClassVar
 from urllib.error import URLError
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
-
 from aksnews.messages import Alert, Digest, DigestItem, DigestSection
 from aksnews.notifiers.base import (
     Failure,
@@ -210,6 +207,10 @@ class SlackNotifier:
     def _post_api(
         self, message: Message, token: str, channel: str, thread_ref: str | None
     ) -> PostResult:
+        # Imported here: only bot-token teams need it, and it costs every command start-up.
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError, SlackRequestError
+
         client = WebClient(
             token=token,
             base_url=self.api_url,
