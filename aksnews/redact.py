@@ -36,29 +36,33 @@ _PATTERNS = (
 # What slack_sdk logs at DEBUG: "json_body: {...}, headers: {...}", "body: ...".
 _SDK_BODY = re.compile(r"\b(json_body|body_params|body): (.*?)(?=, headers: |, files: |$)", re.S)
 
-_remembered: set[str] = set()
+_remembered: dict[str, str] = {}  # secret -> what shows instead
 _lock = threading.Lock()
 
 
 def remember(secret: str | None) -> None:
     """Redact `secret` (a resolved webhook URL or token) from everything from now on, and for
-    a URL also its path and query and its user info, which libraries log on their own."""
+    a URL also its path and query and its user info, which libraries log on their own. A URL
+    is still shown by its scheme and host, so a log line says where a request went."""
     if not secret:
         return
-    values = {secret}
+    masks = {secret: MASK}
     if "://" in secret:
         parts = urlsplit(secret)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        masks[secret] = f"{parts.scheme}://{host}/{MASK}"
         rest = parts.path + (f"?{parts.query}" if parts.query else "")
         if rest.strip("/"):
-            values.add(rest)
-        if parts.username or parts.password:
-            values.add(parts.netloc.rsplit("@", 1)[0])
+            masks[rest] = f"/{MASK}"
+        if "@" in parts.netloc:
+            masks[parts.netloc.rsplit("@", 1)[0]] = MASK
         if parts.password:
-            values.add(parts.password)
-    for value in list(values):
-        values.update({quote(value, safe="/:?&=@"), unquote(value)})
+            masks[parts.password] = MASK
+    for value, mask in list(masks.items()):
+        masks.setdefault(quote(value, safe="/:?&=@"), mask)
+        masks.setdefault(unquote(value), mask)
     with _lock:
-        _remembered.update(v for v in values if len(v) >= _MIN_SECRET)
+        _remembered.update({v: m for v, m in masks.items() if len(v) >= _MIN_SECRET})
 
 
 def forget_all() -> None:
@@ -71,10 +75,10 @@ def redact(text: str) -> str:
     """`text` without remembered secrets, user:password@, tokens, Authorization values,
     Slack webhook paths and signed query parameters. Other URLs stay readable."""
     with _lock:
-        secrets = sorted(_remembered, key=len, reverse=True)
-    for secret in secrets:
+        secrets = sorted(_remembered.items(), key=lambda item: len(item[0]), reverse=True)
+    for secret, mask in secrets:
         if secret in text:
-            text = text.replace(secret, MASK)
+            text = text.replace(secret, mask)
     text = _USERINFO.sub(r"\1" + MASK + "@", text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

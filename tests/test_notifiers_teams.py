@@ -5,13 +5,11 @@ registry are checked here too."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from aksnews.errors import ConfigError
 from aksnews.notifiers.base import Failure, Message, NotifierError, Target, parse_retry_after
