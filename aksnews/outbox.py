@@ -117,8 +117,8 @@ class Outcome:
 class DeliveryReport:
     outcomes: tuple[Outcome, ...]
     interrupted: tuple[OutboxEntry, ...]  # left 'sending' by a dead run, now 'uncertain'
-    waiting: tuple[OutboxEntry, ...] = ()  # later parts whose first part is not out, or rows
-    # of a channel that rate-limited this run
+    # Left for a later run: parts whose earlier part is not out, rows of a rate-limited channel.
+    waiting: tuple[OutboxEntry, ...] = ()
     busy: bool = False  # another process was delivering: this run sent nothing
 
     def count(self, status: Status) -> int:

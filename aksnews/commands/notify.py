@@ -178,7 +178,9 @@ def register(app: typer.Typer) -> None:
                 f"{report.count(s)} {s.value}"
                 for s in (Status.SENT, Status.PENDING, Status.FAILED, Status.UNCERTAIN)
             )
-            typer.echo(f"{counts}, {len(report.waiting)} waiting for an earlier part")
+            typer.echo(
+                f"{counts}, {len(report.waiting)} waiting (an earlier part, or a rate limit)"
+            )
         if report.interrupted or report.count(Status.FAILED) or report.count(Status.UNCERTAIN):
             raise DeliveryProblems("some messages failed or may not have arrived")
 
