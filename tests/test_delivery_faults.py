@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from aksnews.notifiers.base import MAX_RETRY_AFTER, Message, Notifier, Target
+from aksnews.notifiers.base import MAX_RETRY_AFTER, Message, Notifier, Target, parse_retry_after
 from aksnews.notifiers.slack import SlackNotifier
 from aksnews.notifiers.teams import TeamsNotifier
 from aksnews.outbox import Kind, Status, deliver, entries, exponential_backoff, queue
@@ -207,3 +207,25 @@ def test_a_rate_limited_channel_is_left_alone_for_the_rest_of_the_run(
     deliver(sqlite, resolve, NOW + dt.timedelta(seconds=31))
     assert {e.status for e in entries(sqlite)} == {Status.SENT}
     assert [server.count(f"m{n}") for n in range(3)] == [2, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("header", "wait"),
+    [
+        ("120", dt.timedelta(seconds=120)),
+        ("0", dt.timedelta(0)),
+        ("1.5", dt.timedelta(seconds=1.5)),
+        (http_date(NOW + dt.timedelta(minutes=5)), dt.timedelta(minutes=5)),
+        (http_date(NOW - dt.timedelta(minutes=5)), dt.timedelta(0)),  # a date already past
+        ("Monday, 02-Mar-26 09:10:00 GMT", dt.timedelta(minutes=10)),  # RFC 850, obsolete
+        ("99999999", MAX_RETRY_AFTER),  # capped
+        (http_date(NOW + dt.timedelta(days=400)), MAX_RETRY_AFTER),
+        ("-5", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_in_both_rfc_9110_forms(header: str | None, wait: dt.timedelta | None) -> None:
+    parsed = parse_retry_after(header)
+    assert (None if parsed is None else parsed.wait(NOW)) == wait
