@@ -123,10 +123,10 @@ class FaultServer:
         with self._server.lock:
             return list(self._server.headers_seen)
 
-    def count(self, marker: str) -> int:
-        """How many POSTs carried `marker` in their body."""
+    def count(self, marker: str, path: str | None = None) -> int:
+        """How many POSTs (to `path`, or to any) carried `marker` in their body."""
         needle = marker.encode()
-        return sum(1 for _, body in self.posts if needle in body)
+        return sum(1 for p, body in self.posts if needle in body and path in (None, p))
 
 
 @contextmanager
