@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -37,8 +36,17 @@ from aksnews.lifecycle import minor_of
 from aksnews.messages import Alert, Digest
 from aksnews.notifiers.base import Message, Notifier, Target
 from aksnews.notifiers.registry import get_notifier
-from aksnews.outbox import DeliveryReport, Kind, Resolve, Status, deliver, queued
+from aksnews.outbox import (
+    DeliveryReport,
+    Kind,
+    MissingSecret,
+    Resolve,
+    Status,
+    deliver,
+    queued,
+)
 from aksnews.pipeline import FetchOutcome
+from aksnews.redact import redact_urls
 from aksnews.sources import FETCH_ORDER
 from aksnews.store.records import ReleaseDetail
 
@@ -47,15 +55,11 @@ log = logging.getLogger(__name__)
 NotifierFactory = Callable[[str], Notifier]
 DIGEST_DAYS = 7
 
-# Webhook URLs carry their secret in the path, bot tokens start with xox?-: neither may reach a
-# log line or a stored error text.
-_URL_PATH = re.compile(r"\b((?:https?|file)://[^/\s?#]*)[^\s'\"<>)]*", re.IGNORECASE)
-_SLACK_TOKEN = re.compile(r"\bxox[a-z]?-[A-Za-z0-9-]+")
-
 
 def redact(text: str) -> str:
-    """`text` with URL paths and queries and Slack tokens replaced by '…'."""
-    return _SLACK_TOKEN.sub("xox…", _URL_PATH.sub(r"\1/…", text))
+    """`text` with URL paths and queries, user info and tokens replaced by '…' (an error
+    text may quote a URL whose path is a secret)."""
+    return redact_urls(text)
 
 
 # Reports -------------------------------------------------------------------------------------
@@ -201,17 +205,21 @@ def resolver(
     environ: Mapping[str, str] | None = None,
 ) -> Resolve:
     """Team and channel -> (notifier, target) from the stored inventory; secrets (env:
-    references) are resolved here, at the edge that sends, and never logged."""
+    references) are resolved here, at the edge that sends, and remembered by the log
+    redaction so that no library's log line can show them."""
     from aksnews.outbox import team_target
+    from aksnews.redact import remember
     from aksnews.store.inventory import load_inventory
 
     inventory = load_inventory(engine)
 
-    def resolve(team_name: str, channel: str) -> tuple[Notifier, Target] | None:
+    def resolve(team_name: str, channel: str) -> tuple[Notifier, Target] | MissingSecret | None:
         team = inventory.team(team_name)
         target = None if team is None else team_target(team, channel, environ)
-        if target is None:
-            return None
+        if not isinstance(target, Target):
+            return target
+        for secret in (target.url, target.token):
+            remember(secret)
         try:
             return notifiers(channel), target
         except AksnewsError:
@@ -408,7 +416,7 @@ def queue_digest(
     try:
         with engine.begin() as conn:
             written = sum(
-                queue_on(conn, team, channel, Kind.DIGEST, key, messages, now)
+                queue_on(conn, team, channel, Kind.DIGEST, key, messages, now, title=digest.title)
                 for channel, messages in rendered
             )
             # What this digest reported is what the next one compares with.

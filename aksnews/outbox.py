@@ -1,81 +1,63 @@
 """The outbox: every message to a team is written to the database first, then delivered.
 
-Life of a row: pending -> sending -> sent, or back to pending with a later next_attempt_at after
-a transient error (failed once max attempts are used), or failed at once on a permanent error
-(a 400, an invalid token).
+Delivery is at most once, and nothing queued is lost: every row ends in one of four states
+that a person can read with `aksnews outbox`.
 
-Delivery is at most once. A row is marked 'sending' and committed BEFORE the post, and 'sent'
-after it. If the process dies between the two, the row stays 'sending' and the next run marks
-it 'uncertain' instead of posting it again: the message may or may not have reached the channel,
-and Slack and Teams webhooks offer no idempotency key that would let a repeat be recognised and
-dropped on their side. A team missing one message (shown by `aksnews outbox`, to check and
-resend by hand) is better than a team that learns to ignore duplicated alerts. The same holds
-for a post that fails in an unexpected way: it may have arrived, so it is 'uncertain'.
+    pending ──claim──> sending ──posted──────────────────────────> sent
+       ^                  │──not sent (DNS, refused, TLS, 5xx)───> pending, later (backoff)
+       │                  │──rate limited (429, 'ratelimited')───> pending, after Retry-After
+       │                  │──rejected (4xx, Slack error body)────> failed
+       │                  │──may have arrived (written, then a
+       │                  │  timeout, a reset, a broken answer)──> uncertain
+       │                  └──the process died (found 'sending')──> uncertain
+       └──── `aksnews outbox resend KEY|ID` (by hand) <────────── failed, uncertain
 
-Consequently two delivery runs must not overlap: a second run would take the first one's
-in-flight rows for interrupted ones. deliver() holds the 'deliver' lock of the database
-(aksnews.store.locks: an flock beside a SQLite file, an advisory lock on PostgreSQL), so a
-run that finds another one delivering sends nothing and says so (`busy`). Claiming a row is a
-compare-and-set on its status as well, so no message is ever posted twice.
+A row is marked 'sending' and committed BEFORE the post, and its outcome after it. The
+notifiers make exactly one HTTP attempt per claim and classify its outcome (see
+aksnews.notifiers.base.Failure); no library retries or sleeps. Once a request may have reached
+the peer it is never posted again automatically: Slack and Teams webhooks offer no idempotency
+key that would let a repeat be recognised and dropped on their side, and a team missing one
+message (shown by `aksnews outbox`, to check and resend by hand) is better than a team that
+learns to ignore duplicated alerts. A not-sent attempt is retried after a backoff until
+--max-attempts; a rate-limited one waits for the peer's Retry-After (seconds or an HTTP-date,
+capped at MAX_RETRY_AFTER and recorded in the row) and does not count as an attempt, and the
+run leaves that channel alone for the rest of the run rather than sleep under the lock. A
+team whose env: secret is unset gets a failed row naming the variable; setting it and
+resending gets the message out.
+
+Two delivery runs must not overlap: a second run would take the first one's in-flight rows for
+interrupted ones. deliver() holds the 'deliver' lock of the database (aksnews.store.locks: an
+flock beside a SQLite file, an advisory lock on PostgreSQL), so a run that finds another one
+delivering sends nothing and says so (`busy`). Claiming a row is a compare-and-set on its
+status as well, so no message is ever posted twice.
 
 Queueing is idempotent: (key, channel, position) is unique, so queueing the same digest or
-alert again, or from two runs at once, never creates a second set of rows.
+alert again, or from two runs at once, never creates a second set of rows. The SQL is in
+aksnews.store.outbox; this module decides.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    Integer,
-    String,
-    Text,
-    column,
-    select,
-    table,
-)
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from aksnews.alerts import AlertSelection, AlertState, delivery_key
 from aksnews.findings import Severity
-from aksnews.inventory.model import Team
+from aksnews.inventory.model import SecretRef, Team
 from aksnews.messages import Alert
-from aksnews.notifiers.base import Message, Notifier, NotifierError, Target
+from aksnews.notifiers.base import Failure, Message, Notifier, NotifierError, Target
+from aksnews.redact import redact
+from aksnews.store import outbox as store
 
-# Core table descriptions (no ORM import): typed columns so datetimes round-trip on SQLite.
-_outbox = table(
-    "outbox",
-    column("id", Integer),
-    column("key", String),
-    column("channel", String),
-    column("position", Integer),
-    column("team", Text),
-    column("kind", String),
-    column("payload", Text),
-    column("status", String),
-    column("attempts", Integer),
-    column("last_error", Text),
-    column("next_attempt_at", DateTime(timezone=True)),
-    column("created_at", DateTime(timezone=True)),
-    column("sent_at", DateTime(timezone=True)),
-    column("reference", Text),
-)
-_alert_state = table(
-    "alert_state",
-    column("finding_key", String),
-    column("severity", String),
-    column("deadline", Date),
-    column("alerted_at", DateTime(timezone=True)),
-)
+log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 500
 
@@ -86,6 +68,10 @@ class Status(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
+
+
+# What `aksnews outbox resend` may queue again: the states a person has to look at.
+RESENDABLE = (Status.FAILED, Status.UNCERTAIN)
 
 
 class Kind(StrEnum):
@@ -109,6 +95,13 @@ class OutboxEntry:
     created_at: dt.datetime
     sent_at: dt.datetime | None
     reference: str | None
+    title: str | None = None
+    rate_limited: int = 0
+
+    @property
+    def label(self) -> str:
+        """What the row is, for a person: its title, else its key."""
+        return self.title or self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,29 +117,31 @@ class Outcome:
 class DeliveryReport:
     outcomes: tuple[Outcome, ...]
     interrupted: tuple[OutboxEntry, ...]  # left 'sending' by a dead run, now 'uncertain'
-    waiting: tuple[OutboxEntry, ...] = ()  # later parts of a digest whose first part is not out
+    # Left for a later run: parts whose earlier part is not out, rows of a rate-limited channel.
+    waiting: tuple[OutboxEntry, ...] = ()
     busy: bool = False  # another process was delivering: this run sent nothing
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status is status)
 
 
-Resolve = Callable[[str, str], tuple[Notifier, Target] | None]
+@dataclass(frozen=True, slots=True)
+class MissingSecret:
+    """A team's channel names an env: variable that is not set in this process."""
+
+    variable: str
+
+    def __str__(self) -> str:
+        return f"{self.variable} is not set"
+
+
+Resolve = Callable[[str, str], "tuple[Notifier, Target] | MissingSecret | None"]
 Backoff = Callable[[int], dt.timedelta]
 
 
 def exponential_backoff(attempts: int) -> dt.timedelta:
     """1, 2, 4, 8... minutes after the 1st, 2nd, 3rd... failed attempt, at most six hours."""
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=6))
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    """UTC for storing: SQLite keeps no offset, so every stored time is UTC."""
-    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else _utc(value)
 
 
 def _payload(message: Message) -> str:
@@ -159,9 +154,7 @@ def _message(payload: str) -> Message:
     return Message(body=data["body"], thread=bool(data.get("thread", False)))
 
 
-def _entry(row: Any) -> OutboxEntry:
-    created = _aware(row.created_at)
-    assert created is not None  # NOT NULL column
+def _entry(row: store.OutboxRow) -> OutboxEntry:
     return OutboxEntry(
         id=row.id,
         key=row.key,
@@ -173,14 +166,17 @@ def _entry(row: Any) -> OutboxEntry:
         status=Status(row.status),
         attempts=row.attempts,
         last_error=row.last_error,
-        next_attempt_at=_aware(row.next_attempt_at),
-        created_at=created,
-        sent_at=_aware(row.sent_at),
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
         reference=row.reference,
+        title=row.title,
+        rate_limited=row.rate_limited,
     )
 
 
-_ORDER = (_outbox.c.created_at, _outbox.c.key, _outbox.c.channel, _outbox.c.position)
+def _body_size(message: Message) -> int:
+    return len(_payload(message).encode("utf-8"))
 
 
 def queue_on(
@@ -191,36 +187,29 @@ def queue_on(
     key: str,
     messages: Sequence[Message],
     now: dt.datetime,
+    *,
+    title: str | None = None,
 ) -> int:
     """Queue the messages of one digest or alert in the caller's transaction; the number of
     rows inserted (0 when this key was already queued for this channel).
 
     A key is queued as a whole once: a later call with the same key queues nothing, even if the
     messages differ (a digest rebuilt with more items is still the same period's digest).
+    `title` says what it is in `aksnews outbox` (the digest's period, the finding).
     """
-    known = conn.execute(
-        select(_outbox.c.id).where(_outbox.c.key == key, _outbox.c.channel == channel).limit(1)
-    ).first()
-    if known is not None or not messages:
+    if not messages or store.key_queued(conn, key, channel):
         return 0
-    conn.execute(
-        _outbox.insert(),
-        [
-            {
-                "key": key,
-                "channel": channel,
-                "position": position,
-                "team": team,
-                "kind": Kind(kind).value,
-                "payload": _payload(message),
-                "status": Status.PENDING.value,
-                "attempts": 0,
-                "created_at": _utc(now),
-            }
-            for position, message in enumerate(messages)
-        ],
+    return store.insert_messages(
+        conn,
+        key=key,
+        channel=channel,
+        team=team,
+        kind=Kind(kind).value,
+        title=title,
+        payloads=[_payload(m) for m in messages],
+        status=Status.PENDING.value,
+        now=now,
     )
-    return len(messages)
 
 
 def queue(
@@ -231,12 +220,14 @@ def queue(
     key: str,
     messages: Sequence[Message],
     now: dt.datetime,
+    *,
+    title: str | None = None,
 ) -> int:
     """queue_on in its own transaction. A concurrent run that queued the same key first makes
     the unique constraint refuse this insert: that is a duplicate avoided, so 0."""
     try:
         with engine.begin() as conn:
-            return queue_on(conn, team, channel, kind, key, messages, now)
+            return queue_on(conn, team, channel, kind, key, messages, now, title=title)
     except IntegrityError:
         return 0
 
@@ -244,89 +235,53 @@ def queue(
 def queued(engine: Engine, key: str) -> bool:
     """Whether any channel has rows for `key` (a digest period, an alert), whatever their state."""
     with engine.connect() as conn:
-        row = conn.execute(select(_outbox.c.id).where(_outbox.c.key == key).limit(1)).first()
-    return row is not None
+        return store.key_queued(conn, key)
 
 
-def entries(engine: Engine, status: Status | None = None) -> list[OutboxEntry]:
-    query = select(_outbox).order_by(*_ORDER)
-    if status is not None:
-        query = query.where(_outbox.c.status == status.value)
-    with engine.connect() as conn:
-        return [_entry(row) for row in conn.execute(query)]
+def entries(
+    engine: Engine,
+    status: Status | None = None,
+    *,
+    newest_first: bool = False,
+    key: str | None = None,
+) -> list[OutboxEntry]:
+    found = store.rows(
+        engine, None if status is None else status.value, newest_first=newest_first, key=key
+    )
+    return [_entry(row) for row in found]
 
 
 def due(engine: Engine, now: dt.datetime) -> list[OutboxEntry]:
     """Pending rows whose next attempt time has come, oldest first, parts in order."""
-    query = (
-        select(_outbox)
-        .where(_outbox.c.status == Status.PENDING.value)
-        .where(_outbox.c.next_attempt_at.is_(None) | (_outbox.c.next_attempt_at <= _utc(now)))
-        .order_by(*_ORDER)
-    )
-    with engine.connect() as conn:
-        return [_entry(row) for row in conn.execute(query)]
+    return [_entry(row) for row in store.due_rows(engine, Status.PENDING.value, now)]
 
 
-def _mark_interrupted(engine: Engine) -> tuple[OutboxEntry, ...]:
-    with engine.begin() as conn:
-        rows = conn.execute(
-            select(_outbox).where(_outbox.c.status == Status.SENDING.value).order_by(*_ORDER)
-        ).all()
-        if rows:
-            conn.execute(
-                _outbox.update()
-                .where(_outbox.c.status == Status.SENDING.value)
-                .values(
-                    status=Status.UNCERTAIN.value,
-                    last_error="interrupted between post and record: not resent, check the channel",
-                )
-            )
-    return tuple(_entry(row) for row in rows)
-
-
-def _earlier_parts(engine: Engine, entry: OutboxEntry) -> list[tuple[int, str, str | None]]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(_outbox.c.position, _outbox.c.status, _outbox.c.reference)
-            .where(
-                _outbox.c.key == entry.key,
-                _outbox.c.channel == entry.channel,
-                _outbox.c.position < entry.position,
-            )
-            .order_by(_outbox.c.position)
-        ).all()
-    return [(row.position, row.status, row.reference) for row in rows]
-
-
-def _claim(engine: Engine, entry: OutboxEntry) -> bool:
-    """Compare-and-set pending -> sending, committed before the post (see the module doc)."""
-    with engine.begin() as conn:
-        result = conn.execute(
-            _outbox.update()
-            .where(_outbox.c.id == entry.id, _outbox.c.status == Status.PENDING.value)
-            .values(status=Status.SENDING.value, attempts=_outbox.c.attempts + 1)
+def resend(engine: Engine, key_or_id: str) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
+    """Queue again, on purpose, the failed or uncertain rows named by an outbox id or a key
+    (every part and channel of it): (rows queued again, rows of that name left as they are).
+    A person does this after checking the channel: nothing here can know whether an uncertain
+    message arrived."""
+    if key_or_id.isdigit():
+        row = store.row_by_id(engine, int(key_or_id))
+        named = [] if row is None else [_entry(row)]
+    else:
+        named = entries(engine, key=key_or_id)
+    chosen = [e for e in named if e.status in RESENDABLE]
+    if chosen:
+        store.requeue(
+            engine,
+            [e.id for e in chosen],
+            [s.value for s in RESENDABLE],
+            Status.PENDING.value,
+            "queued again by `aksnews outbox resend`",
         )
-    return result.rowcount == 1
+    ids = {e.id for e in chosen}
+    return chosen, [e for e in named if e.id not in ids]
 
 
-def _record(engine: Engine, entry_id: int, **values: Any) -> None:
-    with engine.begin() as conn:
-        conn.execute(_outbox.update().where(_outbox.c.id == entry_id).values(**values))
-
-
-def _error_text(exc: BaseException) -> str:
-    return (str(exc) or type(exc).__name__)[:MAX_ERROR_CHARS]
-
-
-def _retry_after(exc: NotifierError) -> dt.timedelta | None:
-    """The server's wait (Retry-After), when the notifier put one on its error."""
-    value = getattr(exc, "retry_after", None)
-    if isinstance(value, dt.timedelta):
-        return value
-    if isinstance(value, int | float) and value >= 0:
-        return dt.timedelta(seconds=value)
-    return None
+def _error_text(exc: BaseException | str) -> str:
+    text = exc if isinstance(exc, str) else (str(exc) or type(exc).__name__)
+    return redact(text)[:MAX_ERROR_CHARS]
 
 
 def deliver(
@@ -337,11 +292,12 @@ def deliver(
     max_attempts: int = 5,
     backoff: Backoff = exponential_backoff,
 ) -> DeliveryReport:
-    """Post every due message once; see the module doc for what happens on each failure.
+    """Post every due message once; see the module doc for what happens on each outcome.
 
-    `resolve(team, channel)` gives the notifier and the target (secrets resolved) or None when
-    the team has no such channel configured; that counts as a failed attempt, so fixing the
-    configuration before the attempts run out still gets the message out.
+    `resolve(team, channel)` gives the notifier and the target (secrets resolved), a
+    MissingSecret (failed at once, naming the variable), or None when the team has no such
+    channel configured: that counts as a failed attempt, so fixing the inventory before the
+    attempts run out still gets the message out.
     """
     from aksnews.store.locks import exclusive
 
@@ -350,136 +306,148 @@ def deliver(
     with exclusive(engine, "deliver") as got:
         if not got:
             return DeliveryReport(outcomes=(), interrupted=(), busy=True)
-        return _deliver(engine, resolve, now, max_attempts=max_attempts, backoff=backoff)
+        return _Run(engine, resolve, now, max_attempts, backoff).deliver()
 
 
-def _deliver(
-    engine: Engine, resolve: Resolve, now: dt.datetime, *, max_attempts: int, backoff: Backoff
-) -> DeliveryReport:
-    interrupted = _mark_interrupted(engine)
-    outcomes: list[Outcome] = []
-    waiting: list[OutboxEntry] = []
-    for entry in due(engine, now):
-        earlier = _earlier_parts(engine, entry)
-        if any(status in (Status.PENDING, Status.SENDING) for _, status, _ in earlier):
-            # Parts go out in order: the rest of a digest waits for its first message.
-            waiting.append(entry)
-            continue
-        thread_ref = None
-        if entry.message.thread and earlier and earlier[0][1] == Status.SENT:
-            thread_ref = earlier[0][2]
-        resolved = resolve(entry.team, entry.channel)
+@dataclass
+class _Run:
+    engine: Engine
+    resolve: Resolve
+    now: dt.datetime
+    max_attempts: int
+    backoff: Backoff
+
+    def deliver(self) -> DeliveryReport:
+        interrupted = store.set_status_where(
+            self.engine,
+            Status.SENDING.value,
+            Status.UNCERTAIN.value,
+            "interrupted between post and record: not resent, check the channel",
+        )
+        outcomes: list[Outcome] = []
+        waiting: list[OutboxEntry] = []
+        limited: set[tuple[str, str]] = set()  # (team, channel) that answered 'rate limited'
+        for entry in due(self.engine, self.now):
+            earlier = store.earlier_parts(self.engine, entry.key, entry.channel, entry.position)
+            if any(status in (Status.PENDING, Status.SENDING) for _, status, _ in earlier):
+                # Parts go out in order: the rest of a digest waits for its first message.
+                waiting.append(entry)
+                continue
+            if (entry.team, entry.channel) in limited:
+                waiting.append(entry)  # asked to slow down: the next run tries again
+                continue
+            thread_ref = None
+            if entry.message.thread and earlier and earlier[0][1] == Status.SENT:
+                thread_ref = earlier[0][2]
+            outcome = self._one(entry, thread_ref)
+            if outcome is None:
+                continue  # another run took it
+            if outcome.status is Status.PENDING and outcome.entry.rate_limited > entry.rate_limited:
+                limited.add((entry.team, entry.channel))
+            outcomes.append(outcome)
+        return DeliveryReport(
+            tuple(outcomes), tuple(_entry(r) for r in interrupted), tuple(waiting)
+        )
+
+    def _one(self, entry: OutboxEntry, thread_ref: str | None) -> Outcome | None:
+        resolved = self.resolve(entry.team, entry.channel)
+        if isinstance(resolved, MissingSecret):
+            error = f"{resolved}: set it and run `aksnews outbox resend {entry.id}`"
+            store.update(self.engine, entry.id, status=Status.FAILED.value, last_error=error)
+            log.warning("delivery id=%d key=%s status=failed error=%s", entry.id, entry.key, error)
+            return Outcome(entry, Status.FAILED, error)
         if resolved is None:
             error = f"team {entry.team!r} has no {entry.channel} target configured"
-            outcomes.append(_retry_or_fail(engine, entry, error, None, now, max_attempts, backoff))
-            continue
+            return self._retry_or_fail(replace(entry, attempts=entry.attempts + 1), error)
         notifier, target = resolved
-        if not _claim(engine, entry):
-            continue  # another run took it
+        if not store.claim(self.engine, entry.id, Status.PENDING.value, Status.SENDING.value):
+            return None
+        attempted = replace(entry, attempts=entry.attempts + 1)
+        log.debug(
+            "post id=%d key=%s part=%d channel=%s team=%s bytes=%d",
+            entry.id,
+            entry.key,
+            entry.position,
+            entry.channel,
+            entry.team,
+            _body_size(entry.message),
+        )
         try:
             result = notifier.post(entry.message, target, thread_ref=thread_ref)
         except NotifierError as exc:
-            attempted = _with_attempt(entry)
-            if exc.permanent:
-                _record(engine, entry.id, status=Status.FAILED.value, last_error=_error_text(exc))
-                outcomes.append(Outcome(attempted, Status.FAILED, _error_text(exc)))
-            else:
-                outcomes.append(
-                    _retry_or_fail(
-                        engine, attempted, _error_text(exc), exc, now, max_attempts, backoff
-                    )
-                )
-            continue
+            return self._failed_post(attempted, exc)
         except Exception as exc:  # noqa: BLE001 - unknown failure mid-post: maybe delivered
             error = f"unexpected error while posting: {_error_text(exc)}"
-            _record(engine, entry.id, status=Status.UNCERTAIN.value, last_error=error)
-            outcomes.append(Outcome(_with_attempt(entry), Status.UNCERTAIN, error))
-            continue
-        _record(
-            engine,
+            return self._record(attempted, Status.UNCERTAIN, error)
+        store.update(
+            self.engine,
             entry.id,
             status=Status.SENT.value,
-            sent_at=_utc(now),
+            sent_at=self.now,
             reference=result.reference,
             last_error=None,
             next_attempt_at=None,
         )
-        outcomes.append(Outcome(_with_attempt(entry), Status.SENT))
-    return DeliveryReport(tuple(outcomes), interrupted, tuple(waiting))
+        log.info("delivery id=%d key=%s part=%d status=sent", entry.id, entry.key, entry.position)
+        return Outcome(replace(attempted, status=Status.SENT), Status.SENT)
 
+    def _failed_post(self, entry: OutboxEntry, exc: NotifierError) -> Outcome:
+        error = _error_text(exc)
+        if exc.failure is Failure.REJECTED:
+            return self._record(entry, Status.FAILED, error)
+        if exc.failure is Failure.MAY_HAVE_ARRIVED:
+            return self._record(entry, Status.UNCERTAIN, f"{error}: not resent, check the channel")
+        if exc.failure is Failure.RATE_LIMITED:
+            store.count_rate_limited(self.engine, entry.id)
+            asked = exc.retry_after
+            wait = self.backoff(1) if asked is None else asked.wait(self.now)
+            note = f"rate limited: retry after {wait.total_seconds():g} s"
+            if asked is not None and asked.asked(self.now) > wait:
+                note += f" (asked for {asked.asked(self.now).total_seconds():g} s: capped)"
+            limited = replace(
+                entry, attempts=entry.attempts - 1, rate_limited=entry.rate_limited + 1
+            )
+            return self._pending(limited, f"{error}; {note}", wait)
+        return self._retry_or_fail(entry, error)
 
-def _with_attempt(entry: OutboxEntry) -> OutboxEntry:
-    return replace(entry, attempts=entry.attempts + 1)
+    def _retry_or_fail(self, entry: OutboxEntry, error: str) -> Outcome:
+        """Back to pending after the backoff, or failed once the attempts are used up.
+        `entry.attempts` counts this attempt."""
+        if entry.attempts >= self.max_attempts:
+            given_up = f"{error} (gave up after {entry.attempts} attempts)"
+            store.update(self.engine, entry.id, attempts=entry.attempts)
+            return self._record(entry, Status.FAILED, given_up)
+        return self._pending(entry, error, self.backoff(entry.attempts))
 
-
-def _retry_or_fail(
-    engine: Engine,
-    entry: OutboxEntry,
-    error: str,
-    exc: NotifierError | None,
-    now: dt.datetime,
-    max_attempts: int,
-    backoff: Backoff,
-) -> Outcome:
-    """Back to pending with a later attempt time, or failed once the attempts are used up.
-
-    `entry.attempts` already counts this attempt when a post was made (the claim counted it);
-    a missing target counts here."""
-    attempts = entry.attempts if exc is not None else entry.attempts + 1
-    if attempts >= max_attempts:
-        _record(
-            engine,
+    def _pending(self, entry: OutboxEntry, error: str, wait: dt.timedelta) -> Outcome:
+        later = self.now + wait
+        store.update(
+            self.engine,
             entry.id,
-            status=Status.FAILED.value,
-            attempts=attempts,
-            last_error=f"{error} (gave up after {attempts} attempts)",
+            status=Status.PENDING.value,
+            attempts=entry.attempts,
+            last_error=error,
+            next_attempt_at=later,
         )
-        return Outcome(entry, Status.FAILED, error)
-    wait = backoff(attempts)
-    server_wait = None if exc is None else _retry_after(exc)
-    if server_wait is not None:
-        wait = max(wait, server_wait)
-    _record(
-        engine,
-        entry.id,
-        status=Status.PENDING.value,
-        attempts=attempts,
-        last_error=error,
-        next_attempt_at=_utc(now + wait),
-    )
-    return Outcome(entry, Status.PENDING, error)
+        log.info("delivery id=%d key=%s status=pending error=%s", entry.id, entry.key, error)
+        return Outcome(
+            replace(entry, status=Status.PENDING, next_attempt_at=later), Status.PENDING, error
+        )
+
+    def _record(self, entry: OutboxEntry, status: Status, error: str) -> Outcome:
+        store.update(self.engine, entry.id, status=status.value, last_error=error)
+        log.warning("delivery id=%d key=%s status=%s error=%s", entry.id, entry.key, status, error)
+        return Outcome(replace(entry, status=status, last_error=error), status, error)
 
 
 # Alert memory -------------------------------------------------------------------------------
 
 
 def load_alert_states(engine: Engine) -> dict[str, AlertState]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(_alert_state)).all()
-    states = {}
-    for row in rows:
-        alerted = _aware(row.alerted_at)
-        assert alerted is not None  # NOT NULL column
-        states[row.finding_key] = AlertState(Severity(row.severity), row.deadline, alerted)
-    return states
-
-
-def _record_states(conn: Connection, states: Mapping[str, AlertState]) -> None:
-    if not states:
-        return
-    conn.execute(_alert_state.delete().where(_alert_state.c.finding_key.in_(list(states))))
-    conn.execute(
-        _alert_state.insert(),
-        [
-            {
-                "finding_key": key,
-                "severity": state.severity.value,
-                "deadline": state.deadline,
-                "alerted_at": _utc(state.alerted_at),
-            }
-            for key, state in states.items()
-        ],
-    )
+    return {
+        row.finding_key: AlertState(Severity(row.severity), row.deadline, row.alerted_at)
+        for row in store.alert_states(engine)
+    }
 
 
 def queue_alerts(
@@ -499,12 +467,22 @@ def queue_alerts(
             routed = set()
             for alert in selection.alerts:
                 key = delivery_key(alert, today)
+                title = f"{alert.finding.severity.value}: {alert.finding.title}"
                 for channel, messages in render(alert):
-                    queued += queue_on(conn, alert.team, channel, Kind.ALERT, key, messages, now)
+                    queued += queue_on(
+                        conn, alert.team, channel, Kind.ALERT, key, messages, now, title=title
+                    )
                     routed.add(alert.finding.key)
             # A team with no channel got nothing: not remembered, so it is selected again once
             # the team has one.
-            _record_states(conn, {k: v for k, v in selection.states.items() if k in routed})
+            store.record_alert_states(
+                conn,
+                [
+                    store.AlertStateRow(k, v.severity.value, v.deadline, v.alerted_at)
+                    for k, v in selection.states.items()
+                    if k in routed
+                ],
+            )
     except IntegrityError:
         return 0  # a concurrent run queued and recorded the same alerts first
     return queued
@@ -523,22 +501,38 @@ def team_channels(team: Team) -> tuple[str, ...]:
     return tuple(channels)
 
 
+def _resolve(secret: SecretRef, environ: Mapping[str, str] | None) -> str | MissingSecret:
+    value = secret.resolve(environ)
+    if value:
+        return value
+    return MissingSecret(secret.env or "the inline secret")
+
+
 def team_target(
     team: Team, channel: str, environ: Mapping[str, str] | None = None
-) -> Target | None:
-    """Where `channel` of `team` posts, secrets resolved now (and never logged); None when not
-    configured or when an env: secret is unset. A bot token wins over a webhook for Slack: only
-    it can thread the parts of a long digest."""
+) -> Target | MissingSecret | None:
+    """Where `channel` of `team` posts, secrets resolved now (and never logged); None when the
+    team has no such channel, MissingSecret when its env: variable is unset. A bot token wins
+    over a webhook for Slack (only it can thread the parts of a long digest); with its
+    variable unset the webhook is used, when there is one."""
     if channel == "slack":
+        missing = None
         if team.slack_token is not None and team.slack_channel:
-            token = team.slack_token.resolve(environ)
-            if token:
+            token = _resolve(team.slack_token, environ)
+            if isinstance(token, str):
                 return Target(token=token, channel=team.slack_channel)
+            missing = token
         if team.slack_webhook is not None:
-            url = team.slack_webhook.resolve(environ)
-            return Target(url=url) if url else None
-        return None
+            url = _resolve(team.slack_webhook, environ)
+            return Target(url=url) if isinstance(url, str) else url
+        return missing
     if channel == "teams" and team.teams_webhook is not None:
-        url = team.teams_webhook.resolve(environ)
-        return Target(url=url) if url else None
+        url = _resolve(team.teams_webhook, environ)
+        return Target(url=url) if isinstance(url, str) else url
     return None
+
+
+def unset_secrets(team: Team, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The env: variables a team's channels name that are not set, for `inventory load`."""
+    refs = (team.slack_webhook, team.slack_token, team.teams_webhook)
+    return [r.env for r in refs if r is not None and r.env and not r.resolve(environ)]

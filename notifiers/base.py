@@ -9,8 +9,11 @@ source. No item is ever dropped.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from aksnews.errors import AksnewsError
@@ -39,19 +42,86 @@ class Target:
     channel: str | None = None  # Slack channel for chat.postMessage
 
 
-class NotifierError(AksnewsError):
-    """A post failed. `permanent` errors (400, invalid token) are not retried.
+class Failure(StrEnum):
+    """How a post that did not succeed ended, which decides what the outbox does next.
 
-    `retry_after` carries the seconds the peer asked us to wait (HTTP Retry-After), so the
-    outbox can schedule the next attempt no earlier than that.
+    Webhooks have no idempotency key, so the line that matters is whether the request may
+    have reached the peer: once it may have, posting it again could be a duplicate.
+    """
+
+    NOT_SENT = "not-sent"  # DNS, refused, TLS handshake: nothing was written; retry later
+    MAY_HAVE_ARRIVED = "may-have-arrived"  # written, then no clear answer: never re-posted
+    REJECTED = "rejected"  # the peer refused this message (4xx, Slack error): failed
+    RATE_LIMITED = "rate-limited"  # 429 / 'ratelimited': not taken; retry after Retry-After
+
+
+# A longer Retry-After is cut to this: a peer cannot park a message for days.
+MAX_RETRY_AFTER = dt.timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAfter:
+    """An HTTP Retry-After (RFC 9110 10.2.3): a number of seconds, or an HTTP-date."""
+
+    seconds: float | None = None
+    at: dt.datetime | None = None
+
+    def asked(self, now: dt.datetime) -> dt.timedelta:
+        """How long from `now` the peer asked us to wait (never negative)."""
+        if self.seconds is not None:
+            return dt.timedelta(seconds=self.seconds)
+        if self.at is not None:
+            return max(dt.timedelta(0), self.at - now)
+        return dt.timedelta(0)
+
+    def wait(self, now: dt.datetime) -> dt.timedelta:
+        """What we wait: what was asked, at most MAX_RETRY_AFTER."""
+        return min(self.asked(now), MAX_RETRY_AFTER)
+
+    def __str__(self) -> str:
+        return f"{self.seconds:g} s" if self.seconds is not None else f"{self.at}"
+
+
+def parse_retry_after(value: str | None) -> RetryAfter | None:
+    """Retry-After as seconds ('120') or as an HTTP-date ('Wed, 21 Oct 2026 07:28:00 GMT');
+    None when absent or unreadable (the outbox's own backoff applies then)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return RetryAfter(seconds=seconds) if seconds >= 0 and seconds == seconds else None
+    try:
+        at = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return RetryAfter(at=at if at.tzinfo else at.replace(tzinfo=dt.UTC))
+
+
+class NotifierError(AksnewsError):
+    """A post did not succeed; `failure` says whether it may have arrived (see Failure).
+
+    `retry_after` carries what the peer asked us to wait (HTTP Retry-After), so the outbox can
+    schedule the next attempt no earlier than that. Messages never carry a URL or a token.
     """
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+        self,
+        message: str,
+        failure: Failure = Failure.NOT_SENT,
+        *,
+        retry_after: RetryAfter | None = None,
     ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.failure = failure
         self.retry_after = retry_after
+
+    @property
+    def permanent(self) -> bool:
+        return self.failure is Failure.REJECTED
 
 
 @dataclass(frozen=True, slots=True)

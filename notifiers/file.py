@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from aksnews.messages import Alert, Digest
-from aksnews.notifiers.base import Message, NotifierError, PostResult, Target
+from aksnews.notifiers.base import Failure, Message, NotifierError, PostResult, Target
 
 
 def _plain(value: Any) -> Any:
@@ -51,5 +51,5 @@ class FileNotifier:
             with Path(path).open("a", encoding="utf-8") as out:
                 out.write(line + "\n")
         except OSError as exc:
-            raise NotifierError(f"file {path}: {exc.strerror or exc}", permanent=True) from exc
+            raise NotifierError(f"file {path}: {exc.strerror or exc}", Failure.REJECTED) from exc
         return PostResult(0)

@@ -8,34 +8,31 @@ https://api.slack.com/reference/block-kit/blocks and enforced here, not left to 
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import ssl
 from collections.abc import Callable, Mapping, Sequence
+from http.client import HTTPException
 from typing import Any, ClassVar
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    RetryHandler,
-    RetryIntervalCalculator,
-)
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.webhook import WebhookClient
+from urllib.error import URLError
 
 from aksnews.messages import Alert, Digest, DigestItem, DigestSection
 from aksnews.notifiers.base import (
+    Failure,
     Limits,
     Message,
     NotifierError,
     PostResult,
+    RetryAfter,
     Target,
     fit_text,
     pack_sections,
+    parse_retry_after,
     safe_url,
     summary_counts,
 )
+from aksnews.notifiers.http import post_once, status_error, status_failure
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +44,18 @@ MAX_MESSAGE_TEXT = 4000
 MAX_DETAIL_TEXT = 500  # a detail line may not crowd out the item it explains
 DEFAULT_API_URL = "https://slack.com/api/"
 
-# Web API errors that the same request will hit again: never retried by the outbox.
-PERMANENT_API_ERRORS = frozenset(
-    {
-        "account_inactive",
-        "channel_not_found",
-        "invalid_arguments",
-        "invalid_auth",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "is_archived",
-        "missing_scope",
-        "msg_too_long",
-        "no_text",
-        "not_authed",
-        "not_in_channel",
-        "restricted_action",
-        "token_revoked",
-    }
-)
-# Incoming webhooks answer these for a bad payload, a removed hook or an archived channel.
-PERMANENT_WEBHOOK_STATUS = frozenset({400, 401, 403, 404, 410})
+# Slack's answers for a rate limit: a webhook's body, a Web API error code.
+RATE_LIMITED_BODIES = frozenset({"ratelimited", "rate_limited"})
+# Web API errors documented as "it's possible some aspect of the operation succeeded".
+API_MAY_HAVE_POSTED = frozenset({"internal_error", "fatal_error"})
+# Web API errors that say the request was not processed: retried with backoff.
+API_NOT_TAKEN = frozenset({"service_unavailable", "request_timeout"})
+# Any other error code (channel_not_found, invalid_auth, no_text...) is a refusal: failed.
+
+# slack-sdk's own logger formats every request body at DEBUG (when the logger's own level
+# allows it) and logs each failure we already report: it gets one that does neither.
+_SDK_LOG = logging.getLogger("aksnews.notifiers.slack_sdk")
+_SDK_LOG.setLevel(logging.CRITICAL)
 
 Block = dict[str, Any]
 
@@ -138,18 +126,9 @@ class SlackNotifier:
 
     name: ClassVar[str] = "slack"
 
-    def __init__(
-        self,
-        *,
-        api_url: str = DEFAULT_API_URL,
-        timeout: float = 30,
-        max_retries: int = 2,
-        retry_interval: RetryIntervalCalculator | None = None,
-    ) -> None:
+    def __init__(self, *, api_url: str = DEFAULT_API_URL, timeout: float = 30) -> None:
         self.api_url = api_url
         self.timeout = timeout
-        self.max_retries = max_retries
-        self.retry_interval = retry_interval or BackoffRetryIntervalCalculator()
 
     # -- render (pure) ------------------------------------------------------------------
 
@@ -198,54 +177,50 @@ class SlackNotifier:
     def post(
         self, message: Message, target: Target, *, thread_ref: str | None = None
     ) -> PostResult:
+        """One attempt, no retry inside (the outbox decides); failures are classified."""
         if not isinstance(message.body, Mapping):
-            raise NotifierError("slack: a message must be a JSON object", permanent=True)
+            raise NotifierError("slack: a message must be a JSON object", Failure.REJECTED)
         if target.token and target.channel:
             return self._post_api(message, target.token, target.channel, thread_ref)
         if target.url:
             return self._post_webhook(message.body, target.url)
         raise NotifierError(
-            "slack: the target needs a webhook URL or a bot token and a channel", permanent=True
+            "slack: the target needs a webhook URL or a bot token and a channel", Failure.REJECTED
         )
-
-    def _retry_handlers(self) -> list[RetryHandler]:
-        n, interval = self.max_retries, self.retry_interval
-        return [
-            ConnectionErrorRetryHandler(max_retry_count=n, interval_calculator=interval),
-            RateLimitErrorRetryHandler(max_retry_count=n),  # sleeps for Retry-After
-            ServerErrorRetryHandler(max_retry_count=n, interval_calculator=interval),
-        ]
 
     def _post_webhook(self, body: Mapping[str, Any], url: str) -> PostResult:
-        client = WebhookClient(
-            url,
-            # slack-sdk annotates timeout as int; urllib takes a float.
-            timeout=self.timeout,  # type: ignore[arg-type]
-            retry_handlers=self._retry_handlers(),
-        )
-        try:
-            response = client.send_dict(dict(body))
-        except OSError as exc:  # URLError, timeouts, refused connections
-            raise NotifierError(f"slack webhook: {exc}") from exc
-        if response.status_code == 200:
-            return PostResult(200)
-        raise NotifierError(
-            f"slack webhook: HTTP {response.status_code} {response.body[:200]}",
-            permanent=response.status_code in PERMANENT_WEBHOOK_STATUS,
-            retry_after=_retry_after(response.headers),
-        )
+        # httpx rather than slack-sdk's WebhookClient: urllib folds a failed connect and a
+        # failed write into one URLError, and which of the two happened is what decides
+        # whether a retry could be a duplicate.
+        what = "slack webhook"
+        response = post_once(what, url, json.dumps(dict(body)).encode(), timeout=self.timeout)
+        text = response.text.strip()
+        if text in RATE_LIMITED_BODIES:
+            raise status_error(what, response, Failure.RATE_LIMITED)
+        failure = status_failure(response.status_code)
+        if failure is None and text == "ok":
+            return PostResult(response.status_code)
+        # A 200 whose body is not 'ok' is Slack refusing the payload (invalid_payload,
+        # no_text, channel_not_found...): nothing was posted.
+        raise status_error(what, response, failure or Failure.REJECTED)
 
     def _post_api(
         self, message: Message, token: str, channel: str, thread_ref: str | None
     ) -> PostResult:
+        # Imported here: only bot-token teams need it, and it costs every command start-up.
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError, SlackRequestError
+
         client = WebClient(
             token=token,
             base_url=self.api_url,
-            timeout=self.timeout,  # type: ignore[arg-type]  # as above
-            retry_handlers=self._retry_handlers(),
+            timeout=self.timeout,  # type: ignore[arg-type]  # slack-sdk says int; urllib takes float
+            retry_handlers=[],  # none: its handlers re-send the same body and sleep
+            logger=_SDK_LOG,
         )
         body = message.body
         assert isinstance(body, Mapping)  # checked by post()
+        what = "slack chat.postMessage"
         try:
             response = client.chat_postMessage(
                 channel=channel,
@@ -257,28 +232,70 @@ class SlackNotifier:
             error = str(exc.response.get("error", "")) if _is_json(exc.response) else ""
             status = exc.response.status_code
             raise NotifierError(
-                f"slack chat.postMessage: HTTP {status} {error or 'error'}",
-                permanent=error in PERMANENT_API_ERRORS,
-                retry_after=_retry_after(exc.response.headers),
+                f"{what}: HTTP {status} {error or 'error'}",
+                _api_failure(status, error),
+                retry_after=_header_retry_after(exc.response.headers),
             ) from exc
-        except OSError as exc:
-            raise NotifierError(f"slack chat.postMessage: {exc}") from exc
+        except SlackRequestError as exc:
+            raise NotifierError(f"{what}: {exc}", Failure.REJECTED) from exc
+        except OSError as exc:  # urllib: URLError from connect+write, the rest from reading
+            failure = _urllib_failure(exc)
+            verdict = "not sent" if failure is Failure.NOT_SENT else "may have arrived"
+            raise NotifierError(f"{what}: {_os_error_text(exc)} ({verdict})", failure) from exc
+        except HTTPException as exc:  # a broken answer, after the request was written
+            raise NotifierError(
+                f"{what}: {type(exc).__name__} (may have arrived)", Failure.MAY_HAVE_ARRIVED
+            ) from exc
         ts = response.get("ts")
         return PostResult(response.status_code, str(ts) if ts else None)
+
+
+def _api_failure(status: int, error: str) -> Failure:
+    """A Web API error answer classified by Slack's documented error codes."""
+    if status == 429 or error in RATE_LIMITED_BODIES:
+        return Failure.RATE_LIMITED
+    if error in API_MAY_HAVE_POSTED:
+        return Failure.MAY_HAVE_ARRIVED
+    if error in API_NOT_TAKEN:
+        return Failure.NOT_SENT
+    if status != 200:  # e.g. a proxy's 503 with no Slack error code in it
+        return status_failure(status) or Failure.REJECTED
+    return Failure.REJECTED
+
+
+def _urllib_failure(exc: OSError) -> Failure:
+    """slack-sdk posts with urllib, which raises URLError for anything that went wrong while
+    connecting or writing the request: only a refusal, a failed name lookup or a failed
+    certificate check prove that nothing was written. A timeout there may be the connect or
+    the write, so it counts as may-have-arrived, as does everything raised while reading."""
+    if isinstance(exc, URLError):
+        reason = exc.reason
+        if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+            return Failure.NOT_SENT
+        if isinstance(reason, ssl.SSLError) and not isinstance(reason, _SSL_AFTER_HANDSHAKE):
+            return Failure.NOT_SENT
+    return Failure.MAY_HAVE_ARRIVED
+
+
+_SSL_AFTER_HANDSHAKE = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLWantWriteError)
+
+
+def _os_error_text(exc: OSError) -> str:
+    reason = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(reason, BaseException):
+        return type(reason).__name__ + (f": {reason}" if str(reason) else "")
+    return f"{type(exc).__name__}: {reason}"
 
 
 def _is_json(response: Any) -> bool:
     return isinstance(getattr(response, "data", None), dict)
 
 
-def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+def _header_retry_after(headers: Mapping[str, Any] | None) -> RetryAfter | None:
     for key, value in (headers or {}).items():
         if key.lower() == "retry-after":
             raw = value[0] if isinstance(value, list | tuple) else value
-            try:
-                return float(raw)
-            except (TypeError, ValueError):
-                return None
+            return parse_retry_after(str(raw))
     return None
 
 

@@ -18,10 +18,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-import httpx
-
 from aksnews.messages import Alert, Digest, DigestItem, DigestSection
 from aksnews.notifiers.base import (
+    Failure,
     Limits,
     Message,
     NotifierError,
@@ -32,6 +31,7 @@ from aksnews.notifiers.base import (
     safe_url,
     summary_counts,
 )
+from aksnews.notifiers.http import post_once, status_error, status_failure
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ MAX_ITEM_BYTES = 6_000  # one item's TextBlock, so a single entry never fills a 
 MAX_DETAIL_CHARS = 500
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.4"
-RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 # Characters with a meaning in Markdown (CommonMark lets any ASCII punctuation be escaped
 # with a backslash); a list marker or heading only counts at the start of a line.
@@ -198,31 +197,15 @@ class TeamsNotifier:
     def post(
         self, message: Message, target: Target, *, thread_ref: str | None = None
     ) -> PostResult:
-        """Post one card; Workflows webhooks have no threads, so thread_ref is ignored."""
+        """Post one card, one attempt (the outbox decides on retries); Workflows webhooks
+        have no threads, so thread_ref is ignored."""
         if not isinstance(message.body, Mapping):
-            raise NotifierError("teams: a message must be a JSON object", permanent=True)
+            raise NotifierError("teams: a message must be a JSON object", Failure.REJECTED)
         if not target.url:
-            raise NotifierError("teams: the target needs a Workflows webhook URL", permanent=True)
-        try:
-            response = httpx.post(
-                target.url,
-                content=encode(message.body),
-                headers={"Content-Type": "application/json"},
-                timeout=self.timeout,
-            )
-        except httpx.HTTPError as exc:  # timeouts, refused connections, broken responses
-            raise NotifierError(f"teams webhook: {type(exc).__name__}: {exc}") from exc
-        if response.status_code in (200, 202):
+            raise NotifierError("teams: the target needs a Workflows webhook URL", Failure.REJECTED)
+        what = "teams webhook"
+        response = post_once(what, target.url, encode(message.body), timeout=self.timeout)
+        failure = status_failure(response.status_code)
+        if failure is None:
             return PostResult(response.status_code)
-        raise NotifierError(
-            f"teams webhook: HTTP {response.status_code} {response.text[:200]}",
-            permanent=response.status_code not in RETRYABLE_STATUS,
-            retry_after=_retry_after(response.headers.get("Retry-After")),
-        )
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:  # an HTTP date: the outbox's own backoff applies
-        return None
+        raise status_error(what, response, failure)

@@ -1,28 +1,27 @@
-"""A minimal notifier for outbox tests: posts the message body as JSON with httpx.
+"""A minimal notifier for outbox tests: posts the message body as JSON, once, through the
+same classified HTTP attempt as the real webhook notifiers (aksnews.notifiers.http).
 
-It follows the Notifier protocol the real notifiers implement: 2xx is success (the response's
-"ts" becomes the reference, as Slack's chat.postMessage returns it), 400 is permanent, anything
-else is retried; 429 carries Retry-After. Also run as a subprocess by the crash test.
+2xx is success (the response's "ts" becomes the reference, as Slack's chat.postMessage
+returns it); every other status is classified as notifiers.http.status_failure says (400
+rejected, 429 rate limited with its Retry-After, 5xx not sent, 502/504 may have arrived).
+Also run as a subprocess by the crash tests.
 """
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
-import httpx
-
 from aksnews.messages import Alert, Digest
-from aksnews.notifiers.base import Message, NotifierError, PostResult, Target
-
-
-class RetryLater(NotifierError):
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+from aksnews.notifiers.base import Message, PostResult, Target
+from aksnews.notifiers.http import post_once, status_error, status_failure
 
 
 class HttpNotifier:
     name: ClassVar[str] = "hook"
+
+    def __init__(self, timeout: float = 30) -> None:
+        self.timeout = timeout
 
     def render_digest(self, digest: Digest) -> tuple[Message, ...]:
         return (Message({"text": digest.title}),)
@@ -34,16 +33,10 @@ class HttpNotifier:
         self, message: Message, target: Target, *, thread_ref: str | None = None
     ) -> PostResult:
         assert target.url is not None
-        body = {"body": message.body, "thread_ts": thread_ref}
-        try:
-            response = httpx.post(target.url, json=body, timeout=30)
-        except httpx.HTTPError as exc:
-            raise NotifierError(f"cannot post: {type(exc).__name__}") from exc
-        if response.status_code == 429:
-            raise RetryLater("rate limited", float(response.headers.get("Retry-After", "1")))
-        if response.status_code == 400:
-            raise NotifierError(f"rejected: {response.text}", permanent=True)
-        if response.status_code >= 300:
-            raise NotifierError(f"HTTP {response.status_code}")
+        body = json.dumps({"body": message.body, "thread_ts": thread_ref}).encode()
+        response = post_once("hook", target.url, body, timeout=self.timeout)
+        failure = status_failure(response.status_code)
+        if failure is not None:
+            raise status_error("hook", response, failure)
         reference = response.json().get("ts") if response.content else None
         return PostResult(response.status_code, reference)

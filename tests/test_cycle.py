@@ -77,7 +77,8 @@ def test_run_once_fetches_matches_and_alerts_the_owning_team(
     db_url = f"sqlite:///{tmp_path / 'a.db'}"
     _load_inventory(db_url)
     capsys.readouterr()
-    assert run(["--db", db_url, "run-once", "--json"]) == 0
+    # The platform team's bot token is unset: its alerts fail, so the cycle says so (exit 2).
+    assert run(["--db", db_url, "run-once", "--json"]) == 2
     out = capsys.readouterr()
     report = json.loads(out.out)
     assert report["source_errors"] == []
@@ -90,11 +91,12 @@ def test_run_once_fetches_matches_and_alerts_the_owning_team(
     assert len(_posts(mirror, "/hooks/teams")) == len(slack)  # both channels of the team
     # Secrets never reach the output.
     assert "/hooks/" not in out.out + out.err
-    # The platform team's bot token is unset: its alerts wait in the outbox, not lost.
+    # ... kept in the outbox as failed rows that name the variable, to resend once it is set.
     engine = open_engine(db_url)
     waiting = [e for e in entries(engine) if e.team == "platform"]
-    assert waiting and all(e.status is Status.PENDING for e in waiting)
-    assert report["counts"]["pending"] == len(waiting)
+    assert waiting and all(e.status is Status.FAILED for e in waiting)
+    assert all((e.last_error or "").startswith("SLACK_BOT_TOKEN is not set") for e in waiting)
+    assert report["counts"]["failed"] == len(waiting)
     engine.dispose()
     # A second cycle: documents unchanged, no alert repeated.
     sent = len(mirror.log)

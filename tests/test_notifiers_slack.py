@@ -3,6 +3,7 @@ posting to a local server standing in for an incoming webhook and for the Web AP
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -11,12 +12,12 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 from werkzeug import Request, Response
 
-from aksnews.notifiers.base import Message, NotifierError, Target
+from aksnews.notifiers.base import Failure, Message, NotifierError, RetryAfter, Target
 from aksnews.notifiers.slack import SlackNotifier, escape, link
 
+from fault_server import Fault, fault_server, free_port
 from notifier_cases import (
     HOSTILE,
     ITEM_ID,
@@ -35,7 +36,7 @@ OUR_LINK = re.compile(r"<(https://[^|<>\s]+)\|[^<>|]+>")
 
 @pytest.fixture
 def slack() -> SlackNotifier:
-    return SlackNotifier(timeout=2, retry_interval=FixedValueRetryIntervalCalculator(0.01))
+    return SlackNotifier(timeout=2)
 
 
 def all_texts(messages: tuple[Message, ...]) -> list[str]:
@@ -195,67 +196,82 @@ def test_webhook_posts_the_payload(slack: SlackNotifier, httpserver: HTTPServer)
     assert httpserver.log[0][0].headers["Content-Type"].startswith("application/json")
 
 
-@pytest.mark.parametrize("status", [429, 500])
-def test_webhook_retries_rate_limit_and_server_error(
-    slack: SlackNotifier, httpserver: HTTPServer, status: int
+@pytest.mark.parametrize(
+    ("status", "body", "failure"),
+    [
+        (429, "rate_limited", Failure.RATE_LIMITED),
+        (200, "ratelimited", Failure.RATE_LIMITED),
+        (500, "rollup_error", Failure.NOT_SENT),
+        (503, "", Failure.NOT_SENT),
+        (502, "", Failure.MAY_HAVE_ARRIVED),
+        (504, "", Failure.MAY_HAVE_ARRIVED),
+        (400, "invalid_payload", Failure.REJECTED),
+        (403, "action_prohibited", Failure.REJECTED),
+        (404, "channel_not_found", Failure.REJECTED),
+        (410, "channel_is_archived", Failure.REJECTED),
+        # A 200 whose body is not 'ok' is a refusal, not a success.
+        (200, "invalid_payload", Failure.REJECTED),
+        (200, "no_text", Failure.REJECTED),
+        (200, "", Failure.REJECTED),
+    ],
+)
+def test_webhook_answers_are_classified_after_one_attempt(
+    slack: SlackNotifier, httpserver: HTTPServer, status: int, body: str, failure: Failure
 ) -> None:
-    path = "/services/T0/B0/secret"
-    httpserver.expect_ordered_request(path).respond_with_data(
-        "slow down", status=status, headers={"Retry-After": "0"}
-    )
-    httpserver.expect_ordered_request(path).respond_with_data("ok")
-    (message,) = slack.render_alert(alert())
-    assert slack.post(message, hook(httpserver)).status == 200
-    assert len(httpserver.log) == 2
-    assert posted(httpserver)[0] == posted(httpserver)[1] == message.body
-
-
-def test_webhook_rate_limit_that_persists_carries_retry_after(httpserver: HTTPServer) -> None:
-    slack = SlackNotifier(max_retries=0)
     httpserver.expect_request("/services/T0/B0/secret").respond_with_data(
-        "rate_limited", status=429, headers={"Retry-After": "30"}
+        body, status=status, headers={"Retry-After": "0"}
     )
     (message,) = slack.render_alert(alert())
     with pytest.raises(NotifierError) as caught:
         slack.post(message, hook(httpserver))
-    assert not caught.value.permanent and caught.value.retry_after == 30
-    assert len(httpserver.log) == 1
+    assert caught.value.failure is failure
+    assert f"HTTP {status}" in str(caught.value) and "secret" not in str(caught.value)
+    assert len(httpserver.log) == 1  # no library retry, whatever the answer
 
 
-@pytest.mark.parametrize("status", [400, 403, 404])
-def test_webhook_client_errors_are_permanent_and_not_retried(
-    slack: SlackNotifier, httpserver: HTTPServer, status: int
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("30", RetryAfter(seconds=30)),
+        (
+            "Wed, 21 Oct 2026 07:28:00 GMT",
+            RetryAfter(at=dt.datetime(2026, 10, 21, 7, 28, tzinfo=dt.UTC)),
+        ),
+    ],
+)
+def test_webhook_rate_limit_carries_retry_after_in_both_forms(
+    httpserver: HTTPServer, header: str, expected: RetryAfter
 ) -> None:
     httpserver.expect_request("/services/T0/B0/secret").respond_with_data(
-        "invalid_payload", status=status
+        "rate_limited", status=429, headers={"Retry-After": header}
     )
-    (message,) = slack.render_alert(alert())
-    with pytest.raises(NotifierError, match=f"HTTP {status} invalid_payload") as caught:
-        slack.post(message, hook(httpserver))
-    assert caught.value.permanent
-    assert len(httpserver.log) == 1
-
-
-def test_webhook_timeout_is_retryable(httpserver: HTTPServer) -> None:
-    def slow(request: Request) -> Response:
-        time.sleep(0.5)
-        return Response("ok")
-
-    httpserver.expect_request("/services/T0/B0/secret").respond_with_handler(slow)
-    slack = SlackNotifier(timeout=0.1, max_retries=0)
-    (message,) = slack.render_alert(alert())
+    (message,) = SlackNotifier().render_alert(alert())
     started = time.monotonic()
-    with pytest.raises(NotifierError, match="timed out") as caught:
-        slack.post(message, hook(httpserver))
-    assert not caught.value.permanent
-    assert time.monotonic() - started < 0.5
+    with pytest.raises(NotifierError) as caught:
+        SlackNotifier().post(message, hook(httpserver))
+    assert caught.value.failure is Failure.RATE_LIMITED
+    assert caught.value.retry_after == expected
+    assert time.monotonic() - started < 5  # answered at once: nothing slept for 30 s
+    assert len(httpserver.log) == 1
 
 
-def test_unreachable_webhook_is_retryable(slack: SlackNotifier) -> None:
+@pytest.mark.parametrize("fault", [Fault.HANG, Fault.RESET, Fault.BROKEN], ids=lambda f: f.value)
+def test_webhook_written_then_lost_may_have_arrived(fault: Fault) -> None:
+    slack = SlackNotifier(timeout=0.3)
+    (message,) = slack.render_alert(alert())
+    with fault_server() as server:
+        server.script("/services/T0/B0/secret", fault)
+        with pytest.raises(NotifierError) as caught:
+            slack.post(message, Target(url=server.url("/services/T0/B0/secret")))
+        assert caught.value.failure is Failure.MAY_HAVE_ARRIVED
+        assert len(server.posts) == 1
+
+
+def test_unreachable_webhook_was_not_sent(slack: SlackNotifier) -> None:
     (message,) = slack.render_alert(alert())
     with pytest.raises(NotifierError) as caught:
-        SlackNotifier(timeout=1, max_retries=0).post(message, Target(url="http://127.0.0.1:9/x"))
-    assert not caught.value.permanent
+        SlackNotifier(timeout=1).post(message, Target(url=f"http://127.0.0.1:{free_port()}/x"))
+    assert caught.value.failure is Failure.NOT_SENT
 
 
 def test_target_without_destination_is_permanent(slack: SlackNotifier) -> None:
@@ -287,7 +303,6 @@ def api(httpserver: HTTPServer) -> Iterator[list[dict[str, Any]]]:
 
 
 def bot(httpserver: HTTPServer, **kw: Any) -> SlackNotifier:
-    kw.setdefault("retry_interval", FixedValueRetryIntervalCalculator(0.01))
     return SlackNotifier(api_url=httpserver.url_for("/api/"), timeout=2, **kw)
 
 
@@ -311,47 +326,71 @@ def test_bot_token_threads_the_rest_under_the_summary(
     assert [{"text": c["text"], "blocks": c["blocks"]} for c in api] == [m.body for m in messages]
 
 
-def test_bot_token_retries_rate_limit(httpserver: HTTPServer) -> None:
-    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
-        {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
-    )
-    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
-        {"ok": True, "ts": "1.2"}
-    )
-    (message,) = bot(httpserver).render_alert(alert())
-    assert bot(httpserver).post(message, TOKEN_TARGET).reference == "1.2"
-    assert len(httpserver.log) == 2
-
-
-def test_bot_token_retries_server_error(httpserver: HTTPServer) -> None:
-    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_data(
-        "upstream failure", status=500
-    )
-    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
-        {"ok": True, "ts": "1.3"}
-    )
-    (message,) = bot(httpserver).render_alert(alert())
-    assert bot(httpserver).post(message, TOKEN_TARGET).reference == "1.3"
-    assert len(httpserver.log) == 2
-
-
 @pytest.mark.parametrize(
-    ("error", "status", "permanent"),
+    ("error", "status", "failure"),
     [
-        ("channel_not_found", 200, True),
-        ("invalid_auth", 200, True),
-        ("invalid_blocks", 200, True),
-        ("internal_error", 200, False),
-        ("ratelimited", 429, False),
+        ("channel_not_found", 200, Failure.REJECTED),
+        ("invalid_auth", 200, Failure.REJECTED),
+        ("invalid_blocks", 200, Failure.REJECTED),
+        ("no_text", 200, Failure.REJECTED),
+        ("internal_error", 200, Failure.MAY_HAVE_ARRIVED),
+        ("fatal_error", 200, Failure.MAY_HAVE_ARRIVED),
+        ("service_unavailable", 200, Failure.NOT_SENT),
+        ("ratelimited", 429, Failure.RATE_LIMITED),
+        ("ratelimited", 200, Failure.RATE_LIMITED),
     ],
 )
-def test_bot_token_errors(httpserver: HTTPServer, error: str, status: int, permanent: bool) -> None:
+def test_bot_token_errors(
+    httpserver: HTTPServer, error: str, status: int, failure: Failure
+) -> None:
     httpserver.expect_request("/api/chat.postMessage").respond_with_json(
         {"ok": False, "error": error}, status=status, headers={"Retry-After": "0"}
     )
-    slack = bot(httpserver, max_retries=0)
+    slack = bot(httpserver)
     (message,) = slack.render_alert(alert())
     with pytest.raises(NotifierError, match=error) as caught:
         slack.post(message, TOKEN_TARGET)
-    assert caught.value.permanent is permanent
+    assert caught.value.failure is failure
+    assert len(httpserver.log) == 1  # slack-sdk's retry handlers are off
+
+
+def test_bot_token_server_error_is_one_attempt(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/chat.postMessage").respond_with_data("upstream", status=500)
+    (message,) = bot(httpserver).render_alert(alert())
+    with pytest.raises(NotifierError) as caught:
+        bot(httpserver).post(message, TOKEN_TARGET)
+    assert caught.value.failure is Failure.NOT_SENT
     assert len(httpserver.log) == 1
+
+
+def test_bot_token_rate_limit_does_not_sleep(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/chat.postMessage").respond_with_json(
+        {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "30"}
+    )
+    (message,) = bot(httpserver).render_alert(alert())
+    started = time.monotonic()
+    with pytest.raises(NotifierError) as caught:
+        bot(httpserver).post(message, TOKEN_TARGET)
+    assert time.monotonic() - started < 5
+    assert caught.value.retry_after == RetryAfter(seconds=30)
+    assert len(httpserver.log) == 1
+
+
+def test_bot_token_refused_connection_was_not_sent() -> None:
+    slack = SlackNotifier(api_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2)
+    (message,) = slack.render_alert(alert())
+    with pytest.raises(NotifierError) as caught:
+        slack.post(message, TOKEN_TARGET)
+    assert caught.value.failure is Failure.NOT_SENT
+
+
+@pytest.mark.parametrize("fault", [Fault.HANG, Fault.RESET, Fault.BROKEN], ids=lambda f: f.value)
+def test_bot_token_written_then_lost_may_have_arrived(fault: Fault) -> None:
+    with fault_server() as server:
+        server.script("/api/chat.postMessage", fault)
+        slack = SlackNotifier(api_url=server.url("/api/"), timeout=0.3)
+        (message,) = slack.render_alert(alert())
+        with pytest.raises(NotifierError) as caught:
+            slack.post(message, TOKEN_TARGET)
+        assert caught.value.failure is Failure.MAY_HAVE_ARRIVED
+        assert len(server.posts) == 1

@@ -5,20 +5,19 @@ registry are checked here too."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from aksnews.errors import ConfigError
-from aksnews.notifiers.base import Message, NotifierError, Target
+from aksnews.notifiers.base import Failure, Message, NotifierError, Target, parse_retry_after
 from aksnews.notifiers.file import FileNotifier
 from aksnews.notifiers.registry import NOTIFIERS, describe, get_notifier
 from aksnews.notifiers.teams import MAX_MESSAGE_BYTES, TeamsNotifier, encode, escape, link
 
+from fault_server import Fault, fault_server, free_port
 from notifier_cases import (
     HOSTILE,
     ITEM_ID,
@@ -149,49 +148,67 @@ def test_post_sends_the_envelope(httpserver: HTTPServer, status: int) -> None:
     assert httpserver.log[0][0].headers["Content-Type"] == "application/json"
 
 
-def test_429_carries_retry_after_then_the_retry_succeeds(httpserver: HTTPServer) -> None:
-    httpserver.expect_ordered_request(PATH).respond_with_data(
-        "", status=429, headers={"Retry-After": "7"}
+@pytest.mark.parametrize("header", ["7", "Wed, 21 Oct 2026 07:28:00 GMT"])
+def test_429_is_rate_limited_with_either_retry_after(httpserver: HTTPServer, header: str) -> None:
+    httpserver.expect_request(PATH).respond_with_data(
+        "", status=429, headers={"Retry-After": header}
     )
-    httpserver.expect_ordered_request(PATH).respond_with_data("", status=202)
     (message,) = teams.render_alert(alert())
     with pytest.raises(NotifierError) as caught:
         teams.post(message, hook(httpserver))
-    assert not caught.value.permanent and caught.value.retry_after == 7
-    assert teams.post(message, hook(httpserver)).status == 202
-    assert len(httpserver.log) == 2
+    assert caught.value.failure is Failure.RATE_LIMITED
+    assert caught.value.retry_after == parse_retry_after(header) is not None
+    assert len(httpserver.log) == 1
 
 
-def test_500_is_retryable_then_succeeds(httpserver: HTTPServer) -> None:
-    httpserver.expect_ordered_request(PATH).respond_with_data("boom", status=500)
-    httpserver.expect_ordered_request(PATH).respond_with_data("", status=202)
-    (message,) = teams.render_alert(alert())
-    with pytest.raises(NotifierError, match="HTTP 500") as caught:
-        teams.post(message, hook(httpserver))
-    assert not caught.value.permanent and caught.value.retry_after is None
-    assert teams.post(message, hook(httpserver)).status == 202
-
-
-@pytest.mark.parametrize("status", [400, 401, 403, 404])
-def test_client_errors_are_permanent(httpserver: HTTPServer, status: int) -> None:
+@pytest.mark.parametrize(
+    ("status", "failure"),
+    [
+        (500, Failure.NOT_SENT),
+        (503, Failure.NOT_SENT),
+        (408, Failure.NOT_SENT),
+        (502, Failure.MAY_HAVE_ARRIVED),
+        (504, Failure.MAY_HAVE_ARRIVED),
+        (400, Failure.REJECTED),
+        (401, Failure.REJECTED),
+        (403, Failure.REJECTED),
+        (404, Failure.REJECTED),
+        (302, Failure.REJECTED),
+    ],
+)
+def test_answers_are_classified_after_one_attempt(
+    httpserver: HTTPServer, status: int, failure: Failure
+) -> None:
     httpserver.expect_request(PATH).respond_with_data("bad", status=status)
     (message,) = teams.render_alert(alert())
     with pytest.raises(NotifierError, match=f"HTTP {status}") as caught:
         teams.post(message, hook(httpserver))
-    assert caught.value.permanent
+    assert caught.value.failure is failure
+    assert "sig=" not in str(caught.value)
     assert len(httpserver.log) == 1
 
 
-def test_timeout_is_retryable(httpserver: HTTPServer) -> None:
-    def slow(request: Request) -> Response:
-        time.sleep(0.5)
-        return Response("", 202)
-
-    httpserver.expect_request(PATH).respond_with_handler(slow)
+@pytest.mark.parametrize("fault", [Fault.HANG, Fault.RESET, Fault.BROKEN], ids=lambda f: f.value)
+def test_written_then_lost_may_have_arrived(fault: Fault) -> None:
     (message,) = teams.render_alert(alert())
-    with pytest.raises(NotifierError, match="ReadTimeout") as caught:
-        TeamsNotifier(timeout=0.1).post(message, hook(httpserver))
-    assert not caught.value.permanent
+    with fault_server() as server:
+        server.script(PATH, fault)
+        with pytest.raises(NotifierError) as caught:
+            TeamsNotifier(timeout=0.3).post(message, Target(url=server.url(PATH) + "?sig=s"))
+        assert caught.value.failure is Failure.MAY_HAVE_ARRIVED
+        assert len(server.posts) == 1
+
+
+def test_refused_and_tls_failures_were_not_sent() -> None:
+    (message,) = teams.render_alert(alert())
+    with pytest.raises(NotifierError) as refused:
+        teams.post(message, Target(url=f"http://127.0.0.1:{free_port()}{PATH}"))
+    assert refused.value.failure is Failure.NOT_SENT
+    with fault_server() as server:  # TLS to a plain HTTP server: the handshake fails
+        with pytest.raises(NotifierError) as tls:
+            teams.post(message, Target(url=f"https://127.0.0.1:{server.port}{PATH}"))
+        assert tls.value.failure is Failure.NOT_SENT
+        assert server.posts == []
 
 
 def test_no_url_is_permanent() -> None:

@@ -24,6 +24,7 @@ from aksnews.inventory.model import SecretRef, Team
 from aksnews.notifiers.base import Message, Target
 from aksnews.outbox import (
     Kind,
+    MissingSecret,
     Status,
     deliver,
     due,
@@ -92,7 +93,7 @@ def test_500_then_success_over_two_runs(engine: Engine, httpserver: HTTPServer) 
     first = deliver(engine, hook.resolve, NOW)
     assert first.count(Status.PENDING) == 1 and first.count(Status.SENT) == 0
     (row,) = entries(engine)
-    assert (row.status, row.attempts, row.last_error) == (Status.PENDING, 1, "HTTP 500")
+    assert (row.status, row.attempts, row.last_error) == (Status.PENDING, 1, "hook: HTTP 500")
     assert row.next_attempt_at == NOW + exponential_backoff(1)
     # Not due before the backoff has passed: nothing posted.
     assert deliver(engine, hook.resolve, NOW + dt.timedelta(seconds=30)).outcomes == ()
@@ -170,6 +171,14 @@ def test_restart_resumes_pending(db_url: str, httpserver: HTTPServer) -> None:
         assert [b["body"] for b in hook.bodies] == [{"text": "a"}, {"text": "b"}]
     finally:
         second.dispose()
+
+
+def test_missing_secret_fails_at_once_naming_the_variable(engine: Engine) -> None:
+    queue(engine, "payments", "slack", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    report = deliver(engine, lambda team, channel: MissingSecret("PAYMENTS_SLACK_WEBHOOK"), NOW)
+    (row,) = entries(engine)
+    assert row.status is Status.FAILED and report.count(Status.FAILED) == 1
+    assert (row.last_error or "").startswith("PAYMENTS_SLACK_WEBHOOK is not set")
 
 
 def test_missing_target_is_retried_not_lost(engine: Engine) -> None:
@@ -308,12 +317,16 @@ TEAM_CASES = [
     (Team("d", slack_webhook=SecretRef.parse("https://hooks.example/d"),
           slack_token=SecretRef.parse("env:D_TOKEN"), slack_channel="#d"), ("slack",),
      Target(url="https://hooks.example/d")),
-    (Team("e", slack_webhook=SecretRef.parse("env:E_HOOK")), ("slack",), None),
+    (Team("e", slack_webhook=SecretRef.parse("env:E_HOOK")), ("slack",), MissingSecret("E_HOOK")),
+    (Team("f", slack_token=SecretRef.parse("env:F_TOKEN"), slack_channel="#f"), ("slack",),
+     MissingSecret("F_TOKEN")),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("team", "channels", "slack"), TEAM_CASES)
-def test_team_targets(team: Team, channels: tuple[str, ...], slack: Target | None) -> None:
+def test_team_targets(
+    team: Team, channels: tuple[str, ...], slack: Target | MissingSecret | None
+) -> None:
     environ = {"C_TOKEN": "xoxb-c", "C_TEAMS": "https://teams.example/c"}
     assert team_channels(team) == channels
     assert team_target(team, "slack", environ) == slack

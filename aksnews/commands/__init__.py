@@ -19,6 +19,8 @@ from aksnews.commands import upstream as upstream_commands
 from aksnews.commands import web as web_commands
 from aksnews.commands.context import AppState
 from aksnews.errors import AksnewsError
+from aksnews.redact import install as install_redaction
+from aksnews.redact import redact
 
 app = typer.Typer(
     name="aksnews",
@@ -67,9 +69,13 @@ def _global(
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # httpx logs every request URL at INFO; URLs can carry tokens, so keep it quiet.
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Every record reaching the handlers, aksnews's and the libraries' (slack_sdk, httpx,
+    # httpcore, urllib3), is redacted: webhook paths, tokens, passwords, Authorization.
+    install_redaction()
+    if not debug:
+        # httpx logs every request at INFO: noise for a command line that reports outcomes.
+        for noisy in ("httpx", "httpcore"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 archive.register(app)
@@ -105,12 +111,12 @@ def run(args: Sequence[str]) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
         if debug:
-            traceback.print_exc()
+            print(redact(traceback.format_exc()), end="", file=sys.stderr)
         if isinstance(exc, AksnewsError):
-            print(f"aksnews: error: {exc}", file=sys.stderr)
+            print(f"aksnews: error: {redact(str(exc))}", file=sys.stderr)
             return int(getattr(exc, "exit_code", 1))
         print(
-            f"aksnews: internal error: {type(exc).__name__}: {exc}"
+            f"aksnews: internal error: {type(exc).__name__}: {redact(str(exc))}"
             + ("" if debug else " (run with --debug for the traceback)"),
             file=sys.stderr,
         )

@@ -87,6 +87,12 @@ def load(
         f"{path}: {len(inventory.teams)} teams, {len(inventory.clusters)} clusters, "
         f"{sum(len(c.node_pools) for c in inventory.clusters)} node pools"
     )
+    from aksnews.outbox import unset_secrets
+
+    # Checked now so that a typo shows today, not as a failed digest next Monday.
+    for team in inventory.teams:
+        for variable in unset_secrets(team):
+            typer.echo(f"warning: team {team.name}: {variable} is not set", err=True)
 
 
 @app.command("import-az")

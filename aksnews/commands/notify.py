@@ -1,4 +1,5 @@
-"""`aksnews notify` (deliver the outbox), `aksnews outbox` (show it), `aksnews notifiers`."""
+"""`aksnews notify` (deliver the outbox), `aksnews outbox` (show it, resend by hand),
+`aksnews notifiers`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ if TYPE_CHECKING:
     from aksnews.outbox import OutboxEntry, Resolve
 
 STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
+OUTPUTS = ("table", "json")
+
+outbox_app = typer.Typer(
+    help="Show queued, sent, failed and uncertain messages; resend one by hand.",
+    invoke_without_command=True,
+    rich_markup_mode="markdown",
+)
 
 
 class DeliveryProblems(AksnewsError):
@@ -24,8 +32,22 @@ class DeliveryProblems(AksnewsError):
     exit_code = 2
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def _now(value: str | None = None) -> dt.datetime:
+    """The real time, or --now (ISO 8601; without an offset it is UTC)."""
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        example = "2026-03-02T09:00Z"
+        raise InputError(f"--now wants an ISO 8601 time such as {example}, not {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _output(output: str | None, as_json: bool) -> str:
+    if output is not None and output not in OUTPUTS:
+        raise InputError(f"--output must be one of {', '.join(OUTPUTS)}, not {output!r}")
+    return "json" if as_json else (output or "table")
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -39,9 +61,11 @@ def entry_json(entry: OutboxEntry, *, body: bool = False) -> dict[str, Any]:
         "team": entry.team,
         "channel": entry.channel,
         "kind": entry.kind.value,
+        "title": entry.label,
         "part": entry.position,
         "status": entry.status.value,
         "attempts": entry.attempts,
+        "rate_limited": entry.rate_limited,
         "last_error": entry.last_error,
         "next_attempt_at": _iso(entry.next_attempt_at),
         "created_at": _iso(entry.created_at),
@@ -63,17 +87,21 @@ def _resolver(engine: Engine) -> Resolve:
 
 def _table(rows: list[OutboxEntry], title: str) -> None:
     typer.echo(title)
-    columns = ("id", "status", "kind", "team", "channel", "key", "part", "tries", "when", "error")
+    columns = (
+        "id", "created", "status", "kind", "title", "team", "channel", "part", "tries", "when",
+        "error",
+    )  # fmt: skip
     print_table(
         columns,
         (
             (
                 str(e.id),
+                _iso(e.created_at) or "",
                 e.status.value,
                 e.kind.value,
+                e.label,
                 e.team,
                 e.channel,
-                e.key,
                 str(e.position),
                 str(e.attempts),
                 _iso(e.sent_at if e.sent_at is not None else e.next_attempt_at) or "",
@@ -93,6 +121,12 @@ def register(app: typer.Typer) -> None:
         max_attempts: int = typer.Option(
             5, "--max-attempts", min=1, help="Attempts before a message is marked failed."
         ),
+        now_text: str | None = typer.Option(
+            None,
+            "--now",
+            help="Deliver as if it were this time (ISO 8601), e.g. to send what a backoff "
+            "holds back until then.",
+        ),
     ) -> None:
         """Send what is due in the outbox (digests and alerts), retrying earlier failures.
 
@@ -103,7 +137,7 @@ def register(app: typer.Typer) -> None:
 
         state: AppState = ctx.obj
         engine = state.engine()
-        now = _now()
+        now = _now(now_text)
         if dry_run:
             rows = due(engine, now)
             if as_json:
@@ -144,31 +178,88 @@ def register(app: typer.Typer) -> None:
                 f"{report.count(s)} {s.value}"
                 for s in (Status.SENT, Status.PENDING, Status.FAILED, Status.UNCERTAIN)
             )
-            typer.echo(f"{counts}, {len(report.waiting)} waiting for an earlier part")
+            typer.echo(
+                f"{counts}, {len(report.waiting)} waiting (an earlier part, or a rate limit)"
+            )
         if report.interrupted or report.count(Status.FAILED) or report.count(Status.UNCERTAIN):
             raise DeliveryProblems("some messages failed or may not have arrived")
 
-    @app.command()
+    app.add_typer(outbox_app, name="outbox")
+
+    @outbox_app.callback()
     def outbox(
         ctx: typer.Context,
+        output: str | None = typer.Option(
+            None, "--output", "-o", help=f"Output format: {', '.join(OUTPUTS)}."
+        ),
         as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
         status: str | None = typer.Option(
             None, "--status", help=f"Only rows in this state: {', '.join(STATUSES)}."
         ),
     ) -> None:
-        """Show queued, sent, failed and uncertain messages."""
+        """Show the outbox, newest first: each message's title (the digest's period or the
+        finding), team, channel, status, attempts and last error.
+
+        States: pending (due now or after a backoff or a Retry-After), sending (being posted),
+        sent, failed (refused by the channel, a missing secret, or out of attempts),
+        uncertain (the post may have arrived: check the channel, then
+        `aksnews outbox resend ID` if it did not).
+        """
+        if ctx.invoked_subcommand is not None:
+            return
         from aksnews.outbox import Status, entries
 
+        fmt = _output(output, as_json)
         if status is not None and status not in STATUSES:
             raise InputError(f"--status must be one of {', '.join(STATUSES)}, not {status!r}")
         state: AppState = ctx.obj
-        rows = entries(state.engine(), None if status is None else Status(status))
-        if as_json:
+        rows = entries(
+            state.engine(), None if status is None else Status(status), newest_first=True
+        )
+        if fmt == "json":
             print_json([entry_json(e) for e in rows])
         elif not rows:
             typer.echo("the outbox is empty" if status is None else f"no {status} messages")
         else:
             _table(rows, "Outbox")
+
+    @outbox_app.command("resend")
+    def resend(
+        ctx: typer.Context,
+        which: str = typer.Argument(..., help="An outbox id, or a key (every part and channel)."),
+        output: str | None = typer.Option(
+            None, "--output", "-o", help=f"Output format: {', '.join(OUTPUTS)}."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    ) -> None:
+        """Queue a failed or uncertain message again, on purpose, after checking the channel
+        (an uncertain message may have arrived). The next `aksnews notify` (or `serve`)
+        sends it, with a fresh count of attempts."""
+        from aksnews.outbox import RESENDABLE
+        from aksnews.outbox import resend as requeue
+
+        fmt = _output(output, as_json)
+        state: AppState = ctx.obj
+        chosen, left = requeue(state.engine(), which)
+        if fmt == "json":
+            print_json(
+                {
+                    "queued": [entry_json(e) for e in chosen],
+                    "unchanged": [entry_json(e) for e in left],
+                }
+            )
+        for e in chosen if fmt != "json" else ():
+            typer.echo(
+                f"queued again: {e.id} {e.label} part {e.position} to {e.team}/{e.channel} "
+                f"(was {e.status.value})"
+            )
+        for e in left if fmt != "json" else ():
+            typer.echo(f"left as it is: {e.id} {e.label} is {e.status.value}", err=True)
+        if not chosen:
+            states = " or ".join(s.value for s in RESENDABLE)
+            if not left:
+                raise InputError(f"no outbox row has the id or key {which!r}")
+            raise InputError(f"nothing to resend: {which!r} has no {states} row")
 
     @app.command()
     def notifiers(

@@ -53,8 +53,11 @@ def _render(digest: Digest, fmt: str) -> str:
 
 
 def _service_logging(debug: bool) -> None:
-    """One key=value line per job on stderr (the CLI default level is WARNING)."""
+    """One key=value line per job on stderr (the CLI default level is WARNING), redacted."""
+    from aksnews.redact import install
+
     logging.getLogger("aksnews").setLevel(logging.DEBUG if debug else logging.INFO)
+    install()
     for handler in logging.getLogger().handlers:
         handler.setFormatter(
             logging.Formatter(
@@ -126,9 +129,21 @@ def register(app: typer.Typer) -> None:
                     )
                 )
             )
-            counts = cycle.delivery_counts(report)
-            if counts["failed"] or counts["uncertain"]:
-                raise CycleProblems("some messages failed or may not have arrived")
+            from aksnews.outbox import Status, entries
+
+            # Whatever this period's digest has that is not out yet (a retry, a failure, an
+            # uncertain post, a missing secret) makes the command fail: a script must know.
+            unsent = [e for e in entries(engine, key=key) if e.status is not Status.SENT]
+            for e in unsent:
+                typer.echo(
+                    f"{e.status.value}: {e.channel} part {e.position}"
+                    + (f" ({e.last_error})" if e.last_error else ""),
+                    err=True,
+                )
+            if unsent:
+                raise CycleProblems(
+                    f"{len(unsent)} message(s) of {key} not sent: see `aksnews outbox`"
+                )
             return
         text = _render(cycle.digest_for(engine, team, start, end, now), fmt)
         if output is None:

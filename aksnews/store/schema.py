@@ -185,6 +185,8 @@ class OutboxRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reference: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)  # the digest's period or the finding
+    rate_limited: Mapped[int] = mapped_column(Integer, server_default="0")  # not attempts
     __table_args__ = (
         UniqueConstraint("key", "channel", "position", name="uq_outbox_key_channel_position"),
     )
