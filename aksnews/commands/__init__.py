@@ -9,6 +9,11 @@ from collections.abc import Sequence
 
 import typer
 
+# typer vendors click (as typer._click) since 0.2x: its exceptions and contexts are those.
+from typer._click import core as click
+from typer._click import exceptions as click_errors
+from typer.core import TyperOption
+
 from aksnews import __version__
 from aksnews.commands import archive
 from aksnews.commands import check as check_commands
@@ -18,7 +23,19 @@ from aksnews.commands import service as service_commands
 from aksnews.commands import upstream as upstream_commands
 from aksnews.commands import web as web_commands
 from aksnews.commands.context import AppState
+from aksnews.commands.options import UsageProblem
 from aksnews.errors import AksnewsError
+
+
+def _flag_type(self: TyperOption, ctx: click.Context) -> str | None:
+    """typer labels flags `<bool>` in help as if they took a value; a flag shows no type."""
+    if self.is_flag or self.count:
+        return None
+    return _option_type(self, ctx)
+
+
+_option_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="aksnews",
@@ -91,11 +108,31 @@ def db_upgrade(ctx: typer.Context) -> None:
     print(f"{safe_url(str(engine.url))}: schema is current")
 
 
+def _usage_line(exc: click_errors.UsageError) -> str:
+    """A usage error as one line with a hint: 'aksnews check: ... (see `aksnews check --help`)'."""
+    command = exc.ctx.command_path if exc.ctx is not None else "aksnews"
+    message = " ".join(exc.format_message().split())
+    return f"{command}: error: {message} (see `{command} --help`)"
+
+
 def run(args: Sequence[str]) -> int:
+    """Run the CLI; the exit code. Usage errors exit 1 (2 and 3 mean findings, never misuse)."""
     debug = "--debug" in args
     try:
-        # Standalone mode: typer reports usage errors itself and exits with click's codes.
-        app(list(args), prog_name="aksnews")
+        # Not standalone: click would exit 2 on a usage error, the code of "findings".
+        result = app(list(args), prog_name="aksnews", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        typer.echo(exc.format_message())
+        return 0
+    except click_errors.UsageError as exc:
+        print(_usage_line(exc), file=sys.stderr)
+        return 1
+    except click_errors.ClickException as exc:
+        print(f"aksnews: error: {' '.join(exc.format_message().split())}", file=sys.stderr)
+        return 1
+    except typer.Abort:
+        print("aksnews: interrupted", file=sys.stderr)
+        return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
@@ -106,6 +143,9 @@ def run(args: Sequence[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
         if debug:
             traceback.print_exc()
+        if isinstance(exc, UsageProblem):
+            print(f"aksnews: error: {exc} (see the command's --help)", file=sys.stderr)
+            return 1
         if isinstance(exc, AksnewsError):
             print(f"aksnews: error: {exc}", file=sys.stderr)
             return int(getattr(exc, "exit_code", 1))
@@ -115,4 +155,4 @@ def run(args: Sequence[str]) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    return result if isinstance(result, int) else 0

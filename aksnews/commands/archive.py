@@ -16,6 +16,7 @@ from aksnews.commands.context import (
     print_table,
     progress,
 )
+from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import AksnewsError, InputError
 from aksnews.sources import FETCH_ORDER, SOURCES
 
@@ -76,12 +77,14 @@ def register(app: typer.Typer) -> None:
             help="Release a file without release headings belongs to (a release-notes "
             "draft: v1.NN.0); give one per file, in the order of the files.",
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Ingest local files (air-gapped use, mirrors, tests); only changed sections are parsed.
 
         Each file is one transaction: a file that fails leaves the archive as it was.
         """
+        as_json = wants_json(output, as_json)
         from aksnews.pipeline import ingest_file
 
         state: AppState = ctx.obj
@@ -107,7 +110,8 @@ def register(app: typer.Typer) -> None:
             "-s",
             help="Sources to poll (repeatable). Default: all, in the order shown.",
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Poll sources with conditional GET, ingest what changed, print what is new.
 
@@ -115,6 +119,7 @@ def register(app: typer.Typer) -> None:
         (default: from the oldest minor the AKS calendar or the inventory mentions up to the
         newest published; the next minor's file is probed and a 404 simply ends the walk).
         """
+        as_json = wants_json(output, as_json)
         from aksnews.pipeline import fetch_and_ingest, fetch_kubernetes, source_urls
 
         state: AppState = ctx.obj
@@ -166,9 +171,11 @@ def register(app: typer.Typer) -> None:
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """List archived releases, newest first."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.queries import list_releases
 
         state: AppState = ctx.obj
@@ -190,9 +197,11 @@ def register(app: typer.Typer) -> None:
     def show(
         ctx: typer.Context,
         release: str = typer.Argument(..., help="Release id, version, date or tag."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Show one release with its entries and facts."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.queries import get_release
 
         state: AppState = ctx.obj
@@ -223,9 +232,11 @@ def register(app: typer.Typer) -> None:
         fact_type: str | None = typer.Option(None, "--type", "-t", help="Only facts of this type."),
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="From releases on or after."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """List typed facts (versions, node images, components, CVEs, retirements, APIs)."""
+        as_json = wants_json(output, as_json)
         from aksnews.model import FactType
         from aksnews.store.queries import list_facts
 
@@ -268,9 +279,11 @@ def register(app: typer.Typer) -> None:
         ),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="At most N hits."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Full-text search over every archived entry, best matches first."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.search import SearchQuery
         from aksnews.store.search import search as run_search
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from aksnews.commands.context import AppState, print_json, print_table
+from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -170,9 +171,11 @@ def cluster(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    output: str | None = output_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Show the merged inventory (secrets shown as references, never values)."""
+    as_json = wants_json(output, as_json)
     from aksnews.inventory.codec import api_use_json, cluster_json, team_json
     from aksnews.store.inventory import load_inventory
 

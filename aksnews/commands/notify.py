@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from aksnews.commands.context import AppState, print_json, print_table
+from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def register(app: typer.Typer) -> None:
     def notify(
         ctx: typer.Context,
         dry_run: bool = typer.Option(False, "--dry-run", help="Show what is due; post nothing."),
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
         max_attempts: int = typer.Option(
             5, "--max-attempts", min=1, help="Attempts before a message is marked failed."
         ),
@@ -99,6 +101,7 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 all went out or waits for a retry; 2 a message failed for good or may
         not have arrived (uncertain: see `aksnews outbox --status uncertain`); 1 an error.
         """
+        as_json = wants_json(output, as_json)
         from aksnews.outbox import Status, deliver, due
 
         state: AppState = ctx.obj
@@ -151,12 +154,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def outbox(
         ctx: typer.Context,
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
         status: str | None = typer.Option(
             None, "--status", help=f"Only rows in this state: {', '.join(STATUSES)}."
         ),
     ) -> None:
         """Show queued, sent, failed and uncertain messages."""
+        as_json = wants_json(output, as_json)
         from aksnews.outbox import Status, entries
 
         if status is not None and status not in STATUSES:
@@ -172,9 +177,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def notifiers(
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """List the notifiers a team's channel can name."""
+        as_json = wants_json(output, as_json)
         from aksnews.notifiers.registry import describe
 
         described = describe()

@@ -15,6 +15,7 @@ from aksnews.commands.context import (
     print_table,
     today_or,
 )
+from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,13 +40,15 @@ def register(app: typer.Typer) -> None:
         deprecated_in: str | None = typer.Option(
             None, "--deprecated-in", help="Only deprecated in 1.NN."
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """The deprecated/removed API knowledge base: guide rows and changelog notes merged.
 
         Each row keeps its evidence: 'deprecation-guide' and the PRs of upstream notes that
         say so, so a removal announced in a new minor shows up before the guide lists it.
         """
+        as_json = wants_json(output, as_json)
         from aksnews.lifecycle import minor_of
         from aksnews.store.knowledge import load_knowledge
 
@@ -81,9 +84,11 @@ def register(app: typer.Typer) -> None:
     def calendar(
         ctx: typer.Context,
         today: str | None = typer.Option(None, "--today", help="Judge support as of this date."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Kubernetes minors on AKS: GA, end of standard support, LTS end, supported today."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.knowledge import load_calendar
 
         state: AppState = ctx.obj
@@ -138,9 +143,11 @@ def register(app: typer.Typer) -> None:
             help="Only these kinds: urgent-upgrade, deprecation, "
             "api-change, dependency (repeatable).",
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Upstream changes between two versions: urgent notes, deprecations, API changes..."""
+        as_json = wants_json(output, as_json)
         from aksnews.diff import GROUPS, Version, build_diff
         from aksnews.store.queries import load_upstream_range
 

@@ -1,0 +1,22 @@
+"""Which Kubernetes minors the archive knows: to tell a typo ('1.40') from a real target."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from aksnews.lifecycle import minor_of
+from aksnews.store.schema import FactRow, ReleaseRow
+
+# Facts whose subject is a version or a minor ('1.32.7', '1.32').
+_VERSION_FACTS = ("kubernetes-version", "version-lifecycle")
+
+
+def archived_minors(engine: Engine) -> frozenset[str]:
+    """Minors named by upstream releases, the guide, the AKS calendar and AKS version news."""
+    with engine.connect() as conn:
+        minors = {m for m in conn.scalars(select(ReleaseRow.minor).distinct()) if m}
+        subjects = conn.scalars(
+            select(FactRow.subject).where(FactRow.type.in_(_VERSION_FACTS)).distinct()
+        )
+        minors.update(m for s in subjects if (m := minor_of(s.removeprefix("v"))))
+    return frozenset(minors)
