@@ -19,6 +19,7 @@ from aksnews.commands import archive
 from aksnews.commands import check as check_commands
 from aksnews.commands import inventory as inventory_commands
 from aksnews.commands import notify as notify_commands
+from aksnews.commands import scan as scan_commands
 from aksnews.commands import service as service_commands
 from aksnews.commands import upstream as upstream_commands
 from aksnews.commands import web as web_commands
@@ -93,6 +94,7 @@ archive.register(app)
 upstream_commands.register(app)
 inventory_commands.register(app)
 check_commands.register(app)
+scan_commands.register(app)
 web_commands.register(app)
 notify_commands.register(app)
 service_commands.register(app)
