@@ -22,6 +22,7 @@ from aksnews.sources import FETCH_ORDER, SOURCES
 
 if TYPE_CHECKING:
     from aksnews.model import Fact
+    from aksnews.pipeline import FetchOutcome
     from aksnews.store.records import IngestReport
 
 
@@ -116,24 +117,28 @@ def register(app: typer.Typer) -> None:
         """Poll sources with conditional GET, ingest what changed, print what is new.
 
         Upstream CHANGELOG-1.NN.md files are fetched for the window set by kubernetes_minors
-        (default: from the oldest minor the AKS calendar or the inventory mentions up to the
-        newest published; the next minor's file is probed and a 404 simply ends the walk).
+        (default: from the oldest minor the AKS calendar or the inventory mentions, or the
+        oldest a file:// mirror holds, up to the newest published; the next minor's file is
+        probed and its 404 ends the walk; a minor missing before that is reported).
         """
         as_json = wants_json(output, as_json)
-        from aksnews.pipeline import fetch_and_ingest, fetch_kubernetes, source_urls
+        from aksnews.pipeline import fetch_and_ingest, source_urls, walk_kubernetes
 
         state: AppState = ctx.obj
         for s in source:
             _source(s)
         settings = state.settings()
         engine = state.engine()
-        outcomes = []
+        outcomes: list[FetchOutcome] = []
         failed: list[str] = []
         for name in progress([s for s in FETCH_ORDER if s in source], "fetching"):
             # One unreachable source must not keep the others from being polled.
             try:
                 if name == "kubernetes":
-                    outcomes.extend(fetch_kubernetes(engine, settings))
+                    walk = walk_kubernetes(engine, settings)
+                    outcomes.extend(walk.outcomes)
+                    for gap in walk.missing:
+                        typer.echo(f"aksnews: warning: {gap}", err=True)
                     continue
                 for src, url in source_urls(settings, [name]):
                     outcomes.append(fetch_and_ingest(engine, settings, src, url))

@@ -11,10 +11,16 @@ from aksnews.store.schema import FactRow, ReleaseRow
 _VERSION_FACTS = ("kubernetes-version", "version-lifecycle")
 
 
-def archived_minors(engine: Engine) -> frozenset[str]:
-    """Minors named by upstream releases, the guide, the AKS calendar and AKS version news."""
+def archived_minors(engine: Engine, *, source: str | None = None) -> frozenset[str]:
+    """Minors named by upstream releases, the guide, the AKS calendar and AKS version news;
+    with `source`, only the minors of that source's releases ('kubernetes': upstream lines)."""
     with engine.connect() as conn:
-        minors = {m for m in conn.scalars(select(ReleaseRow.minor).distinct()) if m}
+        query = select(ReleaseRow.minor).distinct()
+        if source is not None:
+            query = query.where(ReleaseRow.source == source)
+        minors = {m for m in conn.scalars(query) if m}
+        if source is not None:
+            return frozenset(minors)
         subjects = conn.scalars(
             select(FactRow.subject).where(FactRow.type.in_(_VERSION_FACTS)).distinct()
         )
