@@ -46,6 +46,10 @@ def _summarise(report: IngestReport) -> str:
     return ", ".join(parts)
 
 
+def _also_in(count: int) -> str:
+    return f"  (also in {count} release{'s' if count > 1 else ''})" if count else ""
+
+
 def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
     if as_json:
         from aksnews.output import ingest_json
@@ -319,6 +323,7 @@ def register(app: typer.Typer) -> None:
                     (" ", None),
                     (hit.kind, "dim"),
                     (f" #{hit.entry_id}", None),
+                    (_also_in(hit.also_in), "dim"),
                 ]
             )
             # The snippet on one line, the matched words highlighted (markers from the store).
@@ -328,4 +333,7 @@ def register(app: typer.Typer) -> None:
                 snippet += [(match, "bold yellow"), (after, None)]
             lines.append(snippet)
         print_styled(lines)
-        typer.echo(f"{len(results.hits)} of {results.total} matches", err=True)
+        typer.echo(
+            f"{len(results.hits)} of {results.total} hits ({results.matches} matching entries)",
+            err=True,
+        )
