@@ -143,18 +143,32 @@ def _hit(row: Any, snippet: str) -> SearchHit:
     )
 
 
-def _collapsed(matches: str) -> str:
-    """The page of hits over `matches` (a query with id, text, date, rank, listing, preferred):
-    one row per distinct text, the newest, ordered by the ranking rule."""
-    return (
-        f"WITH m AS {matches}, "
-        "g AS (SELECT m.*, count(*) OVER (PARTITION BY m.text) AS copies, "
-        "row_number() OVER (PARTITION BY m.text ORDER BY m.date DESC, m.id DESC) AS nth, "
-        "min(m.rank) OVER (PARTITION BY m.text) AS best FROM m) "
-        "SELECT g.id, g.key, g.source, g.version, g.date, g.anchor, g.kind, g.section, "
-        "g.best AS rank, g.copies FROM g WHERE g.nth = 1 "
-        "ORDER BY g.listing, g.preferred, g.best, g.date DESC, g.id DESC "
-        "LIMIT :limit OFFSET :offset"
+_PAGE = (
+    "SELECT g.id, g.key, g.source, g.version, g.date, g.anchor, g.kind, g.section, g.rank, "
+    "g.copies, count(*) OVER () AS hits_total, sum(g.copies) OVER () AS matches_total "
+    "FROM g {where} ORDER BY g.listing, g.preferred, g.rank, g.date DESC{nulls}, g.id DESC "
+    "LIMIT :limit OFFSET :offset"
+)
+
+
+def _collapsed_sqlite(matches: str) -> str:
+    """The page over `matches`: one row per distinct text, the newest (SQLite takes the other
+    columns of a GROUP BY from the row that holds its one max(), which is cheaper than a
+    window over the texts), ordered by the ranking rule."""
+    grouped = (
+        "g AS (SELECT m.*, max(coalesce(m.date, '') || printf('%012d', m.id)) AS newest, "
+        "count(*) AS copies FROM m GROUP BY m.text)"
+    )
+    return f"WITH m AS {matches}, {grouped} " + _PAGE.format(where="", nulls="")
+
+
+def _collapsed_postgres(matches: str) -> str:
+    grouped = (
+        "g AS (SELECT m.*, count(*) OVER (PARTITION BY m.text) AS copies, row_number() OVER "
+        "(PARTITION BY m.text ORDER BY m.date DESC NULLS LAST, m.id DESC) AS nth FROM m)"
+    )
+    return f"WITH m AS {matches}, {grouped} " + _PAGE.format(
+        where="WHERE g.nth = 1", nulls=" NULLS LAST"
     )
 
 
@@ -165,8 +179,8 @@ def _results(
     snippet_query: str,
     params: dict[str, Any],
 ) -> SearchResults:
-    """The page, then the snippets of its entries only (they are the costly part), then the
-    counts (FTS5's rank functions refuse a window count, so that is its own query)."""
+    """The page with its counts (windows over the collapsed hits), then the snippets of its
+    entries only (they are the costly part). A page past the end counts on its own."""
     with engine.connect() as conn:
         rows = conn.execute(text(page_query), params).all()
         snippets: dict[int, str] = {}
@@ -175,12 +189,20 @@ def _results(
             listed = ", ".join(f":{k}" for k in ids)
             found = conn.execute(text(snippet_query.format(ids=listed)), {**params, **ids})
             snippets = {int(r.id): r.snip or "" for r in found}
-        total, matches = conn.execute(text(count_query), params).one()
+            total, matches = rows[0].hits_total, rows[0].matches_total
+        elif query_offset(params):
+            total, matches = conn.execute(text(count_query), params).one()
+        else:
+            total = matches = 0
     return SearchResults(
         hits=tuple(_hit(r, snippets.get(r.id, "")) for r in rows),
         total=int(total),
         matches=int(matches),
     )
+
+
+def query_offset(params: dict[str, Any]) -> int:
+    return int(params.get("offset") or 0)
 
 
 def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
@@ -205,7 +227,7 @@ def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
         "FROM entry_fts WHERE entry_fts MATCH :q AND entry_fts.rowid IN ({ids})"
     )
     counts = "SELECT count(DISTINCT e.text), count(*) " + base
-    return _results(engine, _collapsed(matches), counts, snippets, params)
+    return _results(engine, _collapsed_sqlite(matches), counts, snippets, params)
 
 
 def postgres_terms(raw: str) -> tuple[str, str]:
@@ -252,7 +274,7 @@ def _search_postgres(engine: Engine, query: SearchQuery) -> SearchResults:
         f"e.section, -ts_rank_cd(e.search_vector, {tsquery}) AS rank, {_LISTING} AS listing, "
         f"{_PREFERRED_SOURCE} AS preferred " + base + ")"
     )
-    page = _collapsed(matches).replace("g.date DESC, g.id", "g.date DESC NULLS LAST, g.id")
+    page = _collapsed_postgres(matches)
     snippets = (
         f"SELECT e.id, ts_headline('english', e.text, {tsquery}, :opts) AS snip "
         "FROM entry e WHERE e.id IN ({ids})"
