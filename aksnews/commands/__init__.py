@@ -110,11 +110,30 @@ def db_upgrade(ctx: typer.Context) -> None:
     print(f"{safe_url(str(engine.url))}: schema is current")
 
 
-def _usage_line(exc: click_errors.UsageError) -> str:
+def _usage_line(exc: click_errors.UsageError, args: Sequence[str]) -> str:
     """A usage error as one line with a hint: 'aksnews check: ... (see `aksnews check --help`)'."""
-    command = exc.ctx.command_path if exc.ctx is not None else "aksnews"
+    command = exc.ctx.command_path if exc.ctx is not None else _command_path(args)
     message = " ".join(exc.format_message().split())
     return f"{command}: error: {message} (see `{command} --help`)"
+
+
+def _command_path(args: Sequence[str]) -> str:
+    """'aksnews inventory scan' from the arguments (for errors raised without a context)."""
+    command = typer.main.get_command(app)
+    path = ["aksnews"]
+    words = iter(args)
+    for word in words:
+        if word in ("--db", "--config"):
+            next(words, None)
+            continue
+        sub = getattr(command, "commands", {}).get(word)
+        if sub is None:
+            if not word.startswith("-"):
+                break
+            continue
+        command = sub
+        path.append(word)
+    return " ".join(path)
 
 
 def run(args: Sequence[str]) -> int:
@@ -127,7 +146,7 @@ def run(args: Sequence[str]) -> int:
         typer.echo(exc.format_message())
         return 0
     except click_errors.UsageError as exc:
-        print(_usage_line(exc), file=sys.stderr)
+        print(_usage_line(exc, args), file=sys.stderr)
         return 1
     except click_errors.ClickException as exc:
         print(f"aksnews: error: {' '.join(exc.format_message().split())}", file=sys.stderr)
