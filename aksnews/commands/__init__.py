@@ -165,7 +165,8 @@ def run(args: Sequence[str]) -> int:
         if debug:
             traceback.print_exc()
         if isinstance(exc, UsageProblem):
-            print(f"aksnews: error: {exc} (see the command's --help)", file=sys.stderr)
+            command = _command_path(args)
+            print(f"{command}: error: {exc} (see `{command} --help`)", file=sys.stderr)
             return 1
         if isinstance(exc, AksnewsError):
             print(f"aksnews: error: {exc}", file=sys.stderr)
