@@ -259,3 +259,31 @@ def test_usage_errors_and_an_empty_archive(
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     code, out, err = _scan(capsys, empty, app, "--target", "1.25")
     assert code == 1 and "no API knowledge: run `aksnews fetch`" in err
+
+
+@pytest.fixture(scope="module")
+def notes_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The guide plus what upstream notes say (API facts mined from the 1.22 and 1.25 notes)."""
+    from corpus import ingest_corpus
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('scan-notes') / 'notes.db'}"
+    engine = open_engine(url)
+    ingest_corpus(engine, release_notes=("1.22", "1.25"))
+    engine.dispose()
+    yield url
+
+
+@pytest.mark.parametrize("target", ["1.16", "1.22", "1.25", "1.29"])
+def test_an_archive_with_upstream_notes_removes_the_same_apis(
+    guide_db: str, notes_db: str, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    def removed(url: str) -> tuple[int, set[str], str]:
+        code, out, _ = _scan(capsys, url, str(DATA / "app"), "--target", target, "--json")
+        document = json.loads(out)
+        names = {i["name"].split(".")[0] for i in document["items"] if i["removed"]}
+        return code, names, document["knowledge"]
+
+    code, names, knowledge = removed(notes_db)
+    assert (code, names) == removed(guide_db)[:2]
+    assert names == {n for n, s in expected(APP_OBJECTS, target).items() if s == "removed"}
+    assert "upstream notes up to" in knowledge
