@@ -95,8 +95,13 @@ def test_plan_takes_md_and_refuses_an_unknown_minor(
     code, out, err = _run(capsys, db, *args, "--to", "1.40")
     assert code == 1 and out == ""
     assert f"1.40 is not a known minor; the newest is {newest}" in err
-    code, _, err = _run(capsys, db, "check", "--target", "1.40")
-    assert code == 1 and "1.40 is not a known minor" in err
+    for command in (
+        ["check", "--target", "1.40"],
+        ["diff", "1.30", "1.40"],
+        ["apis", "--removed-in", "1.40"],
+    ):
+        code, out, err = _run(capsys, db, *command)
+        assert code == 1 and out == "" and "1.40 is not a known minor" in err, command
 
 
 def test_a_bare_minor_lists_the_releases_it_could_mean(

@@ -15,7 +15,7 @@ from aksnews.commands.context import (
     print_table,
     today_or,
 )
-from aksnews.commands.options import json_option, output_option, wants_json
+from aksnews.commands.options import json_option, known_minor, output_option, wants_json
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ def register(app: typer.Typer) -> None:
         state: AppState = ctx.obj
         rows = list(load_knowledge(state.engine()))
         for option, value in (("--removed-in", removed_in), ("--deprecated-in", deprecated_in)):
-            if value is not None and minor_of(value) is None:
-                raise InputError(f"{option} wants a minor version such as 1.25, not {value!r}")
+            if value is not None:
+                known_minor(state.engine(), value, option)
         if removed_in:
             rows = [r for r in rows if r.removed_in == minor_of(removed_in)]
         if deprecated_in:
@@ -157,10 +157,12 @@ def register(app: typer.Typer) -> None:
             raise InputError(str(exc)) from None
         if b < a:
             raise InputError(f"{end} is older than {start}")
+        state: AppState = ctx.obj
+        for name, value in (("start", start), ("end", end)):
+            known_minor(state.engine(), value, name)
         unknown = set(kind) - {g[0] for g in GROUPS}
         if unknown:
             raise InputError(f"unknown kind {sorted(unknown)[0]!r} for diff")
-        state: AppState = ctx.obj
         engine = state.engine()
         details = load_upstream_range(engine, a, b)
         report = build_diff(a, b, details, kind)
