@@ -26,6 +26,7 @@ class ApiKnowledge:
 
 
 def api_knowledge(engine: Engine) -> ApiKnowledge:
+    from aksnews.store.documents import latest_document
     from aksnews.store.knowledge import load_knowledge
     from aksnews.store.queries import list_releases
 
@@ -35,12 +36,13 @@ def api_knowledge(engine: Engine) -> ApiKnowledge:
             "no API knowledge: run `aksnews fetch` (or `aksnews ingest deprecation-guide.md "
             "--source deprecation-guide`)"
         )
-    guide = list_releases(engine, source="deprecation-guide", limit=1)
+    guide = latest_document(engine, "deprecation-guide")
     upstream = list_releases(engine, source="kubernetes", limit=1)
     parts = [f"archive {safe_url(str(engine.url))}"]
     in_guide = sum(1 for r in rows if r.in_guide)
-    if guide:
-        parts.append(f"deprecation guide ({in_guide} rows)")
+    if guide is not None:
+        day = guide.fetched_at.date().isoformat()
+        parts.append(f"deprecation guide of {day} from {guide.url} ({in_guide} rows)")
     if upstream:
         parts.append(f"upstream notes up to {upstream[0].key.partition(':')[2]}")
     return ApiKnowledge(rows=rows, description=", ".join(parts))
