@@ -42,8 +42,9 @@ class Settings:
     )
     kubernetes_minors: str = _setting(
         "",
-        "Upstream minors to fetch, e.g. '1.28-' or '1.28-1.32'; empty: from the oldest minor "
-        "the archive or inventory mentions to the newest published",
+        "Upstream minors to fetch: '1.28-', '1.28-1.32', a list '1.22,1.32' or a mix; minors "
+        "missing from a mirror are reported, not fatal; empty: from the oldest minor the "
+        "archive or inventory mentions (or a file:// mirror holds) to the newest published",
     )
     deprecation_guide_url: str = _setting(
         "https://raw.githubusercontent.com/kubernetes/website/main/content/en/docs/reference/"

@@ -97,6 +97,7 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
         "snippet": snippet_markdown(hit.snippet),
         "url": hit.url,
         "rank": round(hit.rank, 6),
+        "also_in": hit.also_in,
     }
 
 

@@ -162,36 +162,137 @@ def default_first_minor(engine: Engine) -> str:
 FALLBACK_FIRST_MINOR = "1.30"
 
 
-def fetch_kubernetes(
-    engine: Engine, settings: Settings, *, now: Callable[[], dt.datetime] = _now
-) -> list[FetchOutcome]:
-    """Fetch CHANGELOG-1.NN.md for the configured window; discover new minors by probing.
+@dataclass(frozen=True, slots=True)
+class MinorPlan:
+    """Which upstream minors to fetch: listed ones, then an open walk from `open_from` up."""
 
-    Probing the minor after the newest one fetched is how a new release is noticed: its file
-    answers 404 until the release team creates it, which is normal and ends the walk.
+    listed: tuple[str, ...] = ()
+    open_from: str | None = None
+
+
+def parse_minors(text: str) -> MinorPlan:
+    """'1.22,1.32' (a list), '1.28-1.32' (a range), '1.28-' (from 1.28 up), or a mix of them."""
+    from aksnews.lifecycle import minor_key
+
+    listed: list[str] = []
+    open_from: str | None = None
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        first, last = parse_minor_range(item)
+        assert first is not None
+        if last is None:
+            open_from = min(open_from or first, first, key=minor_key)
+            continue
+        major, minor = minor_key(first)
+        listed += [f"{major}.{n}" for n in range(minor, minor_key(last)[1] + 1)]
+    return MinorPlan(tuple(dict.fromkeys(listed)), open_from)
+
+
+@dataclass(frozen=True, slots=True)
+class MissingMinor:
+    minor: str
+    url: str
+
+    def __str__(self) -> str:
+        from aksnews.fetch import redact_url
+
+        name = self.url.rsplit("/", 1)[-1]
+        return f"{name} not found at {redact_url(self.url)}; set kubernetes_minors"
+
+
+@dataclass(frozen=True, slots=True)
+class KubernetesFetch:
+    outcomes: tuple[FetchOutcome, ...]
+    missing: tuple[MissingMinor, ...]  # minors expected but absent (gaps in a mirror)
+
+
+def mirror_minors(template: str) -> tuple[str, ...]:
+    """The minors a file:// mirror holds, from its folder listing ('' for other URLs)."""
+    import re
+    import urllib.parse
+    import urllib.request
+
+    from aksnews.lifecycle import minor_key
+
+    parts = urllib.parse.urlsplit(template)
+    if parts.scheme != "file" or "{minor}" not in parts.path.rsplit("/", 1)[-1]:
+        return ()
+    folder, _, pattern = urllib.request.url2pathname(parts.path).rpartition("/")
+    before, _, after = pattern.partition("{minor}")
+    wanted = re.compile(re.escape(before) + r"(\d+\.\d+)" + re.escape(after))
+    try:
+        names = [p.name for p in Path(folder or "/").iterdir()]
+    except OSError:
+        return ()
+    found = {m[1] for name in names if (m := wanted.fullmatch(name))}
+    return tuple(sorted(found, key=minor_key))
+
+
+def walk_kubernetes(
+    engine: Engine, settings: Settings, *, now: Callable[[], dt.datetime] = _now
+) -> KubernetesFetch:
+    """Fetch CHANGELOG-1.NN.md for the configured minors; discover new minors by probing.
+
+    Listed minors (kubernetes_minors '1.22,1.32', '1.22-1.32') are fetched and the absent ones
+    reported. The open walk ('1.28-', or the default) starts at its first minor (for a file://
+    mirror without kubernetes_minors: the oldest minor the mirror holds) and goes up. A 404
+    there is a gap, reported, while a newer minor is known to exist (archived upstream, or in
+    the mirror), and while nothing has been found yet up to the newest minor the archive
+    knows; after that it is the probe for the next minor, which answers 404 until the release
+    team creates it, and ends the walk quietly.
     """
     from aksnews.fetch import NotFound
     from aksnews.lifecycle import minor_key
+    from aksnews.store.minors import archived_minors
 
+    mirror = mirror_minors(settings.kubernetes_url)
     if settings.kubernetes_minors:
-        first, last = parse_minor_range(settings.kubernetes_minors)
+        plan = parse_minors(settings.kubernetes_minors)
     else:
-        first, last = default_first_minor(engine), None
-    assert first is not None
-    major, minor = minor_key(first)
+        plan = MinorPlan(open_from=mirror[0] if mirror else default_first_minor(engine))
     outcomes: list[FetchOutcome] = []
-    while True:
-        name = f"{major}.{minor}"
-        if last is not None and minor_key(name) > minor_key(last):
-            break
-        url = settings.kubernetes_url.format(minor=name)
+    missing: list[MissingMinor] = []
+
+    def fetch(minor: str) -> bool:
+        url = settings.kubernetes_url.format(minor=minor)
         try:
             outcomes.append(fetch_and_ingest(engine, settings, "kubernetes", url, now=now))
         except NotFound:
-            if last is None:
+            missing.append(MissingMinor(minor, url))
+            return False
+        return True
+
+    for minor in plan.listed:
+        fetch(minor)
+    if plan.open_from is not None:
+        upstream = set(archived_minors(engine, source="kubernetes")) | set(mirror)
+        known = set(archived_minors(engine)) | upstream | {plan.open_from}
+        newest_upstream = max(upstream | {plan.open_from}, key=minor_key)
+        newest_known = max(known, key=minor_key)
+        major, first = minor_key(plan.open_from)
+        found = False
+        for number in range(first, first + 100):  # a mirror answering 200 for anything
+            minor = f"{major}.{number}"
+            if minor in plan.listed:
+                continue
+            if fetch(minor):
+                found = True
+                continue
+            beyond = minor_key(newest_upstream if found else newest_known)
+            if minor_key(minor) > beyond:
+                missing.pop()  # the probe for the next minor: not published yet
                 break
-            raise
-        minor += 1
-        if minor - minor_key(first)[1] > 100:  # a mirror answering 200 for anything
-            break
-    return outcomes
+    return KubernetesFetch(tuple(outcomes), tuple(missing))
+
+
+def fetch_kubernetes(
+    engine: Engine, settings: Settings, *, now: Callable[[], dt.datetime] = _now
+) -> list[FetchOutcome]:
+    """walk_kubernetes for callers that only log the gaps (the scheduler's poll)."""
+    import logging
+
+    walk = walk_kubernetes(engine, settings, now=now)
+    for gap in walk.missing:
+        logging.getLogger(__name__).warning("source=kubernetes warning=%s", gap)
+    return list(walk.outcomes)

@@ -170,7 +170,7 @@ def test_digest_preview_in_each_format(
     assert run(args) == 0
     shown = capsys.readouterr().out
     out = tmp_path / f"digest.{fmt}"
-    assert run([*args, "--output", str(out)]) == 0
+    assert run([*args, "--write", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == shown
     anchor = "#release-notes-2025-10-12"
     title = "AKS news for payments: 2025-10-07 to 2025-10-13"

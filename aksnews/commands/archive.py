@@ -16,11 +16,13 @@ from aksnews.commands.context import (
     print_table,
     progress,
 )
+from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import AksnewsError, InputError
 from aksnews.sources import FETCH_ORDER, SOURCES
 
 if TYPE_CHECKING:
     from aksnews.model import Fact
+    from aksnews.pipeline import FetchOutcome
     from aksnews.store.records import IngestReport
 
 
@@ -42,6 +44,10 @@ def _summarise(report: IngestReport) -> str:
     if report.warnings:
         parts.append(f"{len(report.warnings)} warnings")
     return ", ".join(parts)
+
+
+def _also_in(count: int) -> str:
+    return f"  (also in {count} release{'s' if count > 1 else ''})" if count else ""
 
 
 def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
@@ -76,12 +82,14 @@ def register(app: typer.Typer) -> None:
             help="Release a file without release headings belongs to (a release-notes "
             "draft: v1.NN.0); give one per file, in the order of the files.",
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Ingest local files (air-gapped use, mirrors, tests); only changed sections are parsed.
 
         Each file is one transaction: a file that fails leaves the archive as it was.
         """
+        as_json = wants_json(output, as_json)
         from aksnews.pipeline import ingest_file
 
         state: AppState = ctx.obj
@@ -107,28 +115,34 @@ def register(app: typer.Typer) -> None:
             "-s",
             help="Sources to poll (repeatable). Default: all, in the order shown.",
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Poll sources with conditional GET, ingest what changed, print what is new.
 
         Upstream CHANGELOG-1.NN.md files are fetched for the window set by kubernetes_minors
-        (default: from the oldest minor the AKS calendar or the inventory mentions up to the
-        newest published; the next minor's file is probed and a 404 simply ends the walk).
+        (default: from the oldest minor the AKS calendar or the inventory mentions, or the
+        oldest a file:// mirror holds, up to the newest published; the next minor's file is
+        probed and its 404 ends the walk; a minor missing before that is reported).
         """
-        from aksnews.pipeline import fetch_and_ingest, fetch_kubernetes, source_urls
+        as_json = wants_json(output, as_json)
+        from aksnews.pipeline import fetch_and_ingest, source_urls, walk_kubernetes
 
         state: AppState = ctx.obj
         for s in source:
             _source(s)
         settings = state.settings()
         engine = state.engine()
-        outcomes = []
+        outcomes: list[FetchOutcome] = []
         failed: list[str] = []
         for name in progress([s for s in FETCH_ORDER if s in source], "fetching"):
             # One unreachable source must not keep the others from being polled.
             try:
                 if name == "kubernetes":
-                    outcomes.extend(fetch_kubernetes(engine, settings))
+                    walk = walk_kubernetes(engine, settings)
+                    outcomes.extend(walk.outcomes)
+                    for gap in walk.missing:
+                        typer.echo(f"aksnews: warning: {gap}", err=True)
                     continue
                 for src, url in source_urls(settings, [name]):
                     outcomes.append(fetch_and_ingest(engine, settings, src, url))
@@ -166,9 +180,11 @@ def register(app: typer.Typer) -> None:
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """List archived releases, newest first."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.queries import list_releases
 
         state: AppState = ctx.obj
@@ -190,9 +206,11 @@ def register(app: typer.Typer) -> None:
     def show(
         ctx: typer.Context,
         release: str = typer.Argument(..., help="Release id, version, date or tag."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Show one release with its entries and facts."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.queries import get_release
 
         state: AppState = ctx.obj
@@ -223,9 +241,11 @@ def register(app: typer.Typer) -> None:
         fact_type: str | None = typer.Option(None, "--type", "-t", help="Only facts of this type."),
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="From releases on or after."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """List typed facts (versions, node images, components, CVEs, retirements, APIs)."""
+        as_json = wants_json(output, as_json)
         from aksnews.model import FactType
         from aksnews.store.queries import list_facts
 
@@ -268,9 +288,11 @@ def register(app: typer.Typer) -> None:
         ),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="At most N hits."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Full-text search over every archived entry, best matches first."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.search import SearchQuery
         from aksnews.store.search import search as run_search
 
@@ -301,6 +323,7 @@ def register(app: typer.Typer) -> None:
                     (" ", None),
                     (hit.kind, "dim"),
                     (f" #{hit.entry_id}", None),
+                    (_also_in(hit.also_in), "dim"),
                 ]
             )
             # The snippet on one line, the matched words highlighted (markers from the store).
@@ -310,4 +333,7 @@ def register(app: typer.Typer) -> None:
                 snippet += [(match, "bold yellow"), (after, None)]
             lines.append(snippet)
         print_styled(lines)
-        typer.echo(f"{len(results.hits)} of {results.total} matches", err=True)
+        typer.echo(
+            f"{len(results.hits)} of {results.total} hits ({results.matches} matching entries)",
+            err=True,
+        )

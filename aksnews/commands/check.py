@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from aksnews.commands.context import AppState, print_table, today_or
+from aksnews.commands.options import Format, UsageProblem, choose_format, json_option, output_option
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from aksnews.findings import Finding
+    from aksnews.findings import Finding, Rule
 
-FORMATS = ("table", "json", "sarif", "markdown")
+FORMATS = (Format.TEXT, Format.JSON, Format.SARIF, Format.MARKDOWN)
+PLAN_FORMATS = (Format.MARKDOWN, Format.HTML, Format.JSON)
 FAIL_ON = ("critical", "warning", "info", "never")
 
 
@@ -30,7 +32,6 @@ class CheckFailed(InputError):
 def _findings(
     engine: Engine, today: dt.date, cluster: str | None, target: str | None
 ) -> list[Finding]:
-    from aksnews.lifecycle import minor_of
     from aksnews.match import match
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_archive_view
@@ -41,8 +42,10 @@ def _findings(
     if cluster is not None and inventory.cluster(cluster) is None:
         known = ", ".join(c.name for c in inventory.clusters)
         raise InputError(f"no cluster {cluster!r} in the inventory (known: {known})")
-    if target is not None and minor_of(target) is None:
-        raise InputError(f"--target wants a minor version such as 1.30, not {target!r}")
+    if target is not None:
+        from aksnews.commands.options import known_minor
+
+        target = known_minor(engine, target, "--target")
     findings = match(inventory, load_archive_view(engine, today), now=today, target=target)
     return [f for f in findings if cluster is None or f.cluster == cluster]
 
@@ -55,9 +58,19 @@ def register(app: typer.Typer) -> None:
         target: str | None = typer.Option(
             None, "--target", help="Upgrade target minor (default: from each upgrade channel)."
         ),
-        output: str = typer.Option("table", "--format", "-f", help=f"{', '.join(FORMATS)}."),
+        output: str | None = output_option(FORMATS, "--format", "-f"),
+        as_json: bool = json_option(),
         fail_on: str = typer.Option(
             "critical", "--fail-on", help=f"Lowest severity that fails: {', '.join(FAIL_ON)}."
+        ),
+        rules: str | None = typer.Option(
+            None,
+            "--rules",
+            help="Only these rules, comma-separated (an API-only gate: "
+            "removed-api,deprecated-api).",
+        ),
+        skip_rules: str | None = typer.Option(
+            None, "--skip-rules", help="Leave these rules out, comma-separated."
         ),
         today: str | None = typer.Option(None, "--today", help="Judge as of this date."),
     ) -> None:
@@ -68,21 +81,22 @@ def register(app: typer.Typer) -> None:
         """
         from aksnews.report import exit_code, finding_json, markdown, sarif
 
-        if output not in FORMATS:
-            raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {output!r}")
+        fmt = choose_format(output, as_json, FORMATS)
         if fail_on not in FAIL_ON:
-            raise InputError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+            raise UsageProblem(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+        chosen = select_rules(rules, skip_rules)
         state: AppState = ctx.obj
         findings = _findings(state.engine(), today_or(today), cluster, target)
-        if output == "json":
+        findings = [f for f in findings if f.rule in chosen]
+        if fmt is Format.JSON:
             from aksnews.output import dumps
 
             typer.echo(dumps([finding_json(f) for f in findings]))
-        elif output == "sarif":
+        elif fmt is Format.SARIF:
             from aksnews.output import dumps
 
             typer.echo(dumps(sarif(findings)))
-        elif output == "markdown":
+        elif fmt is Format.MARKDOWN:
             typer.echo(markdown(findings), nl=False)
         else:
             _table(findings)
@@ -95,7 +109,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         cluster: str = typer.Option(..., "--cluster", "-c", help="Cluster to plan for."),
         to: str = typer.Option(..., "--to", help="Target minor, e.g. 1.30."),
-        output: str = typer.Option("markdown", "--format", "-f", help="markdown, html or json."),
+        output: str | None = output_option(PLAN_FORMATS, "--format", "-f"),
+        as_json: bool = json_option(),
         today: str | None = typer.Option(None, "--today", help="Judge as of this date."),
     ) -> None:
         """Upgrade impact report from the cluster's version to a target minor."""
@@ -106,8 +121,7 @@ def register(app: typer.Typer) -> None:
         from aksnews.store.knowledge import load_archive_view
         from aksnews.store.queries import entries_about, load_upstream_range
 
-        if output not in ("markdown", "html", "json"):
-            raise InputError(f"--format must be markdown, html or json, not {output!r}")
+        fmt = choose_format(output, as_json, PLAN_FORMATS)
         state: AppState = ctx.obj
         engine = state.engine()
         day = today_or(today)
@@ -116,11 +130,13 @@ def register(app: typer.Typer) -> None:
         if found is None:
             raise InputError(f"no cluster {cluster!r} in the inventory")
         current = minor_of(found.kubernetes_version or "")
-        target = minor_of(to)
         if current is None:
             raise InputError(f"{cluster}: the inventory has no Kubernetes version for it")
-        if target is None or minor_key(target) <= minor_key(current):
-            raise InputError(f"--to must be a minor after {current}, not {to!r}")
+        from aksnews.commands.options import known_minor
+
+        target = known_minor(engine, to, "--to")
+        if minor_key(target) <= minor_key(current):
+            raise UsageProblem(f"--to must be a minor after {current}, not {to!r}")
         view = load_archive_view(engine, day)
         from aksnews.match import match
 
@@ -143,7 +159,7 @@ def register(app: typer.Typer) -> None:
                 minors=crossed,
             ),
         )
-        if output == "json":
+        if fmt is Format.JSON:
             from aksnews.commands.plan_json import plan_json
             from aksnews.output import dumps
 
@@ -152,10 +168,28 @@ def register(app: typer.Typer) -> None:
         from aksnews.render import markdown_to_html, render
 
         text = render("plan.md.j2", plan=report)
-        if output == "html":
+        if fmt is Format.HTML:
             title = f"Upgrade plan: {cluster} {current} → {target}"
             text = render("page.html.j2", title=title, body=markdown_to_html(text))
         typer.echo(text, nl=False)
+
+
+def select_rules(rules: str | None, skip: str | None) -> frozenset[Rule]:
+    """The rules --rules and --skip-rules leave in (default: all); unknown names are refused."""
+    from aksnews.findings import Rule
+
+    def parse(value: str, option: str) -> set[Rule]:
+        names = {n.strip() for n in value.split(",") if n.strip()}
+        known = {r.value: r for r in Rule}
+        unknown = sorted(names - set(known))
+        if unknown:
+            raise UsageProblem(f"{option}: unknown rule {unknown[0]!r} (known: {', '.join(known)})")
+        return {known[n] for n in names}
+
+    chosen = parse(rules, "--rules") if rules else set(Rule)
+    if skip:
+        chosen -= parse(skip, "--skip-rules")
+    return frozenset(chosen)
 
 
 def _table(findings: list[Finding]) -> None:

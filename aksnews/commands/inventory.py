@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from aksnews.commands.context import AppState, print_json, print_table
+from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
-    from aksnews.inventory.model import Cluster, CollectResult
+    from aksnews.inventory.model import ApiUse, Cluster, CollectResult
 
 app = typer.Typer(
     help="What your clusters run: the inventory file plus what collectors observe.",
@@ -65,8 +66,11 @@ def _summary(origin: str, result: CollectResult) -> str:
 def load(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="The declarative inventory YAML file."),
+    output: str | None = output_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Apply the inventory file; loading it again replaces what it said before."""
+    as_json = wants_json(output, as_json)
     from aksnews.inventory.declarative import load_inventory_file
     from aksnews.store.inventory import replace_origin
 
@@ -83,9 +87,20 @@ def load(
         api_uses=inventory.api_uses,
         default_team=inventory.default_team,
     )
+    pools = sum(len(c.node_pools) for c in inventory.clusters)
+    if as_json:
+        print_json(
+            {
+                "origin": str(path),
+                "teams": len(inventory.teams),
+                "clusters": len(inventory.clusters),
+                "node_pools": pools,
+            }
+        )
+        return
     typer.echo(
         f"{path}: {len(inventory.teams)} teams, {len(inventory.clusters)} clusters, "
-        f"{sum(len(c.node_pools) for c in inventory.clusters)} node pools"
+        f"{pools} node pools"
     )
     from aksnews.outbox import unset_secrets
 
@@ -99,16 +114,22 @@ def load(
 def import_az(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="JSON of `az aks show` or `az aks list`."),
+    output: str | None = output_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Import clusters from Azure CLI JSON (ARM or az casing both accepted)."""
+    as_json = wants_json(output, as_json)
     from aksnews.inventory.az import import_az as collect
 
     state: AppState = ctx.obj
     now = _now()
     readable = 0
+    summaries = []
     for path in paths:
         result = collect([path], now=now)
-        typer.echo(_summary(str(path), result))
+        summaries.append(_summary_json(str(path), result))
+        if not as_json:
+            typer.echo(_summary(str(path), result))
         try:
             _store(state, f"az:{path.resolve()}", result, now)
             readable += 1
@@ -116,6 +137,8 @@ def import_az(
             typer.echo(f"warning: {exc}", err=True)
     if readable == 0:
         raise NothingRead("no cluster could be read from the given files")
+    if as_json:
+        print_json(summaries)
 
 
 @app.command("scan")
@@ -123,15 +146,88 @@ def scan(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Manifest files or directories."),
     cluster: str = typer.Option(..., "--cluster", "-c", help="Cluster they are deployed to."),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="Forget every path scanned before for this cluster (default: a path replaces "
+        "only its own earlier scan; other paths stay).",
+    ),
+    output: str | None = output_option(),
+    as_json: bool = json_option(),
 ) -> None:
-    """Record every apiVersion/kind in manifests (YAML, JSON, helm template, kustomize)."""
+    """Record every apiVersion/kind in manifests (YAML, JSON, helm template, kustomize).
+
+    Evidence is kept per scanned path: scanning an application repository and then a platform
+    repository for one cluster keeps both; scanning a path again replaces what it said.
+    """
+    as_json = wants_json(output, as_json)
     from aksnews.inventory.manifests import scan_paths
+    from aksnews.store.inventory import replace_api_uses
 
     state: AppState = ctx.obj
     now = _now()
     result = scan_paths(paths, cluster=cluster, now=now)
-    typer.echo(_summary(", ".join(str(p) for p in paths), result))
-    _store(state, f"scan:{cluster}", result, now)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    label = ", ".join(str(p) for p in paths)
+    if result.read == 0 and result.warnings:
+        raise NothingRead(f"{label}: nothing could be read")
+    family = f"scan:{cluster}:"
+    # Each root's uses carry the provenance 'scan:<root as given>'; stored per resolved path.
+    by_origin: dict[str, list[ApiUse]] = {f"{family}{p.resolve()}": [] for p in paths}
+    roots = {f"scan:{p}": f"{family}{p.resolve()}" for p in paths}
+    for use in result.api_uses:
+        root = use.provenance.origin if use.provenance is not None else ""
+        by_origin[roots.get(root, next(iter(by_origin)))].append(use)
+    if replace:
+        by_origin.setdefault(f"scan:{cluster}", [])  # what scans stored before per-path origins
+    stored = replace_api_uses(
+        state.engine(), by_origin, collected_at=now, family=family, replace_family=replace
+    )
+    scanned = [origin.removeprefix(family) for origin in stored]
+    others = [s for s in scanned if s not in {str(p.resolve()) for p in paths}]
+    mode = "replaced" if replace else "added"
+    if as_json:
+        print_json(
+            {
+                **_summary_json(label, result),
+                "cluster": cluster,
+                "mode": mode,
+                "paths": [str(p.resolve()) for p in paths],
+                "scanned_paths": scanned,
+            }
+        )
+        return
+    typer.echo(_summary(label, result))
+    if replace:
+        typer.echo(f"{cluster}: replaced every earlier scan; its manifest evidence is this scan")
+    elif others:
+        typer.echo(
+            f"{cluster}: added; the evidence of {len(others)} other scanned path(s) is kept: "
+            f"{', '.join(others)} (--replace forgets them)"
+        )
+    else:
+        typer.echo(f"{cluster}: the only scanned path(s) for this cluster")
+
+
+def _report(label: str, result: CollectResult, as_json: bool) -> None:
+    if as_json:
+        print_json(_summary_json(label, result))
+    else:
+        typer.echo(_summary(label, result))
+
+
+def _summary_json(label: str, result: CollectResult) -> dict[str, Any]:
+    return {
+        "origin": label,
+        "read": result.read,
+        "skipped": result.skipped,
+        "clusters": len(result.clusters),
+        "api_uses": len(result.api_uses),
+        "warnings": [
+            {"source": w.source, "line": w.line, "message": w.message} for w in result.warnings
+        ],
+    }
 
 
 @app.command("helm-secrets")
@@ -141,15 +237,18 @@ def helm_secrets(
         ..., help="Output of `kubectl get secrets -A -l owner=helm -o json`."
     ),
     cluster: str = typer.Option(..., "--cluster", "-c", help="Cluster the dump comes from."),
+    output: str | None = output_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Record the APIs of deployed Helm releases (decoded from their release secrets)."""
+    as_json = wants_json(output, as_json)
     from aksnews.inventory.helm import read_helm_secrets
 
     state: AppState = ctx.obj
     now = _now()
     result = read_helm_secrets(path, cluster=cluster, now=now)
-    typer.echo(_summary(str(path), result))
     _store(state, f"helm:{cluster}", result, now)
+    _report(str(path), result, as_json)
 
 
 @app.command("cluster")
@@ -160,8 +259,11 @@ def cluster(
         None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."
     ),
     name: str | None = typer.Option(None, "--name", help="Cluster name in the inventory."),
+    output: str | None = output_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Observe a live cluster: version, node pools and images, deprecated API use."""
+    as_json = wants_json(output, as_json)
     from aksnews.inventory.cluster import collect_cluster, load_kubeconfig
 
     state: AppState = ctx.obj
@@ -169,16 +271,18 @@ def cluster(
     access = load_kubeconfig(kubeconfig, context)
     result = collect_cluster(access, cluster_name=name, now=now)
     label = name or context or "current-context"
-    typer.echo(_summary(f"cluster {label}", result))
     _store(state, f"cluster:{label}", result, now)
+    _report(f"cluster {label}", result, as_json)
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    output: str | None = output_option(),
+    as_json: bool = json_option(),
 ) -> None:
     """Show the merged inventory (secrets shown as references, never values)."""
+    as_json = wants_json(output, as_json)
     from aksnews.inventory.codec import api_use_json, cluster_json, team_json
     from aksnews.store.inventory import load_inventory
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from aksnews.commands.context import AppState, print_json, print_table
+from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from aksnews.outbox import OutboxEntry, Resolve
 
 STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
-OUTPUTS = ("table", "json")
 
 outbox_app = typer.Typer(
     help="Show queued, sent, failed and uncertain messages; resend one by hand.",
@@ -45,9 +45,7 @@ def _now(value: str | None = None) -> dt.datetime:
 
 
 def _output(output: str | None, as_json: bool) -> str:
-    if output is not None and output not in OUTPUTS:
-        raise InputError(f"--output must be one of {', '.join(OUTPUTS)}, not {output!r}")
-    return "json" if as_json else (output or "table")
+    return "json" if wants_json(output, as_json) else "table"
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -117,7 +115,8 @@ def register(app: typer.Typer) -> None:
     def notify(
         ctx: typer.Context,
         dry_run: bool = typer.Option(False, "--dry-run", help="Show what is due; post nothing."),
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
         max_attempts: int = typer.Option(
             5, "--max-attempts", min=1, help="Attempts before a message is marked failed."
         ),
@@ -133,6 +132,7 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 all went out or waits for a retry; 2 a message failed for good or may
         not have arrived (uncertain: see `aksnews outbox --status uncertain`); 1 an error.
         """
+        as_json = wants_json(output, as_json)
         from aksnews.outbox import Status, deliver, due
 
         state: AppState = ctx.obj
@@ -189,10 +189,8 @@ def register(app: typer.Typer) -> None:
     @outbox_app.callback()
     def outbox(
         ctx: typer.Context,
-        output: str | None = typer.Option(
-            None, "--output", "-o", help=f"Output format: {', '.join(OUTPUTS)}."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
         status: str | None = typer.Option(
             None, "--status", help=f"Only rows in this state: {', '.join(STATUSES)}."
         ),
@@ -227,10 +225,8 @@ def register(app: typer.Typer) -> None:
     def resend(
         ctx: typer.Context,
         which: str = typer.Argument(..., help="An outbox id, or a key (every part and channel)."),
-        output: str | None = typer.Option(
-            None, "--output", "-o", help=f"Output format: {', '.join(OUTPUTS)}."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Queue a failed or uncertain message again, on purpose, after checking the channel
         (an uncertain message may have arrived). The next `aksnews notify` (or `serve`)
@@ -263,9 +259,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def notifiers(
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """List the notifiers a team's channel can name."""
+        as_json = wants_json(output, as_json)
         from aksnews.notifiers.registry import describe
 
         described = describe()

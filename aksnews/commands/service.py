@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from aksnews.commands.context import AppState, parse_date, print_json
+from aksnews.commands.options import (
+    Format,
+    choose_format,
+    json_option,
+    output_option,
+    wants_json,
+)
 from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
     from aksnews.messages import Digest
 
-FORMATS = ("md", "html", "slack", "teams")
+FORMATS = (Format.MARKDOWN, Format.HTML, Format.SLACK, Format.TEAMS, Format.JSON)
 
 
 class CycleProblems(AksnewsError):
@@ -33,12 +40,19 @@ def _now(today: dt.date | None) -> dt.datetime:
     return dt.datetime.combine(today, dt.time(12), dt.UTC)
 
 
-def _render(digest: Digest, fmt: str) -> str:
-    if fmt == "md":
+def _render(digest: Digest, fmt: Format) -> str:
+    if fmt is Format.JSON:
+        from aksnews.notifiers.registry import get_notifier
+        from aksnews.output import dumps
+
+        # The digest's own structure, as the file notifier writes it: one JSON document.
+        [message] = get_notifier("file").render_digest(digest)
+        return dumps(message.body) + "\n"
+    if fmt is Format.MARKDOWN:
         from aksnews.digest import render_markdown
 
         return render_markdown(digest)
-    if fmt == "html":
+    if fmt is Format.HTML:
         from aksnews.digest import render_html
 
         return render_html(digest)
@@ -47,7 +61,7 @@ def _render(digest: Digest, fmt: str) -> str:
     # What would be posted, one JSON body per message (Slack {text, blocks}; Teams envelope).
     bodies: list[Any] = [
         m.body if isinstance(m.body, str) else dict(m.body)
-        for m in get_notifier(fmt).render_digest(digest)
+        for m in get_notifier(fmt.value).render_digest(digest)
     ]
     return json.dumps(bodies, indent=2, ensure_ascii=False) + "\n"
 
@@ -74,11 +88,10 @@ def register(app: typer.Typer) -> None:
         since: str | None = typer.Option(
             None, "--since", help="First day of the period (default: 7 days before today)."
         ),
-        fmt: str = typer.Option(
-            "md", "--format", "-f", help=f"Preview format: {', '.join(FORMATS)}."
-        ),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the preview here instead of stdout."
+        output: str | None = output_option(FORMATS, "--format", "-f"),
+        as_json: bool = json_option(),
+        write: Path | None = typer.Option(
+            None, "--write", help="Write the preview to this file instead of stdout."
         ),
         send: bool = typer.Option(
             False, "--send", help="Queue it for the team's channels and deliver now."
@@ -96,8 +109,7 @@ def register(app: typer.Typer) -> None:
         from aksnews import cycle
         from aksnews.store.inventory import load_inventory
 
-        if fmt not in FORMATS:
-            raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        fmt = choose_format(output, as_json, FORMATS)
         state: AppState = ctx.obj
         engine = state.engine()
         now = _now(parse_date(today, "--today"))
@@ -146,21 +158,23 @@ def register(app: typer.Typer) -> None:
                 )
             return
         text = _render(cycle.digest_for(engine, team, start, end, now), fmt)
-        if output is None:
+        if write is None:
             typer.echo(text, nl=False)
         else:
-            output.write_text(text, encoding="utf-8")
+            write.write_text(text, encoding="utf-8")
 
     @app.command("run-once")
     def run_once(
         ctx: typer.Context,
-        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """One cycle: poll every source, match, queue alerts, deliver the outbox (for cron).
 
         Exit codes: 0 done; 2 a source failed or a message failed for good or may not have
         arrived; 1 an error.
         """
+        as_json = wants_json(output, as_json)
         from aksnews import cycle
 
         state: AppState = ctx.obj

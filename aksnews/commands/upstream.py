@@ -15,6 +15,7 @@ from aksnews.commands.context import (
     print_table,
     today_or,
 )
+from aksnews.commands.options import json_option, known_minor, output_option, wants_json
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,21 +40,23 @@ def register(app: typer.Typer) -> None:
         deprecated_in: str | None = typer.Option(
             None, "--deprecated-in", help="Only deprecated in 1.NN."
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """The deprecated/removed API knowledge base: guide rows and changelog notes merged.
 
         Each row keeps its evidence: 'deprecation-guide' and the PRs of upstream notes that
         say so, so a removal announced in a new minor shows up before the guide lists it.
         """
+        as_json = wants_json(output, as_json)
         from aksnews.lifecycle import minor_of
         from aksnews.store.knowledge import load_knowledge
 
         state: AppState = ctx.obj
         rows = list(load_knowledge(state.engine()))
         for option, value in (("--removed-in", removed_in), ("--deprecated-in", deprecated_in)):
-            if value is not None and minor_of(value) is None:
-                raise InputError(f"{option} wants a minor version such as 1.25, not {value!r}")
+            if value is not None:
+                known_minor(state.engine(), value, option)
         if removed_in:
             rows = [r for r in rows if r.removed_in == minor_of(removed_in)]
         if deprecated_in:
@@ -81,9 +84,11 @@ def register(app: typer.Typer) -> None:
     def calendar(
         ctx: typer.Context,
         today: str | None = typer.Option(None, "--today", help="Judge support as of this date."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Kubernetes minors on AKS: GA, end of standard support, LTS end, supported today."""
+        as_json = wants_json(output, as_json)
         from aksnews.store.knowledge import load_calendar
 
         state: AppState = ctx.obj
@@ -138,9 +143,11 @@ def register(app: typer.Typer) -> None:
             help="Only these kinds: urgent-upgrade, deprecation, "
             "api-change, dependency (repeatable).",
         ),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        output: str | None = output_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Upstream changes between two versions: urgent notes, deprecations, API changes..."""
+        as_json = wants_json(output, as_json)
         from aksnews.diff import GROUPS, Version, build_diff
         from aksnews.store.queries import load_upstream_range
 
@@ -150,10 +157,12 @@ def register(app: typer.Typer) -> None:
             raise InputError(str(exc)) from None
         if b < a:
             raise InputError(f"{end} is older than {start}")
+        state: AppState = ctx.obj
+        for name, value in (("start", start), ("end", end)):
+            known_minor(state.engine(), value, name)
         unknown = set(kind) - {g[0] for g in GROUPS}
         if unknown:
             raise InputError(f"unknown kind {sorted(unknown)[0]!r} for diff")
-        state: AppState = ctx.obj
         engine = state.engine()
         details = load_upstream_range(engine, a, b)
         report = build_diff(a, b, details, kind)

@@ -55,8 +55,17 @@ def read_helm_secrets(path: Path, *, cluster: str, now: dt.datetime) -> CollectR
     """ApiUses (Evidence.HELM_RELEASE) from the deployed revision of every release in the dump."""
     source = str(path)
     try:
-        dump = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        return CollectResult(warnings=(CollectorWarning(source, f"cannot read: {exc}"),))
+    return read_helm_dump(data, source=source, cluster=cluster, now=now)
+
+
+def read_helm_dump(data: bytes, *, source: str, cluster: str, now: dt.datetime) -> CollectResult:
+    """The same from the dump's bytes (a file, or stdin for `aksnews scan -`)."""
+    try:
+        dump = json.loads(data)
+    except ValueError as exc:
         return CollectResult(warnings=(CollectorWarning(source, f"cannot read: {exc}"),))
     items = _items(dump)
     if items is None:
@@ -76,7 +85,7 @@ def read_helm_secrets(path: Path, *, cluster: str, now: dt.datetime) -> CollectR
             skipped += 1
             warnings.append(CollectorWarning(_secret_label(item), str(exc)))
 
-    provenance = Provenance(f"helm:{path}", now)
+    provenance = Provenance(f"helm:{source}", now)
     uses: list[ApiUse] = []
     deployed = _newest_deployed(releases)
     for release in deployed:

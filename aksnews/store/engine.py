@@ -104,6 +104,18 @@ def ensure_schema(engine: Engine) -> None:
     upgrade(engine)
 
 
+def migrations_location() -> str:
+    """The folder of the shipped migrations, found through the package system.
+
+    Not 'aksnews:alembic': alembic resolves that as a folder inside aksnews/, which exists in a
+    wheel and a strict editable install but not in the default (lenient) editable install, where
+    aksnews.alembic maps to the top-level alembic/ folder of the checkout.
+    """
+    from importlib.resources import files
+
+    return str(files("aksnews.alembic"))
+
+
 def upgrade(engine: Engine) -> None:
     # alembic is imported only here: most runs find the schema current and never need it.
     from alembic.config import Config
@@ -112,7 +124,7 @@ def upgrade(engine: Engine) -> None:
 
     log.info("migrating %s to schema %s", safe_url(str(engine.url)), SCHEMA_REVISION)
     config = Config()
-    config.set_main_option("script_location", "aksnews:alembic")
+    config.set_main_option("script_location", migrations_location())
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

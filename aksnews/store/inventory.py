@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
@@ -142,3 +142,45 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 __all__ = ["api_use_json", "load_inventory", "replace_origin"]
+
+
+def replace_api_uses(
+    engine: Engine,
+    by_origin: Mapping[str, Sequence[ApiUse]],
+    *,
+    collected_at: dt.datetime,
+    family: str,
+    replace_family: bool = False,
+) -> tuple[str, ...]:
+    """Replace what each origin said about API uses, in one transaction.
+
+    Origins of one family share a prefix ('scan:prod-east:'); with `replace_family` every other
+    origin of the family goes too (a scan with --replace forgets the folders scanned before).
+    Returns the family's origins that now hold evidence, so the caller can say where the
+    cluster's evidence comes from.
+    """
+    rows = [
+        {
+            "origin": origin,
+            "cluster": u.cluster,
+            "api_version": u.api_version,
+            "kind": u.kind,
+            "evidence": u.evidence.value,
+            "location": u.location,
+            "namespace": u.namespace,
+            "name": u.name,
+            "collected_at": collected_at,
+        }
+        for origin, uses in by_origin.items()
+        for u in uses
+    ]
+    origins = list(by_origin)
+    with Session(engine) as session, session.begin():
+        in_family = ApiUseRow.origin.startswith(family, autoescape=True)
+        if replace_family:
+            session.execute(delete(ApiUseRow).where(in_family))
+        session.execute(delete(ApiUseRow).where(ApiUseRow.origin.in_(origins)))
+        if rows:
+            session.connection().execute(insert(_TABLES["api_use"]), rows)
+        found = session.scalars(select(ApiUseRow.origin).where(in_family).distinct())
+        return tuple(sorted(found))

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Engine, ScalarSelect, func, or_, select
+from sqlalchemy import ColumnElement, Engine, ScalarSelect, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from aksnews.errors import AksnewsError
@@ -97,22 +97,24 @@ def resolve_release(session: Session, ref: str) -> ReleaseRow:
     if match:
         ref = f"{int(match[1]):04d}-{int(match[2]):02d}-{int(match[3]):02d}"
     candidates = [ref, f"v{ref}"] if re.match(r"^\d+\.\d+", ref) else [ref]
-    rows = list(
-        session.scalars(
-            select(ReleaseRow).where(
-                or_(
-                    ReleaseRow.key == ref,
-                    ReleaseRow.version.in_(candidates),
-                    ReleaseRow.tag == ref,
-                )
-            )
-        )
-    )
+    matches = [ReleaseRow.key == ref, ReleaseRow.version.in_(candidates), ReleaseRow.tag == ref]
+    bare_minor = re.fullmatch(r"v?(\d+)\.(\d+)", ref)
+    if bare_minor:
+        # '1.32' names the guide's section and every upstream 1.32 release alike: list them,
+        # never pick one.
+        minor = f"{int(bare_minor[1])}.{int(bare_minor[2])}"
+        matches.append(and_(ReleaseRow.source == "kubernetes", ReleaseRow.minor == minor))
+    rows = list(session.scalars(select(ReleaseRow).where(or_(*matches))))
+    exact = [r for r in rows if r.key == ref]
+    if exact:
+        return exact[0]
     if not rows:
         raise NotFoundError(f"no release {ref!r} in the archive (see `aksnews releases`)")
     if len(rows) > 1:
-        keys = ", ".join(sorted(r.key for r in rows))
-        raise NotFoundError(f"{ref!r} is ambiguous: {keys}; give the full id")
+        rows.sort(key=lambda r: (r.source, r.date or dt.date.min, r.key))
+        keys = ", ".join(r.key for r in rows[:10])
+        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        raise NotFoundError(f"{ref!r} is ambiguous: {keys}{more}; give the full id")
     return rows[0]
 
 

@@ -82,6 +82,7 @@ class SearchHit:
     snippet: str  # plain text with HIGHLIGHT_START/END around matched words
     rank: float  # lower is better
     url: str
+    also_in: int = 0  # other releases whose entry has exactly this text (collapsed into this hit)
 
 
 @dataclass(frozen=True, slots=True)

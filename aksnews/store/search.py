@@ -2,7 +2,18 @@
 
 User input is never handed to the engine's query language as is: on SQLite every word is
 quoted (raw FTS5 syntax such as a lone '"' or 'AND' raises errors), on PostgreSQL
-websearch_to_tsquery accepts any text.
+websearch_to_tsquery accepts any text. Both stem English words (FTS5's porter tokenizer, the
+'english' text search configuration), so 'retirement' finds 'retiring' and 'retired'.
+
+The ranking rule, in order (README, "Search"):
+1. prose before listings: upstream dependency bumps ('github.com/x/y: v1.1.0') and download
+   or checksum table rows come after every other hit;
+2. AKS entries before upstream ones (with --source the results have one source anyway);
+3. relevance (bm25 on SQLite, ts_rank_cd on PostgreSQL; the entry text weighs more than its
+   section heading);
+4. newer releases first.
+Entries with exactly the same text in several releases (a weekly announcement repeated for a
+month) are one hit, the newest, with `also_in` counting the others; totals count such hits.
 """
 
 from __future__ import annotations
@@ -38,7 +49,16 @@ class SearchQuery:
 @dataclass(frozen=True, slots=True)
 class SearchResults:
     hits: tuple[SearchHit, ...]
-    total: int
+    total: int  # hits after collapsing identical texts (what pages of results count)
+    matches: int = 0  # matching entries before collapsing
+
+
+# Listings rather than prose: ranked after everything else.
+_LISTING = (
+    "(CASE WHEN e.kind = 'dependency' OR e.text LIKE '%sha512%' OR e.text LIKE '|%' "
+    "THEN 1 ELSE 0 END)"
+)
+_PREFERRED_SOURCE = "(CASE WHEN r.source = 'aks' THEN 0 ELSE 1 END)"
 
 
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
@@ -107,7 +127,7 @@ def search(engine: Engine, query: SearchQuery) -> SearchResults:
     return _search_sqlite(engine, query)
 
 
-def _hit(row: Any) -> SearchHit:
+def _hit(row: Any, snippet: str) -> SearchHit:
     return SearchHit(
         entry_id=row.id,
         release_key=row.key,
@@ -116,21 +136,73 @@ def _hit(row: Any) -> SearchHit:
         date=row.date if not isinstance(row.date, str) else dt.date.fromisoformat(row.date),
         kind=row.kind,
         section=row.section,
-        snippet=row.snip or "",
+        snippet=snippet,
         rank=float(row.rank),
         url=release_url(row.source, row.version, row.anchor),
+        also_in=int(row.copies) - 1,
     )
 
 
-def _page_and_total(
-    engine: Engine, select_hits: str, base: str, params: dict[str, Any]
+_PAGE = (
+    "SELECT g.id, g.key, g.source, g.version, g.date, g.anchor, g.kind, g.section, g.rank, "
+    "g.copies, count(*) OVER () AS hits_total, sum(g.copies) OVER () AS matches_total "
+    "FROM g {where} ORDER BY g.listing, g.preferred, g.rank, g.date DESC{nulls}, g.id DESC "
+    "LIMIT :limit OFFSET :offset"
+)
+
+
+def _collapsed_sqlite(matches: str) -> str:
+    """The page over `matches`: one row per distinct text, the newest (SQLite takes the other
+    columns of a GROUP BY from the row that holds its one max(), which is cheaper than a
+    window over the texts), ordered by the ranking rule."""
+    grouped = (
+        "g AS (SELECT m.*, max(coalesce(m.date, '') || printf('%012d', m.id)) AS newest, "
+        "count(*) AS copies FROM m GROUP BY m.text)"
+    )
+    return f"WITH m AS {matches}, {grouped} " + _PAGE.format(where="", nulls="")
+
+
+def _collapsed_postgres(matches: str) -> str:
+    grouped = (
+        "g AS (SELECT m.*, count(*) OVER (PARTITION BY m.text) AS copies, row_number() OVER "
+        "(PARTITION BY m.text ORDER BY m.date DESC NULLS LAST, m.id DESC) AS nth FROM m)"
+    )
+    return f"WITH m AS {matches}, {grouped} " + _PAGE.format(
+        where="WHERE g.nth = 1", nulls=" NULLS LAST"
+    )
+
+
+def _results(
+    engine: Engine,
+    page_query: str,
+    count_query: str,
+    snippet_query: str,
+    params: dict[str, Any],
 ) -> SearchResults:
-    """The page of hits and the number of all matches (FTS5's rank functions refuse a window
-    count, so it is a second query on both backends)."""
+    """The page with its counts (windows over the collapsed hits), then the snippets of its
+    entries only (they are the costly part). A page past the end counts on its own."""
     with engine.connect() as conn:
-        rows = conn.execute(text(select_hits), params).all()
-        total = conn.execute(text("SELECT count(*) " + base), params).scalar_one()
-    return SearchResults(hits=tuple(_hit(r) for r in rows), total=int(total))
+        rows = conn.execute(text(page_query), params).all()
+        snippets: dict[int, str] = {}
+        if rows:
+            ids = {f"id{n}": r.id for n, r in enumerate(rows)}
+            listed = ", ".join(f":{k}" for k in ids)
+            found = conn.execute(text(snippet_query.format(ids=listed)), {**params, **ids})
+            snippets = {int(r.id): r.snip or "" for r in found}
+            total, matches = rows[0].hits_total, rows[0].matches_total
+        elif query_offset(params):
+            total, matches = conn.execute(text(count_query), params).one()
+        else:
+            total = matches = 0
+    return SearchResults(
+        hits=tuple(_hit(r, snippets.get(r.id, "")) for r in rows),
+        total=int(total),
+        matches=int(matches),
+    )
+
+
+def query_offset(params: dict[str, Any]) -> int:
+    return int(params.get("offset") or 0)
 
 
 def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
@@ -143,14 +215,19 @@ def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
         "FROM entry_fts JOIN entry e ON e.id = entry_fts.rowid "
         "JOIN release r ON r.id = e.release_id WHERE " + where
     )
-    select_hits = (
-        "SELECT e.id, r.key, r.source, r.version, r.date, r.anchor, e.kind, e.section, "
-        f"snippet(entry_fts, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
-        "bm25(entry_fts, 1.0, 0.3) AS rank "
-        + base
-        + " ORDER BY rank, r.date DESC LIMIT :limit OFFSET :offset"
+    # MATERIALIZED: bm25() must run in the query that holds the MATCH, not in the window.
+    matches = (
+        "MATERIALIZED (SELECT e.id, e.text, r.key, r.source, r.version, r.date, r.anchor, "
+        f"e.kind, e.section, bm25(entry_fts, 1.0, 0.3) AS rank, {_LISTING} AS listing, "
+        f"{_PREFERRED_SOURCE} AS preferred " + base + ")"
     )
-    return _page_and_total(engine, select_hits, base, params)
+    snippets = (
+        "SELECT entry_fts.rowid AS id, "
+        f"snippet(entry_fts, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip "
+        "FROM entry_fts WHERE entry_fts MATCH :q AND entry_fts.rowid IN ({ids})"
+    )
+    counts = "SELECT count(DISTINCT e.text), count(*) " + base
+    return _results(engine, _collapsed_sqlite(matches), counts, snippets, params)
 
 
 def postgres_terms(raw: str) -> tuple[str, str]:
@@ -192,11 +269,15 @@ def _search_postgres(engine: Engine, query: SearchQuery) -> SearchResults:
     }
     where = f"e.search_vector @@ {tsquery} AND NOT e.removed" + _filters(query, params)
     base = "FROM entry e JOIN release r ON r.id = e.release_id WHERE " + where
-    select_hits = (
-        "SELECT e.id, r.key, r.source, r.version, r.date, r.anchor, e.kind, e.section, "
-        f"ts_headline('english', e.text, {tsquery}, :opts) AS snip, "
-        f"-ts_rank_cd(e.search_vector, {tsquery}) AS rank "
-        + base
-        + " ORDER BY rank, r.date DESC NULLS LAST LIMIT :limit OFFSET :offset"
+    matches = (
+        "(SELECT e.id, e.text, r.key, r.source, r.version, r.date, r.anchor, e.kind, "
+        f"e.section, -ts_rank_cd(e.search_vector, {tsquery}) AS rank, {_LISTING} AS listing, "
+        f"{_PREFERRED_SOURCE} AS preferred " + base + ")"
     )
-    return _page_and_total(engine, select_hits, base, params)
+    page = _collapsed_postgres(matches)
+    snippets = (
+        f"SELECT e.id, ts_headline('english', e.text, {tsquery}, :opts) AS snip "
+        "FROM entry e WHERE e.id IN ({ids})"
+    )
+    counts = "SELECT count(DISTINCT e.text), count(*) " + base
+    return _results(engine, page, counts, snippets, params)

@@ -77,6 +77,9 @@ class SearchHitOut(BaseModel):
     snippet: str = Field(description="Plain text; matched words between ** and **")
     url: str = Field(description="The release section on its public page")
     permalink: str = Field(description="Absolute URL of the entry's page in this archive")
+    also_in: int = Field(
+        0, description="Other releases with exactly this text, collapsed into this hit"
+    )
 
 
 class SearchParams(BaseModel):

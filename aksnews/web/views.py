@@ -161,6 +161,7 @@ def hit_out(hit: SearchHit, permalink: Permalink) -> SearchHitOut:
         snippet=snippet_markdown(hit.snippet),
         url=hit.url,
         permalink=permalink(hit.entry_id),
+        also_in=hit.also_in,
     )
 
 
