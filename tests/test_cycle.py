@@ -77,8 +77,8 @@ def test_run_once_fetches_matches_and_alerts_the_owning_team(
     db_url = f"sqlite:///{tmp_path / 'a.db'}"
     _load_inventory(db_url)
     capsys.readouterr()
-    # The platform team's bot token is unset: its alerts fail, so the cycle says so (exit 2).
-    assert run(["--db", db_url, "run-once", "--json"]) == 2
+    # The platform team's bot token is unset: its alerts fail, so the cycle says so (exit 1).
+    assert run(["--db", db_url, "run-once", "--json"]) == 1
     out = capsys.readouterr()
     report = json.loads(out.out)
     assert report["source_errors"] == []

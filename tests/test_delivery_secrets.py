@@ -85,11 +85,11 @@ def test_no_secret_in_output_logs_files_or_rows(tmp_path: Path) -> None:
         runs = [
             (["inventory", "load", str(inventory)], 0),
             # slack 503: pending; teams reset after the post: uncertain.
-            (["digest", "--team", "payments", "--today", "2026-03-02", "--send"], 2),
-            # The sources fail (exit 2); the pending slack message is due: sent.
-            (["run-once"], 2),
+            (["digest", "--team", "payments", "--today", "2026-03-02", "--send"], 1),
+            # The sources fail (exit 1); the pending slack message is due: sent.
+            (["run-once"], 1),
             # slack answers 200 invalid_payload: failed; teams 429 with a date: pending.
-            (["digest", "--team", "payments", "--today", "2026-03-09", "--send"], 2),
+            (["digest", "--team", "payments", "--today", "2026-03-09", "--send"], 1),
             (["notify", "--now", "2026-03-17T00:00Z"], 0),
             (["outbox"], 0),
             (["outbox", "--json"], 0),

@@ -56,7 +56,7 @@ def test_missing_secret_named_then_set_and_resent(
     assert "warning: team payments: PAYMENTS_SLACK_WEBHOOK is not set" in capsys.readouterr().err
 
     send = [*cli, "digest", "--team", "payments", "--today", MONDAY, "--send"]
-    assert run(send) == 2  # queued, not sent: a script must know
+    assert run(send) == 1  # queued, not sent: a script must know
     err = capsys.readouterr().err
     assert "PAYMENTS_SLACK_WEBHOOK is not set" in err
     (row,) = _json(capsys, [*cli, "outbox", "--json"])  # type: ignore[misc]
@@ -126,7 +126,7 @@ def test_notify_now_moves_the_clock_past_a_backoff(
     monkeypatch.setenv("PAYMENTS_SLACK_WEBHOOK", server.url("/hooks/payments/secret"))
     assert run([*cli, "inventory", "load", str(tmp_path / "inventory.yaml")]) == 0
     server.script("/hooks/payments/secret", Answer(503, ""))
-    assert run([*cli, "digest", "--team", "payments", "--today", MONDAY, "--send"]) == 2
+    assert run([*cli, "digest", "--team", "payments", "--today", MONDAY, "--send"]) == 1
     capsys.readouterr()
     (row,) = _json(capsys, [*cli, "outbox", "--json"])  # type: ignore[misc]
     assert row["status"] == "pending" and row["next_attempt_at"]

@@ -28,9 +28,10 @@ FORMATS = (Format.MARKDOWN, Format.HTML, Format.SLACK, Format.TEAMS, Format.JSON
 
 
 class CycleProblems(AksnewsError):
-    """A source could not be polled, or a message failed or may not have arrived (exit 2)."""
+    """A source could not be polled, or a message failed or may not have arrived (exit 1).
 
-    exit_code = 2
+    Exit codes 2 and 3 mean findings only.
+    """
 
 
 def _now(today: dt.date | None) -> dt.datetime:
