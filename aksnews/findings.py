@@ -23,12 +23,36 @@ from aksnews.versions import KubeVersion
 
 
 class Rule(StrEnum):
+    """The closed vocabulary of finding rules (README's rule table says what each checks)."""
+
     REMOVED_API = "removed-api"
     DEPRECATED_API = "deprecated-api"
     END_OF_SUPPORT = "end-of-support"
     NODE_IMAGE_LAG = "node-image-lag"
     RETIREMENT = "retirement"
     UPDATE_AVAILABLE = "update-available"
+    # Upgrade blockers beyond APIs: what makes an in-place upgrade fail or hurt (DOMAIN.md,
+    # "What breaks upgrades"). BLOCKER_RULES lists them; `aksnews plan` shows them first.
+    SURGE_QUOTA = "surge-quota"
+    SURGE_IP = "surge-ip"
+    PDB_BLOCKS_DRAIN = "pdb-blocks-drain"
+    UNSAFE_ROLLOUT = "unsafe-rollout"
+    CGROUP_V2_RUNTIME = "cgroup-v2-runtime"
+    UPGRADE_WINDOW = "upgrade-window"
+    STAGE_ORDER = "stage-order"
+
+
+BLOCKER_RULES = frozenset(
+    {
+        Rule.SURGE_QUOTA,
+        Rule.SURGE_IP,
+        Rule.PDB_BLOCKS_DRAIN,
+        Rule.UNSAFE_ROLLOUT,
+        Rule.CGROUP_V2_RUNTIME,
+        Rule.UPGRADE_WINDOW,
+        Rule.STAGE_ORDER,
+    }
+)
 
 
 class Severity(StrEnum):

@@ -36,7 +36,7 @@ def _store(state: AppState, origin: str, result: CollectResult, now: dt.datetime
 
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    if result.read == 0 and (result.warnings or not result.clusters):
+    if result.read == 0 and (result.warnings or not (result.clusters or result.upgrade)):
         raise NothingRead(f"{origin}: nothing could be read")
     replace_origin(
         state.engine(),
@@ -44,6 +44,7 @@ def _store(state: AppState, origin: str, result: CollectResult, now: dt.datetime
         collected_at=now,
         clusters=result.clusters,
         api_uses=result.api_uses,
+        upgrade=result.upgrade,
     )
 
 
@@ -56,6 +57,18 @@ def _summary(origin: str, result: CollectResult) -> str:
     if result.api_uses:
         kinds = {(u.api_version, u.kind) for u in result.api_uses}
         parts.append(f"{len(result.api_uses)} API uses ({len(kinds)} apiVersion/kind pairs)")
+    up = result.upgrade
+    for label, values in (
+        ("workloads", up.workloads),
+        ("PodDisruptionBudgets", up.budgets),
+        ("services", up.services),
+        ("vCPU quotas", up.quotas),
+        ("VM sizes", up.skus),
+        ("subnets", up.subnets),
+        ("maintenance windows", up.windows),
+    ):
+        if values:
+            parts.append(f"{len(values)} {label}")
     if result.warnings:
         parts.append(f"{len(result.warnings)} warnings")
     return ", ".join(parts)
@@ -92,24 +105,35 @@ def load(
 @app.command("import-az")
 def import_az(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="JSON of `az aks show` or `az aks list`."),
+    paths: list[Path] = typer.Argument(
+        ...,
+        help="JSON of `az aks show/list`, `az vm list-usage`, `az vm list-skus`, "
+        "`az network vnet subnet show` or `az aks maintenanceconfiguration list`.",
+    ),
+    location: str | None = typer.Option(
+        None, "--location", "-l", help="Region of `az vm list-usage` files (they do not say it)."
+    ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", "-c", help="Cluster of maintenance configurations without an id."
+    ),
 ) -> None:
-    """Import clusters from Azure CLI JSON (ARM or az casing both accepted)."""
-    from aksnews.inventory.az import import_az as collect
+    """Import az output, recognising each file by its shape (ARM or az casing both accepted)."""
+    from aksnews.inventory.az_capacity import AzOptions, read_az_file
 
     state: AppState = ctx.obj
     now = _now()
+    options = AzOptions(location=location, cluster=cluster)
     readable = 0
     for path in paths:
-        result = collect([path], now=now)
-        typer.echo(_summary(str(path), result))
+        shape, result = read_az_file(path, now=now, options=options)
+        typer.echo(_summary(f"{path} ({shape.value})", result))
         try:
             _store(state, f"az:{path.resolve()}", result, now)
             readable += 1
         except NothingRead as exc:
             typer.echo(f"warning: {exc}", err=True)
     if readable == 0:
-        raise NothingRead("no cluster could be read from the given files")
+        raise NothingRead("nothing could be read from the given files")
 
 
 @app.command("scan")

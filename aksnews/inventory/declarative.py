@@ -409,6 +409,8 @@ def _cluster(spec: ClusterSpec, provenance: Provenance) -> Cluster:
         namespaces=tuple(spec.namespaces.items()),
         provenance=provenance,
         stated=frozenset(name for name, yes in given.items() if yes),
+        stage=spec.stage,
+        soak_days=spec.soakDays,
     )
 
 

@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from aksnews.inventory.model import NodeOSChannel, SupportPlan, UpgradeChannel
 from aksnews.versions import parse_kube_version, parse_node_image_version
 
+STAGES = ("dev", "staging", "production")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -187,6 +188,10 @@ class ClusterSpec(_Spec):
     nodePools: list[NodePoolSpec] = []
     features: list[str] = []
     namespaces: dict[str, str] = {}
+    # The release stage (stage-order rule) and how long it runs a version before the next
+    # stage may follow (Fleet Manager's wait between stages).
+    stage: Annotated[str, BeforeValidator(_one_of(STAGES))] | None = None
+    soakDays: Annotated[int, Field(ge=0, le=365)] | None = None
 
 
 class InventorySpec(_Spec):

@@ -19,9 +19,20 @@ from aksnews.inventory.codec import (
 )
 from aksnews.inventory.merge import merge_clusters
 from aksnews.inventory.model import ApiUse, Cluster, Inventory, Team
+from aksnews.inventory.upgrade_codec import (
+    ITEM_TYPES,
+    Item,
+    inputs_of,
+    item_from,
+    item_json,
+    item_name,
+    items_of,
+)
+from aksnews.inventory.upgrade_model import UpgradeInputs
 from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow
 
 _TABLES = Base.metadata.tables
+_UPGRADE_TYPES = frozenset(ITEM_TYPES.values())
 
 
 def replace_origin(
@@ -33,27 +44,42 @@ def replace_origin(
     clusters: Sequence[Cluster] = (),
     api_uses: Sequence[ApiUse] = (),
     default_team: str | None = None,
+    upgrade: UpgradeInputs | None = None,
 ) -> None:
     """Replace everything `origin` said before with what it says now, in one transaction."""
-    items = [
+    extra = [
         {
             "origin": origin,
-            "item_type": "team",
-            "name": t.name,
+            "item_type": ITEM_TYPES[type(item)],
+            "name": item_name(item),
             "collected_at": collected_at,
-            "payload": json.dumps(team_json(t)),
+            "payload": json.dumps(item_json(item)),
         }
-        for t in teams
-    ] + [
-        {
-            "origin": origin,
-            "item_type": "cluster",
-            "name": c.name,
-            "collected_at": collected_at,
-            "payload": json.dumps(cluster_json(c)),
-        }
-        for c in clusters
+        for item in items_of(upgrade or UpgradeInputs())
     ]
+    items = (
+        extra
+        + [
+            {
+                "origin": origin,
+                "item_type": "team",
+                "name": t.name,
+                "collected_at": collected_at,
+                "payload": json.dumps(team_json(t)),
+            }
+            for t in teams
+        ]
+        + [
+            {
+                "origin": origin,
+                "item_type": "cluster",
+                "name": c.name,
+                "collected_at": collected_at,
+                "payload": json.dumps(cluster_json(c)),
+            }
+            for c in clusters
+        ]
+    )
     if default_team is not None:
         items.append(
             {
@@ -119,9 +145,16 @@ def load_inventory(engine: Engine) -> Inventory:
     teams: dict[str, Team] = {}
     clusters: list[Cluster] = []
     default_team = None
+    # One value per (type, name): the newest origin's statement of it wins (items are read
+    # oldest first), so a workload seen in manifests and on the live cluster counts once.
+    upgrade_items: dict[tuple[str, str], Item] = {}
     for item in items:
         payload = json.loads(item.payload)
-        if item.item_type == "team":
+        if item.item_type in _UPGRADE_TYPES:
+            value = item_from(item.item_type, payload)
+            if value is not None:
+                upgrade_items[(item.item_type, item.name)] = value
+        elif item.item_type == "team":
             teams[item.name] = team_from(payload)  # the newest statement of a team wins
         elif item.item_type == "cluster":
             clusters.append(cluster_from(payload))
@@ -133,6 +166,7 @@ def load_inventory(engine: Engine) -> Inventory:
         clusters=merge_clusters(clusters),
         api_uses=tuple(unique.values()),
         default_team=default_team,
+        upgrade=inputs_of(list(upgrade_items.values())),
     )
 
 
