@@ -132,6 +132,24 @@ class Finding:
     links: tuple[str, ...] = ()  # source entries: AKS release anchors, upstream notes, PRs, guide
 
 
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """What a rule could not check on a cluster for lack of input (never counted as a pass)."""
+
+    rule: Rule
+    cluster: str
+    what: str  # 'pool user: no vCPU quota for eastus (import az vm list-usage ...)'
+    assumed: bool = False  # checked, but on an assumption the user should know (built-in table)
+
+    def __str__(self) -> str:
+        return f"{self.rule.value}: {self.cluster}: {self.what}"
+
+    @property
+    def label(self) -> str:
+        """How a run reports it: 'not checked' or, when checked on an assumption, 'assumed'."""
+        return "assumed" if self.assumed else "not checked"
+
+
 def finding_key(rule: Rule, cluster: str, node_pool: str | None, subject: str) -> str:
     """16 hex digits of sha1 over what the finding is about (no text, no dates)."""
     raw = "\x1f".join((rule.value, cluster, node_pool or "", subject))

@@ -29,6 +29,7 @@ from aksnews.findings import (
     MatchSettings,
     Rule,
     Severity,
+    Unchecked,
     finding_key,
     sort_key,
 )
@@ -74,7 +75,7 @@ def scope_of(inventory: Inventory, cluster: Cluster) -> ClusterScope:
 @dataclass(frozen=True, slots=True)
 class MatchReport:
     findings: tuple[Finding, ...]
-    unchecked: tuple[str, ...] = ()  # 'surge-quota: prod pool system: no vCPU quota for ...'
+    unchecked: tuple[Unchecked, ...] = ()
 
 
 def match(
@@ -111,7 +112,7 @@ def match_report(
     for use in inventory.api_uses:
         uses.setdefault(use.cluster, []).append(use)
     findings: list[Finding] = []
-    notes: list[str] = []
+    notes: list[Unchecked] = []
     for cluster in inventory.clusters:
         scope = scope_of(inventory, cluster)
         findings.extend(node_image_lag(scope, images, archive, settings))
@@ -149,7 +150,7 @@ def match_report(
 
 
 def blockers(
-    scope: ClusterScope, inputs: UpgradeInputs, target: str | None, notes: list[str]
+    scope: ClusterScope, inputs: UpgradeInputs, target: str | None, notes: list[Unchecked]
 ) -> list[Finding]:
     """The upgrade-blocker findings of one cluster; `target` is the minor it is headed to."""
     found: list[Finding] = []

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from aksnews.findings import ClusterScope, Finding, Rule, Severity, finding_key
+from aksnews.findings import ClusterScope, Finding, Rule, Severity, Unchecked, finding_key
 from aksnews.inventory.model import NodePool
 from aksnews.inventory.upgrade_model import Subnet, UpgradeInputs, VmQuota, VmSku
 from aksnews.vm_sizes import builtin_sku
@@ -79,26 +79,32 @@ def _quota(quotas: Sequence[VmQuota], region: str, family: str) -> VmQuota | Non
     )
 
 
-def surge_quota(scope: ClusterScope, inputs: UpgradeInputs, notes: list[str]) -> Iterator[Finding]:
+def surge_quota(
+    scope: ClusterScope, inputs: UpgradeInputs, notes: list[Unchecked]
+) -> Iterator[Finding]:
     cluster = scope.cluster
-    what = f"surge-quota: {cluster.name}"
+
+    def note(text: str, *, assumed: bool = False) -> None:
+        notes.append(Unchecked(Rule.SURGE_QUOTA, cluster.name, text, assumed))
+
     for pool in cluster.node_pools:
         if pool.count == 0:
             continue
         if pool.vm_size is None or cluster.region is None:
             missing = "VM size" if pool.vm_size is None else "region"
-            notes.append(f"{what} pool {pool.name}: no {missing} (import az aks show/list)")
+            note(f"pool {pool.name}: no {missing} (import az aks show/list)")
             continue
         surge = surge_nodes(pool)
         sku, builtin = _sku(pool.vm_size, inputs.skus, cluster.region)
         if surge is None or sku is None:
             why = "maxSurge unreadable" if surge is None else f"vCPUs of {pool.vm_size} unknown"
-            notes.append(f"{what} pool {pool.name}: {why} (import az vm list-skus)")
+            note(f"pool {pool.name}: {why} (import az vm list-skus)")
             continue
         if builtin:
-            notes.append(
-                f"{what} pool {pool.name}: vCPUs of {pool.vm_size} from the built-in table "
-                "(import az vm list-skus for the region's own)"
+            note(
+                f"pool {pool.name}: vCPUs of {pool.vm_size} from the built-in table "
+                "(import az vm list-skus for the region's own)",
+                assumed=True,
             )
         need = surge.nodes * sku.vcpus
         rows = [
@@ -110,8 +116,8 @@ def surge_quota(scope: ClusterScope, inputs: UpgradeInputs, notes: list[str]) ->
             if q is not None
         ]
         if not rows:
-            notes.append(
-                f"{what} pool {pool.name}: no vCPU quota for {cluster.region} "
+            note(
+                f"pool {pool.name}: no vCPU quota for {cluster.region} "
                 f"(import az vm list-usage --location {cluster.region})"
             )
             continue
@@ -134,7 +140,7 @@ def surge_quota(scope: ClusterScope, inputs: UpgradeInputs, notes: list[str]) ->
                 f"{tight.region}; {max(tight.free, 0)} free"
             ),
             why=(
-                f"{surge.how} = {surge.nodes} x {pool.vm_size} ({sku.vcpus} vCPUs each"
+                f"{surge.how}: {surge.nodes} x {pool.vm_size} ({sku.vcpus} vCPUs each"
                 f"{', built-in table' if builtin else ''}) = {need} vCPUs; the quota is "
                 f"{tight.limit} with {tight.used} in use ({tight.source or 'az vm list-usage'}). "
                 "The upgrade fails when Azure refuses the surge nodes."
@@ -159,31 +165,36 @@ def _free_ips(subnet: Subnet) -> int | None:
     return network.num_addresses - AZURE_RESERVED_IPS - subnet.used
 
 
-def surge_ip(scope: ClusterScope, inputs: UpgradeInputs, notes: list[str]) -> Iterator[Finding]:
+def surge_ip(
+    scope: ClusterScope, inputs: UpgradeInputs, notes: list[Unchecked]
+) -> Iterator[Finding]:
     cluster = scope.cluster
     # Overlay, kubenet and Cilium-overlay pods take no subnet addresses: the rule is about
     # Azure CNI's node-subnet pod IPs (features from az aks show: 'azure-cni').
     if "azure-cni" not in cluster.features:
         return
-    what = f"surge-ip: {cluster.name}"
+
+    def note(text: str) -> None:
+        notes.append(Unchecked(Rule.SURGE_IP, cluster.name, text))
+
     for pool in cluster.node_pools:
         if pool.count == 0:
             continue
         if pool.subnet_id is None:
-            notes.append(f"{what} pool {pool.name}: no vnetSubnetID (import az aks show)")
+            note(f"pool {pool.name}: no vnetSubnetID (import az aks show)")
             continue
         subnet = next((s for s in inputs.subnets if s.id.lower() == pool.subnet_id.lower()), None)
         surge = surge_nodes(pool)
         if subnet is None:
             name = pool.subnet_id.rsplit("/", 1)[-1]
-            notes.append(
-                f"{what} pool {pool.name}: subnet {name} not imported "
+            note(
+                f"pool {pool.name}: subnet {name} not imported "
                 f"(import az network vnet subnet show --ids {pool.subnet_id})"
             )
             continue
         free = _free_ips(subnet)
         if surge is None or free is None:
-            notes.append(f"{what} pool {pool.name}: maxSurge or the subnet prefix unreadable")
+            note(f"pool {pool.name}: maxSurge or the subnet prefix unreadable")
             continue
         if pool.pod_subnet_id is not None:
             per_node, how = 1, "1 node IP (pods take theirs from the pod subnet)"
@@ -207,14 +218,18 @@ def surge_ip(scope: ClusterScope, inputs: UpgradeInputs, notes: list[str]) -> It
                 f"{max(free, 0)} free"
             ),
             why=(
-                f"{surge.how} = {surge.nodes} nodes x {how} = {need} addresses; subnet {name} "
+                f"{surge.how}: {surge.nodes} x ({how}) = {need} addresses; subnet {name} "
                 f"({subnet.address_prefix}) has {subnet.used} in use and {AZURE_RESERVED_IPS} "
                 "reserved by Azure. The surge nodes cannot start without their addresses."
             ),
             action=(
-                f"Lower maxSurge of pool {pool.name} to fit {max(free, 0) // per_node} nodes, "
-                "free addresses in the subnet, or move the pool to a larger subnet (or to Azure "
-                "CNI Overlay) before the next upgrade."
+                (
+                    f"Lower maxSurge of pool {pool.name} to {fits} (what the subnet takes), "
+                    if (fits := max(free, 0) // per_node)
+                    else f"Not one surge node of pool {pool.name} fits: "
+                )
+                + "free addresses in the subnet, or move the pool to a larger subnet (or to "
+                "Azure CNI Overlay) before the next upgrade."
             ),
             subject=subnet.id.lower(),
             object=subnet.address_prefix,

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from aksnews.findings import ClusterScope, Finding, Rule, Severity, finding_key
+from aksnews.findings import ClusterScope, Finding, Rule, Severity, Unchecked, finding_key
 from aksnews.inventory.model import NodePool
 from aksnews.inventory.upgrade_model import UpgradeInputs
 from aksnews.match_nodes import pool_os
@@ -191,13 +191,15 @@ def v2_pools(
 
 
 def cgroup_v2_runtime(
-    scope: ClusterScope, inputs: UpgradeInputs, target: str | None, notes: list[str]
+    scope: ClusterScope, inputs: UpgradeInputs, target: str | None, notes: list[Unchecked]
 ) -> Iterator[Finding]:
     workloads = [w for w in inputs.workloads if w.cluster == scope.name]
     if not workloads:
         return
     if not scope.cluster.node_pools:
-        notes.append(f"cgroup-v2-runtime: {scope.name}: node pools unknown (import az aks show)")
+        notes.append(
+            Unchecked(Rule.CGROUP_V2_RUNTIME, scope.name, "node pools unknown (import az aks show)")
+        )
         return
     pools = v2_pools(scope.cluster.node_pools, scope.version, target)
     if not pools:
@@ -239,6 +241,10 @@ def cgroup_v2_runtime(
             )
     if unknown:
         notes.append(
-            f"cgroup-v2-runtime: {scope.name}: the runtime of {unknown} container images is not "
-            "known by name (only official Java, Node.js and .NET images are read)"
+            Unchecked(
+                Rule.CGROUP_V2_RUNTIME,
+                scope.name,
+                f"the runtime of {unknown} container images is not known by name "
+                "(only official Java, Node.js and .NET images are read)",
+            )
         )

@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from aksnews.findings import ClusterScope, Finding, Rule, Severity, finding_key
+from aksnews.findings import ClusterScope, Finding, Rule, Severity, Unchecked, finding_key
 from aksnews.inventory.upgrade_model import DisruptionBudget, UpgradeInputs, Workload
 
 DEFAULT_GRACE_SECONDS = 30  # terminationGracePeriodSeconds when a pod spec does not set it
@@ -89,7 +89,7 @@ def blocking_reason(budget: DisruptionBudget, pods: int | None) -> str | None:
 
 
 def pdb_blocks_drain(
-    scope: ClusterScope, inputs: UpgradeInputs, notes: list[str]
+    scope: ClusterScope, inputs: UpgradeInputs, notes: list[Unchecked]
 ) -> Iterator[Finding]:
     name = scope.name
     workloads = [w for w in inputs.workloads if w.cluster == name]
@@ -100,8 +100,12 @@ def pdb_blocks_drain(
         label = f"PodDisruptionBudget {budget.namespace}/{budget.name}"
         if not chosen:
             notes.append(
-                f"pdb-blocks-drain: {name}: {label} selects no Deployment or StatefulSet "
-                "aksnews knows (scan the manifests or collect the cluster)"
+                Unchecked(
+                    Rule.PDB_BLOCKS_DRAIN,
+                    name,
+                    f"{label} selects no Deployment or StatefulSet aksnews knows "
+                    "(scan the manifests or collect the cluster)",
+                )
             )
             continue
         counts = [w.replicas for w in chosen]
@@ -109,12 +113,14 @@ def pdb_blocks_drain(
         reason = blocking_reason(budget, pods)
         if reason is None:
             if pods is None and budget.max_unavailable is None:
-                notes.append(f"pdb-blocks-drain: {name}: {label}: replicas unknown (autoscaled?)")
+                notes.append(
+                    Unchecked(
+                        Rule.PDB_BLOCKS_DRAIN, name, f"{label}: replicas unknown (autoscaled?)"
+                    )
+                )
             continue
         single = [w for w in chosen if w.replicas == 1]
-        targets = ", ".join(
-            f"{w.label} ({w.replicas if w.replicas is not None else '?'} replicas)" for w in chosen
-        )
+        targets = ", ".join(f"{w.label} ({_replicas(w.replicas)})" for w in chosen)
         fix = (
             "set maxUnavailable: 1 (or a minAvailable below the replicas)"
             if budget.max_unavailable is None or not single
@@ -140,6 +146,12 @@ def pdb_blocks_drain(
         )
 
 
+def _replicas(count: int | None) -> str:
+    if count is None:
+        return "replicas unknown"
+    return f"{count} replica{'' if count == 1 else 's'}"
+
+
 def _behind_service(workload: Workload, inputs: UpgradeInputs) -> str | None:
     labels = dict(workload.pod_labels)
     for service in inputs.services:
@@ -154,7 +166,7 @@ def _behind_service(workload: Workload, inputs: UpgradeInputs) -> str | None:
 
 
 def unsafe_rollout(
-    scope: ClusterScope, inputs: UpgradeInputs, notes: list[str]
+    scope: ClusterScope, inputs: UpgradeInputs, notes: list[Unchecked]
 ) -> Iterator[Finding]:
     for workload in inputs.workloads:
         if workload.cluster != scope.name or workload.namespace in MANAGED_NAMESPACES:

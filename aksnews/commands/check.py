@@ -11,9 +11,11 @@ from aksnews.commands.context import AppState, print_table, today_or
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Engine
 
-    from aksnews.findings import Finding
+    from aksnews.findings import Finding, Rule, Unchecked
 
 FORMATS = ("table", "json", "sarif", "markdown")
 FAIL_ON = ("critical", "warning", "info", "never")
@@ -27,11 +29,40 @@ class CheckFailed(InputError):
         self.exit_code = code
 
 
+def parse_rules(value: str | None) -> frozenset[Rule] | None:
+    """--rules: comma-separated rule names, each one of Rule; None selects every rule."""
+    from aksnews.findings import Rule
+
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    known = {r.value: r for r in Rule}
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        listed = ", ".join(known)
+        what = f"unknown rule {', '.join(map(repr, unknown))}" if unknown else "no rule named"
+        raise InputError(f"--rules: {what} (rules: {listed})")
+    return frozenset(known[n] for n in names)
+
+
+def report_unchecked(
+    notes: Sequence[Unchecked], rules: frozenset[Rule] | None, cluster: str | None
+) -> None:
+    """What the blocker rules could not check, one line each on stderr (never a pass)."""
+    for note in notes:
+        if (rules is None or note.rule in rules) and cluster in (None, note.cluster):
+            typer.echo(f"{note.label}: {note}", err=True)
+
+
 def _findings(
-    engine: Engine, today: dt.date, cluster: str | None, target: str | None
+    engine: Engine,
+    today: dt.date,
+    cluster: str | None,
+    target: str | None,
+    rules: frozenset[Rule] | None = None,
 ) -> list[Finding]:
     from aksnews.lifecycle import minor_of
-    from aksnews.match import match
+    from aksnews.match import match_report
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_archive_view
 
@@ -43,8 +74,13 @@ def _findings(
         raise InputError(f"no cluster {cluster!r} in the inventory (known: {known})")
     if target is not None and minor_of(target) is None:
         raise InputError(f"--target wants a minor version such as 1.30, not {target!r}")
-    findings = match(inventory, load_archive_view(engine, today), now=today, target=target)
-    return [f for f in findings if cluster is None or f.cluster == cluster]
+    report = match_report(inventory, load_archive_view(engine, today), now=today, target=target)
+    report_unchecked(report.unchecked, rules, cluster)
+    return [
+        f
+        for f in report.findings
+        if (cluster is None or f.cluster == cluster) and (rules is None or f.rule in rules)
+    ]
 
 
 def register(app: typer.Typer) -> None:
@@ -60,6 +96,9 @@ def register(app: typer.Typer) -> None:
             "critical", "--fail-on", help=f"Lowest severity that fails: {', '.join(FAIL_ON)}."
         ),
         today: str | None = typer.Option(None, "--today", help="Judge as of this date."),
+        rules: str | None = typer.Option(
+            None, "--rules", help="Only these rules, comma-separated (e.g. pdb-blocks-drain)."
+        ),
     ) -> None:
         """Match the inventory against the archive; exit non-zero for CI.
 
@@ -72,8 +111,9 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {output!r}")
         if fail_on not in FAIL_ON:
             raise InputError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+        selected = parse_rules(rules)
         state: AppState = ctx.obj
-        findings = _findings(state.engine(), today_or(today), cluster, target)
+        findings = _findings(state.engine(), today_or(today), cluster, target, selected)
         if output == "json":
             from aksnews.output import dumps
 
@@ -122,9 +162,11 @@ def register(app: typer.Typer) -> None:
         if target is None or minor_key(target) <= minor_key(current):
             raise InputError(f"--to must be a minor after {current}, not {to!r}")
         view = load_archive_view(engine, day)
-        from aksnews.match import match
+        from aksnews.match import match_report
 
-        findings = match(inventory, view, now=day, target=target)
+        matched = match_report(inventory, view, now=day, target=target)
+        findings = matched.findings
+        report_unchecked(matched.unchecked, None, cluster)
         start, end = Version.parse(found.kubernetes_version or current), Version.parse(target)
         details = load_upstream_range(engine, start, end)
         crossed = list(minors_crossed(current, target))
@@ -142,6 +184,7 @@ def register(app: typer.Typer) -> None:
                 kinds=["behavioral-change", "component-update"],
                 minors=crossed,
             ),
+            unchecked=[f"{n.label}: {n}" for n in matched.unchecked if n.cluster == cluster],
         )
         if output == "json":
             from aksnews.commands.plan_json import plan_json
@@ -149,9 +192,10 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(dumps(plan_json(report)))
             return
+        from aksnews.findings import BLOCKER_RULES
         from aksnews.render import markdown_to_html, render
 
-        text = render("plan.md.j2", plan=report)
+        text = render("plan.md.j2", plan=report, blocker_rules=sorted(BLOCKER_RULES))
         if output == "html":
             title = f"Upgrade plan: {cluster} {current} → {target}"
             text = render("page.html.j2", title=title, body=markdown_to_html(text))
