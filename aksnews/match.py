@@ -40,6 +40,7 @@ from aksnews.match_capacity import surge_ip, surge_quota
 from aksnews.match_cgroup import cgroup_v2_runtime
 from aksnews.match_nodes import image_index, node_image_lag, retirements
 from aksnews.match_schedule import apply_windows
+from aksnews.match_stages import stage_order
 from aksnews.match_support import end_of_support, ga_minors, updates, upgrade_target
 from aksnews.match_workloads import pdb_blocks_drain, unsafe_rollout
 from aksnews.versions import try_parse_kube_version
@@ -113,8 +114,11 @@ def match_report(
         uses.setdefault(use.cluster, []).append(use)
     findings: list[Finding] = []
     notes: list[Unchecked] = []
+    scopes: list[ClusterScope] = []
+    channel_targets: dict[str, str] = {}
     for cluster in inventory.clusters:
         scope = scope_of(inventory, cluster)
+        scopes.append(scope)
         findings.extend(node_image_lag(scope, images, archive, settings))
         findings.extend(retirements(scope, archive, now, settings))
         aim = (
@@ -123,6 +127,8 @@ def match_report(
             else None
         )
         findings.extend(blockers(scope, inventory.upgrade, aim.minor if aim else None, notes))
+        if scope.version is not None and target is None and aim is not None:
+            channel_targets[cluster.name] = aim.minor
         if scope.version is None or aim is None:
             continue  # the version rules need to know what the cluster runs
         findings.extend(api_findings(scope, uses.get(cluster.name, ()), knowledge, archive, aim))
@@ -130,6 +136,11 @@ def match_report(
         if eos is not None:
             findings.append(eos)
         findings.extend(updates(scope, archive, now, ga, aim))
+
+    after = dt.datetime.combine(now, dt.time(0), dt.UTC)
+    findings.extend(
+        stage_order(scopes, channel_targets, inventory.upgrade.versions_seen, after, notes)
+    )
 
     def zone_of(cluster: Cluster) -> str:
         team = inventory.team(scope_of(inventory, cluster).team or "")
@@ -139,7 +150,7 @@ def match_report(
         _unique(findings),
         inventory.clusters,
         inventory.upgrade.windows,
-        after=dt.datetime.combine(now, dt.time(0), dt.UTC),
+        after=after,
         zone_of=zone_of,
         explicit_target=target is not None,
     )

@@ -20,6 +20,7 @@ from aksnews.findings import Finding, Rule, Severity, finding_key
 from aksnews.inventory.model import Cluster, UpgradeChannel
 from aksnews.inventory.upgrade_model import MaintenanceWindow
 from aksnews.maintenance import NextWindow, auto_upgrade_window, node_recreation_window
+from aksnews.match_stages import CHANNEL_TARGET
 
 PLANNED_MAINTENANCE_DOCS = "https://learn.microsoft.com/azure/aks/planned-maintenance"
 # Rules whose findings any node re-creation trips over (Kubernetes or node image upgrade).
@@ -41,7 +42,8 @@ def _window_for(
         return node_recreation_window(cluster, windows, after, zone)
     # Version findings were computed against the channel's own target only without --target.
     moves = cluster.upgrade_channel in _MOVES_MINOR
-    if finding.rule in _VERSION_RULES and not explicit_target and moves:
+    ahead = finding.rule is Rule.STAGE_ORDER and finding.object == CHANNEL_TARGET
+    if (finding.rule in _VERSION_RULES or ahead) and not explicit_target and moves:
         return auto_upgrade_window(cluster, windows, after, zone)
     return None
 

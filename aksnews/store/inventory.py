@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aksnews.inventory.codec import (
@@ -28,8 +30,8 @@ from aksnews.inventory.upgrade_codec import (
     item_name,
     items_of,
 )
-from aksnews.inventory.upgrade_model import UpgradeInputs
-from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow
+from aksnews.inventory.upgrade_model import UpgradeInputs, VersionSeen
+from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow, VersionSeenRow
 
 _TABLES = Base.metadata.tables
 _UPGRADE_TYPES = frozenset(ITEM_TYPES.values())
@@ -112,6 +114,37 @@ def replace_origin(
             conn.execute(insert(_TABLES["inventory_item"]), items)
         if uses:
             conn.execute(insert(_TABLES["api_use"]), uses)
+        _record_versions(session, clusters, collected_at)
+
+
+def _record_versions(
+    session: Session, clusters: Sequence[Cluster], collected_at: dt.datetime
+) -> None:
+    """Widen each (cluster, version) span to include `collected_at` (inside the caller's
+    transaction, so a concurrent import of the same origin waits on its lock)."""
+    for cluster in clusters:
+        if cluster.kubernetes_version is None:
+            continue
+        key = (cluster.name, cluster.kubernetes_version)
+        row = session.get(VersionSeenRow, key)
+        if row is None:
+            try:
+                with session.begin_nested():  # another import may add the same row meanwhile
+                    session.add(
+                        VersionSeenRow(
+                            cluster=key[0],
+                            version=key[1],
+                            first_seen=collected_at,
+                            last_seen=collected_at,
+                        )
+                    )
+                continue
+            except IntegrityError:
+                row = session.get(VersionSeenRow, key, populate_existing=True)
+                if row is None:  # pragma: no cover - deleted in between; nothing to widen
+                    continue
+        row.first_seen = min(_aware(row.first_seen), collected_at)
+        row.last_seen = max(_aware(row.last_seen), collected_at)
 
 
 def load_inventory(engine: Engine) -> Inventory:
@@ -124,6 +157,17 @@ def load_inventory(engine: Engine) -> Inventory:
                 )
             )
         )
+        seen = [
+            VersionSeen(
+                cluster=v.cluster,
+                version=v.version,
+                first_seen=_aware(v.first_seen).isoformat(),
+                last_seen=_aware(v.last_seen).isoformat(),
+            )
+            for v in session.scalars(
+                select(VersionSeenRow).order_by(VersionSeenRow.cluster, VersionSeenRow.version)
+            )
+        ]
         uses = [
             api_use_from(
                 {
@@ -166,7 +210,7 @@ def load_inventory(engine: Engine) -> Inventory:
         clusters=merge_clusters(clusters),
         api_uses=tuple(unique.values()),
         default_team=default_team,
-        upgrade=inputs_of(list(upgrade_items.values())),
+        upgrade=replace(inputs_of(list(upgrade_items.values())), versions_seen=tuple(seen)),
     )
 
 
