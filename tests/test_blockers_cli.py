@@ -171,6 +171,14 @@ def test_inventory_show_keeps_the_blocker_inputs(imported: tuple[str, str, str])
         "standardDSv2Family",
         "standardDSv3Family",
     ]
+    code, out, _ = _run(db, "inventory", "show", "--json")
+    shown = json.loads(out)["upgrade_inputs"]
+    assert code == 0 and len(shown["pdb"]) == len(up.budgets)
+    assert {w["name"] for w in shown["maintenance-window"]} == {w.name.value for w in up.windows}
+    assert {(v["cluster"], v["version"]) for v in shown["version-seen"]} >= {
+        ("shop-prod", "1.24.9"),
+        ("shop-staging", "1.25.6"),
+    }
     assert {(w.cluster, w.name.value) for w in up.windows} == {
         ("shop-prod", "default"),
         ("shop-prod", "aksManagedAutoUpgradeSchedule"),

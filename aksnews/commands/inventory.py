@@ -15,6 +15,7 @@ from aksnews.errors import InputError
 
 if TYPE_CHECKING:
     from aksnews.inventory.model import Cluster, CollectResult
+    from aksnews.inventory.upgrade_model import UpgradeInputs
 
 app = typer.Typer(
     help="What your clusters run: the inventory file plus what collectors observe.",
@@ -208,6 +209,7 @@ def show(
             "clusters": [cluster_json(c) for c in inventory.clusters],
             "api_uses": [api_use_json(u) for u in inventory.api_uses],
             "default_team": inventory.default_team,
+            "upgrade_inputs": _upgrade_json(inventory.upgrade),
         }
         print_json(document)
         return
@@ -236,6 +238,19 @@ def show(
         f"{len(inventory.api_uses)} API uses",
         err=True,
     )
+
+
+def _upgrade_json(inputs: UpgradeInputs) -> dict[str, Any]:
+    """The blocker rules' inputs, one list per kind (item_type names), for `show --json`."""
+    from dataclasses import asdict
+
+    from aksnews.inventory.upgrade_codec import ITEM_TYPES, item_json, items_of
+
+    document: dict[str, Any] = {name: [] for name in ITEM_TYPES.values()}
+    for item in items_of(inputs):
+        document[ITEM_TYPES[type(item)]].append(item_json(item))
+    document["version-seen"] = [asdict(v) for v in inputs.versions_seen]
+    return document
 
 
 def register(root: typer.Typer, names: Sequence[str] = ("inventory",)) -> None:
