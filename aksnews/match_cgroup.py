@@ -202,6 +202,17 @@ def cgroup_v2_runtime(
         )
         return
     pools = v2_pools(scope.cluster.node_pools, scope.version, target)
+    unknown_os = [
+        p.name for p in scope.cluster.node_pools if uses_cgroup_v2(p, scope.version) is None
+    ]
+    if unknown_os:
+        notes.append(
+            Unchecked(
+                Rule.CGROUP_V2_RUNTIME,
+                scope.name,
+                f"node OS of pool {', '.join(unknown_os)} unknown (import az aks show)",
+            )
+        )
     if not pools:
         return
     unknown = 0

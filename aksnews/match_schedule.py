@@ -91,7 +91,7 @@ def apply_windows(
                 rule=Rule.UPGRADE_WINDOW,
                 severity=worst if worst is not Severity.INFO else Severity.WARNING,
                 cluster=cluster_name,
-                team=due[0].team,
+                team=cluster.teams[0] if cluster.teams else due[0].team,
                 title=(
                     f"The automatic upgrade in window {name} on {window.date} will meet "
                     f"{len(due)} unfixed {'finding' if len(due) == 1 else 'findings'}"

@@ -39,6 +39,7 @@ from aksnews.inventory.cluster import (
 )
 from aksnews.inventory.kubeconfig import TOKEN_ENV
 from aksnews.inventory.model import CollectResult, Evidence, NodePool, Provenance
+from aksnews.match_workloads import blocking_reason
 
 DATA = Path(__file__).parent / "data" / "apiserver"
 TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImludmVudG9yeSJ9.c2VydmljZWFjY291bnQ.c2lnbmF0dXJl"
@@ -271,6 +272,8 @@ def test_collects_workloads_budgets_and_services(
     )
     assert budget.selector is not None
     assert budget.selector.matches(dict(by_name["ledger"].pod_labels))
+    # minAvailable 2 of ledger's 2 replicas: the live budget blocks every drain.
+    assert blocking_reason(budget, by_name["ledger"].replicas) is not None
     assert {(s.namespace, s.name, s.selector) for s in upgrade.services} == {
         ("shop", "checkout", (("app", "checkout"),)),
         ("default", "kubernetes", ()),

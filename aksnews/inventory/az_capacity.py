@@ -109,7 +109,10 @@ def _usage(
         family = _text(_get(entry, "name", "value"))
         limit, used = _int(_get(entry, "limit")), _int(_get(entry, "currentValue"))
         if family is None or limit is None or used is None:
-            notes.append(f"item {index} has no name.value, limit or currentValue, skipped")
+            notes.append(
+                f"item {index} has no name.value, limit or currentValue, skipped; surge-quota "
+                "cannot check that family"
+            )
             continue
         # Only vCPU rows: 'cores' (all families) and '...Family'; VMs, disks and sets are not.
         if family.lower() == "cores" or family.lower().endswith("family"):
@@ -136,7 +139,10 @@ def _skus(
             None,
         )
         if name is None or family is None or vcpus is None:
-            notes.append(f"item {index} ({name or '?'}) has no family or vCPUs, skipped")
+            notes.append(
+                f"item {index} ({name or '?'}) has no family or vCPUs, skipped; surge-quota "
+                "falls back to the built-in size table for it"
+            )
             continue
         locations = _get(entry, "locations")
         region = _text(locations[0]) if isinstance(locations, list) and locations else None
