@@ -17,6 +17,7 @@ import pytest
 from test_inventory_helm import dump, good
 
 from aksnews.inventory.az_capacity import AzOptions, AzShape, classify, read_az_file
+from aksnews.inventory.declarative import InventoryError, load_inventory_file
 from aksnews.inventory.helm import read_helm_secrets
 from aksnews.inventory.manifests import scan_paths
 from aksnews.inventory.upgrade_model import WindowName, WindowRule
@@ -232,3 +233,41 @@ def test_helm_releases_give_workloads_in_the_release_namespace(tmp_path: Path) -
     assert [(b.namespace, b.name, b.max_unavailable) for b in up.budgets] == [
         ("storefront", "catalog", "10%")
     ]
+
+
+def test_the_inventory_file_may_state_pool_sizes_surge_and_stages(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(
+        "clusters:\n"
+        "  - name: edge\n"
+        "    region: westeurope\n"
+        "    stage: Staging\n"
+        "    soakDays: 5\n"
+        "    nodePools:\n"
+        "      - name: user\n"
+        "        vmSize: Standard_D4s_v5\n"
+        "        count: 6\n"
+        "        maxPods: 50\n"
+        "        upgradeSettings: {maxSurge: 33%, drainTimeoutInMinutes: 20}\n",
+        encoding="utf-8",
+    )
+    (cluster,) = load_inventory_file(path, now=NOW).clusters
+    assert (cluster.stage, cluster.soak_days) == ("staging", 5)
+    (pool,) = cluster.node_pools
+    assert (pool.vm_size, pool.count, pool.max_pods, pool.max_surge) == (
+        "Standard_D4s_v5",
+        6,
+        50,
+        "33%",
+    )
+    assert (pool.drain_timeout_minutes, pool.node_soak_minutes) == (20, None)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("maxSurge: 33%", "maxSurge: lots"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InventoryError) as caught:
+        load_inventory_file(path, now=NOW)
+    assert (
+        f"{path}:11: clusters[0].nodePools[0].upgradeSettings.maxSurge: 'lots' is not a node count"
+        in str(caught.value)
+    )
