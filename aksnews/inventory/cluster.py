@@ -38,7 +38,8 @@ from aksnews.inventory.model import (
     Provenance,
 )
 from aksnews.inventory.node_pools import node_pools
-from aksnews.inventory.workloads import read_objects
+from aksnews.inventory.upgrade_model import UpgradeInputs
+from aksnews.inventory.workloads import combine, read_objects
 
 __all__ = [
     "DEFAULT_RESOURCES",
@@ -353,7 +354,8 @@ class _Run:
         self.page_size, self.max_pages = page_size, max_pages
         self.warnings: list[CollectorWarning] = []
         self.uses: list[ApiUse] = []
-        self.bodies: list[tuple[Mapping[str, Any], str]] = []
+        # Read into values at once: whole specs of thousands of objects are not kept.
+        self.upgrade: list[UpgradeInputs] = []
         self.read = self.skipped = self.objects = 0
 
     def collect(self, resources: Sequence[ResourceRef]) -> CollectResult:
@@ -388,7 +390,7 @@ class _Run:
             )
         uses = sorted(set(self.uses), key=lambda u: (u.api_version, u.kind, u.evidence, u.location))
         return CollectResult(
-            upgrade=read_objects(self.bodies, cluster=self.name, provenance=self.provenance),
+            upgrade=combine(self.upgrade),
             clusters=clusters,
             api_uses=tuple(uses),
             warnings=tuple(self.warnings),
@@ -430,11 +432,16 @@ class _Run:
                 )
             )
 
+    def _body(self, item: Mapping[str, Any], where: str) -> None:
+        self.upgrade.append(
+            read_objects([(item, where)], cluster=self.name, provenance=self.provenance)
+        )
+
     def _services(self) -> None:
         """Services, to tell a workload that takes traffic from one that does not."""
         try:
             for item in self._list("/api/v1/services", _JSON):
-                self.bodies.append(({"kind": "Service", **item}, _where("services", item)))
+                self._body({"kind": "Service", **item}, _where("services", item))
             self.read += 1
         except _HttpStatus as exc:
             self._warn(f"cannot list services, workloads behind one unknown: {exc}")
@@ -477,7 +484,7 @@ class _Run:
                         self._object_uses(ref, item)
                         if full:
                             body = {"kind": ref.kind, **item}  # list items carry no kind
-                            self.bodies.append((body, _where(ref.resource, item)))
+                            self._body(body, _where(ref.resource, item))
                     self.read += 1
                     break
                 except _HttpStatus as exc:
