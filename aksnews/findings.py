@@ -23,12 +23,36 @@ from aksnews.versions import KubeVersion
 
 
 class Rule(StrEnum):
+    """The closed vocabulary of finding rules (README's rule table says what each checks)."""
+
     REMOVED_API = "removed-api"
     DEPRECATED_API = "deprecated-api"
     END_OF_SUPPORT = "end-of-support"
     NODE_IMAGE_LAG = "node-image-lag"
     RETIREMENT = "retirement"
     UPDATE_AVAILABLE = "update-available"
+    # Upgrade blockers beyond APIs: what makes an in-place upgrade fail or hurt (DOMAIN.md,
+    # "What breaks upgrades"). BLOCKER_RULES lists them; `aksnews plan` shows them first.
+    SURGE_QUOTA = "surge-quota"
+    SURGE_IP = "surge-ip"
+    PDB_BLOCKS_DRAIN = "pdb-blocks-drain"
+    UNSAFE_ROLLOUT = "unsafe-rollout"
+    CGROUP_V2_RUNTIME = "cgroup-v2-runtime"
+    UPGRADE_WINDOW = "upgrade-window"
+    STAGE_ORDER = "stage-order"
+
+
+BLOCKER_RULES = frozenset(
+    {
+        Rule.SURGE_QUOTA,
+        Rule.SURGE_IP,
+        Rule.PDB_BLOCKS_DRAIN,
+        Rule.UNSAFE_ROLLOUT,
+        Rule.CGROUP_V2_RUNTIME,
+        Rule.UPGRADE_WINDOW,
+        Rule.STAGE_ORDER,
+    }
+)
 
 
 class Severity(StrEnum):
@@ -106,6 +130,24 @@ class Finding:
     locations: tuple[str, ...] = ()  # where an API is used: 'k8s/psp.yaml:1 (manifest)'
     deadline: dt.date | None = None
     links: tuple[str, ...] = ()  # source entries: AKS release anchors, upstream notes, PRs, guide
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """What a rule could not check on a cluster for lack of input (never counted as a pass)."""
+
+    rule: Rule
+    cluster: str
+    what: str  # 'pool user: no vCPU quota for eastus (import az vm list-usage ...)'
+    assumed: bool = False  # checked, but on an assumption the user should know (built-in table)
+
+    def __str__(self) -> str:
+        return f"{self.rule.value}: {self.cluster}: {self.what}"
+
+    @property
+    def label(self) -> str:
+        """How a run reports it: 'not checked' or, when checked on an assumption, 'assumed'."""
+        return "assumed" if self.assumed else "not checked"
 
 
 def finding_key(rule: Rule, cluster: str, node_pool: str | None, subject: str) -> str:

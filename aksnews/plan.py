@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aksnews.apis import KnowledgeRow
 from aksnews.diff import UpgradeDiff
-from aksnews.findings import Finding, Rule
+from aksnews.findings import BLOCKER_RULES, Finding, Rule
 from aksnews.inventory.model import Cluster
 from aksnews.lifecycle import MinorLifecycle, minor_key
 from aksnews.store.records import StoredEntry
@@ -30,10 +30,16 @@ class UpgradePlan:
     target: str  # minor
     minors: tuple[str, ...]  # crossed, current excluded
     lifecycle: tuple[MinorLifecycle, ...]  # of current and crossed minors
-    findings: tuple[Finding, ...]  # API findings for the target first
+    findings: tuple[Finding, ...]  # upgrade blockers first, then API findings, then the rest
     removed_apis: tuple[RemovedApi, ...]  # in use first
     upstream: UpgradeDiff
     aks_changes: tuple[StoredEntry, ...]  # AKS behavioural and component changes
+    unchecked: tuple[str, ...] = ()  # what the blocker rules could not check, for lack of input
+
+
+def blockers_of(plan: UpgradePlan) -> tuple[Finding, ...]:
+    """The plan's upgrade blockers (they lead plan.findings)."""
+    return tuple(f for f in plan.findings if f.rule in BLOCKER_RULES)
 
 
 def minors_crossed(current: str, target: str) -> tuple[str, ...]:
@@ -52,14 +58,19 @@ def build_plan(
     knowledge: Sequence[KnowledgeRow],
     upstream: UpgradeDiff,
     aks_changes: Sequence[StoredEntry],
+    unchecked: Sequence[str] = (),
 ) -> UpgradePlan:
     crossed = minors_crossed(current, target)
     wanted = {current, *crossed}
     api_rules = (Rule.REMOVED_API, Rule.DEPRECATED_API)
     mine = [f for f in findings if f.cluster == cluster.name]
-    ordered = [f for f in mine if f.rule in api_rules] + [
-        f for f in mine if f.rule not in api_rules
-    ]
+    # What stops the upgrade itself (a drain that never ends, a surge that does not fit) comes
+    # before what it breaks afterwards; within each group the matcher's order holds.
+    ordered = (
+        [f for f in mine if f.rule in BLOCKER_RULES]
+        + [f for f in mine if f.rule in api_rules]
+        + [f for f in mine if f.rule not in api_rules and f.rule not in BLOCKER_RULES]
+    )
     uses: dict[str, list[str]] = {}
     for f in mine:
         if f.rule in api_rules:
@@ -84,4 +95,5 @@ def build_plan(
         removed_apis=tuple(removed),
         upstream=upstream,
         aks_changes=tuple(aks_changes),
+        unchecked=tuple(unchecked),
     )

@@ -20,6 +20,13 @@ RULE_HELP = {
     Rule.NODE_IMAGE_LAG: "A node pool runs a node image behind the newest of its OS family.",
     Rule.RETIREMENT: "Something the cluster uses is being retired by AKS.",
     Rule.UPDATE_AVAILABLE: "A newer Kubernetes patch or minor is available.",
+    Rule.SURGE_QUOTA: "The nodes a surge upgrade adds need more vCPUs than the quota has free.",
+    Rule.SURGE_IP: "The nodes a surge upgrade adds need more IPs than the subnet has free.",
+    Rule.PDB_BLOCKS_DRAIN: "A PodDisruptionBudget allows no eviction, so node drains never end.",
+    Rule.UNSAFE_ROLLOUT: "A workload lacks a readiness probe or a graceful shutdown.",
+    Rule.CGROUP_V2_RUNTIME: "A runtime that misreads cgroup v2 limits runs on cgroup v2 nodes.",
+    Rule.UPGRADE_WINDOW: "An automatic upgrade will act before a blocking finding is fixed.",
+    Rule.STAGE_ORDER: "Production runs a version no staging cluster has run for the soak time.",
 }
 
 

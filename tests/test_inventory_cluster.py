@@ -39,6 +39,7 @@ from aksnews.inventory.cluster import (
 )
 from aksnews.inventory.kubeconfig import TOKEN_ENV
 from aksnews.inventory.model import CollectResult, Evidence, NodePool, Provenance
+from aksnews.match_workloads import blocking_reason
 
 DATA = Path(__file__).parent / "data" / "apiserver"
 TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImludmVudG9yeSJ9.c2VydmljZWFjY291bnQ.c2lnbmF0dXJl"
@@ -173,8 +174,9 @@ def test_collects_version_pools_and_api_uses(
 
     listed = expected_collections()
     assert "podsecuritypolicies" not in {r.resource for r in listed}
-    # version, nodes and metrics, then every served collection but the forbidden one.
-    assert result.read == 3 + len(listed) - 1
+    # version, nodes and metrics, then every served collection but the forbidden one, then
+    # services (for the rollout rule).
+    assert result.read == 3 + len(listed) - 1 + 1
     assert result.skipped == 1
     assert [w.message for w in result.warnings] == [
         f"cannot list statefulsets: {FORBIDDEN}: 403 Forbidden: statefulsets.apps is forbidden: "
@@ -243,6 +245,41 @@ def test_collects_version_pools_and_api_uses(
     assert checkout.provenance == prov
 
 
+def test_collects_workloads_budgets_and_services(
+    apiserver: FakeApiServer, access: ClusterAccess
+) -> None:
+    upgrade = collect(access).upgrade
+    by_name = {w.name: w for w in upgrade.workloads}
+    # The four Deployments of the two pages; StatefulSets are forbidden (a warning says so).
+    assert sorted(by_name) == ["checkout", "coredns", "ledger", "report-runner"]
+    checkout = by_name["checkout"]
+    assert (checkout.kind, checkout.namespace, checkout.replicas) == ("Deployment", "shop", 3)
+    assert checkout.pod_labels == (("app", "checkout"),)
+    (container,) = checkout.containers
+    assert container.image == "contoso.azurecr.io/checkout:2.14.1"
+    assert (container.ports, container.readiness_probe, container.pre_stop) == (
+        (8080,),
+        False,
+        False,
+    )
+    assert checkout.location == "deployments shop/checkout"
+    (budget,) = upgrade.budgets
+    assert (budget.namespace, budget.name, budget.min_available, budget.max_unavailable) == (
+        "payments",
+        "ledger",
+        "2",
+        None,
+    )
+    assert budget.selector is not None
+    assert budget.selector.matches(dict(by_name["ledger"].pod_labels))
+    # minAvailable 2 of ledger's 2 replicas: the live budget blocks every drain.
+    assert blocking_reason(budget, by_name["ledger"].replicas) is not None
+    assert {(s.namespace, s.name, s.selector) for s in upgrade.services} == {
+        ("shop", "checkout", (("app", "checkout"),)),
+        ("default", "kubernetes", ()),
+    }
+
+
 def test_an_objects_own_api_version_is_never_evidence(
     apiserver: FakeApiServer, access: ClusterAccess
 ) -> None:
@@ -263,7 +300,11 @@ def test_requests_are_authenticated_paginated_and_metadata_only(
     pages = [r for r in apiserver.requests if r.path == "/apis/apps/v1/deployments"]
     assert [r.args.get("continue") for r in pages] == [None, apiserver.page_token]
     assert {r.args["limit"] for r in pages} == {"500"}
-    assert all("as=PartialObjectMetadataList" in r.headers["Accept"] for r in pages)
+    # Deployments, StatefulSets and PDBs come whole: the upgrade rules read their specs.
+    assert all(r.headers["Accept"] == "application/json" for r in pages)
+    ingresses = [r for r in apiserver.requests if r.path.endswith("/ingresses")]
+    assert ingresses
+    assert all("as=PartialObjectMetadataList" in r.headers["Accept"] for r in ingresses)
     listed = {r.path for r in apiserver.requests if r.path.startswith("/apis/")}
     assert "/apis/policy/v1/podsecuritypolicies" not in listed  # discovery says not served
     assert "/apis/autoscaling/v2/horizontalpodautoscalers" in listed  # the preferred version

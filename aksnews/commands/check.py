@@ -12,9 +12,11 @@ from aksnews.commands.options import Format, UsageProblem, choose_format, json_o
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Engine
 
-    from aksnews.findings import Finding, Rule
+    from aksnews.findings import Finding, Rule, Unchecked
 
 FORMATS = (Format.TEXT, Format.JSON, Format.SARIF, Format.MARKDOWN)
 PLAN_FORMATS = (Format.MARKDOWN, Format.HTML, Format.JSON)
@@ -29,10 +31,23 @@ class CheckFailed(InputError):
         self.exit_code = code
 
 
+def report_unchecked(
+    notes: Sequence[Unchecked], rules: frozenset[Rule] | None, cluster: str | None
+) -> None:
+    """What the blocker rules could not check, one line each on stderr (never a pass)."""
+    for note in notes:
+        if (rules is None or note.rule in rules) and cluster in (None, note.cluster):
+            typer.echo(f"{note.label}: {note}", err=True)
+
+
 def _findings(
-    engine: Engine, today: dt.date, cluster: str | None, target: str | None
+    engine: Engine,
+    today: dt.date,
+    cluster: str | None,
+    target: str | None,
+    rules: frozenset[Rule] | None = None,
 ) -> list[Finding]:
-    from aksnews.match import match
+    from aksnews.match import match_report
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_archive_view
 
@@ -46,8 +61,13 @@ def _findings(
         from aksnews.commands.options import known_minor
 
         target = known_minor(engine, target, "--target")
-    findings = match(inventory, load_archive_view(engine, today), now=today, target=target)
-    return [f for f in findings if cluster is None or f.cluster == cluster]
+    report = match_report(inventory, load_archive_view(engine, today), now=today, target=target)
+    report_unchecked(report.unchecked, rules, cluster)
+    return [
+        f
+        for f in report.findings
+        if (cluster is None or f.cluster == cluster) and (rules is None or f.rule in rules)
+    ]
 
 
 def register(app: typer.Typer) -> None:
@@ -86,8 +106,7 @@ def register(app: typer.Typer) -> None:
             raise UsageProblem(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
         chosen = select_rules(rules, skip_rules)
         state: AppState = ctx.obj
-        findings = _findings(state.engine(), today_or(today), cluster, target)
-        findings = [f for f in findings if f.rule in chosen]
+        findings = _findings(state.engine(), today_or(today), cluster, target, chosen)
         if fmt is Format.JSON:
             from aksnews.output import dumps
 
@@ -138,9 +157,11 @@ def register(app: typer.Typer) -> None:
         if minor_key(target) <= minor_key(current):
             raise UsageProblem(f"--to must be a minor after {current}, not {to!r}")
         view = load_archive_view(engine, day)
-        from aksnews.match import match
+        from aksnews.match import match_report
 
-        findings = match(inventory, view, now=day, target=target)
+        matched = match_report(inventory, view, now=day, target=target)
+        findings = matched.findings
+        report_unchecked(matched.unchecked, None, cluster)
         start, end = Version.parse(found.kubernetes_version or current), Version.parse(target)
         details = load_upstream_range(engine, start, end)
         crossed = list(minors_crossed(current, target))
@@ -158,6 +179,7 @@ def register(app: typer.Typer) -> None:
                 kinds=["behavioral-change", "component-update"],
                 minors=crossed,
             ),
+            unchecked=[f"{n.label}: {n}" for n in matched.unchecked if n.cluster == cluster],
         )
         if fmt is Format.JSON:
             from aksnews.commands.plan_json import plan_json
@@ -165,9 +187,10 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(dumps(plan_json(report)))
             return
+        from aksnews.findings import BLOCKER_RULES
         from aksnews.render import markdown_to_html, render
 
-        text = render("plan.md.j2", plan=report)
+        text = render("plan.md.j2", plan=report, blocker_rules=sorted(BLOCKER_RULES))
         if fmt is Format.HTML:
             title = f"Upgrade plan: {cluster} {current} → {target}"
             text = render("page.html.j2", title=title, body=markdown_to_html(text))

@@ -16,6 +16,7 @@ from aksnews.errors import InputError
 
 if TYPE_CHECKING:
     from aksnews.inventory.model import ApiUse, Cluster, CollectResult
+    from aksnews.inventory.upgrade_model import UpgradeInputs
 
 app = typer.Typer(
     help="What your clusters run: the inventory file plus what collectors observe.",
@@ -37,7 +38,7 @@ def _store(state: AppState, origin: str, result: CollectResult, now: dt.datetime
 
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    if result.read == 0 and (result.warnings or not result.clusters):
+    if result.read == 0 and (result.warnings or not (result.clusters or result.upgrade)):
         raise NothingRead(f"{origin}: nothing could be read")
     replace_origin(
         state.engine(),
@@ -45,6 +46,7 @@ def _store(state: AppState, origin: str, result: CollectResult, now: dt.datetime
         collected_at=now,
         clusters=result.clusters,
         api_uses=result.api_uses,
+        upgrade=result.upgrade,
     )
 
 
@@ -57,6 +59,18 @@ def _summary(origin: str, result: CollectResult) -> str:
     if result.api_uses:
         kinds = {(u.api_version, u.kind) for u in result.api_uses}
         parts.append(f"{len(result.api_uses)} API uses ({len(kinds)} apiVersion/kind pairs)")
+    up = result.upgrade
+    for label, values in (
+        ("workloads", up.workloads),
+        ("PodDisruptionBudgets", up.budgets),
+        ("services", up.services),
+        ("vCPU quotas", up.quotas),
+        ("VM sizes", up.skus),
+        ("subnets", up.subnets),
+        ("maintenance windows", up.windows),
+    ):
+        if values:
+            parts.append(f"{len(values)} {label}")
     if result.warnings:
         parts.append(f"{len(result.warnings)} warnings")
     return ", ".join(parts)
@@ -113,30 +127,41 @@ def load(
 @app.command("import-az")
 def import_az(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="JSON of `az aks show` or `az aks list`."),
+    paths: list[Path] = typer.Argument(
+        ...,
+        help="JSON of `az aks show/list`, `az vm list-usage`, `az vm list-skus`, "
+        "`az network vnet subnet show` or `az aks maintenanceconfiguration list`.",
+    ),
+    location: str | None = typer.Option(
+        None, "--location", "-l", help="Region of `az vm list-usage` files (they do not say it)."
+    ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", "-c", help="Cluster of maintenance configurations without an id."
+    ),
     output: str | None = output_option(),
     as_json: bool = json_option(),
 ) -> None:
-    """Import clusters from Azure CLI JSON (ARM or az casing both accepted)."""
+    """Import az output, recognising each file by its shape (ARM or az casing both accepted)."""
     as_json = wants_json(output, as_json)
-    from aksnews.inventory.az import import_az as collect
+    from aksnews.inventory.az_capacity import AzOptions, read_az_file
 
     state: AppState = ctx.obj
     now = _now()
+    options = AzOptions(location=location, cluster=cluster)
     readable = 0
     summaries = []
     for path in paths:
-        result = collect([path], now=now)
-        summaries.append(_summary_json(str(path), result))
+        shape, result = read_az_file(path, now=now, options=options)
+        summaries.append(_summary_json(f"{path} ({shape.value})", result))
         if not as_json:
-            typer.echo(_summary(str(path), result))
+            typer.echo(_summary(f"{path} ({shape.value})", result))
         try:
             _store(state, f"az:{path.resolve()}", result, now)
             readable += 1
         except NothingRead as exc:
             typer.echo(f"warning: {exc}", err=True)
     if readable == 0:
-        raise NothingRead("no cluster could be read from the given files")
+        raise NothingRead("nothing could be read from the given files")
     if as_json:
         print_json(summaries)
 
@@ -294,6 +319,7 @@ def show(
             "clusters": [cluster_json(c) for c in inventory.clusters],
             "api_uses": [api_use_json(u) for u in inventory.api_uses],
             "default_team": inventory.default_team,
+            "upgrade_inputs": _upgrade_json(inventory.upgrade),
         }
         print_json(document)
         return
@@ -322,6 +348,19 @@ def show(
         f"{len(inventory.api_uses)} API uses",
         err=True,
     )
+
+
+def _upgrade_json(inputs: UpgradeInputs) -> dict[str, Any]:
+    """The blocker rules' inputs, one list per kind (item_type names), for `show --json`."""
+    from dataclasses import asdict
+
+    from aksnews.inventory.upgrade_codec import ITEM_TYPES, item_json, items_of
+
+    document: dict[str, Any] = {name: [] for name in ITEM_TYPES.values()}
+    for item in items_of(inputs):
+        document[ITEM_TYPES[type(item)]].append(item_json(item))
+    document["version-seen"] = [asdict(v) for v in inputs.versions_seen]
+    return document
 
 
 def register(root: typer.Typer, names: Sequence[str] = ("inventory",)) -> None:

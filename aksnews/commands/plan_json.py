@@ -47,4 +47,5 @@ def plan_json(plan: UpgradePlan) -> dict[str, Any]:
             ],
         },
         "aks_changes": [entry_json(e) for e in plan.aks_changes],
+        "unchecked": list(plan.unchecked),
     }

@@ -252,9 +252,31 @@ def _pools(fields: Mapping[str, Any], provenance: Provenance, notes: list[str]) 
                 orchestrator_version=_version(version),
                 node_image_version=_text(_get(profile, "nodeImageVersion")),
                 provenance=provenance,
+                vm_size=_text(_get(profile, "vmSize")),
+                count=_int(_get(profile, "count")),
+                max_surge=_text(_get(profile, "upgradeSettings", "maxSurge")),
+                drain_timeout_minutes=_int(
+                    _get(profile, "upgradeSettings", "drainTimeoutInMinutes")
+                ),
+                node_soak_minutes=_int(
+                    _get(profile, "upgradeSettings", "nodeSoakDurationInMinutes")
+                ),
+                max_pods=_int(_get(profile, "maxPods")),
+                subnet_id=_text(_get(profile, "vnetSubnetId")),  # ARM: vnetSubnetID
+                pod_subnet_id=_text(_get(profile, "podSubnetId")),
             )
         )
     return pools
+
+
+def _int(value: object) -> int | None:
+    """A whole number given as a number or as text; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = _text(value)
+    return int(text) if text is not None and text.isdigit() else None
 
 
 def _cluster(fields: Mapping[str, Any], provenance: Provenance, notes: list[str]) -> Cluster:
@@ -293,6 +315,28 @@ def _cluster(fields: Mapping[str, Any], provenance: Provenance, notes: list[str]
     )
 
 
+def clusters_from_document(path: Path, document: Any, *, now: dt.datetime) -> CollectResult:
+    """Clusters in one parsed az aks show/list document; entries that are not become warnings."""
+    clusters: list[Cluster] = []
+    warnings: list[CollectorWarning] = []
+    skipped = 0
+    provenance = Provenance(origin=f"az:{path}", collected_at=now)
+    for item in _items(path, document):
+        if isinstance(item, str):
+            warnings.append(CollectorWarning(str(path), item))
+            skipped += 1
+            continue
+        notes: list[str] = []
+        cluster = _cluster(item.fields, provenance, notes)
+        clusters.append(cluster)
+        warnings.extend(
+            CollectorWarning(item.where, f"cluster {cluster.name}: {note}") for note in notes
+        )
+    return CollectResult(
+        clusters=tuple(clusters), warnings=tuple(warnings), read=len(clusters), skipped=skipped
+    )
+
+
 def import_az(
     paths: Sequence[Path], *, now: dt.datetime, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> CollectResult:
@@ -308,18 +352,10 @@ def import_az(
             skipped += 1
             continue
         files += 1
-        provenance = Provenance(origin=f"az:{path}", collected_at=now)
-        for item in _items(path, document):
-            if isinstance(item, str):
-                warnings.append(CollectorWarning(str(path), item))
-                skipped += 1
-                continue
-            notes: list[str] = []
-            cluster = _cluster(item.fields, provenance, notes)
-            clusters.append(cluster)
-            warnings.extend(
-                CollectorWarning(item.where, f"cluster {cluster.name}: {note}") for note in notes
-            )
+        one = clusters_from_document(path, document, now=now)
+        clusters.extend(one.clusters)
+        warnings.extend(one.warnings)
+        skipped += one.skipped
     return CollectResult(
         clusters=tuple(clusters),
         warnings=tuple(warnings),

@@ -38,6 +38,8 @@ from aksnews.inventory.model import (
     Provenance,
 )
 from aksnews.inventory.node_pools import node_pools
+from aksnews.inventory.upgrade_model import UpgradeInputs
+from aksnews.inventory.workloads import combine, read_objects
 
 __all__ = [
     "DEFAULT_RESOURCES",
@@ -68,6 +70,7 @@ _METRIC_LINE = re.compile(
     + r'\{(?P<labels>(?:[^"}]|"(?:[^"\\]|\\.)*")*)\}\s+(?P<value>\S+)(?:\s+-?\d+)?\s*$'
 )
 _METRIC_LABEL = re.compile(r'(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"')
+_BODY_RESOURCES = frozenset({"deployments", "statefulsets", "poddisruptionbudgets"})
 _API_VERSION = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9.-]*/)?[A-Za-z0-9]+$")
 
 
@@ -351,6 +354,8 @@ class _Run:
         self.page_size, self.max_pages = page_size, max_pages
         self.warnings: list[CollectorWarning] = []
         self.uses: list[ApiUse] = []
+        # Read into values at once: whole specs of thousands of objects are not kept.
+        self.upgrade: list[UpgradeInputs] = []
         self.read = self.skipped = self.objects = 0
 
     def collect(self, resources: Sequence[ResourceRef]) -> CollectResult:
@@ -362,6 +367,8 @@ class _Run:
             nodes = self._nodes()
             self._metrics()
             self._objects(resources)
+            if any(r.resource in _BODY_RESOURCES for r in resources):
+                self._services()
         except _HttpStatus as exc:  # only /version gets here: the others are caught per source
             self._warn(f"cannot read the server version: {exc}")
             self.skipped += 1
@@ -383,6 +390,7 @@ class _Run:
             )
         uses = sorted(set(self.uses), key=lambda u: (u.api_version, u.kind, u.evidence, u.location))
         return CollectResult(
+            upgrade=combine(self.upgrade),
             clusters=clusters,
             api_uses=tuple(uses),
             warnings=tuple(self.warnings),
@@ -424,6 +432,21 @@ class _Run:
                 )
             )
 
+    def _body(self, item: Mapping[str, Any], where: str) -> None:
+        self.upgrade.append(
+            read_objects([(item, where)], cluster=self.name, provenance=self.provenance)
+        )
+
+    def _services(self) -> None:
+        """Services, to tell a workload that takes traffic from one that does not."""
+        try:
+            for item in self._list("/api/v1/services", _JSON):
+                self._body({"kind": "Service", **item}, _where("services", item))
+            self.read += 1
+        except _HttpStatus as exc:
+            self._warn(f"cannot list services, workloads behind one unknown: {exc}")
+            self.skipped += 1
+
     def _served(self, resources: Sequence[ResourceRef]) -> dict[str, list[str]]:
         """Group -> served versions, preferred first, from discovery."""
         served: dict[str, list[str]] = {}
@@ -451,10 +474,17 @@ class _Run:
             candidates = [v for v in served.get(ref.group, []) if v in ref.versions]
             for i, version in enumerate(candidates):
                 prefix = f"/apis/{ref.group}/{version}" if ref.group else f"/api/{version}"
+                # The upgrade rules read the specs of these; the rest is listed as metadata.
+                full = ref.resource in _BODY_RESOURCES
                 try:
-                    for item in self._list(f"{prefix}/{ref.resource}", _METADATA_LIST):
+                    for item in self._list(
+                        f"{prefix}/{ref.resource}", _JSON if full else _METADATA_LIST
+                    ):
                         self.objects += 1
                         self._object_uses(ref, item)
+                        if full:
+                            body = {"kind": ref.kind, **item}  # list items carry no kind
+                            self._body(body, _where(ref.resource, item))
                     self.read += 1
                     break
                 except _HttpStatus as exc:
@@ -511,6 +541,12 @@ class _Run:
             api_version = _mapping(entry).get("apiVersion")
             if isinstance(api_version, str) and _API_VERSION.match(api_version):
                 use(api_version, ref.kind, Evidence.MANAGED_FIELDS)
+
+
+def _where(resource: str, item: Mapping[str, Any]) -> str:
+    meta = _mapping(item.get("metadata"))
+    namespace, name = _text(meta.get("namespace")), _text(meta.get("name")) or "?"
+    return f"{resource} {namespace}/{name}" if namespace else f"{resource} {name}"
 
 
 def _last_applied(text: str) -> tuple[str, str | None] | None:

@@ -89,6 +89,16 @@ def pool_json(pool: NodePool) -> dict[str, Any]:
         "currentOrchestratorVersion": pool.orchestrator_version,
         "nodeImageVersion": pool.node_image_version,
         "provenance": provenance_json(pool.provenance),
+        "vmSize": pool.vm_size,
+        "count": pool.count,
+        "upgradeSettings": {
+            "maxSurge": pool.max_surge,
+            "drainTimeoutInMinutes": pool.drain_timeout_minutes,
+            "nodeSoakDurationInMinutes": pool.node_soak_minutes,
+        },
+        "maxPods": pool.max_pods,
+        "vnetSubnetID": pool.subnet_id,
+        "podSubnetID": pool.pod_subnet_id,
     }
 
 
@@ -101,6 +111,14 @@ def pool_from(value: dict[str, Any]) -> NodePool:
         orchestrator_version=value.get("currentOrchestratorVersion"),
         node_image_version=value.get("nodeImageVersion"),
         provenance=provenance_from(value.get("provenance")),
+        vm_size=value.get("vmSize"),
+        count=value.get("count"),
+        max_surge=(value.get("upgradeSettings") or {}).get("maxSurge"),
+        drain_timeout_minutes=(value.get("upgradeSettings") or {}).get("drainTimeoutInMinutes"),
+        node_soak_minutes=(value.get("upgradeSettings") or {}).get("nodeSoakDurationInMinutes"),
+        max_pods=value.get("maxPods"),
+        subnet_id=value.get("vnetSubnetID"),
+        pod_subnet_id=value.get("podSubnetID"),
     )
 
 
@@ -118,6 +136,8 @@ def cluster_json(cluster: Cluster) -> dict[str, Any]:
         "namespaces": dict(cluster.namespaces),
         "provenance": provenance_json(cluster.provenance),
         "stated": sorted(cluster.stated),
+        "stage": cluster.stage,
+        "soakDays": cluster.soak_days,
     }
 
 
@@ -135,6 +155,8 @@ def cluster_from(value: dict[str, Any]) -> Cluster:
         namespaces=tuple(sorted(value.get("namespaces", {}).items())),
         provenance=provenance_from(value.get("provenance")),
         stated=frozenset(value.get("stated", ())),
+        stage=value.get("stage"),
+        soak_days=value.get("soakDays"),
     )
 
 

@@ -387,6 +387,17 @@ def _cluster(spec: ClusterSpec, provenance: Provenance) -> Cluster:
             orchestrator_version=p.currentOrchestratorVersion,
             node_image_version=p.nodeImageVersion,
             provenance=provenance,
+            vm_size=p.vmSize,
+            count=p.count,
+            max_surge=p.upgradeSettings.maxSurge if p.upgradeSettings else None,
+            drain_timeout_minutes=(
+                p.upgradeSettings.drainTimeoutInMinutes if p.upgradeSettings else None
+            ),
+            node_soak_minutes=(
+                p.upgradeSettings.nodeSoakDurationInMinutes if p.upgradeSettings else None
+            ),
+            max_pods=p.maxPods,
+            subnet_id=p.vnetSubnetID,
         )
         for p in spec.nodePools
     )
@@ -409,6 +420,8 @@ def _cluster(spec: ClusterSpec, provenance: Provenance) -> Cluster:
         namespaces=tuple(spec.namespaces.items()),
         provenance=provenance,
         stated=frozenset(name for name, yes in given.items() if yes),
+        stage=spec.stage,
+        soak_days=spec.soakDays,
     )
 
 

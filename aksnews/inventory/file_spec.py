@@ -12,15 +12,17 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from aksnews.inventory.model import NodeOSChannel, SupportPlan, UpgradeChannel
 from aksnews.versions import parse_kube_version, parse_node_image_version
 
+STAGES = ("dev", "staging", "production")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SURGE = re.compile(r"^\d{1,4}%?$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -76,6 +78,14 @@ def _node_image(value: str) -> str:
             {"value": repr(value)},
         ) from None
     return value.strip()
+
+
+def _surge(value: str) -> str:
+    if not _SURGE.match(value):
+        raise PydanticCustomError(
+            "surge", "{value} is not a node count or a percentage like 33%", {"value": repr(value)}
+        )
+    return value
 
 
 def _name(value: str) -> str:
@@ -161,6 +171,14 @@ class TeamSpec(_Spec):
     digest: DigestSpec | None = None
 
 
+class UpgradeSettingsSpec(_Spec):
+    """A pool's upgradeSettings as az aks show gives them (for when az output is not at hand)."""
+
+    maxSurge: Annotated[str, AfterValidator(_surge)] | None = None
+    drainTimeoutInMinutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+    nodeSoakDurationInMinutes: Annotated[int, Field(ge=0, le=30)] | None = None
+
+
 class NodePoolSpec(_Spec):
     name: Name
     mode: Annotated[str, BeforeValidator(_one_of(("System", "User")))] | None = None
@@ -168,6 +186,11 @@ class NodePoolSpec(_Spec):
     osSKU: str | None = None
     currentOrchestratorVersion: KubeVersionText | None = None
     nodeImageVersion: Annotated[str, AfterValidator(_node_image)] | None = None
+    vmSize: str | None = None
+    count: Annotated[int, Field(ge=0, le=5000)] | None = None
+    maxPods: Annotated[int, Field(ge=1, le=250)] | None = None
+    upgradeSettings: UpgradeSettingsSpec | None = None
+    vnetSubnetID: str | None = None
 
 
 class AutoUpgradeProfileSpec(_Spec):
@@ -187,6 +210,10 @@ class ClusterSpec(_Spec):
     nodePools: list[NodePoolSpec] = []
     features: list[str] = []
     namespaces: dict[str, str] = {}
+    # The release stage (stage-order rule) and how long it runs a version before the next
+    # stage may follow (Fleet Manager's wait between stages).
+    stage: Annotated[str, BeforeValidator(_one_of(STAGES))] | None = None
+    soakDays: Annotated[int, Field(ge=0, le=365)] | None = None
 
 
 class InventorySpec(_Spec):

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aksnews.inventory.manifests import read_documents
 from aksnews.inventory.model import (
@@ -27,6 +28,8 @@ from aksnews.inventory.model import (
     Evidence,
     Provenance,
 )
+from aksnews.inventory.upgrade_model import UpgradeInputs
+from aksnews.inventory.workloads import combine, read_objects
 
 RELEASE_SECRET_TYPE = "helm.sh/release.v1"
 DEPLOYED = "deployed"
@@ -87,6 +90,7 @@ def read_helm_dump(data: bytes, *, source: str, cluster: str, now: dt.datetime) 
 
     provenance = Provenance(f"helm:{source}", now)
     uses: list[ApiUse] = []
+    upgrade: list[UpgradeInputs] = []
     deployed = _newest_deployed(releases)
     for release in deployed:
         documents = read_documents(release.manifest.encode("utf-8"))
@@ -95,8 +99,11 @@ def read_helm_dump(data: bytes, *, source: str, cluster: str, now: dt.datetime) 
                 CollectorWarning(release.secret, f"manifest: {documents.message}", documents.line)
             )
         prefix = f"helm:{release.namespace}/{release.name} rev {release.version}"
+        bodies: list[tuple[Mapping[str, Any], str]] = []
         for obj in documents.objects:
             where = obj.source or f"doc {obj.document}"
+            if obj.body is not None:
+                bodies.append((obj.body, f"{prefix}: {where}"))
             uses.append(
                 ApiUse(
                     cluster=cluster,
@@ -111,7 +118,16 @@ def read_helm_dump(data: bytes, *, source: str, cluster: str, now: dt.datetime) 
                     provenance=provenance,
                 )
             )
+        upgrade.append(
+            read_objects(
+                bodies,
+                cluster=cluster,
+                default_namespace=release.namespace,
+                provenance=provenance,
+            )
+        )
     return CollectResult(
+        upgrade=combine(upgrade),
         api_uses=tuple(uses),
         warnings=tuple(warnings),
         read=len(releases),

@@ -21,10 +21,11 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml._yaml import CParser  # libyaml's parser; yaml.cyaml only wraps it in the stock loaders
@@ -38,6 +39,8 @@ from aksnews.inventory.model import (
     Evidence,
     Provenance,
 )
+from aksnews.inventory.upgrade_model import UpgradeInputs
+from aksnews.inventory.workloads import BODY_KINDS, combine, read_objects
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 # In a directory only these are read; a file named on the command line is always read.
@@ -51,6 +54,7 @@ _CLIENT_SIDE_KINDS = frozenset({("v1", "Config")})
 _MAX_EXPANDED_NODES = 1_000_000
 _MAX_EXPANSION_RATIO = 10
 _BINARY_PROBE = 8192
+_MAX_BODY_DEPTH = 64  # a pod template is ~10 levels deep
 
 # An anchor ('&name') and an alias ('*name') where a node may start; only a stream with both
 # can expand, and only then is the whole node graph walked. '&&' and '**' are not candidates.
@@ -100,6 +104,8 @@ class ManifestObject:
     line: int  # 1-based line of its apiVersion key
     document: int  # 1-based index of the YAML document in the stream
     source: str | None = None  # the '# Source: chart/templates/x.yaml' that helm template wrote
+    # The whole object, scalars as text, for the kinds the upgrade rules read (BODY_KINDS).
+    body: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +277,23 @@ def _from_mapping(
                     namespace = value.value or None
                 elif key.value == "name":
                     name = value.value or None
-    yield ManifestObject(api_version, kind, namespace, name, api_line, document, source)
+    body = _plain(node) if kind in BODY_KINDS else None
+    yield ManifestObject(api_version, kind, namespace, name, api_line, document, source, body=body)
+
+
+def _plain(node: Node, depth: int = 0) -> Any:
+    """A node as mappings, lists and strings (only reached after the alias-bomb check)."""
+    if depth > _MAX_BODY_DEPTH:
+        return None
+    if isinstance(node, MappingNode):
+        return {
+            key.value: _plain(value, depth + 1)
+            for key, value in node.value
+            if isinstance(key, ScalarNode)
+        }
+    if isinstance(node, SequenceNode):
+        return [_plain(item, depth + 1) for item in node.value]
+    return node.value if isinstance(node, ScalarNode) else None
 
 
 def _is_template_text(obj: ManifestObject) -> bool:
@@ -343,6 +365,7 @@ class _Scan:
     now: dt.datetime
     max_file_bytes: int
     uses: list[ApiUse] = field(default_factory=list)
+    upgrade: list[UpgradeInputs] = field(default_factory=list)
     warnings: list[CollectorWarning] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     read: int = 0
@@ -386,6 +409,7 @@ def scan_paths(
         read=scan.read,
         skipped=sum(scan.skipped.values()),
         extra=dict(sorted(scan.skipped.items())),
+        upgrade=combine(scan.upgrade),
     )
 
 
@@ -454,10 +478,13 @@ def _scan_file(scan: _Scan, path: Path, provenance: Provenance, *, explicit: boo
         return
     scan.read += 1
     where = str(path)
+    bodies: list[tuple[Mapping[str, Any], str]] = []
     for obj in documents.objects:
         location = f"{where}:{obj.line}"
         if obj.source:
             location = f"{location} ({obj.source})"
+        if obj.body is not None:
+            bodies.append((obj.body, location))
         scan.uses.append(
             ApiUse(
                 cluster=scan.cluster,
@@ -470,6 +497,8 @@ def _scan_file(scan: _Scan, path: Path, provenance: Provenance, *, explicit: boo
                 provenance=provenance,
             )
         )
+    if bodies:
+        scan.upgrade.append(read_objects(bodies, cluster=scan.cluster, provenance=provenance))
 
 
 def _read(scan: _Scan, path: Path) -> bytes | None:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from aksnews.inventory.upgrade_model import UpgradeInputs
+
 
 class UpgradeChannel(StrEnum):
     NONE = "none"
@@ -96,6 +98,15 @@ class NodePool:
     orchestrator_version: str | None = None  # currentOrchestratorVersion
     node_image_version: str | None = None  # 'AKSUbuntu-2204gen2containerd-202405.03.0'
     provenance: Provenance | None = None
+    # What a surge upgrade needs (az aks show/list; None when the origin did not say).
+    vm_size: str | None = None  # 'Standard_D4s_v3'
+    count: int | None = None
+    max_surge: str | None = None  # '1', '33%' as upgradeSettings.maxSurge gives it
+    drain_timeout_minutes: int | None = None
+    node_soak_minutes: int | None = None
+    max_pods: int | None = None
+    subnet_id: str | None = None  # vnetSubnetID: where node (and, on Azure CNI, pod) IPs come from
+    pod_subnet_id: str | None = None  # podSubnetID: Azure CNI with dynamic pod IP allocation
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +126,9 @@ class Cluster:
     # origin stated rather than left at the default: merging needs to tell an observed 'none'
     # from one nobody said. Not part of equality: it says where a value came from, not what it is.
     stated: frozenset[str] = field(default=frozenset(), compare=False)
+    # The release stage this cluster belongs to (inventory file): 'dev', 'staging', 'production'.
+    stage: str | None = None
+    soak_days: int | None = None  # how long this stage runs a version before the next follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +164,7 @@ class Inventory:
     clusters: tuple[Cluster, ...] = ()
     api_uses: tuple[ApiUse, ...] = ()
     default_team: str | None = None
+    upgrade: UpgradeInputs = field(default_factory=UpgradeInputs)
 
     def cluster(self, name: str) -> Cluster | None:
         return next((c for c in self.clusters if c.name == name), None)
@@ -168,3 +183,4 @@ class CollectResult:
     read: int = 0
     skipped: int = 0
     extra: Mapping[str, int] = field(default_factory=dict)
+    upgrade: UpgradeInputs = field(default_factory=UpgradeInputs)

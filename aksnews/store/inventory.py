@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aksnews.inventory.codec import (
@@ -19,9 +21,20 @@ from aksnews.inventory.codec import (
 )
 from aksnews.inventory.merge import merge_clusters
 from aksnews.inventory.model import ApiUse, Cluster, Inventory, Team
-from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow
+from aksnews.inventory.upgrade_codec import (
+    ITEM_TYPES,
+    Item,
+    inputs_of,
+    item_from,
+    item_json,
+    item_name,
+    items_of,
+)
+from aksnews.inventory.upgrade_model import UpgradeInputs, VersionSeen
+from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow, VersionSeenRow
 
 _TABLES = Base.metadata.tables
+_UPGRADE_TYPES = frozenset(ITEM_TYPES.values())
 
 
 def replace_origin(
@@ -33,27 +46,42 @@ def replace_origin(
     clusters: Sequence[Cluster] = (),
     api_uses: Sequence[ApiUse] = (),
     default_team: str | None = None,
+    upgrade: UpgradeInputs | None = None,
 ) -> None:
     """Replace everything `origin` said before with what it says now, in one transaction."""
-    items = [
+    extra = [
         {
             "origin": origin,
-            "item_type": "team",
-            "name": t.name,
+            "item_type": ITEM_TYPES[type(item)],
+            "name": item_name(item),
             "collected_at": collected_at,
-            "payload": json.dumps(team_json(t)),
+            "payload": json.dumps(item_json(item)),
         }
-        for t in teams
-    ] + [
-        {
-            "origin": origin,
-            "item_type": "cluster",
-            "name": c.name,
-            "collected_at": collected_at,
-            "payload": json.dumps(cluster_json(c)),
-        }
-        for c in clusters
+        for item in items_of(upgrade or UpgradeInputs())
     ]
+    items = (
+        extra
+        + [
+            {
+                "origin": origin,
+                "item_type": "team",
+                "name": t.name,
+                "collected_at": collected_at,
+                "payload": json.dumps(team_json(t)),
+            }
+            for t in teams
+        ]
+        + [
+            {
+                "origin": origin,
+                "item_type": "cluster",
+                "name": c.name,
+                "collected_at": collected_at,
+                "payload": json.dumps(cluster_json(c)),
+            }
+            for c in clusters
+        ]
+    )
     if default_team is not None:
         items.append(
             {
@@ -86,6 +114,37 @@ def replace_origin(
             conn.execute(insert(_TABLES["inventory_item"]), items)
         if uses:
             conn.execute(insert(_TABLES["api_use"]), uses)
+        _record_versions(session, clusters, collected_at)
+
+
+def _record_versions(
+    session: Session, clusters: Sequence[Cluster], collected_at: dt.datetime
+) -> None:
+    """Widen each (cluster, version) span to include `collected_at` (inside the caller's
+    transaction, so a concurrent import of the same origin waits on its lock)."""
+    for cluster in clusters:
+        if cluster.kubernetes_version is None:
+            continue
+        key = (cluster.name, cluster.kubernetes_version)
+        row = session.get(VersionSeenRow, key)
+        if row is None:
+            try:
+                with session.begin_nested():  # another import may add the same row meanwhile
+                    session.add(
+                        VersionSeenRow(
+                            cluster=key[0],
+                            version=key[1],
+                            first_seen=collected_at,
+                            last_seen=collected_at,
+                        )
+                    )
+                continue
+            except IntegrityError:
+                row = session.get(VersionSeenRow, key, populate_existing=True)
+                if row is None:  # pragma: no cover - deleted in between; nothing to widen
+                    continue
+        row.first_seen = min(_aware(row.first_seen), collected_at)
+        row.last_seen = max(_aware(row.last_seen), collected_at)
 
 
 def load_inventory(engine: Engine) -> Inventory:
@@ -98,6 +157,17 @@ def load_inventory(engine: Engine) -> Inventory:
                 )
             )
         )
+        seen = [
+            VersionSeen(
+                cluster=v.cluster,
+                version=v.version,
+                first_seen=_aware(v.first_seen).isoformat(),
+                last_seen=_aware(v.last_seen).isoformat(),
+            )
+            for v in session.scalars(
+                select(VersionSeenRow).order_by(VersionSeenRow.cluster, VersionSeenRow.version)
+            )
+        ]
         uses = [
             api_use_from(
                 {
@@ -119,9 +189,16 @@ def load_inventory(engine: Engine) -> Inventory:
     teams: dict[str, Team] = {}
     clusters: list[Cluster] = []
     default_team = None
+    # One value per (type, name): the newest origin's statement of it wins (items are read
+    # oldest first), so a workload seen in manifests and on the live cluster counts once.
+    upgrade_items: dict[tuple[str, str], Item] = {}
     for item in items:
         payload = json.loads(item.payload)
-        if item.item_type == "team":
+        if item.item_type in _UPGRADE_TYPES:
+            value = item_from(item.item_type, payload)
+            if value is not None:
+                upgrade_items[(item.item_type, item.name)] = value
+        elif item.item_type == "team":
             teams[item.name] = team_from(payload)  # the newest statement of a team wins
         elif item.item_type == "cluster":
             clusters.append(cluster_from(payload))
@@ -133,6 +210,7 @@ def load_inventory(engine: Engine) -> Inventory:
         clusters=merge_clusters(clusters),
         api_uses=tuple(unique.values()),
         default_team=default_team,
+        upgrade=replace(inputs_of(list(upgrade_items.values())), versions_seen=tuple(seen)),
     )
 
 

@@ -167,6 +167,20 @@ class ApiUseRow(Base):
     collected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class VersionSeenRow(Base):
+    """A Kubernetes version an inventory origin reported for a cluster: since when, until when.
+
+    Inventories replace what an origin said; this history stays, so stage-order can tell how
+    long a staging cluster has run a version.
+    """
+
+    __tablename__ = "version_seen"
+    cluster: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class OutboxRow(Base):
     """One message to post to a team's channel; see aksnews/outbox.py for the life cycle."""
 
