@@ -185,3 +185,27 @@ def test_inventory_show_keeps_the_blocker_inputs(imported: tuple[str, str, str])
         ("shop-prod", "aksManagedNodeOSUpgradeSchedule"),
         ("prod-east", "aksManagedAutoUpgradeSchedule"),
     }
+
+
+def test_scanning_another_path_keeps_the_workloads_of_the_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'scan.db'}"
+
+    def counts() -> dict[str, int]:
+        code, out, _ = _run(url, "inventory", "show", "--json")
+        assert code == 0
+        return {k: len(v) for k, v in json.loads(out)["upgrade_inputs"].items()}
+
+    first = scan_paths([BLOCKERS / "k8s"], cluster="shop-prod", now=NOW).upgrade
+    second = scan_paths([DATA / "manifests"], cluster="shop-prod", now=NOW).upgrade
+    assert first.workloads and first.budgets and second.budgets
+    assert _run(url, "inventory", "scan", str(BLOCKERS / "k8s"), "-c", "shop-prod")[0] == 0
+    assert _run(url, "inventory", "scan", str(DATA / "manifests"), "-c", "shop-prod")[0] == 0
+    both = counts()
+    assert both["workload"] == len(first.workloads) + len(second.workloads)
+    assert both["pdb"] == len(first.budgets) + len(second.budgets)
+    # Scanning the first path again replaces only what it said; --replace forgets the other.
+    assert _run(url, "inventory", "scan", str(BLOCKERS / "k8s"), "-c", "shop-prod")[0] == 0
+    assert counts() == both
+    args = ("inventory", "scan", str(BLOCKERS / "k8s"), "-c", "shop-prod", "--replace")
+    assert _run(url, *args)[0] == 0
+    assert counts()["pdb"] == len(first.budgets)

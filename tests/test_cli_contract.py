@@ -35,6 +35,9 @@ TODAY = "2025-10-27"
 NO_DATA = {"serve", "web", "db upgrade"}
 # Commands not run here (only --help and usage errors): servers, and a live cluster's API.
 NOT_RUN = NO_DATA | {"inventory cluster"}
+# The test inventory's teams name env: secrets that are not set here, so the cycle's deliveries
+# fail: it prints its report, then exits 1 (an error, not findings).
+FAILS_AFTER_REPORTING = {"run-once"}
 # Needs a failed or uncertain outbox row: tests/test_outbox_cli.py runs it with one.
 NOT_RUN |= {"outbox resend"}
 
@@ -191,7 +194,7 @@ def test_data_commands_print_one_json_document(
     args = ["--db", url, *name.split(), *_arguments(name, command, _values(folder))]
     for form in (["--json"], ["-o", "json"]):
         code, out, err = _run(capsys, *args, *form)
-        assert code in (0, 2, 3), f"{name} {form}: exit {code}: {err}"
+        assert code in (0, 2, 3) or name in FAILS_AFTER_REPORTING, f"{name} {form}: {code}: {err}"
         json.loads(out)  # exactly one document: trailing text would not parse
     code, out, err = _run(capsys, *args, "-o", "no-such-format")
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err

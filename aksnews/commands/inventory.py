@@ -204,10 +204,17 @@ def scan(
     for use in result.api_uses:
         root = use.provenance.origin if use.provenance is not None else ""
         by_origin[roots.get(root, next(iter(by_origin)))].append(use)
+    # Workloads, budgets and services carry the same 'scan:<root>' provenance as the uses.
+    upgrade = {origin: _defined_under(result.upgrade, root) for root, origin in roots.items()}
     if replace:
         by_origin.setdefault(f"scan:{cluster}", [])  # what scans stored before per-path origins
     stored = replace_api_uses(
-        state.engine(), by_origin, collected_at=now, family=family, replace_family=replace
+        state.engine(),
+        by_origin,
+        collected_at=now,
+        family=family,
+        replace_family=replace,
+        upgrade_by_origin=upgrade,
     )
     scanned = [origin.removeprefix(family) for origin in stored]
     others = [s for s in scanned if s not in {str(p.resolve()) for p in paths}]
@@ -233,6 +240,20 @@ def scan(
         )
     else:
         typer.echo(f"{cluster}: the only scanned path(s) for this cluster")
+
+
+def _defined_under(inputs: UpgradeInputs, origin: str) -> UpgradeInputs:
+    """The workloads, budgets and services that the manifests under one scanned root define."""
+    from aksnews.inventory.upgrade_model import UpgradeInputs
+
+    def mine(items: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(i for i in items if i.provenance is not None and i.provenance.origin == origin)
+
+    return UpgradeInputs(
+        workloads=mine(inputs.workloads),
+        budgets=mine(inputs.budgets),
+        services=mine(inputs.services),
+    )
 
 
 def _report(label: str, result: CollectResult, as_json: bool) -> None:

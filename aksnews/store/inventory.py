@@ -229,14 +229,27 @@ def replace_api_uses(
     collected_at: dt.datetime,
     family: str,
     replace_family: bool = False,
+    upgrade_by_origin: Mapping[str, UpgradeInputs] | None = None,
 ) -> tuple[str, ...]:
-    """Replace what each origin said about API uses, in one transaction.
+    """Replace what each origin said about API uses and workloads, in one transaction.
 
     Origins of one family share a prefix ('scan:prod-east:'); with `replace_family` every other
     origin of the family goes too (a scan with --replace forgets the folders scanned before).
-    Returns the family's origins that now hold evidence, so the caller can say where the
-    cluster's evidence comes from.
+    `upgrade_by_origin` holds the workloads, budgets and services each origin's manifests
+    define. Returns the family's origins that now hold evidence, so the caller can say where
+    the cluster's evidence comes from.
     """
+    items = [
+        {
+            "origin": origin,
+            "item_type": ITEM_TYPES[type(item)],
+            "name": item_name(item),
+            "collected_at": collected_at,
+            "payload": json.dumps(item_json(item)),
+        }
+        for origin, inputs in (upgrade_by_origin or {}).items()
+        for item in items_of(inputs)
+    ]
     rows = [
         {
             "origin": origin,
@@ -255,10 +268,15 @@ def replace_api_uses(
     origins = list(by_origin)
     with Session(engine) as session, session.begin():
         in_family = ApiUseRow.origin.startswith(family, autoescape=True)
+        items_in_family = InventoryItemRow.origin.startswith(family, autoescape=True)
         if replace_family:
             session.execute(delete(ApiUseRow).where(in_family))
+            session.execute(delete(InventoryItemRow).where(items_in_family))
         session.execute(delete(ApiUseRow).where(ApiUseRow.origin.in_(origins)))
+        session.execute(delete(InventoryItemRow).where(InventoryItemRow.origin.in_(origins)))
         if rows:
             session.connection().execute(insert(_TABLES["api_use"]), rows)
+        if items:
+            session.connection().execute(insert(_TABLES["inventory_item"]), items)
         found = session.scalars(select(ApiUseRow.origin).where(in_family).distinct())
         return tuple(sorted(found))
