@@ -12,6 +12,7 @@ import typer
 from aksnews import __version__
 from aksnews.commands import archive
 from aksnews.commands import check as check_commands
+from aksnews.commands import freshness as freshness_commands
 from aksnews.commands import inventory as inventory_commands
 from aksnews.commands import notify as notify_commands
 from aksnews.commands import service as service_commands
@@ -79,6 +80,7 @@ check_commands.register(app)
 web_commands.register(app)
 notify_commands.register(app)
 service_commands.register(app)
+freshness_commands.register(app)
 
 
 @db_app.command("upgrade")

@@ -168,13 +168,19 @@ def register(app: typer.Typer) -> None:
         limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
-        """List archived releases, newest first."""
-        from aksnews.store.queries import list_releases
+        """List archived releases, newest first.
+
+        Upstream releases are ordered by version (pre-releases before the final release) and
+        dated by the release schedule; one that no source dates is listed as 'no date', also
+        with --since unless a newer release of its line is older than that day.
+        """
+        from aksnews.store.knowledge import load_listing
 
         state: AppState = ctx.obj
-        rows = list_releases(
+        found = load_listing(
             state.engine(), source=_source(source), since=parse_date(since, "--since"), limit=limit
         )
+        rows = found.releases
         if as_json:
             from aksnews.output import release_json
 
@@ -182,9 +188,15 @@ def register(app: typer.Typer) -> None:
             return
         print_table(
             ("id", "date", "title", "entries"),
-            ((r.key, str(r.date or ""), r.title, str(r.entry_count)) for r in rows),
+            ((r.key, str(r.date or "no date"), r.title, str(r.entry_count)) for r in rows),
         )
         typer.echo(f"{len(rows)} releases", err=True)
+        if found.undated:
+            typer.echo(
+                f"{len(found.undated)} of them have no date in any source (no release schedule "
+                "entry): `aksnews fetch --source kubernetes-schedule` dates upstream patches",
+                err=True,
+            )
 
     @app.command()
     def show(

@@ -72,8 +72,12 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {output!r}")
         if fail_on not in FAIL_ON:
             raise InputError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+        from aksnews.commands.freshness import warn_if_stale
+
         state: AppState = ctx.obj
-        findings = _findings(state.engine(), today_or(today), cluster, target)
+        day = today_or(today)
+        findings = _findings(state.engine(), day, cluster, target)
+        warn_if_stale(state, day)
         if output == "json":
             from aksnews.output import dumps
 
@@ -122,8 +126,10 @@ def register(app: typer.Typer) -> None:
         if target is None or minor_key(target) <= minor_key(current):
             raise InputError(f"--to must be a minor after {current}, not {to!r}")
         view = load_archive_view(engine, day)
+        from aksnews.commands.freshness import warn_if_stale
         from aksnews.match import match
 
+        warn_if_stale(state, day)
         findings = match(inventory, view, now=day, target=target)
         start, end = Version.parse(found.kubernetes_version or current), Version.parse(target)
         details = load_upstream_range(engine, start, end)

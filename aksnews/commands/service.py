@@ -202,7 +202,11 @@ def register(app: typer.Typer) -> None:
             token = os.environ.get(TOKEN_ENV) or None
             check_bind(host, token, insecure)
             config = uvicorn.Config(
-                create_app(state.engine(), token=token),
+                create_app(
+                    state.engine(),
+                    token=token,
+                    poll_interval_hours=state.settings().poll_interval_hours,
+                ),
                 host=host,
                 port=port,
                 server_header=False,

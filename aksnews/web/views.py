@@ -18,7 +18,7 @@ from aksnews.match import match
 from aksnews.model import EntryKind, NodeImageFact, RetirementFact, Source, fact_to_json
 from aksnews.output import snippet_markdown
 from aksnews.store.inventory import load_inventory
-from aksnews.store.knowledge import load_archive_view, load_calendar
+from aksnews.store.knowledge import load_archive_view, load_calendar, load_listing
 from aksnews.store.queries import (
     get_entry,
     get_release,
@@ -124,8 +124,26 @@ def releases_view(
     minor: str | None,
     limit: int | None,
 ) -> list[ReleaseOut]:
-    rows = list_releases(engine, source=source, since=since, minor=minor, limit=limit)
-    return [release_out(r) for r in rows]
+    if minor is not None:
+        rows = list_releases(engine, source=source, since=since, minor=minor, limit=limit)
+        return [release_out(r) for r in rows]
+    found = load_listing(engine, source=source, since=since, limit=limit)
+    return [release_out(r) for r in found.releases]
+
+
+def freshness_view(engine: Engine, now: dt.datetime, poll_interval_hours: float) -> list[str]:
+    """The freshness warnings (aksnews.freshness) for the pages that judge the present."""
+    from aksnews.freshness import judge
+    from aksnews.store.status import load_source_statuses
+
+    statuses = load_source_statuses(engine, now.date())
+    return list(judge(statuses, now, poll_interval_hours=poll_interval_hours).warnings)
+
+
+def latest_releases(engine: Engine, source: str, limit: int = 10) -> list[ReleaseOut]:
+    """The home page's newest releases of a source; upstream: final releases only."""
+    found = load_listing(engine, source=source, limit=limit, finals_only=True)
+    return [release_out(r) for r in found.releases]
 
 
 def release_view(engine: Engine, ref: str, permalink: Permalink) -> ReleaseDetailOut:
@@ -210,6 +228,9 @@ def minor_out(row: MinorLifecycle) -> MinorOut:
         platform_support_end=row.platform_support_end,
         lts_end=row.lts_end,
         sources=list(row.sources),
+        lts=row.lts,
+        inferred=[d.milestone.value for d in row.dates if d.basis.value == "inferred"],
+        conflicts=[c.describe() for c in row.conflicts],
     )
 
 
