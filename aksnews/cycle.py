@@ -339,8 +339,11 @@ def load_digest_inputs(
     period_start: dt.date,
     period_end: dt.date,
     now: dt.datetime,
+    poll_interval_hours: float = 6.0,
 ) -> DigestInputs:
     """What build_digest needs for `team` and [period_start, period_end), from the store."""
+    from aksnews.freshness import judge
+    from aksnews.store.status import load_source_statuses
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_calendar
     from aksnews.store.queries import get_releases, list_facts, list_releases
@@ -365,6 +368,9 @@ def load_digest_inputs(
         findings=_finding_changes(engine, inventory, team, findings, period_start, period_end),
         team_minors=minors,
         release_urls={r.key: r.url for r in list_releases(engine)},
+        freshness=judge(
+            load_source_statuses(engine, now.date()), now, poll_interval_hours=poll_interval_hours
+        ).warnings,
     )
 
 

@@ -90,11 +90,12 @@ def judge(
         elif s.last_fetch <= now and now - s.last_fetch > limit:
             hours = (now - s.last_fetch).total_seconds() / 3600
             error = f"; last error {_when(s.failed_at)}: {s.last_error}" if s.failing else ""
-            newest = f"newest release {s.newest_release_date}; " if s.newest_release_date else ""
+            release = s.newest_release_date
+            shown = f"newest release {release}; " if release else ""
             warnings.append(
                 f"source {s.source} has not been fetched successfully for {hours:.0f} hours "
                 f"(more than {STALE_POLL_INTERVALS} poll intervals of {poll_interval_hours:g} h): "
-                f"{newest}last successful fetch {_when(s.last_fetch)}{error}"
+                f"{shown}last successful fetch {_when(s.last_fetch)}{error}"
             )
     return Staleness(tuple(warnings))
 

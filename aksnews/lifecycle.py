@@ -325,9 +325,7 @@ def _changelog_claims(
         preview = previews.get(minor)
         if minor not in announced and (preview is None or said > preview):
             rule = "first patch announced after the last preview"
-            out.append(
-                Claim(minor, Milestone.AKS_GA, said, Basis.INFERRED, key, said, detail=rule)
-            )
+            out.append(Claim(minor, Milestone.AKS_GA, said, Basis.INFERRED, key, said, detail=rule))
             announced.add(minor)
     return out, lts
 
@@ -468,7 +466,10 @@ def _infer_ends(
     for minor, row in rows.items():
         major, number = minor_key(minor)
         added: list[Resolved] = []
-        for milestone, offset in ((Milestone.END_OF_SUPPORT, 3), (Milestone.PLATFORM_SUPPORT_END, 4)):
+        for milestone, offset in (
+            (Milestone.END_OF_SUPPORT, 3),
+            (Milestone.PLATFORM_SUPPORT_END, 4),
+        ):
             if row.resolved(milestone) is not None or row.aks_ga is None:
                 continue
             later = ga.get(f"{major}.{number + offset}")
@@ -543,4 +544,3 @@ def upstream_dates(facts: Iterable[ScheduleFact]) -> dict[str, UpstreamDate]:
         if isinstance(fact, UpstreamReleaseFact) and fact.date and not fact.planned:
             out.setdefault(fact.version, UpstreamDate(fact.date, item.release_key))
     return out
-

@@ -26,8 +26,8 @@ from aksnews.findings import (
 from aksnews.inventory.model import SupportPlan, UpgradeChannel
 from aksnews.lifecycle import (
     Basis,
-    MinorLifecycle,
     Milestone,
+    MinorLifecycle,
     Resolved,
     Support,
     is_supported,

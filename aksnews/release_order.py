@@ -89,7 +89,7 @@ def _upper_bounds(releases: Sequence[ReleaseSummary]) -> dict[str, dt.date]:
     for items in lines.values():
         items.sort(key=lambda i: i[0])
         later: dt.date | None = None
-        for parsed, date, key in reversed(items):
+        for _version, date, key in reversed(items):
             if date is None and later is not None:
                 bounds[key] = later
             if date is not None:

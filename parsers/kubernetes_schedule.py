@@ -1,4 +1,5 @@
-"""Parser for the upstream Kubernetes release schedule (kubernetes/website data/releases/schedule.yaml).
+"""Parser for the upstream Kubernetes release schedule (kubernetes/website,
+data/releases/schedule.yaml).
 
 The file lists, per supported minor, its release date, maintenance-mode start and end of life,
 the next planned patch and every previous patch with its target date:

@@ -119,9 +119,7 @@ def test_calendar_rows_and_support_today(upstream: tuple[Engine, str]) -> None:
     assert set(table) <= set(by_minor)
     assert by_minor["1.30"]["lts_end"] == "2026-07-01"
     # The calendar says 'Jan 2025' for 1.28; the CHANGELOG names the day, which refines it.
-    stated = re.search(
-        r"1\.28 was deprecated on (\w+ \d+, \d{4})", corpus_text("aks/CHANGELOG.md")
-    )
+    stated = re.search(r"1\.28 was deprecated on (\w+ \d+, \d{4})", corpus_text("aks/CHANGELOG.md"))
     assert stated is not None
     end_128 = dt.datetime.strptime(stated[1], "%b %d, %Y").date()
     assert by_minor["1.28"]["end_of_support"] == end_128.isoformat() == "2025-01-30"

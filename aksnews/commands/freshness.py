@@ -49,9 +49,7 @@ def status_json(s: SourceStatus) -> dict[str, Any]:
         "failing": s.failing,
         "releases": s.releases,
         "newest_release": s.newest_release,
-        "newest_release_date": s.newest_release_date.isoformat()
-        if s.newest_release_date
-        else None,
+        "newest_release_date": s.newest_release_date.isoformat() if s.newest_release_date else None,
     }
 
 

@@ -130,7 +130,11 @@ def register(app: typer.Typer) -> None:
             if counts["failed"] or counts["uncertain"]:
                 raise CycleProblems("some messages failed or may not have arrived")
             return
-        text = _render(cycle.digest_for(engine, team, start, end, now), fmt)
+        built = cycle.digest_for(engine, team, start, end, now)
+        stale = next((s for s in built.sections if s.key == "freshness"), None)
+        for item in stale.items if stale else ():
+            typer.echo(f"warning: {item.text}", err=True)
+        text = _render(built, fmt)
         if output is None:
             typer.echo(text, nl=False)
         else:

@@ -93,9 +93,7 @@ def last_poll(engine: Engine) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def record_failure(
-    engine: Engine, source: str, url: str, when: dt.datetime, error: str
-) -> None:
+def record_failure(engine: Engine, source: str, url: str, when: dt.datetime, error: str) -> None:
     """Remember a fetch that failed: `aksnews status` shows it, and the freshness warning
     counts from the last success, which this leaves as it was."""
     params = {"name": source, "url": url, "failed_at": when, "error": error[:500]}

@@ -56,9 +56,7 @@ def create_app(
 ) -> FastAPI:
     """The application; `token` requires a bearer token on everything but /healthz, `now`
     is the clock the calendar, findings and deadlines are computed for."""
-    ctx = WebContext(
-        engine=engine, clock=now or _utcnow, poll_interval_hours=poll_interval_hours
-    )
+    ctx = WebContext(engine=engine, clock=now or _utcnow, poll_interval_hours=poll_interval_hours)
     app = FastAPI(
         title="aksnews archive",
         version=__version__,
