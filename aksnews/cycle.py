@@ -343,10 +343,10 @@ def load_digest_inputs(
 ) -> DigestInputs:
     """What build_digest needs for `team` and [period_start, period_end), from the store."""
     from aksnews.freshness import judge
-    from aksnews.store.status import load_source_statuses
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_calendar
     from aksnews.store.queries import get_releases, list_facts, list_releases
+    from aksnews.store.status import load_source_statuses
 
     inventory = load_inventory(engine)
     _team(inventory, team)

@@ -28,6 +28,7 @@ from aksnews.model import (
 )
 from aksnews.render import render
 from aksnews.store.records import ReleaseDetail, StoredEntry, StoredFact
+from aksnews.subjects import normalise
 from aksnews.versions import compare_node_images, try_parse_kube_version
 
 Change = Literal["new", "escalated", "open", "resolved"]
@@ -277,11 +278,12 @@ def _deadline_items(
     for stored in sorted(inputs.retirements, key=lambda s: (s.release_date or dt.date.min, s.id)):
         fact = stored.fact
         if isinstance(fact, RetirementFact) and fact.date and today <= fact.date <= last:
-            key = ("retirement", f"{fact.subject_text.lower()}|{fact.date}")
+            name = normalise(fact.subject_text)  # one name per thing: Windows2019 = ...
+            key = ("retirement", f"{name.lower()}|{fact.date}")
             add(
                 key,
                 fact.date,
-                f"{fact.subject_text} retires",
+                f"{name} retires",
                 "retirement",
                 inputs.url(stored.release_key),
             )

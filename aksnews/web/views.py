@@ -28,6 +28,7 @@ from aksnews.store.queries import (
 )
 from aksnews.store.records import ReleaseSummary, SearchHit, StoredEntry, StoredFact
 from aksnews.store.search import SearchQuery, SearchResults, search
+from aksnews.subjects import normalise
 from aksnews.web.models import (
     CalendarOut,
     ClusterFindings,
@@ -353,15 +354,16 @@ def all_deadlines(
         fact = stored.fact
         if not isinstance(fact, RetirementFact) or fact.date is None:
             continue
-        if (fact.subject_text.casefold(), fact.date) in seen:
+        name = normalise(fact.subject_text)  # one name per thing (aksnews.subjects)
+        if (name.casefold(), fact.date) in seen:
             continue
-        seen.add((fact.subject_text.casefold(), fact.date))
+        seen.add((name.casefold(), fact.date))
         out.append(
             DeadlineOut(
                 date=fact.date,
                 kind="retirement",
-                subject=fact.subject_text,
-                title=f"{fact.subject_text} retires",
+                subject=name,
+                title=f"{name} retires",
                 source=stored.release_key,
                 url=release_url(stored.release_key),
             )
