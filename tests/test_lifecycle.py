@@ -43,7 +43,9 @@ DATES = ["2024-03-01", "2024-10-01", "2025-04-01", "2025-10-20", "2026-12-01"]
 def _releases() -> list[tuple[dt.date, str]]:
     """(date, section text) of every AKS release, oldest first."""
     parts = re.split(r"(?m)^## Release(?: Notes)? (\d{4}-\d{2}-\d{2})", corpus_text(CHANGELOG))
-    found = [(dt.date.fromisoformat(d), body) for d, body in zip(parts[1::2], parts[2::2])]
+    found = [
+        (dt.date.fromisoformat(d), body) for d, body in zip(parts[1::2], parts[2::2], strict=True)
+    ]
     return sorted(found, key=lambda item: item[0])
 
 
@@ -140,7 +142,8 @@ def _expected() -> dict[str, dict[str, dt.date]]:
         "aks-ga": _first(r"Kubernetes 1\.25 is now Generally available"),
         # 'at the end of January 2024' was restated as 'on January 14, 2024': the later wins.
         "end-of-support": _stated(
-            r"Kubernetes 1\.25 (?:is being|was) deprecated (?:on |at the end of )(?P<when>[\w ,]+\d{4})"
+            r"Kubernetes 1\.25 (?:is being|was) deprecated (?:on |at the end of )"
+            r"(?P<when>[\w ,]+\d{4})"
         ),
     }
     e["1.26"] |= {
