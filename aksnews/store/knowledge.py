@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from aksnews.apis import KnowledgeRow, SourcedFact, build_knowledge
 from aksnews.findings import ArchiveView
@@ -25,6 +25,7 @@ from aksnews.model import (
 )
 from aksnews.release_order import Listing, listing
 from aksnews.store.queries import list_facts, list_releases
+from aksnews.store.schema import ReleaseRow
 
 
 def load_knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
@@ -94,9 +95,14 @@ def load_calendar(engine: Engine, today: dt.date) -> list[MinorLifecycle]:
         for f in list_facts(engine, fact_type="kubernetes-version", source="aks")
         if isinstance(f.fact, KubernetesVersionFact)
     ]
-    upstream = [
-        r.version for r in list_releases(engine, source="kubernetes") if r.version.endswith(".0")
-    ]
+    with engine.connect() as conn:  # versions only: no entry counts needed here
+        upstream = list(
+            conn.scalars(
+                select(ReleaseRow.version).where(
+                    ReleaseRow.source == "kubernetes", ReleaseRow.version.like("v%.0")
+                )
+            )
+        )
     return build_calendar(
         lifecycle, versions, today, schedule=load_schedule(engine), upstream_versions=upstream
     )
