@@ -155,6 +155,9 @@ def test_web_home_and_findings_show_the_warning(archive: str) -> None:
             html = client.get(page).text
             assert 'id="freshness"' in html, page
             assert f"newest AKS release archived is {newest}" in html, page
+        # The calendar page notes where its sources disagree (1.29: calendar vs CHANGELOG).
+        html = client.get("/calendar").text
+        assert 'id="conflicts"' in html and "1.29 end-of-support: chose Mar 2025" in html
     fresh_now = dt.datetime.combine(newest + dt.timedelta(days=3), dt.time(9), tzinfo=UTC)
     with TestClient(create_app(engine, now=lambda: fresh_now)) as client:
         assert 'id="freshness"' not in client.get("/").text
