@@ -375,9 +375,14 @@ def load_digest_inputs(
 
 
 def digest_for(
-    engine: Engine, team: str, period_start: dt.date, period_end: dt.date, now: dt.datetime
+    engine: Engine,
+    team: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    now: dt.datetime,
+    poll_interval_hours: float = 6.0,
 ) -> Digest:
-    inputs = load_digest_inputs(engine, team, period_start, period_end, now)
+    inputs = load_digest_inputs(engine, team, period_start, period_end, now, poll_interval_hours)
     return build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
 
 

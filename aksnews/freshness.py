@@ -15,7 +15,7 @@ pages, status) shows the warnings, naming the newest release date and the last s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAX_RELEASE_AGE_DAYS = 14
@@ -105,7 +105,3 @@ def judged_at(today: dt.date, real_now: dt.datetime) -> dt.datetime:
     if today == real_now.date():
         return real_now
     return dt.datetime.combine(today, dt.time(23, 59, 59), tzinfo=dt.UTC)
-
-
-def merge(statuses: Iterable[SourceStatus]) -> list[SourceStatus]:
-    return sorted(statuses, key=lambda s: s.source)

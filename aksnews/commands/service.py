@@ -130,7 +130,9 @@ def register(app: typer.Typer) -> None:
             if counts["failed"] or counts["uncertain"]:
                 raise CycleProblems("some messages failed or may not have arrived")
             return
-        built = cycle.digest_for(engine, team, start, end, now)
+        built = cycle.digest_for(
+            engine, team, start, end, now, state.settings().poll_interval_hours
+        )
         stale = next((s for s in built.sections if s.key == "freshness"), None)
         for item in stale.items if stale else ():
             typer.echo(f"warning: {item.text}", err=True)
