@@ -27,7 +27,8 @@ Claims and precedence (documented for users in README.md, "Version lifecycle"):
    they agree, the exact one is more precise.
 4. Claims stated after the day judged are not known yet and are left out (calendar and
    schedule rows carry no statement day: they count whenever they were fetched).
-5. Every claim that lost with a different date (at the winner's precision) is a Conflict.
+5. Every claim that lost with a different date is a Conflict; a month-only date or an
+   announcement (dated by its release) agrees with any day of its month.
 
 An LTS-only announcement ('1.27 community support has ended') ends standard support and marks
 the minor as LTS; an end-of-support statement made after it concerns the LTS end.
@@ -313,10 +314,12 @@ def _changelog_claims(
             lts.add(minor)
             lts_only_since.setdefault(minor, said)
             milestone = Milestone.END_OF_SUPPORT
-        else:  # deprecated, end of support
+        elif event in (VersionEvent.DEPRECATED, VersionEvent.END_OF_SUPPORT):
             since = lts_only_since.get(minor)
             later = since is not None and said > since
             milestone = Milestone.LTS_END if later else Milestone.END_OF_SUPPORT
+        else:
+            continue  # an event this module does not know: no date to draw from it
         detail = event.value
         out.append(Claim(minor, milestone, when, basis, item.release_key, said, detail=detail))
     # GA without an announcement: a community patch after the last preview (module doc).
@@ -384,11 +387,11 @@ def _conflict(minor: str, resolved: Resolved, claims: Sequence[Claim]) -> Confli
     for c in keep:
         if c is resolved.claim or c is resolved.refines:
             continue
-        agrees = (
-            _same_month(c.date, resolved.date)
-            if (c.month_only or (resolved.refines is None and resolved.claim.month_only))
-            else c.date == resolved.date
-        )
+        # A month-only date agrees with any day of its month; so does an announcement, whose
+        # date is only the day the release mentioned it.
+        coarse = c.month_only or c.basis is Basis.ANNOUNCED
+        coarse = coarse or (resolved.refines is None and resolved.claim.month_only)
+        agrees = _same_month(c.date, resolved.date) if coarse else c.date == resolved.date
         if not agrees:
             others.append(c)
     if not others:

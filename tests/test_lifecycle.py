@@ -24,6 +24,20 @@ import pytest
 import yaml
 
 from aksnews.commands import run
+from aksnews.lifecycle import (
+    DatedVersionFact,
+    Milestone,
+    MinorLifecycle,
+    ScheduleFact,
+    build_calendar,
+)
+from aksnews.model import (
+    KubernetesVersionFact,
+    UpstreamLifecycleFact,
+    UpstreamReleaseFact,
+    VersionEvent,
+    VersionLifecycleFact,
+)
 
 from conftest import BACKENDS, database
 from corpus import corpus_path, corpus_text
@@ -361,3 +375,121 @@ def test_calendar_check_and_plan_agree(archive: str, day: str) -> None:
     if day == "2025-10-20":
         assert rows["1.33"]["support"] == "supported"
         assert rows["1.15"]["support"] == "end-of-life" and rows["1.8"]["support"] == "end-of-life"
+
+
+# --- the precedence rules on hand-written claims ------------------------------------------------
+
+
+def _said(version: str, event: str, day: str, stated: str | None = None) -> DatedVersionFact:
+    fact = KubernetesVersionFact(
+        version, VersionEvent(event), dt.date.fromisoformat(stated) if stated else None
+    )
+    return DatedVersionFact(fact, f"aks:{day}", dt.date.fromisoformat(day))
+
+
+def _rows(
+    versions: list[DatedVersionFact],
+    calendar: list[VersionLifecycleFact] = (),  # type: ignore[assignment]
+    schedule: list[ScheduleFact] = (),  # type: ignore[assignment]
+    today: str = "2040-01-01",
+) -> dict[str, MinorLifecycle]:
+    rows = build_calendar(
+        [(f, "aks-calendar:aks-kubernetes-release-calendar") for f in calendar],
+        versions,
+        dt.date.fromisoformat(today),
+        schedule=schedule,
+    )
+    return {r.minor: r for r in rows}
+
+
+def _at(row: MinorLifecycle, milestone: Milestone) -> tuple[str, str]:
+    resolved = row.resolved(milestone)
+    assert resolved is not None
+    return resolved.date.isoformat(), resolved.basis.value
+
+
+def test_calendar_beats_a_changelog_date_of_another_month() -> None:
+    month = VersionLifecycleFact(
+        "1.40", end_of_life=dt.date(2031, 3, 1), month_only=("end_of_life",)
+    )
+    row = _rows([_said("1.40", "end-of-support", "2031-02-10", "2031-04-30")], [month])["1.40"]
+    assert _at(row, Milestone.END_OF_SUPPORT) == ("2031-03-01", "calendar")
+    (conflict,) = row.conflicts
+    assert [c.date.isoformat() for c in conflict.others] == ["2031-04-30"]
+
+
+def test_an_exact_date_of_the_same_month_refines_the_calendar() -> None:
+    month = VersionLifecycleFact(
+        "1.40", aks_ga=dt.date(2031, 3, 1), end_of_life=dt.date(2032, 3, 1),
+        month_only=("aks_ga", "end_of_life"),
+    )  # fmt: skip
+    said = [
+        _said("1.40", "ga", "2031-03-17"),
+        _said("1.40", "deprecated", "2032-01-05", "2032-03-20"),
+        _said("1.40", "end-of-support", "2032-03-09"),  # an announcement: no end refinement
+    ]
+    row = _rows(said, [month])["1.40"]
+    assert _at(row, Milestone.AKS_GA) == ("2031-03-17", "announced")
+    assert _at(row, Milestone.END_OF_SUPPORT) == ("2032-03-20", "stated")
+    assert row.conflicts == ()
+    # An exact calendar day is not refined.
+    exact = VersionLifecycleFact("1.40", aks_ga=dt.date(2031, 3, 1), month_only=())
+    assert _at(_rows(said[:1], [exact])["1.40"], Milestone.AKS_GA) == ("2031-03-01", "calendar")
+
+
+def test_the_later_statement_wins_and_the_earlier_is_a_conflict() -> None:
+    said = [
+        _said("1.40", "deprecated", "2031-10-01", "2032-01-31"),
+        _said("1.40", "deprecated", "2031-11-05", "2032-01-14"),
+        _said("1.40", "end-of-support", "2031-12-01"),  # no date: weaker than a stated one
+    ]
+    row = _rows(said)["1.40"]
+    assert _at(row, Milestone.END_OF_SUPPORT) == ("2032-01-14", "stated")
+    assert {c.date.isoformat() for c in row.conflicts[0].others} == {"2032-01-31", "2031-12-01"}
+
+
+def test_announcements_beat_inferences_and_what_is_not_said_yet_is_unknown() -> None:
+    said = [
+        _said("1.40", "preview", "2031-02-01"),
+        _said("1.40.3", "patch-available", "2031-03-01"),  # after the last preview: GA
+        _said("1.40", "ga", "2031-04-01"),  # announced later: beats the inference
+    ]
+    assert _at(_rows(said)["1.40"], Milestone.AKS_GA) == ("2031-04-01", "announced")
+    early = _rows(said, today="2031-03-15")["1.40"]
+    assert _at(early, Milestone.AKS_GA) == ("2031-03-01", "inferred")
+    assert early.support.value == "supported"
+    assert "1.40" not in _rows(said, today="2031-01-01")
+
+
+def test_lts_only_ends_standard_support_and_a_later_end_is_the_lts_end() -> None:
+    said = [
+        _said("1.40", "ga", "2031-01-01"),
+        _said("1.40", "lts-only", "2032-01-10"),
+        _said("1.40", "end-of-support", "2033-01-20"),
+    ]
+    row = _rows(said, today="2032-06-01")["1.40"]
+    assert row.lts and row.support.value == "lts-only"
+    assert _at(row, Milestone.END_OF_SUPPORT) == ("2032-01-10", "announced")
+    assert row.resolved(Milestone.LTS_END) is None  # not said yet on 2032-06-01
+    later = _rows(said, today="2033-06-01")["1.40"]
+    assert _at(later, Milestone.LTS_END) == ("2033-01-20", "announced")
+    assert later.support.value == "end-of-life"
+
+
+def test_schedule_patch_date_beats_the_minors_release_date() -> None:
+    schedule = [
+        ScheduleFact(UpstreamLifecycleFact("1.40", dt.date(2032, 4, 11)), "sched:v1.40"),
+        ScheduleFact(UpstreamReleaseFact("v1.40.0", dt.date(2031, 4, 11)), "sched:v1.40.0"),
+        ScheduleFact(UpstreamReleaseFact("v1.40.1", dt.date(2031, 5, 1), planned=True), "x"),
+    ]  # fmt: skip
+    row = _rows([], schedule=schedule)["1.40"]
+    assert _at(row, Milestone.UPSTREAM_RELEASE) == ("2031-04-11", "schedule")
+    assert [c.date.isoformat() for c in row.conflicts[0].others] == ["2032-04-11"]
+
+
+def test_n2_rule_fills_an_end_nobody_stated() -> None:
+    said = [_said(f"1.{n}", "ga", f"2031-0{n - 39}-01") for n in range(40, 45)]
+    rows = _rows(said, today="2031-06-01")
+    assert _at(rows["1.40"], Milestone.END_OF_SUPPORT) == ("2031-04-01", "inferred")
+    assert _at(rows["1.40"], Milestone.PLATFORM_SUPPORT_END) == ("2031-05-01", "inferred")
+    assert [m for m, r in rows.items() if r.supported] == ["1.44", "1.43", "1.42"]
