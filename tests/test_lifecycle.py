@@ -320,6 +320,12 @@ def test_conflicts_are_kept_and_shown(archive: str) -> None:
     assert re.search(r"(?m)^1\.29\*", table) and "aksnews calendar --conflicts" in err
     code, text, _ = _cli(archive, "calendar", "--today", TODAY.isoformat(), "--conflicts")
     assert "1.29 end-of-support: chose Mar 2025 (calendar:" in text
+    # The upgrade plan shows the same note for the minors it crosses.
+    code, report, _ = _cli(
+        archive, "plan", "--cluster", "c128", "--to", "1.30", "--today", TODAY.isoformat()
+    )
+    assert code == 0 and "Where the sources disagree" in report
+    assert "1.29 end-of-support: chose Mar 2025 (calendar:" in report
 
 
 def _supported_in(why: str) -> list[str]:

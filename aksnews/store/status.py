@@ -90,8 +90,8 @@ def source_statuses(
 
 
 def load_source_statuses(engine: Engine, day: dt.date) -> list[SourceStatus]:
-    """Every known source's status on `day`; the newest upstream release is the newest final
-    release by version, dated by the release schedule."""
+    """Every known source's status on `day`; the newest upstream release (CHANGELOG or
+    schedule) is the newest final patch by version, dated by the release schedule."""
     from dataclasses import replace
 
     from aksnews.sources import SOURCES
@@ -99,8 +99,8 @@ def load_source_statuses(engine: Engine, day: dt.date) -> list[SourceStatus]:
 
     out = []
     for status in source_statuses(engine, SOURCES, as_of=day):
-        if status.source == "kubernetes" and status.releases:
-            found = load_listing(engine, source="kubernetes", finals_only=True)
+        if status.source in ("kubernetes", "kubernetes-schedule") and status.releases:
+            found = load_listing(engine, source=status.source, finals_only=True)
             known = [r for r in found.releases if r.date is None or r.date <= day]
             if known:
                 newest = known[0]
