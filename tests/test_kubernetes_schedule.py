@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any
@@ -223,3 +224,21 @@ def test_schedule_releases_and_upstream_dates_in_the_lifecycle(archive: str) -> 
     ]
     assert upstream_127["chosen"]["source"] == "kubernetes-schedule:v1.27.0"
     assert [o["date"] for o in upstream_127["others"]] == [str(doc["1.27"]["releaseDate"])]
+
+
+def test_web_home_lists_the_newest_final_releases(archive: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from aksnews.store.engine import open_engine
+    from aksnews.web.app import create_app
+
+    engine = open_engine(archive)
+    with TestClient(create_app(engine)) as client:
+        html = client.get("/").text
+    engine.dispose()
+    upstream = html.split("Latest Kubernetes releases")[1]
+    shown = re.findall(r'href="/releases/kubernetes%3A(v[^"]+)"', upstream)
+    rows, _ = _cli(archive, "releases", "--source", "kubernetes", "--json")
+    finals = [r["version"] for r in rows if re.fullmatch(r"v\d+\.\d+\.\d+", r["version"])]
+    assert shown == finals[:10]
+    assert not [v for v in shown if "-" in v]
