@@ -154,6 +154,7 @@ class KubernetesScheduleParser:
         root = _compose(text, path)
         sections: list[Section] = []
         warnings: list[ParseWarning] = []
+        seen: set[str] = set()  # one release per version: a repeated one is left out
         if not isinstance(root, yaml.MappingNode):
             return sections, warnings
         schedules = next((v for k, v in root.value if k.value == "schedules"), None)
@@ -170,6 +171,10 @@ class KubernetesScheduleParser:
                 message = f"schedules: release {minor!r} is not a minor version like 1.27"
                 warnings.append(ParseWarning(path, item.lines.get("release", line), message))
                 continue
+            if minor in seen:
+                warnings.append(ParseWarning(path, line, f"schedules: {minor} again: ignored"))
+                continue
+            seen.add(minor)
             body = _section_text(text, node)
             sections.append(Section(_MINOR_HEADING + minor, line, body, section_sha256(body)))
             patches = item.children.get("previousPatches")
@@ -184,6 +189,11 @@ class KubernetesScheduleParser:
                     warnings.append(ParseWarning(path, patch_line, message))
                     continue
                 version = _item(patch, 0).values.get("release", "")
+                if version in seen:
+                    message = f"{minor}: patch {version} listed again: ignored"
+                    warnings.append(ParseWarning(path, patch_line, message))
+                    continue
+                seen.add(version)
                 body = _section_text(text, patch)
                 heading = _PATCH_HEADING + version
                 sections.append(Section(heading, patch_line, body, section_sha256(body)))

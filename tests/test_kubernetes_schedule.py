@@ -99,6 +99,10 @@ schedules:
         targetDate: "2031-04-01"
       - release: 1.40-rc
         targetDate: 2031-03-25
+      - release: 1.40.1
+        targetDate: 2031-05-15
+  - release: "1.40"
+    releaseDate: 2031-04-02
 """
 
 
@@ -114,6 +118,8 @@ def test_bad_values_are_warnings_naming_field_and_line() -> None:
     assert (5, "schedules 1.40: endOfLifeDate 'not-a-date' is not a date") in messages
     assert (6, "schedules 1.40: unknown field 'codename' (kept out)") in messages
     assert any(line == 12 and "'1.40-rc' is not a patch version" in m for line, m in messages)
+    assert (14, "1.40: patch 1.40.1 listed again: ignored") in messages
+    assert (16, "schedules: 1.40 again: ignored") in messages
     minor = result.releases[0].entries[0].facts[0]
     assert isinstance(minor, UpstreamLifecycleFact) and minor.end_of_life is None
     assert minor.release_date == dt.date(2031, 4, 1)
