@@ -191,6 +191,11 @@ def test_releases_newest_first_and_dated_by_the_schedule(archive: str) -> None:
     }
     assert by_version["v1.25.0"]["date"] == expected["v1.25.0"] == "2022-08-23"
     assert by_version["v1.25.0"]["dated_by"] == "kubernetes-schedule:v1.25.0"
+    shown, _ = _cli(archive, "show", "v1.25.0", "--json")
+    assert shown["date"] == "2022-08-23" and shown["dated_by"] == "kubernetes-schedule:v1.25.0"
+    assert shown["id"] == "kubernetes:v1.25.0" and len(shown["entries"]) > 100
+    schedule, _ = _cli(archive, "show", "kubernetes-schedule:v1.25.0", "--json")
+    assert schedule["date"] == "2022-08-23" and len(schedule["entries"]) == 1
     # Versions the schedule does not list keep no date, and say so.
     assert by_version["v1.32.0"]["date"] is None and by_version["v1.32.0"]["dated_by"] is None
 

@@ -204,11 +204,18 @@ def register(app: typer.Typer) -> None:
         release: str = typer.Argument(..., help="Release id, version, date or tag."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
-        """Show one release with its entries and facts."""
+        """Show one release with its entries and facts (upstream: dated by the schedule)."""
+        from dataclasses import replace
+
+        from aksnews.release_order import dated
+        from aksnews.store.knowledge import load_upstream_dates
         from aksnews.store.queries import get_release
 
         state: AppState = ctx.obj
         detail = get_release(state.engine(), release)
+        if detail.summary.source == "kubernetes" and detail.summary.date is None:
+            (summary,) = dated([detail.summary], load_upstream_dates(state.engine()))
+            detail = replace(detail, summary=summary)
         if as_json:
             from aksnews.output import release_detail_json
 

@@ -111,6 +111,11 @@ def resolve_release(session: Session, ref: str) -> ReleaseRow:
     if not rows:
         raise NotFoundError(f"no release {ref!r} in the archive (see `aksnews releases`)")
     if len(rows) > 1:
+        # 'v1.25.0' is both the upstream release and its line in the release schedule: the
+        # release notes are meant; the schedule's is reachable by its full id.
+        notes = [r for r in rows if r.source != "kubernetes-schedule"]
+        rows = notes if len(notes) == 1 else rows
+    if len(rows) > 1:
         keys = ", ".join(sorted(r.key for r in rows))
         raise NotFoundError(f"{ref!r} is ambiguous: {keys}; give the full id")
     return rows[0]
