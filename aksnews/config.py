@@ -56,6 +56,10 @@ class Settings:
         "supported-kubernetes-versions.md",
         "The AKS Kubernetes release calendar (markdown source)",
     )
+    kubernetes_schedule_url: str = _setting(
+        "https://raw.githubusercontent.com/kubernetes/website/main/data/releases/schedule.yaml",
+        "The upstream Kubernetes release schedule (YAML): dates of minors and patches",
+    )
     fetch_timeout: float = _setting(30.0, "Seconds before an HTTP request gives up", gt=0)
     fetch_retries: int = _setting(4, "Retries on connect errors, 5xx, 429", ge=0, le=20)
     poll_interval_hours: float = _setting(
@@ -77,6 +81,7 @@ _TEXT = frozenset(
         "kubernetes_minors",
         "deprecation_guide_url",
         "aks_calendar_url",
+        "kubernetes_schedule_url",
     }
 )
 

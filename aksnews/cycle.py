@@ -347,11 +347,14 @@ def load_digest_inputs(
     period_start: dt.date,
     period_end: dt.date,
     now: dt.datetime,
+    poll_interval_hours: float = 6.0,
 ) -> DigestInputs:
     """What build_digest needs for `team` and [period_start, period_end), from the store."""
+    from aksnews.freshness import judge
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_calendar
     from aksnews.store.queries import get_releases, list_facts, list_releases
+    from aksnews.store.status import load_source_statuses
 
     inventory = load_inventory(engine)
     _team(inventory, team)
@@ -373,13 +376,21 @@ def load_digest_inputs(
         findings=_finding_changes(engine, inventory, team, findings, period_start, period_end),
         team_minors=minors,
         release_urls={r.key: r.url for r in list_releases(engine)},
+        freshness=judge(
+            load_source_statuses(engine, now.date()), now, poll_interval_hours=poll_interval_hours
+        ).warnings,
     )
 
 
 def digest_for(
-    engine: Engine, team: str, period_start: dt.date, period_end: dt.date, now: dt.datetime
+    engine: Engine,
+    team: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    now: dt.datetime,
+    poll_interval_hours: float = 6.0,
 ) -> Digest:
-    inputs = load_digest_inputs(engine, team, period_start, period_end, now)
+    inputs = load_digest_inputs(engine, team, period_start, period_end, now, poll_interval_hours)
     return build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
 
 

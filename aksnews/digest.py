@@ -28,6 +28,7 @@ from aksnews.model import (
 )
 from aksnews.render import render
 from aksnews.store.records import ReleaseDetail, StoredEntry, StoredFact
+from aksnews.subjects import normalise
 from aksnews.versions import compare_node_images, try_parse_kube_version
 
 Change = Literal["new", "escalated", "open", "resolved"]
@@ -80,7 +81,8 @@ class DigestInputs:
     - retirements: every known retirement fact, to list deadlines ahead of `now`;
     - findings: the team's findings with their change since the last digest;
     - team_minors: Kubernetes minors the team's clusters run, e.g. ('1.31', '1.32');
-    - release_urls: release key -> public URL with anchor, for facts that only carry a key.
+    - release_urls: release key -> public URL with anchor, for facts that only carry a key;
+    - freshness: warnings that the archive is stale (aksnews.freshness), shown first.
     """
 
     aks_releases: tuple[ReleaseDetail, ...] = ()
@@ -90,6 +92,7 @@ class DigestInputs:
     findings: tuple[FindingChange, ...] = ()
     team_minors: tuple[str, ...] = ()
     release_urls: Mapping[str, str] = field(default_factory=dict)
+    freshness: tuple[str, ...] = ()
 
     def url(self, release_key: str) -> str:
         """The release's URL; without a stored one, the page of its document."""
@@ -117,6 +120,12 @@ def build_digest(
     )
     minors = tuple(dict.fromkeys(m for v in inputs.team_minors if (m := minor_of(v))))
     sections = [
+        # A digest built from a stale archive says so before anything else it says.
+        DigestSection(
+            "freshness",
+            "The archive may be out of date",
+            tuple(DigestItem(text=w, label="stale") for w in inputs.freshness),
+        ),
         DigestSection("aks-releases", "New AKS releases", _release_items(aks)),
         DigestSection("kubernetes-versions", "Kubernetes versions", _version_items(aks, minors)),
         DigestSection("node-images", "New node images", _node_image_items(aks)),
@@ -269,11 +278,12 @@ def _deadline_items(
     for stored in sorted(inputs.retirements, key=lambda s: (s.release_date or dt.date.min, s.id)):
         fact = stored.fact
         if isinstance(fact, RetirementFact) and fact.date and today <= fact.date <= last:
-            key = ("retirement", f"{fact.subject_text.lower()}|{fact.date}")
+            name = normalise(fact.subject_text)  # one name per thing: Windows2019 = ...
+            key = ("retirement", f"{name.lower()}|{fact.date}")
             add(
                 key,
                 fact.date,
-                f"{fact.subject_text} retires",
+                f"{name} retires",
                 "retirement",
                 inputs.url(stored.release_key),
             )

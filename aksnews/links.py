@@ -13,6 +13,7 @@ UPSTREAM_CHANGELOG_PAGE = (
 )
 DEPRECATION_GUIDE_PAGE = "https://kubernetes.io/docs/reference/using-api/deprecation-guide/"
 AKS_CALENDAR_PAGE = "https://learn.microsoft.com/azure/aks/supported-kubernetes-versions"
+KUBERNETES_SCHEDULE_PAGE = "https://kubernetes.io/releases/"
 
 
 def release_url(source: str, version: str, anchor: str) -> str:
@@ -26,6 +27,8 @@ def release_url(source: str, version: str, anchor: str) -> str:
         return UPSTREAM_CHANGELOG_PAGE.format(minor=minor) + fragment
     if source == "deprecation-guide":
         return DEPRECATION_GUIDE_PAGE + fragment
+    if source == "kubernetes-schedule":
+        return KUBERNETES_SCHEDULE_PAGE
     return AKS_CALENDAR_PAGE + fragment
 
 

@@ -9,7 +9,9 @@ pool is compared only with images of its own family. The CHANGELOG gives one ver
 for all its SKUs (gen1/gen2, containerd, arm64), so the SKU is not compared.
 
 Retirements are matched by name: each thing the cluster uses (pool OS families, features and
-add-ons) has aliases that are looked for, word by word, in the retirement's subject.
+add-ons) has one name and its aliases (aksnews.subjects: Windows2019 = Windows Server 2019,
+Mariner = Azure Linux 2.0, asm-1-22 = Istio revision asm-1-22), looked for word by word in the
+retirement's subject; findings use the one name.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from aksnews.findings import (
 from aksnews.inventory.model import NodeOSChannel, NodePool, UpgradeChannel
 from aksnews.model import NodeImageFact, RetirementFact
 from aksnews.store.records import StoredFact
+from aksnews.subjects import canonical, normalise
+from aksnews.subjects import patterns as name_patterns
 from aksnews.versions import (
     WINDOWS_BUILDS,
     KubeVersion,
@@ -250,37 +254,6 @@ def _lag_finding(
 # --- retirements --------------------------------------------------------------------------------
 
 
-def _pattern(alias: str) -> re.Pattern[str]:
-    """'Windows Server 2019' -> matches 'windows server 2019', 'windows-server-2019', ...;
-    'Ubuntu 18.04' also matches 'Ubuntu1804'."""
-    words = _WORD.findall(alias.lower())
-    return re.compile(r"(?<![a-z0-9])" + r"[\W_]*".join(words) + r"(?![a-z0-9])")
-
-
-def _os_aliases(family: str) -> tuple[str, ...]:
-    if family.startswith("Windows Server "):
-        release = family.removeprefix("Windows Server ")
-        return (family, f"Windows {release}", f"WS{release}")
-    if family == "Azure Linux 2.0":
-        return (family, "Azure Linux 2", "CBL-Mariner", "Mariner")
-    return (family,)
-
-
-# Features named in inventories, by their letters and digits only, and what the CHANGELOG calls
-# them. Features not listed are looked for by their own name.
-_FEATURES: dict[str, tuple[str, ...]] = {
-    "basicloadbalancer": ("Basic Load Balancer", "Basic LB", "Basic SKU Load Balancer"),
-    "basiclb": ("Basic Load Balancer", "Basic LB", "Basic SKU Load Balancer"),
-    "loadbalancerbasic": ("Basic Load Balancer", "Basic LB", "Basic SKU Load Balancer"),
-    "httpapplicationrouting": ("HTTP Application Routing",),
-    "podsecuritypolicy": ("pod security policy",),
-    "windows2019": _os_aliases("Windows Server 2019"),
-    "windows2022": _os_aliases("Windows Server 2022"),
-    "ubuntu1804": ("Ubuntu 18.04",),
-    "bridgetokubernetes": ("Bridge to Kubernetes",),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class _Used:
     label: str  # 'Windows Server 2019', 'istio asm-1-24', 'kubenet'
@@ -296,22 +269,14 @@ def _used(scope: ClusterScope) -> list[_Used]:
         if family is not None:
             shown = pool.node_image_version or pool.os_sku or pool.os_type
             how = f"node pool {pool.name} runs {family} ({shown})"
-            patterns = tuple(_pattern(a) for a in _os_aliases(family))
-            out.append(_Used(family, how, pool.name, patterns))
+            out.append(_Used(canonical(family), how, pool.name, name_patterns(family)))
     labels = {u.label.lower() for u in out}
     for feature in scope.cluster.features:
-        name, _, value = feature.partition(":")
-        if name.lower() == "istio" and value:
-            aliases: tuple[str, ...] = (value,)
-            label = f"istio {value}"
-        else:
-            aliases = _FEATURES.get(_alnum(feature), (feature,))
-            label = aliases[0]
+        label = canonical(feature)  # 'istio:asm-1-22' -> 'Istio revision asm-1-22'
         if label.lower() in labels:
             continue  # a pool already stands for it
         labels.add(label.lower())
-        patterns = tuple(_pattern(a) for a in aliases)
-        out.append(_Used(label, f"feature {feature}", None, patterns))
+        out.append(_Used(label, f"feature {feature}", None, name_patterns(label)))
     return out
 
 
@@ -330,7 +295,7 @@ def retirements(
     ]
     out: list[Finding] = []
     for used in _used(scope):
-        hits = [s for s in known if any(p.search(s.fact.subject.lower()) for p in used.patterns)]
+        hits = [s for s in known if any(p.search(s.fact.subject) for p in used.patterns)]
         if hits:
             out.append(_retirement_finding(scope, used, hits, archive, now, settings))
     return out
@@ -357,12 +322,21 @@ def _retirement_finding(
     same_release = [h for h in hits if h.release_key == latest.release_key]
     dates = [d for h in same_release if (d := _fact_date(h)) is not None]
     deadline = min(dates) if dates else None
-    subject = latest.fact.subject
+    name = used.label  # the thing's one name (aksnews.subjects), whatever the release wrote
+    past = deadline is not None and deadline < now
+    if deadline is None:
+        said = f"{name} is retiring (no date announced yet)"
+    elif past:
+        said = (
+            f"{name} retired on {deadline} ({days_until(deadline, now)}): "
+            f"{name} is no longer supported"
+        )
+    else:
+        said = f"{name} retires on {deadline} ({days_until(deadline, now)})"
+    count = f"{len(hits)} announcement{'s' if len(hits) > 1 else ''}"
     why = [
-        f"{scope.name}: {used.how}. AKS announced the retirement of {subject}"
-        + (f" on {deadline} ({days_until(deadline, now)})" if deadline else "")
-        + f" (release {latest.release_key}, {len(hits)} announcement"
-        + f"{'s' if len(hits) > 1 else ''})."
+        f"{scope.name}: {used.how}. {said} (announced as {normalise(latest.fact.subject)}, "
+        f"release {latest.release_key}, {count})."
     ]
     earlier = sorted({d for h in hits if (d := _fact_date(h)) is not None and d != deadline})
     if earlier:
@@ -378,7 +352,7 @@ def _retirement_finding(
         else:
             severity = Severity.INFO
     where = f"node pool {used.node_pool}" if used.node_pool else scope.name
-    when = f" before {deadline}" if deadline else ""
+    when = " now" if past else f" before {deadline}" if deadline else ""
     first = min(hits, key=_release_order)
     links = (archive.url(latest.release_key), archive.url(first.release_key))
     return Finding(
@@ -387,7 +361,8 @@ def _retirement_finding(
         severity=severity,
         cluster=scope.name,
         team=scope.team,
-        title=f"{subject} retires{f' on {deadline}' if deadline else ''}: used by {where}"
+        title=(said if past else f"{name} retires{f' on {deadline}' if deadline else ''}")
+        + f"{'; ' if past else ': '}used by {where}"
         + ("" if used.node_pool is None else f" of {scope.name}"),
         why=" ".join(why),
         action=f"Move {where} off {used.label}{when} (see the announcement for the path).",

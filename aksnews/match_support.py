@@ -1,10 +1,10 @@
 """Rules about a cluster's Kubernetes version: end of support and available updates, plus the
 minor its next upgrade goes to (the API rules judge apiVersions against that minor).
 
-Which minors are GA comes from the calendar (AKS GA dates) and from GA announcements in the AKS
-CHANGELOG. The CHANGELOG does not always announce a GA: 1.33 went from 'available in Preview' to
-'patch versions 1.33.3, ... are now available' with no GA line. So a minor with a community patch
-announced after its last preview announcement counts as GA from that release on.
+Which minors are GA, and until when they are supported, comes from the reconciled lifecycle
+(aksnews.lifecycle, ArchiveView.calendar) and from nowhere else, so that `check`, `plan` and
+`calendar` never disagree. The lifecycle infers what no source states (GA from a community patch
+after the last preview, end of support by the N-2 rule) and marks those dates as inferred.
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ from aksnews.findings import (
     finding_key,
 )
 from aksnews.inventory.model import SupportPlan, UpgradeChannel
-from aksnews.lifecycle import MinorLifecycle
+from aksnews.lifecycle import (
+    Basis,
+    Milestone,
+    MinorLifecycle,
+    Resolved,
+    Support,
+    is_supported,
+)
 from aksnews.model import KubernetesVersionFact, VersionEvent
 from aksnews.store.records import StoredFact
 from aksnews.versions import KubeVersion, minor_key, next_minor, try_parse_kube_version
@@ -54,50 +61,15 @@ def _dated(stored: StoredFact, now: dt.date) -> tuple[KubernetesVersionFact, dt.
     return fact, stored.release_date
 
 
-def _calendar_source(row: MinorLifecycle) -> str | None:
-    calendar = [s for s in row.sources if s.startswith("aks-calendar:")]
-    ordered = calendar or list(row.sources)
-    return ordered[0] if ordered else None
-
-
-def _community_patch(version: KubeVersion) -> bool:
-    return version.patch is not None and not version.is_lts_patch
-
-
 def ga_minors(archive: ArchiveView, now: dt.date) -> tuple[GaMinor, ...]:
-    """Minors GA on AKS by `now`, oldest minor first (module doc for the inference)."""
-    found: dict[str, GaMinor] = {}
-
-    def note(minor: str, when: dt.date, source: str | None) -> None:
-        if minor not in found or when < found[minor].since:
-            found[minor] = GaMinor(minor, when, source)
-
+    """Minors GA on AKS by `now` by the lifecycle, oldest minor first."""
+    found = []
     for row in archive.calendar:
-        readable = try_parse_kube_version(row.minor) is not None
-        if readable and row.aks_ga is not None and row.aks_ga <= now:
-            note(row.minor, row.aks_ga, _calendar_source(row))
-    previews: dict[str, dt.date] = {}
-    patches: list[tuple[dt.date, str, str]] = []
-    for stored in archive.versions:
-        dated = _dated(stored, now)
-        version = try_parse_kube_version(dated[0].version) if dated else None
-        if dated is None or version is None:
+        ga = row.resolved(Milestone.AKS_GA)
+        if try_parse_kube_version(row.minor) is None or ga is None or ga.date > now:
             continue
-        fact, when = dated
-        minor = version.minor_version
-        if fact.event is VersionEvent.GA:
-            note(minor, min(fact.date or when, when), stored.release_key)
-        elif fact.event is VersionEvent.PREVIEW:
-            previews[minor] = max(previews.get(minor, when), when)
-        elif fact.event is VersionEvent.PATCH_AVAILABLE and _community_patch(version):
-            patches.append((when, stored.release_key, minor))
-    explicit = set(found)
-    # A patch after the last preview shows GA (LTS patches come long after GA: no help there).
-    for when, key, minor in sorted(patches):
-        preview = previews.get(minor)
-        if minor not in explicit and (preview is None or when > preview):
-            note(minor, when, key)
-    return tuple(sorted(found.values(), key=lambda g: minor_key(g.minor)))
+        found.append(GaMinor(row.minor, ga.date, ga.claim.source))
+    return tuple(sorted(found, key=lambda g: minor_key(g.minor)))
 
 
 def upgrade_target(
@@ -143,19 +115,9 @@ def upgrade_target(
 
 
 def _supported(ga: Sequence[GaMinor], rows: dict[str, MinorLifecycle], now: dt.date) -> list[str]:
-    """The N-2 window on `now`, without minors whose stated end of support has passed."""
+    """The minors the lifecycle calls supported on `now`, oldest first."""
     window = [g.minor for g in ga[-3:]]
-    return [
-        m
-        for m in window
-        if not ((r := rows.get(m)) and r.end_of_support and r.end_of_support <= now)
-    ]
-
-
-def _n2_end(minor: str, ga: Sequence[GaMinor]) -> GaMinor | None:
-    """The GA that pushed `minor` out of the N-2 window: the third newer GA minor."""
-    newer = [g for g in ga if minor_key(g.minor) > minor_key(minor)]
-    return newer[2] if len(newer) >= 3 else None
+    return [g.minor for g in ga if is_supported(rows.get(g.minor), window, now)]
 
 
 def _links(archive: ArchiveView, keys: Iterable[str | None]) -> tuple[str, ...]:
@@ -178,18 +140,21 @@ def end_of_support(
     notes: list[str] = []
     sources: list[str | None] = []
     deadline: dt.date | None = None
+    resolved: Resolved | None = None
     if lts and row is not None and row.lts_end is not None:
         deadline, what = row.lts_end, "long-term support"
+        resolved = row.resolved(Milestone.LTS_END)
     else:
         what = "standard support"
         if lts:
             notes.append(f"The calendar names no LTS end for {minor}: using standard support.")
         if row is not None and row.end_of_support is not None:
             deadline = row.end_of_support
-        elif (pushed := _n2_end(minor, ga)) is not None:
-            deadline = pushed.since
-            notes.append(f"N-2 rule: {pushed.minor} went GA on {pushed.since}.")
-            sources.append(pushed.source)
+            resolved = row.resolved(Milestone.END_OF_SUPPORT)
+    if resolved is not None:
+        sources.extend(resolved.sources)
+        if resolved.basis is Basis.INFERRED:
+            notes.append(f"{resolved.claim.detail} on {resolved.date}.")
     if deadline is None:
         return None
     days = (deadline - now).days
@@ -199,10 +164,6 @@ def end_of_support(
         severity = Severity.WARNING
     else:
         return None
-    if row is not None:
-        calendar = [s for s in row.sources if s.startswith("aks-calendar:")]
-        stated = [row.end_of_support_source] if row.end_of_support_source else []
-        sources = [*dict.fromkeys([*calendar, *stated]), *sources]
     supported = _supported(ga, rows, now)
     ended = days <= 0
     title = (
@@ -223,8 +184,11 @@ def end_of_support(
         action += " before that date." if not ended else " now: the cluster gets no fixes."
     else:
         action = f"Plan the upgrade of {scope.name} to a supported minor."
-    if not lts and row is not None and row.lts_end is not None and row.lts_end > now:
-        action += f" Or move it to the AKSLongTermSupport plan ({minor} LTS until {row.lts_end})."
+    if not lts and row is not None and row.lts_available(now):
+        until = f" until {row.lts_end}" if row.lts_end else ""
+        action += f" Or move it to the AKSLongTermSupport plan ({minor} LTS{until})."
+        if row.support is Support.LTS_ONLY:
+            why.append(f"{minor} is now offered only on the AKS Long Term Support plan.")
     return Finding(
         key=finding_key(Rule.END_OF_SUPPORT, scope.name, None, f"kubernetes {minor}"),
         rule=Rule.END_OF_SUPPORT,

@@ -22,6 +22,7 @@ class Source(StrEnum):
     KUBERNETES = "kubernetes"
     DEPRECATION_GUIDE = "deprecation-guide"
     AKS_CALENDAR = "aks-calendar"
+    KUBERNETES_SCHEDULE = "kubernetes-schedule"
 
 
 class EntryKind(StrEnum):
@@ -62,6 +63,9 @@ class FactType(StrEnum):
     FEATURE_GATE_REMOVAL = "feature-gate-removal"
     FLAG_REMOVAL = "flag-removal"
     VERSION_LIFECYCLE = "version-lifecycle"
+    # the upstream release schedule (kubernetes/website data/releases/schedule.yaml)
+    UPSTREAM_RELEASE = "upstream-release"
+    UPSTREAM_LIFECYCLE = "upstream-lifecycle"
 
 
 class VersionEvent(StrEnum):
@@ -193,6 +197,39 @@ class VersionLifecycleFact:
     end_of_life: dt.date | None = None
     platform_support_end: dt.date | None = None
     lts_end: dt.date | None = None
+    # Fields whose cell gave only a month ('Jan 2025'); None for facts stored before the
+    # calendar parser recorded it. A month-only date may be refined by an exact date of the
+    # same month from another source (aksnews.lifecycle).
+    month_only: tuple[str, ...] | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.minor
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamReleaseFact:
+    """A patch release the upstream release schedule lists, with its date."""
+
+    type: ClassVar[FactType] = FactType.UPSTREAM_RELEASE
+    version: str  # 'v1.25.0', as upstream CHANGELOG releases are named
+    date: dt.date | None = None
+    planned: bool = False  # the schedule's `next`: a target date, not a release yet
+
+    @property
+    def subject(self) -> str:
+        return self.version
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamLifecycleFact:
+    """One minor of the upstream release schedule: release, maintenance mode, end of life."""
+
+    type: ClassVar[FactType] = FactType.UPSTREAM_LIFECYCLE
+    minor: str  # '1.27'
+    release_date: dt.date | None = None
+    maintenance_mode: dt.date | None = None
+    end_of_life: dt.date | None = None
 
     @property
     def subject(self) -> str:
@@ -209,6 +246,8 @@ Fact = (
     | FeatureGateRemovalFact
     | FlagRemovalFact
     | VersionLifecycleFact
+    | UpstreamReleaseFact
+    | UpstreamLifecycleFact
 )
 
 _FACT_CLASSES: dict[FactType, type[Any]] = {
@@ -222,6 +261,8 @@ _FACT_CLASSES: dict[FactType, type[Any]] = {
     FactType.FEATURE_GATE_REMOVAL: FeatureGateRemovalFact,
     FactType.FLAG_REMOVAL: FlagRemovalFact,
     FactType.VERSION_LIFECYCLE: VersionLifecycleFact,
+    FactType.UPSTREAM_RELEASE: UpstreamReleaseFact,
+    FactType.UPSTREAM_LIFECYCLE: UpstreamLifecycleFact,
 }
 
 # JSON names that differ from the field names (DESIGN.md's JSON contract).

@@ -35,6 +35,7 @@ def release_json(release: ReleaseSummary) -> dict[str, Any]:
         "url": release.url,
         "entry_count": release.entry_count,
         "revision": release.revision,
+        "dated_by": release.dated_by,
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from aksnews.config import Settings
-from aksnews.errors import ConfigError
+from aksnews.errors import AksnewsError, ConfigError
 from aksnews.ingest import file_mtime, read_document
 from aksnews.store.records import IngestReport
 from aksnews.store.state import DocumentMeta, document_known, fetch_state, record_check
@@ -75,6 +75,7 @@ def source_urls(settings: Settings, sources: Iterable[str]) -> list[tuple[str, s
         "aks": settings.aks_url,
         "deprecation-guide": settings.deprecation_guide_url,
         "aks-calendar": settings.aks_calendar_url,
+        "kubernetes-schedule": settings.kubernetes_schedule_url,
     }
     return [(s, by_source[s]) for s in sources if s in by_source]
 
@@ -88,7 +89,11 @@ def fetch_and_ingest(
     now: Callable[[], dt.datetime] = _now,
 ) -> FetchOutcome:
     """Conditional GET of one source; parse and store only what changed."""
-    from aksnews.fetch import FetchOptions, fetch_document  # httpx is imported only to fetch
+    from aksnews.fetch import (  # httpx is imported only to fetch
+        FetchOptions,
+        NotFound,
+        fetch_document,
+    )
 
     etag, last_modified = fetch_state(engine, source, url)
     options = FetchOptions(
@@ -96,7 +101,16 @@ def fetch_and_ingest(
         retries=settings.fetch_retries,
         max_bytes=settings.max_document_bytes,
     )
-    result = fetch_document(url, etag=etag, last_modified=last_modified, options=options)
+    try:
+        result = fetch_document(url, etag=etag, last_modified=last_modified, options=options)
+    except NotFound:
+        # Probing the next upstream CHANGELOG answers 404 until it exists: not a failure.
+        if source != "kubernetes":
+            _record_failure(engine, source, url, now(), "not found (404)")
+        raise
+    except AksnewsError as exc:
+        _record_failure(engine, source, url, now(), str(exc))
+        raise
     meta = DocumentMeta(
         url=url,
         fetched_at=result.fetched_at,
@@ -106,10 +120,21 @@ def fetch_and_ingest(
     if result.not_modified or result.text is None:
         record_check(engine, source, meta)
         return FetchOutcome(source=source, url=url, not_modified=True, report=None)
-    report = _ingest(engine, source, result.text, url, meta)
+    try:
+        report = _ingest(engine, source, result.text, url, meta)
+    except AksnewsError as exc:  # fetched, but not a document of its kind (an error page)
+        _record_failure(engine, source, url, now(), str(exc))
+        raise
     if report.unchanged:
         record_check(engine, source, meta)
     return FetchOutcome(source=source, url=url, not_modified=False, report=report)
+
+
+def _record_failure(engine: Engine, source: str, url: str, when: dt.datetime, error: str) -> None:
+    from aksnews.fetch import redact_url
+    from aksnews.store.state import record_failure
+
+    record_failure(engine, source, url, when, error.replace(url, redact_url(url)))
 
 
 def parse_minor_range(text: str) -> tuple[str | None, str | None]:

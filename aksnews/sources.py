@@ -6,6 +6,6 @@ for the store's imports.
 
 from __future__ import annotations
 
-SOURCES = ("aks", "kubernetes", "deprecation-guide", "aks-calendar")
+SOURCES = ("aks", "kubernetes", "deprecation-guide", "aks-calendar", "kubernetes-schedule")
 # The calendar comes before upstream notes: it decides which upstream minors are fetched.
-FETCH_ORDER = ("aks", "aks-calendar", "deprecation-guide", "kubernetes")
+FETCH_ORDER = ("aks", "aks-calendar", "kubernetes-schedule", "deprecation-guide", "kubernetes")

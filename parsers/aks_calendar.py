@@ -17,7 +17,9 @@ GitHub anchor when the caption is a heading, empty when it is a plain line (it h
 
 A minor appears in both tables when it has LTS (1.30): the regular row has no lts_end, the LTS
 row has one; readers merge by minor. Month-only cells ('Jan 2025') become the 1st of the month
-(endoflife.date uses the last day: the calendar is read as the earliest the event can happen).
+(endoflife.date uses the last day: the calendar is read as the earliest the event can happen);
+the fact names those fields in `month_only`, so that the lifecycle may refine them with an exact
+date of the same month from the CHANGELOG.
 'Until 1.33 GA' cells are not dates: the field is None and the text stays in the entry.
 """
 
@@ -238,6 +240,7 @@ def _row(
         return None, [ParseWarning(path, line_no, f"no Kubernetes minor in row: {raw.strip()}")]
     warnings: list[ParseWarning] = []
     dates: dict[str, dt.date | None] = {}
+    month_only: list[str] = []
     for name in _DATE_FIELDS:
         if name not in values:
             continue
@@ -246,12 +249,14 @@ def _row(
             message = f"{minor.group(1)}: {name.replace('_', ' ')} {values[name]!r} is not a date"
             warnings.append(ParseWarning(path, line_no, message))
         dates[name] = date
+        if date is not None and is_month_only(values[name]):
+            month_only.append(name)
     text = f"{minor.group(1)}: " + "; ".join(
         f"{name} {_clean(cell)}"
         for name, cell, f in zip(header, cells, fields, strict=True)
         if f != "minor" and _clean(cell)
     )
-    fact = VersionLifecycleFact(minor=minor.group(1), **dates)
+    fact = VersionLifecycleFact(minor=minor.group(1), **dates, month_only=tuple(month_only))
     entry = Entry(
         kind=EntryKind.VERSION_LIFECYCLE,
         section=caption,
@@ -262,6 +267,13 @@ def _row(
         facts=(fact,),
     )
     return entry, warnings
+
+
+def is_month_only(text: str) -> bool:
+    """Whether a date cell names a month, not a day ('Jan 2025', '2025-01')."""
+    value = " ".join(text.split())
+    iso = _ISO.fullmatch(value)
+    return bool(_MONTH_YEAR.fullmatch(value) or (iso and iso.group(3) is None))
 
 
 def parse_calendar_date(text: str) -> tuple[dt.date | None, bool]:

@@ -58,6 +58,7 @@ PARSERS: dict[str, str] = {
     "kubernetes": "aksnews.parsers.kubernetes_changelog:KubernetesChangelogParser",
     "deprecation-guide": "aksnews.parsers.deprecation_guide:DeprecationGuideParser",
     "aks-calendar": "aksnews.parsers.aks_calendar:AksCalendarParser",
+    "kubernetes-schedule": "aksnews.parsers.kubernetes_schedule:KubernetesScheduleParser",
 }
 
 

@@ -67,6 +67,11 @@ MANIFEST: dict[str, tuple[str, str]] = {
         "eece2bd0ab80e07f4749d9168fe27e14339cbb9b/articles/aks/supported-kubernetes-versions.md",
         "2bc10fd10c3297a106810874e92cc5b80fec8e880b287178e5f6966a19d934f3",
     ),
+    "kubernetes/schedule/schedule.yaml": (
+        "https://raw.githubusercontent.com/kubernetes/website/"
+        "0008cd26e2dc3d7c153c5596a7435b02fc252c89/data/releases/schedule.yaml",
+        "e1f0ca200f6ab3f507983c1f71e812e8d537328e91c3295316e7dc181ca8800e",
+    ),
     "docs/endoflife-azure-kubernetes-service.md": (
         "https://raw.githubusercontent.com/endoflife-date/endoflife.date/"
         "e71d3d749507ef335f816c6f23a433af852841a6/products/azure-kubernetes-service.md",

@@ -84,6 +84,7 @@ def test_rows_by_value() -> None:
         end_of_life=dt.date(2025, 1, 1),
         platform_support_end=None,
         lts_end=None,
+        month_only=("upstream_release", "aks_preview", "aks_ga", "end_of_life"),
     )
     assert regular["1.32"].aks_ga == dt.date(2025, 4, 1)
     assert regular["1.32"].end_of_life == dt.date(2026, 3, 1)
@@ -158,6 +159,7 @@ ROWS = [
             dt.date(2030, 9, 1),
             dt.date(2030, 11, 1),
             dt.date(2032, 1, 1),
+            month_only=("upstream_release", "aks_preview", "aks_ga", "end_of_life"),
         ),
         [],
         id="months",
@@ -171,6 +173,7 @@ ROWS = [
             dt.date(2031, 2, 1),
             dt.date(2031, 3, 1),
             dt.date(2032, 3, 1),
+            month_only=("upstream_release", "aks_preview", "aks_ga", "end_of_life"),
         ),
         [],
         id="links-footnotes-emphasis",
@@ -184,13 +187,21 @@ ROWS = [
             dt.date(2031, 7, 20),
             dt.date(2032, 7, 20),
             dt.date(2033, 7, 1),
+            month_only=("upstream_release", "platform_support_end"),
         ),
         [],
         id="full-dates",
     ),
     pytest.param(
         "| 1.43 | Aug 2031 | Soon | Nov 2031 | Feb 30, 2032 | Until 1.47 GA |",
-        VersionLifecycleFact("1.43", dt.date(2031, 8, 1), None, dt.date(2031, 11, 1), None),
+        VersionLifecycleFact(
+            "1.43",
+            dt.date(2031, 8, 1),
+            None,
+            dt.date(2031, 11, 1),
+            None,
+            month_only=("upstream_release", "aks_ga"),
+        ),
         ["aks preview 'Soon'", "end of life 'Feb 30, 2032'"],
         id="unparseable-cells-warn",
     ),

@@ -28,6 +28,7 @@ DOCS = {
     "/aks/CHANGELOG.md": "aks/CHANGELOG.md",
     "/guide.md": "docs/deprecation-guide.md",
     "/calendar.md": "docs/aks-supported-kubernetes-versions.md",
+    "/schedule.yaml": "kubernetes/schedule/schedule.yaml",
     "/k8s/CHANGELOG-1.32.md": "kubernetes/changelog/CHANGELOG-1.32.md",
 }
 
@@ -55,6 +56,7 @@ def mirror(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServe
         ("AKSNEWS_AKS_URL", "/aks/CHANGELOG.md"),
         ("AKSNEWS_DEPRECATION_GUIDE_URL", "/guide.md"),
         ("AKSNEWS_AKS_CALENDAR_URL", "/calendar.md"),
+        ("AKSNEWS_KUBERNETES_SCHEDULE_URL", "/schedule.yaml"),
         ("PAYMENTS_SLACK_WEBHOOK", "/hooks/slack"),
         ("PAYMENTS_TEAMS_WEBHOOK", "/hooks/teams"),
     ):
@@ -113,6 +115,7 @@ def test_poll_collects_per_source_errors(mirror: HTTPServer, tmp_path: Path) -> 
         aks_url=mirror.url_for("/missing/CHANGELOG.md?token=secret"),
         deprecation_guide_url=mirror.url_for("/guide.md"),
         aks_calendar_url=mirror.url_for("/calendar.md"),
+        kubernetes_schedule_url=mirror.url_for("/schedule.yaml"),
         kubernetes_url=mirror.url_for("/k8s/CHANGELOG-{minor}.md"),
         kubernetes_minors="1.32-1.32",
         fetch_retries=0,
@@ -122,6 +125,7 @@ def test_poll_collects_per_source_errors(mirror: HTTPServer, tmp_path: Path) -> 
     assert "secret" not in report.errors[0][1] and "/missing" not in report.errors[0][1]
     assert {o.source for o in report.outcomes} == {
         "aks-calendar",
+        "kubernetes-schedule",
         "deprecation-guide",
         "kubernetes",
     }

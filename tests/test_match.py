@@ -505,7 +505,7 @@ def test_feature_retirement(findings: Findings) -> None:
     assert f.severity is Severity.CRITICAL and f.object == "feature basic-load-balancer"
     # Nothing in the CHANGELOG retires asm-1-24 or kubenet.
     subjects = {x.subject for x in findings if x.cluster == "edge-131"}
-    assert not {"istio asm-1-24", "kubenet"} & subjects
+    assert not {"Istio revision asm-1-24", "kubenet"} & subjects
 
 
 def test_facts_after_now_are_not_known_yet(archive: ArchiveView) -> None:

@@ -322,10 +322,12 @@ def test_sigterm_during_serve_poll_finishes_the_job_and_exits_zero(tmp_path: Pat
     mirror = corpus_path("aks/CHANGELOG.md").resolve().as_uri()
     guide = corpus_path("docs/deprecation-guide.md").resolve().as_uri()
     calendar = corpus_path("docs/aks-supported-kubernetes-versions.md").resolve().as_uri()
+    schedule = corpus_path("kubernetes/schedule/schedule.yaml").resolve().as_uri()
     upstream = corpus_path("kubernetes/changelog/CHANGELOG-1.32.md").resolve().parent.as_uri()
     config.write_text(
         f'aks_url = "{mirror}"\ndeprecation_guide_url = "{guide}"\n'
         f'aks_calendar_url = "{calendar}"\nkubernetes_minors = "1.32-1.32"\n'
+        f'kubernetes_schedule_url = "{schedule}"\n'
         f'kubernetes_url = "{upstream}/CHANGELOG-{{minor}}.md"\n'
     )
     open_engine(url).dispose()
@@ -357,7 +359,7 @@ def test_sigterm_during_serve_poll_finishes_the_job_and_exits_zero(tmp_path: Pat
     while not lines.empty():
         seen.append(lines.get())
     log = "".join(seen)
-    assert re.search(r"job=poll status=ok duration_ms=\d+ documents=4 ", log), log
+    assert re.search(r"job=poll status=ok duration_ms=\d+ documents=5 ", log), log
     assert "service=stopped" in log
     with Session(engine := open_engine(url)) as session:
         aks = session.scalar(select(func.count(ReleaseRow.id)).where(ReleaseRow.source == "aks"))
@@ -377,6 +379,7 @@ def test_replicas_poll_once_per_interval(engine: Engine, tmp_path: Path) -> None
     settings = Settings(
         aks_url=corpus_path("aks/CHANGELOG-2024-03-22.md").as_uri(),
         aks_calendar_url=missing,
+        kubernetes_schedule_url=missing,
         deprecation_guide_url=missing,
         kubernetes_url=(tmp_path / "CHANGELOG-{minor}.md").as_uri(),
         poll_interval_hours=6,

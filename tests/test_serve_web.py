@@ -34,6 +34,9 @@ def test_serve_with_web_answers_and_stops_cleanly(tmp_path: Path) -> None:
             "docs/aks-supported-kubernetes-versions.md"
         ).as_uri(),
         "AKSNEWS_DEPRECATION_GUIDE_URL": corpus_path("docs/deprecation-guide.md").as_uri(),
+        "AKSNEWS_KUBERNETES_SCHEDULE_URL": corpus_path(
+            "kubernetes/schedule/schedule.yaml"
+        ).as_uri(),
         "AKSNEWS_KUBERNETES_URL": (tmp_path / "CHANGELOG-{minor}.md").as_uri(),
         "AKSNEWS_FETCH_RETRIES": "0",
     }

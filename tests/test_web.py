@@ -347,8 +347,11 @@ def test_ics_feed_for_one_team(client: TestClient, archive: Engine) -> None:
     assert any(e.decoded("dtstart") == eos["1.29"] for e in payments)
     platform = _events(client.get("/calendar.ics?team=platform").content)
     summaries = {str(e["summary"]) for e in platform}
-    # 1.27's end comes from the matcher's N-2 rule: no calendar row states it.
-    assert any("Kubernetes 1.27 on legacy" in s for s in summaries)
+    # No calendar here: 1.27's end comes from the CHANGELOG's LTS-only announcement, which the
+    # lifecycle reads as the end of standard support.
+    assert eos["1.27"] is not None
+    assert any("Kubernetes 1.27:" in s for s in summaries)
+    assert any(e.decoded("dtstart") == eos["1.27"] for e in platform)
     assert any("2019 retires" in s for s in summaries)  # its Windows Server 2019 pool
     assert not any("Kubernetes 1.29" in s for s in summaries)
     assert client.get("/calendar.ics?team=nobody").status_code == 404

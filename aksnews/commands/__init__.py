@@ -17,6 +17,7 @@ from typer.core import TyperOption
 from aksnews import __version__
 from aksnews.commands import archive
 from aksnews.commands import check as check_commands
+from aksnews.commands import freshness as freshness_commands
 from aksnews.commands import inventory as inventory_commands
 from aksnews.commands import notify as notify_commands
 from aksnews.commands import scan as scan_commands
@@ -104,6 +105,7 @@ scan_commands.register(app)
 web_commands.register(app)
 notify_commands.register(app)
 service_commands.register(app)
+freshness_commands.register(app)
 
 
 @db_app.command("upgrade")

@@ -183,14 +183,20 @@ def register(app: typer.Typer) -> None:
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
-        """List archived releases, newest first."""
+        """List archived releases, newest first.
+
+        Upstream releases are ordered by version (pre-releases before the final release) and
+        dated by the release schedule; one that no source dates is listed as 'no date', also
+        with --since unless a newer release of its line is older than that day.
+        """
         as_json = wants_json(output, as_json)
-        from aksnews.store.queries import list_releases
+        from aksnews.store.knowledge import load_listing
 
         state: AppState = ctx.obj
-        rows = list_releases(
+        found = load_listing(
             state.engine(), source=_source(source), since=parse_date(since, "--since"), limit=limit
         )
+        rows = found.releases
         if as_json:
             from aksnews.output import release_json
 
@@ -198,9 +204,15 @@ def register(app: typer.Typer) -> None:
             return
         print_table(
             ("id", "date", "title", "entries"),
-            ((r.key, str(r.date or ""), r.title, str(r.entry_count)) for r in rows),
+            ((r.key, str(r.date or "no date"), r.title, str(r.entry_count)) for r in rows),
         )
         typer.echo(f"{len(rows)} releases", err=True)
+        if found.undated:
+            typer.echo(
+                f"{len(found.undated)} of them have no date in any source (no release schedule "
+                "entry): `aksnews fetch --source kubernetes-schedule` dates upstream patches",
+                err=True,
+            )
 
     @app.command()
     def show(
@@ -209,12 +221,19 @@ def register(app: typer.Typer) -> None:
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
-        """Show one release with its entries and facts."""
+        """Show one release with its entries and facts (upstream: dated by the schedule)."""
         as_json = wants_json(output, as_json)
+        from dataclasses import replace
+
+        from aksnews.release_order import dated
+        from aksnews.store.knowledge import load_upstream_dates
         from aksnews.store.queries import get_release
 
         state: AppState = ctx.obj
         detail = get_release(state.engine(), release)
+        if detail.summary.source == "kubernetes" and detail.summary.date is None:
+            (summary,) = dated([detail.summary], load_upstream_dates(state.engine()))
+            detail = replace(detail, summary=summary)
         if as_json:
             from aksnews.output import release_detail_json
 

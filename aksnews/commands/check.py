@@ -104,9 +104,13 @@ def register(app: typer.Typer) -> None:
         fmt = choose_format(output, as_json, FORMATS)
         if fail_on not in FAIL_ON:
             raise UsageProblem(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+        from aksnews.commands.freshness import warn_if_stale
+
         chosen = select_rules(rules, skip_rules)
         state: AppState = ctx.obj
-        findings = _findings(state.engine(), today_or(today), cluster, target, chosen)
+        day = today_or(today)
+        findings = _findings(state.engine(), day, cluster, target, chosen)
+        warn_if_stale(state, day)
         if fmt is Format.JSON:
             from aksnews.output import dumps
 
@@ -157,8 +161,10 @@ def register(app: typer.Typer) -> None:
         if minor_key(target) <= minor_key(current):
             raise UsageProblem(f"--to must be a minor after {current}, not {to!r}")
         view = load_archive_view(engine, day)
+        from aksnews.commands.freshness import warn_if_stale
         from aksnews.match import match_report
 
+        warn_if_stale(state, day)
         matched = match_report(inventory, view, now=day, target=target)
         findings = matched.findings
         report_unchecked(matched.unchecked, None, cluster)

@@ -158,7 +158,13 @@ def register(app: typer.Typer) -> None:
                     f"{len(unsent)} message(s) of {key} not sent: see `aksnews outbox`"
                 )
             return
-        text = _render(cycle.digest_for(engine, team, start, end, now), fmt)
+        built = cycle.digest_for(
+            engine, team, start, end, now, state.settings().poll_interval_hours
+        )
+        stale = next((s for s in built.sections if s.key == "freshness"), None)
+        for item in stale.items if stale else ():
+            typer.echo(f"warning: {item.text}", err=True)
+        text = _render(built, fmt)
         if write is None:
             typer.echo(text, nl=False)
         else:
@@ -232,7 +238,11 @@ def register(app: typer.Typer) -> None:
             token = os.environ.get(TOKEN_ENV) or None
             check_bind(host, token, insecure)
             config = uvicorn.Config(
-                create_app(state.engine(), token=token),
+                create_app(
+                    state.engine(),
+                    token=token,
+                    poll_interval_hours=state.settings().poll_interval_hours,
+                ),
                 host=host,
                 port=port,
                 server_header=False,

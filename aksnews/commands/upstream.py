@@ -20,6 +20,7 @@ from aksnews.errors import InputError
 
 if TYPE_CHECKING:
     from aksnews.apis import KnowledgeRow
+    from aksnews.lifecycle import Claim, Conflict, MinorLifecycle, Resolved
 
 
 def _minor_sort(minor: str | None) -> tuple[int, int]:
@@ -84,43 +85,50 @@ def register(app: typer.Typer) -> None:
     def calendar(
         ctx: typer.Context,
         today: str | None = typer.Option(None, "--today", help="Judge support as of this date."),
+        conflicts: bool = typer.Option(
+            False, "--conflicts", help="List where the sources disagree, and what was chosen."
+        ),
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
-        """Kubernetes minors on AKS: GA, end of standard support, LTS end, supported today."""
+        """Kubernetes minors on AKS: one lifecycle per minor reconciled from the AKS calendar,
+        the AKS CHANGELOG and the upstream schedule; GA, end of support, LTS end, support today.
+
+        Dates marked '~' are inferred by a rule (N-2, a patch after the last preview); '*' marks
+        a minor whose sources disagree (see --conflicts).
+        """
         as_json = wants_json(output, as_json)
+        from aksnews.commands.freshness import warn_if_stale
+        from aksnews.lifecycle import all_conflicts
         from aksnews.store.knowledge import load_calendar
 
         state: AppState = ctx.obj
         day = today_or(today)
-        rows = load_calendar(state.engine(), day)
+        engine = state.engine()
+        rows = load_calendar(engine, day)
+        warn_if_stale(state, day)
+        if conflicts:
+            found = all_conflicts(rows)
+            if as_json:
+                print_json([conflict_json(c) for c in found])
+                return
+            for conflict in found:
+                typer.echo(conflict.describe())
+            typer.echo(f"{len(found)} conflicts", err=True)
+            return
         if as_json:
-            print_json(
-                [
-                    {
-                        "minor": r.minor,
-                        "upstream_release": _iso(r.upstream_release),
-                        "aks_preview": _iso(r.aks_preview),
-                        "aks_ga": _iso(r.aks_ga),
-                        "end_of_support": _iso(r.end_of_support),
-                        "platform_support_end": _iso(r.platform_support_end),
-                        "lts_end": _iso(r.lts_end),
-                        "support": r.support.value,
-                        "supported": r.supported,
-                        "sources": list(r.sources),
-                    }
-                    for r in rows
-                ]
-            )
+            print_json([lifecycle_json(r) for r in rows])
             return
         print_table(
-            ("minor", "AKS GA", "end of support", "LTS end", "today"),
+            ("minor", "upstream", "AKS preview", "AKS GA", "end of support", "LTS end", "today"),
             (
                 (
-                    r.minor,
-                    str(r.aks_ga or ""),
-                    str(r.end_of_support or ""),
-                    str(r.lts_end or ""),
+                    r.minor + ("*" if r.conflicts else ""),
+                    _shown(r, "upstream-release"),
+                    _shown(r, "aks-preview"),
+                    _shown(r, "aks-ga"),
+                    _shown(r, "end-of-support"),
+                    _shown(r, "lts-end"),
                     r.support.value,
                 )
                 for r in rows
@@ -130,6 +138,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(
                 "no calendar data: run `aksnews fetch` or ingest --source aks-calendar", err=True
             )
+        elif any(r.conflicts for r in rows):
+            count = sum(len(r.conflicts) for r in rows)
+            typer.echo(f"{count} conflicts between sources: aksnews calendar --conflicts", err=True)
 
     @app.command()
     def diff(
@@ -224,4 +235,66 @@ def knowledge_json(row: KnowledgeRow) -> dict[str, Any]:
         "in_guide": row.in_guide,
         "planned": row.planned,
         "disagreements": list(row.disagreements),
+    }
+
+
+def _shown(row: MinorLifecycle, milestone: str) -> str:
+    resolved = next((d for d in row.dates if d.milestone.value == milestone), None)
+    if resolved is None:
+        return ""
+    # A month-only calendar cell that nothing refined is shown as the month it names.
+    month = resolved.claim.month_only and resolved.refines is None
+    text = resolved.date.strftime("%Y-%m") if month else resolved.date.isoformat()
+    return ("~" if resolved.basis.value == "inferred" else "") + text
+
+
+def claim_json(claim: Claim) -> dict[str, Any]:
+    return {
+        "date": claim.date.isoformat(),
+        "basis": claim.basis.value,
+        "source": claim.source,
+        "stated_on": _iso(claim.stated_on),
+        "month_only": claim.month_only,
+        "detail": claim.detail,
+    }
+
+
+def resolved_json(resolved: Resolved) -> dict[str, Any]:
+    return {
+        "milestone": resolved.milestone.value,
+        "date": resolved.date.isoformat(),
+        "basis": resolved.basis.value,
+        "source": resolved.claim.source,
+        "detail": resolved.claim.detail,
+        "refines": None if resolved.refines is None else claim_json(resolved.refines),
+    }
+
+
+def conflict_json(conflict: Conflict) -> dict[str, Any]:
+    return {
+        "minor": conflict.minor,
+        "milestone": conflict.milestone.value,
+        "chosen": resolved_json(conflict.chosen),
+        "others": [claim_json(c) for c in conflict.others],
+        "text": conflict.describe(),
+    }
+
+
+def lifecycle_json(r: MinorLifecycle) -> dict[str, Any]:
+    return {
+        "minor": r.minor,
+        "upstream_release": _iso(r.upstream_release),
+        "upstream_maintenance": _iso(r.upstream_maintenance),
+        "upstream_end_of_life": _iso(r.upstream_end_of_life),
+        "aks_preview": _iso(r.aks_preview),
+        "aks_ga": _iso(r.aks_ga),
+        "end_of_support": _iso(r.end_of_support),
+        "platform_support_end": _iso(r.platform_support_end),
+        "lts_end": _iso(r.lts_end),
+        "lts": r.lts,
+        "support": r.support.value,
+        "supported": r.supported,
+        "sources": list(r.sources),
+        "dates": [resolved_json(d) for d in r.dates],
+        "conflicts": [conflict_json(c) for c in r.conflicts],
     }

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from aksnews.apis import KnowledgeRow, SourcedFact, build_knowledge
 from aksnews.findings import ArchiveView
-from aksnews.lifecycle import DatedVersionFact, MinorLifecycle, build_calendar
-from aksnews.model import ApiChangeFact, KubernetesVersionFact, VersionLifecycleFact
+from aksnews.lifecycle import (
+    DatedVersionFact,
+    MinorLifecycle,
+    ScheduleFact,
+    UpstreamDate,
+    build_calendar,
+    upstream_dates,
+)
+from aksnews.model import (
+    ApiChangeFact,
+    KubernetesVersionFact,
+    UpstreamLifecycleFact,
+    UpstreamReleaseFact,
+    VersionLifecycleFact,
+)
+from aksnews.release_order import Listing, listing
 from aksnews.store.queries import list_facts, list_releases
+from aksnews.store.schema import ReleaseRow
 
 
 def load_knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
@@ -31,7 +46,45 @@ def load_knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
     return build_knowledge(guide, mined)
 
 
+def load_schedule(engine: Engine) -> list[ScheduleFact]:
+    """The upstream release schedule's facts (minors and patch dates)."""
+    return [
+        ScheduleFact(f.fact, f.release_key)
+        for fact_type in ("upstream-lifecycle", "upstream-release")
+        for f in list_facts(engine, fact_type=fact_type, source="kubernetes-schedule")
+        if isinstance(f.fact, UpstreamLifecycleFact | UpstreamReleaseFact)
+    ]
+
+
+def load_upstream_dates(engine: Engine) -> dict[str, UpstreamDate]:
+    """Dates of upstream releases by version, from the release schedule."""
+    return upstream_dates(load_schedule(engine))
+
+
+def load_listing(
+    engine: Engine,
+    *,
+    source: str | None = None,
+    since: dt.date | None = None,
+    limit: int | None = None,
+    finals_only: bool = False,
+) -> Listing:
+    """Releases newest first, upstream ones dated by the schedule (aksnews.release_order)."""
+    if source is not None and source not in ("kubernetes", "kubernetes-schedule"):
+        # AKS and document sources date every release: the database orders and limits them.
+        rows = list_releases(engine, source=source, since=since, limit=limit)
+        return Listing(tuple(rows), tuple(r.key for r in rows if r.date is None))
+    return listing(
+        list_releases(engine, source=source),
+        load_upstream_dates(engine),
+        since=since,
+        limit=limit,
+        finals_only=finals_only,
+    )
+
+
 def load_calendar(engine: Engine, today: dt.date) -> list[MinorLifecycle]:
+    """The reconciled lifecycle of every minor (aksnews.lifecycle), judged on `today`."""
     lifecycle = [
         (f.fact, f.release_key)
         for f in list_facts(engine, fact_type="version-lifecycle")
@@ -42,7 +95,17 @@ def load_calendar(engine: Engine, today: dt.date) -> list[MinorLifecycle]:
         for f in list_facts(engine, fact_type="kubernetes-version", source="aks")
         if isinstance(f.fact, KubernetesVersionFact)
     ]
-    return build_calendar(lifecycle, versions, today)
+    with engine.connect() as conn:  # versions only: no entry counts needed here
+        upstream = list(
+            conn.scalars(
+                select(ReleaseRow.version).where(
+                    ReleaseRow.source == "kubernetes", ReleaseRow.version.like("v%.0")
+                )
+            )
+        )
+    return build_calendar(
+        lifecycle, versions, today, schedule=load_schedule(engine), upstream_versions=upstream
+    )
 
 
 def load_archive_view(engine: Engine, today: dt.date) -> ArchiveView:

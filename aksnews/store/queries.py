@@ -111,6 +111,11 @@ def resolve_release(session: Session, ref: str) -> ReleaseRow:
     if not rows:
         raise NotFoundError(f"no release {ref!r} in the archive (see `aksnews releases`)")
     if len(rows) > 1:
+        # 'v1.25.0' is both the upstream release and its line in the release schedule: the
+        # release notes are meant; the schedule's is reachable by its full id.
+        notes = [r for r in rows if r.source != "kubernetes-schedule"]
+        rows = notes if len(notes) == 1 else rows
+    if len(rows) > 1:
         rows.sort(key=lambda r: (r.source, r.date or dt.date.min, r.key))
         keys = ", ".join(r.key for r in rows[:10])
         more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""

@@ -25,6 +25,9 @@ class ReleaseSummary:
     url: str
     entry_count: int
     revision: int
+    # Where `date` comes from when the release's own document gives none (an upstream
+    # CHANGELOG release dated by the release schedule: 'kubernetes-schedule:v1.25.0').
+    dated_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

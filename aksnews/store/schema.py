@@ -42,6 +42,9 @@ class SourceRow(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last fetch that failed, and why (redacted); kept until a later one fails.
+    failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("name", "url"),)
 
 

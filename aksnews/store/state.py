@@ -91,3 +91,25 @@ def last_poll(engine: Engine) -> dt.datetime | None:
     if isinstance(value, str):  # SQLite without type information for an aggregate
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def record_failure(engine: Engine, source: str, url: str, when: dt.datetime, error: str) -> None:
+    """Remember a fetch that failed: `aksnews status` shows it, and the freshness warning
+    counts from the last success, which this leaves as it was."""
+    params = {"name": source, "url": url, "failed_at": when, "error": error[:500]}
+    with engine.begin() as conn:
+        updated = conn.execute(
+            text(
+                "UPDATE source SET failed_at = :failed_at, last_error = :error "
+                "WHERE name = :name AND url = :url"
+            ),
+            params,
+        ).rowcount
+        if not updated:
+            conn.execute(
+                text(
+                    "INSERT INTO source (name, url, failed_at, last_error) "
+                    "VALUES (:name, :url, :failed_at, :error)"
+                ),
+                params,
+            )

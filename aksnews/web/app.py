@@ -52,10 +52,11 @@ def create_app(
     *,
     token: str | None = None,
     now: Callable[[], dt.datetime] | None = None,
+    poll_interval_hours: float = 6.0,
 ) -> FastAPI:
     """The application; `token` requires a bearer token on everything but /healthz, `now`
     is the clock the calendar, findings and deadlines are computed for."""
-    ctx = WebContext(engine=engine, clock=now or _utcnow)
+    ctx = WebContext(engine=engine, clock=now or _utcnow, poll_interval_hours=poll_interval_hours)
     app = FastAPI(
         title="aksnews archive",
         version=__version__,

@@ -39,6 +39,7 @@ MAX_ID = 2**31 - 1  # entry ids are 32-bit integer columns
 class WebContext:
     engine: Engine
     clock: Callable[[], dt.datetime]
+    poll_interval_hours: float = 6.0  # for the freshness warning (aksnews.freshness)
 
     def today(self) -> dt.date:
         return self.clock().date()

@@ -110,6 +110,13 @@ class MinorOut(BaseModel):
     platform_support_end: dt.date | None
     lts_end: dt.date | None
     sources: list[str]
+    lts: bool = False
+    inferred: list[str] = Field(
+        default=[], description="Milestones whose date a rule inferred (N-2, patch after preview)"
+    )
+    conflicts: list[str] = Field(
+        default=[], description="Where the sources disagree and which date was chosen"
+    )
 
 
 class CalendarOut(BaseModel):

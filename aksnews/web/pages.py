@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from aksnews.match import scope_of
 from aksnews.store.inventory import load_inventory
-from aksnews.store.queries import NotFoundError, list_releases
+from aksnews.store.queries import NotFoundError
 from aksnews.web import views
 from aksnews.web.api import permalinks
 from aksnews.web.common import (
@@ -35,13 +35,14 @@ def page_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
-        latest = {
-            source: [
-                views.release_out(r) for r in list_releases(ctx.engine, source=source, limit=10)
-            ]
-            for source in SEARCH_SOURCES
-        }
-        return page(request, "web_home.html.j2", title="aksnews archive", latest=latest)
+        latest = {source: views.latest_releases(ctx.engine, source) for source in SEARCH_SOURCES}
+        return page(
+            request,
+            "web_home.html.j2",
+            title="aksnews archive",
+            latest=latest,
+            freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
+        )
 
     @router.get("/search", response_class=HTMLResponse)
     def search_page(request: Request, params: SearchParamsDep) -> HTMLResponse:
@@ -103,7 +104,11 @@ def page_router(ctx: WebContext) -> APIRouter:
     def calendar_page(request: Request) -> HTMLResponse:
         calendar = views.calendar_view(ctx.engine, ctx.today())
         return page(
-            request, "web_calendar.html.j2", title="Kubernetes versions on AKS", calendar=calendar
+            request,
+            "web_calendar.html.j2",
+            title="Kubernetes versions on AKS",
+            calendar=calendar,
+            freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
         )
 
     @router.get("/node-images", response_class=HTMLResponse)
@@ -115,7 +120,13 @@ def page_router(ctx: WebContext) -> APIRouter:
     def findings_page(request: Request) -> HTMLResponse:
         today = ctx.today()
         findings = views.findings_view(views.current_findings(ctx.engine, today), today)
-        return page(request, "web_findings.html.j2", title="Findings", findings=findings)
+        return page(
+            request,
+            "web_findings.html.j2",
+            title="Findings",
+            findings=findings,
+            freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
+        )
 
     @router.get("/deadlines", response_class=HTMLResponse)
     def deadlines_page(request: Request) -> HTMLResponse:

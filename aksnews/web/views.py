@@ -18,7 +18,7 @@ from aksnews.match import match
 from aksnews.model import EntryKind, NodeImageFact, RetirementFact, Source, fact_to_json
 from aksnews.output import snippet_markdown
 from aksnews.store.inventory import load_inventory
-from aksnews.store.knowledge import load_archive_view, load_calendar
+from aksnews.store.knowledge import load_archive_view, load_calendar, load_listing
 from aksnews.store.queries import (
     get_entry,
     get_release,
@@ -28,6 +28,7 @@ from aksnews.store.queries import (
 )
 from aksnews.store.records import ReleaseSummary, SearchHit, StoredEntry, StoredFact
 from aksnews.store.search import SearchQuery, SearchResults, search
+from aksnews.subjects import normalise
 from aksnews.web.models import (
     CalendarOut,
     ClusterFindings,
@@ -124,8 +125,26 @@ def releases_view(
     minor: str | None,
     limit: int | None,
 ) -> list[ReleaseOut]:
-    rows = list_releases(engine, source=source, since=since, minor=minor, limit=limit)
-    return [release_out(r) for r in rows]
+    if minor is not None:
+        rows = list_releases(engine, source=source, since=since, minor=minor, limit=limit)
+        return [release_out(r) for r in rows]
+    found = load_listing(engine, source=source, since=since, limit=limit)
+    return [release_out(r) for r in found.releases]
+
+
+def freshness_view(engine: Engine, now: dt.datetime, poll_interval_hours: float) -> list[str]:
+    """The freshness warnings (aksnews.freshness) for the pages that judge the present."""
+    from aksnews.freshness import judge
+    from aksnews.store.status import load_source_statuses
+
+    statuses = load_source_statuses(engine, now.date())
+    return list(judge(statuses, now, poll_interval_hours=poll_interval_hours).warnings)
+
+
+def latest_releases(engine: Engine, source: str, limit: int = 10) -> list[ReleaseOut]:
+    """The home page's newest releases of a source; upstream: final releases only."""
+    found = load_listing(engine, source=source, limit=limit, finals_only=True)
+    return [release_out(r) for r in found.releases]
 
 
 def release_view(engine: Engine, ref: str, permalink: Permalink) -> ReleaseDetailOut:
@@ -211,6 +230,9 @@ def minor_out(row: MinorLifecycle) -> MinorOut:
         platform_support_end=row.platform_support_end,
         lts_end=row.lts_end,
         sources=list(row.sources),
+        lts=row.lts,
+        inferred=[d.milestone.value for d in row.dates if d.basis.value == "inferred"],
+        conflicts=[c.describe() for c in row.conflicts],
     )
 
 
@@ -333,15 +355,16 @@ def all_deadlines(
         fact = stored.fact
         if not isinstance(fact, RetirementFact) or fact.date is None:
             continue
-        if (fact.subject_text.casefold(), fact.date) in seen:
+        name = normalise(fact.subject_text)  # one name per thing (aksnews.subjects)
+        if (name.casefold(), fact.date) in seen:
             continue
-        seen.add((fact.subject_text.casefold(), fact.date))
+        seen.add((name.casefold(), fact.date))
         out.append(
             DeadlineOut(
                 date=fact.date,
                 kind="retirement",
-                subject=fact.subject_text,
-                title=f"{fact.subject_text} retires",
+                subject=name,
+                title=f"{name} retires",
                 source=stored.release_key,
                 url=release_url(stored.release_key),
             )

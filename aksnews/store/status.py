@@ -1,0 +1,109 @@
+"""What `aksnews status` and the freshness warnings read: per source its fetch state and its
+newest release. Plain SQL through SQLAlchemy Core, a few aggregate queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, func, select
+
+from aksnews.freshness import SourceStatus
+from aksnews.store.schema import ReleaseRow, SourceRow
+
+
+def _utc(value: dt.datetime | str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands aggregates back as text
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def source_statuses(
+    engine: Engine, sources: Sequence[str], as_of: dt.date | None = None
+) -> list[SourceStatus]:
+    """One SourceStatus per source named, in that order; `as_of` leaves out releases dated
+    after it (what was not out yet on a --today in the past)."""
+    fetches = (
+        select(
+            SourceRow.name,
+            func.count(SourceRow.id),
+            func.max(SourceRow.checked_at),
+            func.max(SourceRow.changed_at),
+        )
+        .where(SourceRow.checked_at.is_not(None))
+        .group_by(SourceRow.name)
+    )
+    releases = select(ReleaseRow.source, func.count(ReleaseRow.id), func.max(ReleaseRow.date))
+    if as_of is not None:
+        releases = releases.where((ReleaseRow.date <= as_of) | ReleaseRow.date.is_(None))
+    releases = releases.group_by(ReleaseRow.source)
+    failures = select(SourceRow.name, SourceRow.url, SourceRow.failed_at, SourceRow.last_error)
+    with engine.connect() as conn:
+        ok = {name: (n, checked, changed) for name, n, checked, changed in conn.execute(fetches)}
+        counted = {name: (n, newest) for name, n, newest in conn.execute(releases)}
+        urls: dict[str, int] = {}
+        errors: dict[str, tuple[dt.datetime, str]] = {}
+        for name, _url, failed_at, error in conn.execute(failures):
+            urls[name] = urls.get(name, 0) + 1
+            when = _utc(failed_at)
+            if when is not None and (name not in errors or when > errors[name][0]):
+                errors[name] = (when, error or "")
+        newest_keys: dict[str, str] = {}
+        for name, (_, newest) in counted.items():
+            if newest is None:
+                continue
+            key = conn.execute(
+                select(ReleaseRow.key)
+                .where(ReleaseRow.source == name, ReleaseRow.date == newest)
+                .order_by(ReleaseRow.id.desc())
+                .limit(1)
+            ).scalar()
+            if key is not None:
+                newest_keys[name] = key
+    out = []
+    for name in sources:
+        _, checked, changed = ok.get(name, (0, None, None))
+        count, newest = counted.get(name, (0, None))
+        failed = errors.get(name)
+        out.append(
+            SourceStatus(
+                source=name,
+                urls=urls.get(name, 0),
+                last_fetch=_utc(checked),
+                last_change=_utc(changed),
+                failed_at=failed[0] if failed else None,
+                last_error=failed[1] if failed else None,
+                releases=count,
+                newest_release=newest_keys.get(name),
+                newest_release_date=_date(newest),
+            )
+        )
+    return out
+
+
+def load_source_statuses(engine: Engine, day: dt.date) -> list[SourceStatus]:
+    """Every known source's status on `day`; the newest upstream release (CHANGELOG or
+    schedule) is the newest final patch by version, dated by the release schedule."""
+    from dataclasses import replace
+
+    from aksnews.sources import SOURCES
+    from aksnews.store.knowledge import load_listing
+
+    out = []
+    for status in source_statuses(engine, SOURCES, as_of=day):
+        if status.source in ("kubernetes", "kubernetes-schedule") and status.releases:
+            found = load_listing(engine, source=status.source, finals_only=True)
+            known = [r for r in found.releases if r.date is None or r.date <= day]
+            if known:
+                newest = known[0]
+                status = replace(status, newest_release=newest.key, newest_release_date=newest.date)
+        out.append(status)
+    return out
