@@ -133,6 +133,8 @@ def mirrors(monkeypatch: pytest.MonkeyPatch, archive: tuple[str, Path]) -> None:
     monkeypatch.setenv("AKSNEWS_DEPRECATION_GUIDE_URL", guide)
     calendar = corpus_path("docs/aks-supported-kubernetes-versions.md").as_uri()
     monkeypatch.setenv("AKSNEWS_AKS_CALENDAR_URL", calendar)
+    schedule = corpus_path("kubernetes/schedule/schedule.yaml").as_uri()
+    monkeypatch.setenv("AKSNEWS_KUBERNETES_SCHEDULE_URL", schedule)
     changelogs = corpus_path("kubernetes/changelog/CHANGELOG-1.32.md").parent.as_uri()
     monkeypatch.setenv("AKSNEWS_KUBERNETES_URL", changelogs + "/CHANGELOG-{minor}.md")
     monkeypatch.setenv("AKSNEWS_KUBERNETES_MINORS", "1.32")
