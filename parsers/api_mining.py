@@ -36,7 +36,9 @@ from aksnews.model import (
     FlagRemovalFact,
 )
 
-MINED_KINDS = frozenset({EntryKind.DEPRECATION, EntryKind.API_CHANGE, EntryKind.URGENT_UPGRADE})
+# Every kind of note is mined (removals are filed under Feature and Other (Cleanup) too) except
+# dependency bumps, which have facts of their own.
+MINED_KINDS = frozenset(k for k in EntryKind if k is not EntryKind.DEPENDENCY)
 
 CHANGELOG_EVIDENCE = "kubernetes-changelog"
 
@@ -210,15 +212,27 @@ class _Sentence:
     lead: str | None  # the 'The following APIs are no longer served:' line the item is under
 
 
-def mine_note(text: str, kind: EntryKind, release_version: str, pr: int | None) -> tuple[Fact, ...]:
-    """Facts stated by one upstream note (plain text) of `kind` in release `release_version`."""
+def mine_note(
+    text: str,
+    kind: EntryKind,
+    release_version: str,
+    pr: int | None,
+    *,
+    action_required: bool = False,
+) -> tuple[Fact, ...]:
+    """Facts stated by one upstream note (plain text) of `kind` in release `release_version`.
+
+    API facts of an urgent note (or one marked ACTION REQUIRED) say so (ApiChangeFact.urgent):
+    the knowledge base trusts them more than other notes.
+    """
     if kind not in MINED_KINDS or not _ANY_CUE.search(text):
         return ()
     minor = release_minor(release_version)
     evidence = (f"pr:{pr}",) if pr is not None else (CHANGELOG_EVIDENCE,)
+    urgent = action_required or kind is EntryKind.URGENT_UPGRADE
     sentences = _sentences(text)
     facts: list[Fact] = []
-    facts.extend(_api_facts(sentences, minor, evidence))
+    facts.extend(_api_facts(sentences, minor, evidence, urgent))
     facts.extend(_gate_facts(sentences, minor))
     facts.extend(_flag_facts(sentences, minor, text))
     return tuple(dict.fromkeys(facts))
@@ -305,7 +319,7 @@ def _cue(sentence: str, minor: str | None) -> _Cue | None:
 
 
 def _api_facts(
-    sentences: list[_Sentence], minor: str | None, evidence: tuple[str, ...]
+    sentences: list[_Sentence], minor: str | None, evidence: tuple[str, ...], urgent: bool
 ) -> list[ApiChangeFact]:
     note = " ".join(s.text for s in sentences)
     group = _only_group(note)
@@ -345,6 +359,7 @@ def _api_facts(
                     replacement_since=since,
                     notes=text if sentence.lead is None else f"{sentence.lead} {text}",
                     evidence=evidence,
+                    urgent=urgent,
                 )
             )
     return facts
