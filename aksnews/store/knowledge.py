@@ -6,10 +6,17 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
+from aksnews.api_catalogue import ApiKnowledge, load_snapshot, removed_gates_and_flags
 from aksnews.apis import KnowledgeRow, SourcedFact, build_knowledge
 from aksnews.findings import ArchiveView
 from aksnews.lifecycle import DatedVersionFact, MinorLifecycle, build_calendar
-from aksnews.model import ApiChangeFact, KubernetesVersionFact, VersionLifecycleFact
+from aksnews.model import (
+    ApiChangeFact,
+    FeatureGateRemovalFact,
+    FlagRemovalFact,
+    KubernetesVersionFact,
+    VersionLifecycleFact,
+)
 from aksnews.store.queries import list_facts, list_releases
 
 
@@ -29,6 +36,26 @@ def load_knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
             is_guide = stored.release_key.startswith("deprecation-guide:")
             (guide if is_guide else mined).append(SourcedFact(stored.fact, reference))
     return build_knowledge(guide, mined)
+
+
+def load_api_knowledge(engine: Engine | None) -> ApiKnowledge:
+    """The API knowledge base with where it came from: the archive's rows (API versions,
+    removed feature gates and flags) once it has any, else the snapshot shipped with aksnews.
+
+    This is the one entry point for commands that may run without an archive (engine None).
+    """
+    if engine is not None:
+        rows = load_knowledge(engine)
+        found: list[tuple[FeatureGateRemovalFact | FlagRemovalFact, str]] = []
+        for fact_type in ("feature-gate-removal", "flag-removal"):
+            for stored in list_facts(engine, fact_type=fact_type):
+                if isinstance(stored.fact, FeatureGateRemovalFact | FlagRemovalFact):
+                    found.append((stored.fact, stored.release_key))
+        gates, flags = removed_gates_and_flags(found)
+        archived = ApiKnowledge(rows, gates, flags, origin="archive")
+        if not archived.empty:
+            return archived
+    return load_snapshot()
 
 
 def load_calendar(engine: Engine, today: dt.date) -> list[MinorLifecycle]:
