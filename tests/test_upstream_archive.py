@@ -141,9 +141,73 @@ def test_diff_orders_urgent_notes_first_and_lists_removed_apis(
         "dependency",
     ]
     urgent = report["groups"][0]["entries"]
-    assert urgent and all(e["kind"] == "urgent-upgrade" for e in urgent)
+    assert urgent and all(e["kind"] == "urgent-upgrade" or e["action_required"] for e in urgent)
+    assert any(e["kind"] != "urgent-upgrade" for e in urgent)  # ACTION REQUIRED elsewhere
+    urgent_ids = {e["id"] for e in urgent}
+    later = [e for g in report["groups"][1:] for e in g["entries"]]
+    assert not urgent_ids & {e["id"] for e in later}  # listed once, first
     only = _cli(url, "diff", "1.24", "1.25", "--kind", "deprecation", "--json")
     assert isinstance(only, dict) and [g["kind"] for g in only["groups"]] == ["deprecation"]
+    assert only["removed_apis"] == [] and only["dependencies"] == []
+
+
+def _guide_section(release: str) -> set[str]:
+    """Bold API versions of the guide's '### v1.NN' section: what it stops serving."""
+    text = corpus_text("docs/deprecation-guide.md")
+    body = text.split(f"\n### v{release}\n", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    paragraphs = [p for p in re.split(r"\n\s*\n", body) if "no longer served" in p]
+    return {gv for p in paragraphs for gv in re.findall(r"\*\*([a-z0-9.-]+/v\w+)\*\*", p)}
+
+
+def test_diff_lists_what_the_range_removes_from_the_knowledge_base(
+    upstream: tuple[Engine, str],
+) -> None:
+    _, url = upstream
+    report = _cli(url, "diff", "1.24", "1.26", "--json")
+    assert isinstance(report, dict) and report["knowledge"] == "archive"
+    removed = {r["group_version"] for r in report["removed_apis"] if not r["planned"]}
+    guide = _guide_section("1.25") | _guide_section("1.26")
+    assert guide and guide <= removed
+    assert {r["removed_in"] for r in report["removed_apis"]} <= {"1.25", "1.26"}
+    gates = {g["name"] for g in report["removed_feature_gates"]}
+    flags = {f["flag"] for f in report["removed_flags"]}
+    assert gates and flags
+    # each removed gate of the range is named by a note of the range with its name
+    notes = corpus_text("kubernetes/release-notes/release-notes-1.25.md") + corpus_text(
+        "kubernetes/release-notes/release-notes-1.26.md"
+    )
+    assert all(g in notes for g in gates) and all(f in notes for f in flags)
+    only = _cli(url, "diff", "1.24", "1.26", "--kind", "removed-feature-gate", "--json")
+    assert isinstance(only, dict) and only["groups"] == [] and only["removed_apis"] == []
+    assert {g["name"] for g in only["removed_feature_gates"]} == gates
+
+
+def test_diff_collapses_dependencies_and_names_missing_minors(
+    upstream: tuple[Engine, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, url = upstream
+    report = _cli(url, "diff", "1.29", "1.32", "--json")
+    assert isinstance(report, dict)
+    deps = report["dependencies"]
+    components = [d["component"] for d in deps]
+    assert len(components) == len(set(components))  # one line per module
+    entries = report["groups"][-1]["entries"]
+    bumped = {f["component"] for e in entries for f in e["facts"]}
+    assert set(components) <= bumped and len(components) < len(entries)
+    # the fixture archives the drafts 1.23 to 1.31 and the CHANGELOGs of 1.22 and 1.32
+    assert report["missing_minors"] == []
+    gap = _cli(url, "diff", "1.18", "1.24", "--json")
+    assert isinstance(gap, dict) and gap["missing_minors"] == ["1.19", "1.20", "1.21"]
+    from aksnews.commands import run
+
+    assert run(["--db", url, "diff", "1.18", "1.24"]) == 0
+    captured = capsys.readouterr()
+    assert "1.19, 1.20, 1.21" in captured.err and "missing from the archive" in captured.out
+    # piped: never paged, each dependency on one line 'module from → to'
+    assert run(["--db", url, "diff", "1.29", "1.32", "--kind", "dependency"]) == 0
+    text = capsys.readouterr().out
+    lines = [line for line in text.splitlines() if line.startswith("  • ")]
+    assert len(lines) == len(deps) and all(" → " in line for line in lines)
 
 
 def test_show_upstream_release_as_json(upstream: tuple[Engine, str]) -> None:
