@@ -245,3 +245,47 @@ def test_calendar_without_data_says_so(tmp_path: Path, capsys: pytest.CaptureFix
 
     assert run(["--db", f"sqlite:///{tmp_path / 'empty.db'}", "calendar"]) == 0
     assert "no calendar data" in capsys.readouterr().err
+
+
+def _on_a_terminal(args: list[str], rows: int) -> str:
+    """Run aksnews in a pseudo-terminal of `rows` lines; PAGER marks every line it shows."""
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    controller, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 200, 0, 0))
+    env = {**os.environ, "PAGER": "sed -e s/^/PAGED:/", "TERM": "xterm", "COLUMNS": "200"}
+    env.pop("LESS", None)
+    command = [sys.executable, "-m", "aksnews.cli", *args]
+    proc = subprocess.Popen(
+        command, stdin=terminal, stdout=terminal, stderr=terminal, env=env, close_fds=True
+    )
+    os.close(terminal)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(controller)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_diff_pages_on_a_terminal_only_when_longer_than_the_screen(
+    upstream: tuple[Engine, str],
+) -> None:
+    _, url = upstream
+    if not url.startswith("sqlite"):
+        pytest.skip("paging does not depend on the backend: checked once, on SQLite")
+    long = _on_a_terminal(["--db", url, "diff", "1.29", "1.32"], rows=40)
+    assert "PAGED:" in long and "Urgent upgrade notes" in long
+    short = _on_a_terminal(["--db", url, "diff", "1.29", "1.32", "--kind", "removed-api"], 200)
+    assert "Removed APIs" in short and "PAGED:" not in short
