@@ -225,7 +225,7 @@ def perf(rounds: int) -> None:
         *alternate(_timer(ours), _timer(bare), rounds),
         target="<= 0.3",
     )
-    with mock.patch.object(kubernetes_changelog, "mine_note", lambda *_: ()):
+    with mock.patch.object(kubernetes_changelog, "mine_note", lambda *_, **__: ()):
         report(
             "parse without API fact mining",
             *alternate(_timer(ours), _timer(bare), rounds),

@@ -349,7 +349,7 @@ def _flush(block: _Block | None, state: _State) -> None:
             return
         _emit_prose(block, state)
         return
-    if not note_text(markdown).strip():
+    if not markdown.strip():
         return  # a bullet with nothing after it (the 1.31 draft's ' - ' under urgent notes)
     if block.context.mode is Mode.NOTES and _is_group(block):
         _emit_group(block, state)
