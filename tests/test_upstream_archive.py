@@ -289,3 +289,28 @@ def test_diff_pages_on_a_terminal_only_when_longer_than_the_screen(
     assert "PAGED:" in long and "Urgent upgrade notes" in long
     short = _on_a_terminal(["--db", url, "diff", "1.29", "1.32", "--kind", "removed-api"], 200)
     assert "Removed APIs" in short and "PAGED:" not in short
+
+
+def test_kind_names_and_action_required_are_archived(engine: Engine, tmp_path: Path) -> None:
+    """A kind heading aksnews does not know keeps its name in the archive; the flag is kept."""
+
+    def note(n: int, text: str) -> str:
+        pr = f"[#{n}](https://github.com/kubernetes/kubernetes/pull/{n})"
+        return f"- {text} ({pr}, [@dev](https://github.com/dev))\n"
+
+    doc = tmp_path / "CHANGELOG-1.40.md"
+    doc.write_text(
+        "# v1.40.0\n\n## Changes by Kind\n\n### Design\n\n"
+        + note(1, "A design note.")
+        + "\n### Feature\n\n"
+        + note(2, "ACTION REQUIRED: set the new field.")
+        + note(3, "A plain feature."),
+        encoding="utf-8",
+    )
+    ingest_file(engine, SETTINGS, doc, source="kubernetes")
+    entries = get_release(engine, "kubernetes:v1.40.0").entries
+    assert [(e.pr, e.kind, e.action_required) for e in entries] == [
+        (1, "design", False),
+        (2, "feature", True),
+        (3, "feature", False),
+    ]
