@@ -228,7 +228,9 @@ def _events(guide: Sequence[SourcedFact], mined: Sequence[SourcedFact]) -> list[
                 _join(chain, sourced, fact.group_version, kind, events)
             continue
         same_version = [e for e in events if e.group_version == fact.group_version and e.kind]
-        same_release = [e for e in same_version if e.removed_in == fact.removed_in]
+        # 'All resources under apps/v1beta1' removed in 1.16: the rows removed then, and the
+        # rows of that version still open (announced only); else all of its rows
+        same_release = [e for e in same_version if e.removed_in in (fact.removed_in, None)]
         targets = same_release or same_version
         if targets:
             for event in targets:
