@@ -105,6 +105,32 @@ def test_knowledge_base_follows_the_current_guide(upstream: tuple[Engine, str]) 
     assert removed_125 and {r["removed_in"] for r in removed_125} == {"1.25"}
     # Mining adds evidence from the upstream notes next to the guide's.
     assert any(any(e.startswith("pr:") for e in r["evidence"]) for r in rows if r["in_guide"])
+    # one kind per row, with its confidence and guide section
+    assert all(r["kinds"] == ([r["kind"]] if r["kind"] else []) for r in rows)
+    assert all(r["guide_section"] and r["confidence"] == "guide" for r in rows if r["in_guide"])
+    cron_rows = _cli(url, "apis", "--kind", "cronjob", "--json")
+    assert isinstance(cron_rows, list) and {r["kind"] for r in cron_rows} == {"CronJob"}
+    batch = _cli(url, "apis", "--group", "batch", "--json")
+    assert isinstance(batch, list) and batch
+    assert {r["group_version"].split("/")[0] for r in batch} == {"batch"}
+    deprecated = _cli(url, "apis", "--deprecated-in", "1.29", "--json")
+    assert isinstance(deprecated, list) and deprecated
+    assert {r["deprecated_in"] for r in deprecated} == {"1.29"}
+    assert "flowcontrol.apiserver.k8s.io/v1beta3" in {r["group_version"] for r in deprecated}
+
+
+def test_apis_before_anything_is_fetched_answers_from_the_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aksnews.commands import run
+
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert run(["--db", db, "apis", "--kind", "FlowSchema"]) == 0
+    captured = capsys.readouterr()
+    assert "flowcontrol.apiserver.k8s.io/v1beta3" in captured.out
+    assert "from the snapshot shipped with aksnews" in captured.err
+    assert run(["--db", db, "apis", "--deprecated-in", "soon"]) == 1
+    assert "--deprecated-in wants a minor version" in capsys.readouterr().err
 
 
 def test_calendar_rows_and_support_today(upstream: tuple[Engine, str]) -> None:
