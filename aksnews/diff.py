@@ -199,9 +199,9 @@ def collapse_dependencies(entries: Iterable[StoredEntry]) -> tuple[DependencyCha
 
 
 def _range_minors(start: Version, end: Version) -> list[str]:
-    """The minors whose releases the range covers: after a whole start line, or from a patch."""
-    begin = start.minor if start.patch is not None else start.minor + 1
-    return [f"{start.major}.{m}" for m in range(begin, end.minor + 1)]
+    """The minors an upgrade from `start` to `end` moves into. From a patch (1.30.2) its own
+    minor is already running: its removals happened at 1.30.0, and its later patches add none."""
+    return [f"{start.major}.{m}" for m in range(start.minor + 1, end.minor + 1)]
 
 
 def _minor_key(minor: str | None) -> tuple[int, int]:
