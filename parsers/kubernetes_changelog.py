@@ -58,6 +58,7 @@ _FIX = re.compile(
     r"(?:[\w./ -]{1,40}:\s*)?(?:fix(?:e[sd])?|bug ?fix|resolved?|correct(?:ed|s)?)\b", re.I
 )
 _ACTION_REQUIRED = re.compile(r"\baction\s+required\b", re.I)
+_NO_ACTION = re.compile(r"\bno\s+(?:\w+\s+)?$", re.I)  # 'No (user) action required'
 _EMPTY_PROSE = re.compile(
     r"(?i)(?:none|no known issues(?: reported)?|_?nothing has changed\._?)\.?"
 )
@@ -324,6 +325,14 @@ def _feed(
     return _feed(None, i, line, frame, sig, dep, state)
 
 
+def _says_action_required(text: str) -> bool:
+    """'ACTION REQUIRED' / 'Action required:' anywhere in the note, not 'No action required'."""
+    return any(
+        not _NO_ACTION.search(text, max(0, m.start() - 20), m.start())
+        for m in _ACTION_REQUIRED.finditer(text)
+    )
+
+
 def _family(marker: str) -> str:
     return marker if marker in "-*+" else "1."
 
@@ -442,7 +451,7 @@ def _emit_note(
     kind = block.context.kind
     if block.context.mixed:
         kind = EntryKind.BUG if _FIX.match(text) else EntryKind.OTHER
-    action_required = kind is EntryKind.URGENT_UPGRADE or bool(_ACTION_REQUIRED.search(text))
+    action_required = kind is EntryKind.URGENT_UPGRADE or _says_action_required(text)
     if parent is not None and state.entries[parent].action_required:
         action_required = True  # a sub-note of an 'ACTION REQUIRED for ...:' group
     facts: tuple[Fact, ...] = ()

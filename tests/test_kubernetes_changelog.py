@@ -495,7 +495,8 @@ def test_action_required_is_a_flag_beside_the_kind() -> None:
     text = (
         "# v1.40.0\n\n## Urgent Upgrade Notes\n\n### (No, really, you MUST read this)\n\n"
         f"- Urgent one {_a(1)}\n\n## Changes by Kind\n\n### Feature\n\n"
-        f"- Action Required: set the new field. {_a(2)}\n- Plain feature {_a(3)}\n"
+        f"- Action Required: set the new field. {_a(2)}\n- Plain feature, no user action "
+        f"required. {_a(3)}\n"
         "\n### API Change\n\n- **ACTION REQUIRED** for plugin authors:\n"
         f"  - The interface changed. {_a(4)}\n  - Another change. {_a(5)}\n"
     )
