@@ -1,23 +1,30 @@
 """The API knowledge base: which apiVersions are deprecated or removed, when, and by what.
 
 Two sources feed it: the deprecated API migration guide (one ApiChangeFact per removed API
-version and resource, parsed by parsers/deprecation_guide.py) and the facts mined from upstream
-release notes (parsers/api_mining.py). `build_knowledge` merges them into one KnowledgeRow per
-(group/version, set of kinds):
+version, parsed by parsers/deprecation_guide.py) and the facts mined from every upstream note
+(parsers/api_mining.py). `build_knowledge` merges them into KnowledgeRows keyed by
+(group/version, kind, removal event):
 
-- a guide fact makes a row; a mined fact joins every guide row with the same group/version whose
-  kinds overlap its own (a mined fact without kinds, 'All resources under apps/v1beta1', joins
-  them all);
+- one row per kind: the guide's 'batch/v1beta1 CronJob' and a note's 'CronJob objects of
+  batch/v1beta1' meet on the same key, whatever other kinds each names;
+- a removal event is one life of a (group/version, kind): from its first deprecation to the
+  release that stops serving it. A version that comes back later (scheduling.k8s.io/v1alpha1,
+  removed in 1.23 and reintroduced for a new kind) is announced again by a deprecation after
+  that release, which opens a new event and so a new row; a second removal note of the same
+  event (1.16 stops serving by default, 1.18 removes the switch) is a disagreement of that row;
+- a mined fact that names no kind ('apps/v1beta1 is no longer served') joins the rows of its
+  group/version with the same removal release, else every row of that group/version, else it
+  makes a row without a kind;
 - on a guide row the guide wins: removed_in, replacement, replacement_since and notes are the
   guide's (a mined replacement is used only where the guide names none); mined facts add their
   evidence, the earliest deprecated_in, and a disagreement when they name another removal
   release ('pr:85903: removed in 1.18' against the guide's 1.16);
-- mined facts that match no guide row make rows of their own, keyed by (group/version, kinds).
+- confidence: the guide over an urgent note (or one marked ACTION REQUIRED) over another note.
 
-The guide is trusted over the notes, and only the CURRENT guide is: when the page changes (the
-2021 page named apiextensions.k8s.io/v1beta1 as its own replacement, later fixed), the caller
-passes the facts of the newest guide only. Within one call the first guide fact for a key wins,
-which for a guide read top to bottom is the newest removal section.
+Only the CURRENT guide is trusted: when the page changes (the 2021 page named
+apiextensions.k8s.io/v1beta1 as its own replacement, later fixed) the caller passes the facts of
+the newest guide only. Within one call the first guide fact for a key wins, which for a guide
+read top to bottom is the newest removal section.
 
 Pure functions over frozen values: nothing here reads a file, the clock or the database.
 """
@@ -26,8 +33,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 from aksnews.model import ApiChangeFact, FactType, Release
+
+
+class Confidence(IntEnum):
+    """How far a row is to be trusted: by its best source."""
+
+    NOTE = 1  # a release note of any kind
+    URGENT_NOTE = 2  # an urgent upgrade note, or a note marked ACTION REQUIRED
+    GUIDE = 3  # the deprecated API migration guide
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +56,13 @@ class SourcedFact:
 
     fact: ApiChangeFact
     reference: str | None = None
+    section: str | None = None  # the guide subsection ('CronJob') when known
 
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeRow:
     group_version: str
-    kinds: tuple[str, ...]
+    kinds: tuple[str, ...]  # the one kind of the row, or () for a fact that named none
     removed_in: str | None
     deprecated_in: str | None = None
     replacement: str | None = None
@@ -54,10 +75,20 @@ class KnowledgeRow:
     # row and no note that says the removal happened
     planned: bool = False
     disagreements: tuple[str, ...] = ()  # 'pr:79604: planned removal in 1.19'
+    confidence: Confidence = Confidence.NOTE
+    guide_section: str | None = None  # 'v1.25 CronJob': where the guide says so
 
     @property
     def subject(self) -> str:
         return self.group_version
+
+    @property
+    def kind(self) -> str:
+        return self.kinds[0] if self.kinds else ""
+
+    @property
+    def prs(self) -> tuple[int, ...]:
+        return tuple(int(e[3:]) for e in self.evidence if e.startswith("pr:") and e[3:].isdigit())
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +127,17 @@ def api_facts(releases: Iterable[Release]) -> list[SourcedFact]:
         for entry in release.entries:
             for fact in entry.facts:
                 if isinstance(fact, ApiChangeFact):
-                    out.append(SourcedFact(fact, f"{release.key}#{entry.position}"))
+                    out.append(SourcedFact(fact, f"{release.key}#{entry.position}", entry.section))
     return out
 
 
 def build_knowledge(
     guide: Iterable[SourcedFact], mined: Iterable[SourcedFact]
 ) -> tuple[KnowledgeRow, ...]:
-    """Merge the current guide's facts and the mined facts into one row per API (module doc)."""
-    guide_rows, attached, leftovers = _attach(list(guide), list(mined))
-    rows = [_guide_row(facts, attached[n]) for n, facts in enumerate(guide_rows)]
-    rows.extend(_mined_rows(leftovers))
+    """Merge the current guide's facts and the mined facts into rows (module docstring)."""
+    events = _events(list(guide), list(mined))
+    rows = [_guide_row(e) for e in events if e.guide]
+    rows.extend(sorted((_mined_row(e) for e in events if not e.guide), key=_newest_first))
     return tuple(rows)
 
 
@@ -118,12 +149,12 @@ def removal_recall(guide: Iterable[SourcedFact], mined: Iterable[SourcedFact]) -
     no or another release, and 'missed' otherwise. The report also lists the mined removals
     that the guide does not have.
     """
-    guide_rows, attached, leftovers = _attach(list(guide), list(mined))
+    events = _events(list(guide), list(mined))
     by_release: dict[str, list[tuple[str, KnowledgeRow]]] = {}
-    for n, facts in enumerate(guide_rows):
-        row = _guide_row(facts, attached[n])
-        release = row.removed_in or "?"
-        by_release.setdefault(release, []).append((_found_as(row, attached[n]), row))
+    for event in events:
+        if event.guide:
+            row = _guide_row(event)
+            by_release.setdefault(row.removed_in or "?", []).append((_found_as(event), row))
     releases = tuple(
         ReleaseRecall(
             release=release,
@@ -132,71 +163,132 @@ def removal_recall(guide: Iterable[SourcedFact], mined: Iterable[SourcedFact]) -
             mentioned=tuple(r for how, r in rows if how == "mentioned"),
             missed=tuple(r for how, r in rows if how == "missed"),
         )
-        for release, rows in sorted(by_release.items(), key=lambda kv: _minor_key(kv[0]))
+        for release, rows in sorted(by_release.items(), key=lambda kv: minor_key(kv[0]))
     )
-    beyond = tuple(r for r in _mined_rows(leftovers) if not r.planned and r.removed_in)
-    return RecallReport(releases=releases, beyond_guide=beyond)
+    beyond = sorted(
+        (r for e in events if not e.guide if not (r := _mined_row(e)).planned and r.removed_in),
+        key=_newest_first,
+    )
+    return RecallReport(releases=releases, beyond_guide=tuple(beyond))
 
 
-# --- matching ---------------------------------------------------------------------------------
+# --- events -----------------------------------------------------------------------------------
 
 
-def _norm(kinds: Iterable[str]) -> frozenset[str]:
-    return frozenset(k.lower() for k in kinds)
+@dataclass(slots=True)
+class _Event:
+    """One life of a (group/version, kind): the facts that speak of it."""
+
+    group_version: str
+    kind: str
+    guide: list[SourcedFact] = field(default_factory=list)
+    mined: list[SourcedFact] = field(default_factory=list)
+
+    @property
+    def removed_in(self) -> str | None:
+        if self.guide:
+            return self.guide[0].fact.removed_in
+        return _earliest(s.fact.removed_in for s in self.mined if _is_removal(s.fact))
 
 
-def _matches(mined: ApiChangeFact, guide: ApiChangeFact) -> bool:
-    if mined.group_version != guide.group_version:
-        return False
-    return not mined.kinds or not guide.kinds or bool(_norm(mined.kinds) & _norm(guide.kinds))
+def _is_removal(fact: ApiChangeFact) -> bool:
+    return fact.type is FactType.API_REMOVAL and fact.removed_in is not None
 
 
-def _attach(
-    guide: Sequence[SourcedFact], mined: Sequence[SourcedFact]
-) -> tuple[list[list[SourcedFact]], list[list[SourcedFact]], list[SourcedFact]]:
-    """Guide facts grouped by key, the mined facts attached to each group, and the rest."""
-    groups: list[list[SourcedFact]] = []
-    index: dict[tuple[str, frozenset[str]], int] = {}
+def _when(fact: ApiChangeFact) -> str | None:
+    """The release a fact speaks from: a removal's release, a deprecation's announcement."""
+    return fact.removed_in if _is_removal(fact) else fact.deprecated_in
+
+
+def _kinds_of(fact: ApiChangeFact) -> list[str]:
+    return list(dict.fromkeys(fact.kinds)) or [""]
+
+
+def _events(guide: Sequence[SourcedFact], mined: Sequence[SourcedFact]) -> list[_Event]:
+    events: list[_Event] = []
+    index: dict[tuple[str, str, str | None], _Event] = {}
     for sourced in guide:
-        key = (sourced.fact.group_version, _norm(sourced.fact.kinds))
-        if key in index:
-            groups[index[key]].append(sourced)
+        for kind in _kinds_of(sourced.fact):
+            key = (sourced.fact.group_version, kind.lower(), sourced.fact.removed_in)
+            if key not in index:
+                index[key] = _Event(sourced.fact.group_version, kind)
+                events.append(index[key])
+            index[key].guide.append(sourced)
+    by_kind: dict[tuple[str, str], list[_Event]] = {}
+    for event in events:
+        by_kind.setdefault((event.group_version, event.kind.lower()), []).append(event)
+    # Facts with kinds first and in time order, so that events exist before kinds-less facts
+    # look for them and a deprecation after a removal finds the event closed.
+    ordered = sorted(mined, key=lambda s: (not s.fact.kinds, minor_key(_when(s.fact) or "0")))
+    for sourced in ordered:
+        fact = sourced.fact
+        if fact.kinds:
+            for kind in _kinds_of(fact):
+                chain = by_kind.setdefault((fact.group_version, kind.lower()), [])
+                _join(chain, sourced, fact.group_version, kind, events)
+            continue
+        same_version = [e for e in events if e.group_version == fact.group_version and e.kind]
+        # 'All resources under apps/v1beta1' removed in 1.16: the rows removed then, and the
+        # rows of that version still open (announced only); else all of its rows
+        same_release = [e for e in same_version if e.removed_in in (fact.removed_in, None)]
+        targets = same_release or same_version
+        if targets:
+            for event in targets:
+                event.mined.append(sourced)
         else:
-            index[key] = len(groups)
-            groups.append([sourced])
-    attached: list[list[SourcedFact]] = [[] for _ in groups]
-    leftovers: list[SourcedFact] = []
-    for sourced in mined:
-        hits = [n for n, g in enumerate(groups) if _matches(sourced.fact, g[0].fact)]
-        for n in hits:
-            attached[n].append(sourced)
-        if not hits:
-            leftovers.append(sourced)
-    return groups, attached, leftovers
+            chain = by_kind.setdefault((fact.group_version, ""), [])
+            _join(chain, sourced, fact.group_version, "", events)
+    return events
 
 
-def _found_as(row: KnowledgeRow, mined: Sequence[SourcedFact]) -> str:
-    removal = [m.fact for m in mined if m.fact.removed_in == row.removed_in]
+def _join(
+    chain: list[_Event], sourced: SourcedFact, gv: str, kind: str, events: list[_Event]
+) -> None:
+    """Put a fact in the event of its (group/version, kind) that was alive when it was said."""
+    when = _when(sourced.fact)
+    for event in sorted(chain, key=lambda e: minor_key(e.removed_in or "999")):
+        removed = event.removed_in
+        if removed is None or when is None or minor_key(when) <= minor_key(removed):
+            event.mined.append(sourced)
+            return
+    last = max(chain, key=lambda e: minor_key(e.removed_in or "0"), default=None)
+    if last is not None and _is_removal(sourced.fact):
+        last.mined.append(sourced)  # said again later: a disagreement, not a new life
+        return
+    # A deprecation after the version stopped being served: it came back. A new row.
+    event = _Event(gv, kind)
+    event.mined.append(sourced)
+    chain.append(event)
+    events.append(event)
+
+
+def _found_as(event: _Event) -> str:
+    removal = [m.fact for m in event.mined if m.fact.removed_in == event.removed_in]
     if any(f.type is FactType.API_REMOVAL for f in removal):
         return "removed"
     if removal:
         return "announced"
-    return "mentioned" if mined else "missed"
+    return "mentioned" if event.mined else "missed"
 
 
 # --- merging ----------------------------------------------------------------------------------
 
 
-def _minor_key(minor: str) -> tuple[int, ...]:
+def minor_key(minor: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in minor.split("."))
     except ValueError:
         return (1 << 30,)
 
 
+def _newest_first(row: KnowledgeRow) -> tuple[tuple[int, ...], str, str]:
+    key = minor_key(row.removed_in or "0")
+    return tuple(-k for k in key), row.group_version, row.kind
+
+
 def _earliest(values: Iterable[str | None]) -> str | None:
     present = [v for v in values if v]
-    return min(present, key=_minor_key) if present else None
+    return min(present, key=minor_key) if present else None
 
 
 def _evidence(facts: Iterable[SourcedFact]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -219,59 +311,57 @@ def _disagreement(sourced: SourcedFact, removed_in: str | None) -> str | None:
     return f"{who}: planned removal in {fact.removed_in}"
 
 
-def _guide_row(guide: Sequence[SourcedFact], mined: Sequence[SourcedFact]) -> KnowledgeRow:
-    first = guide[0].fact
-    replacement, since = first.replacement, first.replacement_since
+def _note_confidence(facts: Iterable[SourcedFact]) -> Confidence:
+    urgent = any(s.fact.urgent for s in facts)
+    return Confidence.URGENT_NOTE if urgent else Confidence.NOTE
+
+
+def _guide_row(event: _Event) -> KnowledgeRow:
+    first = event.guide[0]
+    fact = first.fact
+    replacement, since = fact.replacement, fact.replacement_since
     if replacement is None:
-        stated = next((m.fact for m in mined if m.fact.replacement), None)
+        stated = next((m.fact for m in event.mined if m.fact.replacement), None)
         if stated is not None:
             replacement, since = stated.replacement, stated.replacement_since
-    evidence, references = _evidence([*guide, *mined])
-    disagreements = (_disagreement(m, first.removed_in) for m in mined)
+    evidence, references = _evidence([*event.guide, *event.mined])
+    disagreements = (_disagreement(m, fact.removed_in) for m in event.mined)
+    section = f"v{fact.removed_in}" if fact.removed_in else None
+    if section and first.section:
+        section = f"{section} {first.section}"
     return KnowledgeRow(
-        group_version=first.group_version,
-        kinds=first.kinds,
-        removed_in=first.removed_in,
-        deprecated_in=_earliest(f.fact.deprecated_in for f in [*guide, *mined]),
+        group_version=event.group_version,
+        kinds=(event.kind,) if event.kind else (),
+        removed_in=fact.removed_in,
+        deprecated_in=_earliest(f.fact.deprecated_in for f in [*event.guide, *event.mined]),
         replacement=replacement,
         replacement_since=since,
-        notes=first.notes,
+        notes=fact.notes,
         evidence=evidence,
         references=references,
         in_guide=True,
         disagreements=tuple(dict.fromkeys(d for d in disagreements if d)),
+        confidence=Confidence.GUIDE,
+        guide_section=section,
     )
 
 
-def _mined_rows(facts: Sequence[SourcedFact]) -> list[KnowledgeRow]:
-    """Rows for mined facts that no guide row took, one per (group/version, kinds)."""
-    groups: dict[tuple[str, frozenset[str]], list[SourcedFact]] = {}
-    for sourced in facts:
-        key = (sourced.fact.group_version, _norm(sourced.fact.kinds))
-        groups.setdefault(key, []).append(sourced)
-    rows = [_mined_row(group) for group in groups.values()]
-    rows.sort(key=lambda r: (_minor_key(r.removed_in or "0"), r.group_version), reverse=True)
-    return rows
-
-
-def _mined_row(group: Sequence[SourcedFact]) -> KnowledgeRow:
-    removals = [s for s in group if s.fact.type is FactType.API_REMOVAL and s.fact.removed_in]
+def _mined_row(event: _Event) -> KnowledgeRow:
+    group = event.mined
+    removals = [s for s in group if _is_removal(s.fact)]
     if removals:
         removed_in = _earliest(s.fact.removed_in for s in removals)
     else:
         # The newest announcement holds the current plan (plans slip: 1.19 became 1.22).
         plans = [s.fact for s in group if s.fact.removed_in]
-        newest = max(plans, key=lambda f: _minor_key(f.deprecated_in or "0"), default=None)
+        newest = max(plans, key=lambda f: minor_key(f.deprecated_in or "0"), default=None)
         removed_in = newest.removed_in if newest else None
     stated = next((s.fact for s in group if s.fact.replacement), None)
     evidence, references = _evidence(group)
     disagreements = (_disagreement(s, removed_in) for s in group)
-    kinds: dict[str, None] = {}
-    for sourced in group:
-        kinds.update(dict.fromkeys(sourced.fact.kinds))
     return KnowledgeRow(
-        group_version=group[0].fact.group_version,
-        kinds=tuple(kinds),
+        group_version=event.group_version,
+        kinds=(event.kind,) if event.kind else (),
         removed_in=removed_in,
         deprecated_in=_earliest(s.fact.deprecated_in for s in group),
         replacement=stated.replacement if stated else None,
@@ -281,4 +371,5 @@ def _mined_row(group: Sequence[SourcedFact]) -> KnowledgeRow:
         references=references,
         planned=not removals,
         disagreements=tuple(dict.fromkeys(d for d in disagreements if d)),
+        confidence=_note_confidence(group),
     )

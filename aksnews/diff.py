@@ -1,7 +1,19 @@
 """What changes upstream between two Kubernetes versions: the report behind `aksnews diff`.
 
-Pure: takes archived upstream releases (with entries and facts) and two versions. Pre-releases
-are left out because the v1.NN.0 notes repeat everything since the previous minor.
+Pure: takes archived upstream releases (with entries and facts), two versions and the API
+knowledge base. Pre-releases are left out because the v1.NN.0 notes repeat everything since the
+previous minor. The report reads in the order an upgrade breaks:
+
+1. urgent upgrade notes, and notes of any kind marked ACTION REQUIRED;
+2. from the knowledge base: the API versions, feature gates and flags removed in the range
+   (the guide and every note, not only the notes of these releases: 1.25 and 1.26 only link to
+   the guide);
+3. deprecations and API changes;
+4. dependency bumps, one line per module from its first version in the range to its last
+   (a 1.29 to 1.32 diff has hundreds of Go module bumps).
+
+Minors of the range with no release in the archive are named, so a short report is not
+mistaken for a quiet upgrade.
 """
 
 from __future__ import annotations
@@ -9,16 +21,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from aksnews.model import FactType
-from aksnews.store.records import ReleaseDetail, StoredEntry, StoredFact
+from aksnews.api_catalogue import ApiKnowledge, FlagRemoval, GateRemoval
+from aksnews.apis import KnowledgeRow
+from aksnews.model import ComponentUpdateFact
+from aksnews.store.records import ReleaseDetail, StoredEntry
 
-# The order a reader needs: what breaks the upgrade first.
+# The order a reader needs: what breaks the upgrade first. (kind, title); the removed-* sections
+# come from the knowledge base, the others from the notes.
 GROUPS: tuple[tuple[str, str], ...] = (
     ("urgent-upgrade", "Urgent upgrade notes"),
+    ("removed-api", "Removed APIs"),
+    ("removed-feature-gate", "Removed feature gates"),
+    ("removed-flag", "Removed flags"),
     ("deprecation", "Deprecations"),
     ("api-change", "API changes"),
     ("dependency", "Dependency changes"),
 )
+NOTE_KINDS = frozenset({"urgent-upgrade", "deprecation", "api-change", "dependency"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -70,36 +89,124 @@ class DiffGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class DependencyChange:
+    """One module over the whole range: its first 'from' and its last 'to'."""
+
+    component: str
+    from_version: str | None
+    to_version: str | None  # None: removed
+    bumps: int  # how many notes of the range changed it
+
+
+@dataclass(frozen=True, slots=True)
 class UpgradeDiff:
     start: str
     end: str
     releases: tuple[str, ...]  # release keys in version order
     groups: tuple[DiffGroup, ...]
-    removed_apis: tuple[StoredFact, ...]
+    removed_apis: tuple[KnowledgeRow, ...] = ()
+    removed_gates: tuple[GateRemoval, ...] = ()
+    removed_flags: tuple[FlagRemoval, ...] = ()
+    dependencies: tuple[DependencyChange, ...] = ()
+    missing_minors: tuple[str, ...] = ()  # minors of the range with no release archived
+    knowledge_origin: str | None = None  # 'archive' or 'snapshot'
 
 
 def build_diff(
-    start: Version, end: Version, releases: Iterable[ReleaseDetail], kinds: Sequence[str] = ()
+    start: Version,
+    end: Version,
+    releases: Iterable[ReleaseDetail],
+    kinds: Sequence[str] = (),
+    knowledge: ApiKnowledge | None = None,
 ) -> UpgradeDiff:
     chosen = sorted(
         (r for r in releases if in_range(r.summary.version, start, end)),
         key=lambda r: release_version(r.summary.version) or (0, 0, 0),
     )
-    wanted = [g for g in GROUPS if not kinds or g[0] in kinds]
+    wanted = {k for k, _ in GROUPS if not kinds or k in kinds}
+    urgent = [e for r in chosen for e in r.entries if _urgent(e)]
+    urgent_ids = {e.id for e in urgent}
     groups = []
-    for kind, title in wanted:
-        entries = tuple(e for r in chosen for e in r.entries if e.kind == kind)
+    for kind, title in GROUPS:
+        if kind not in wanted or kind not in NOTE_KINDS:
+            continue
+        if kind == "urgent-upgrade":
+            entries = tuple(urgent)
+        else:
+            entries = tuple(
+                e for r in chosen for e in r.entries if e.kind == kind and e.id not in urgent_ids
+            )
         groups.append(DiffGroup(kind=kind, title=title, entries=entries))
-    removed = tuple(
-        f for r in chosen for e in r.entries for f in e.facts if f.fact.type is FactType.API_REMOVAL
-    )
+    minors = _range_minors(start, end)
+    apis: tuple[KnowledgeRow, ...] = ()
+    gates: tuple[GateRemoval, ...] = ()
+    flags: tuple[FlagRemoval, ...] = ()
+    if knowledge is not None:
+        if "removed-api" in wanted:
+            apis = tuple(
+                sorted(
+                    (r for r in knowledge.apis if r.removed_in in minors),
+                    key=lambda r: (_minor_key(r.removed_in), r.planned, r.group_version, r.kind),
+                )
+            )
+        if "removed-feature-gate" in wanted:
+            gates = tuple(g for g in knowledge.gates if g.removed_in in minors)
+        if "removed-flag" in wanted:
+            flags = tuple(f for f in knowledge.flags if f.removed_in in minors)
+    dependencies: tuple[DependencyChange, ...] = ()
+    if "dependency" in wanted:
+        dependencies = collapse_dependencies(
+            e for r in chosen for e in r.entries if e.kind == "dependency"
+        )
+    archived = {f"{v[0]}.{v[1]}" for r in chosen if (v := release_version(r.summary.version))}
     return UpgradeDiff(
         start=_label(start),
         end=_label(end),
         releases=tuple(r.summary.key for r in chosen),
         groups=tuple(groups),
-        removed_apis=removed,
+        removed_apis=apis,
+        removed_gates=gates,
+        removed_flags=flags,
+        dependencies=dependencies,
+        missing_minors=tuple(m for m in minors if m not in archived),
+        knowledge_origin=knowledge.origin if knowledge is not None else None,
     )
+
+
+def _urgent(entry: StoredEntry) -> bool:
+    return entry.kind == "urgent-upgrade" or entry.action_required
+
+
+def collapse_dependencies(entries: Iterable[StoredEntry]) -> tuple[DependencyChange, ...]:
+    """One line per module: the first 'from' and the last 'to' of the range (entries in order)."""
+    first: dict[str, str | None] = {}
+    last: dict[str, str | None] = {}
+    bumps: dict[str, int] = {}
+    for entry in entries:
+        for stored in entry.facts:
+            fact = stored.fact
+            if not isinstance(fact, ComponentUpdateFact):
+                continue
+            if fact.component not in first:
+                first[fact.component] = fact.from_version
+            last[fact.component] = fact.to_version
+            bumps[fact.component] = bumps.get(fact.component, 0) + 1
+    return tuple(
+        DependencyChange(c, first[c], last[c], bumps[c])
+        for c in sorted(first, key=str.lower)
+        if first[c] != last[c]
+    )
+
+
+def _range_minors(start: Version, end: Version) -> list[str]:
+    """The minors an upgrade from `start` to `end` moves into. From a patch (1.30.2) its own
+    minor is already running: its removals happened at 1.30.0, and its later patches add none."""
+    return [f"{start.major}.{m}" for m in range(start.minor + 1, end.minor + 1)]
+
+
+def _minor_key(minor: str | None) -> tuple[int, int]:
+    major, _, rest = (minor or "0.0").partition(".")
+    return (int(major), int(rest)) if major.isdigit() and rest.isdigit() else (1 << 30, 0)
 
 
 def _label(v: Version) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from aksnews.api_advice import Advice, advise
 from aksnews.apis import KnowledgeRow
 from aksnews.findings import ArchiveView, ClusterScope, Finding, Rule, Severity, finding_key
 from aksnews.inventory.model import ApiUse, Evidence
@@ -130,6 +131,7 @@ def _why(
     target: Target,
     uses: Sequence[ApiUse],
     locations: Sequence[str],
+    advice: Advice,
 ) -> str:
     parts: list[str] = []
     removed = _minor(row.removed_in)
@@ -161,9 +163,11 @@ def _why(
     parts.append(f"Strongest evidence: {_EVIDENCE[best]}.")
     if best is Evidence.APISERVER_METRIC:
         parts.append("Only the API server metric shows it: some client calls it, caller unknown.")
-    if row.replacement:
-        since = f" (served since {row.replacement_since})" if row.replacement_since else ""
-        parts.append(f"Replacement: {row.replacement}{since}.")
+    if advice.replacement:
+        since = f" (served since {advice.since})" if advice.since else ""
+        parts.append(f"Replacement: {advice.replacement}{since}.")
+    elif row.replacement:
+        parts.append(advice.note)
     elif row.notes:
         parts.append(_first_sentence(row.notes))
     if row.disagreements:
@@ -174,17 +178,25 @@ def _why(
 
 
 def _action(
-    scope: ClusterScope, row: KnowledgeRow, kind: str, rule: Rule, uses: Sequence[ApiUse]
+    scope: ClusterScope,
+    row: KnowledgeRow,
+    kind: str,
+    rule: Rule,
+    uses: Sequence[ApiUse],
+    advice: Advice,
 ) -> str:
     find = ""
     if all(u.evidence is Evidence.APISERVER_METRIC for u in uses):
         find = "Find the client (API server audit log, user agent) and "
-    if row.replacement:
-        move = f"move {kind or 'it'} to {row.replacement}"
+    if advice.replacement:
+        # the newest stable replacement the target serves, never one it no longer serves
+        move = f"move {kind or 'it'} to {advice.replacement}"
+    elif row.replacement:
+        move = f"stop using {row.group_version}: {advice.note[:1].lower()}{advice.note[1:-1]}"
     elif row.notes:
         # The guide's advice where it names no replacement ('Migrate to Pod Security Admission').
-        advice = _first_sentence(row.notes).rstrip(".")
-        move = advice[:1].lower() + advice[1:]
+        guide = _first_sentence(row.notes).rstrip(".")
+        move = guide[:1].lower() + guide[1:]
     else:
         move = f"stop using {row.group_version}"
     before = ""
@@ -218,6 +230,9 @@ def api_findings(
             continue
         rule, severity = judged
         subject = f"{api_version} {kind}".strip()
+        advice = advise(
+            row, kind, target.minor, archive.knowledge or tuple(index.get(api_version, ()))
+        )
         locations = sorted(dict.fromkeys(_location(u) for u in group))
         if rule is Rule.REMOVED_API:
             title = f"{subject} is removed in {row.removed_in} and still used on {scope.name}"
@@ -231,8 +246,8 @@ def api_findings(
                 cluster=scope.name,
                 team=team or None,
                 title=title,
-                why=_why(scope, row, subject, rule, target, group, locations),
-                action=_action(scope, row, kind, rule, group),
+                why=_why(scope, row, subject, rule, target, group, locations, advice),
+                action=_action(scope, row, kind, rule, group, advice),
                 subject=subject,
                 object=locations[0],
                 locations=tuple(locations),

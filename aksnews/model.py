@@ -156,6 +156,7 @@ class ApiChangeFact:
     replacement_since: str | None = None  # minor the replacement is served from
     notes: str = ""
     evidence: tuple[str, ...] = ()  # which sources say so, e.g. 'deprecation-guide', 'pr:108035'
+    urgent: bool = False  # stated by an urgent upgrade note (or one marked ACTION REQUIRED)
 
     @property
     def subject(self) -> str:
@@ -332,6 +333,17 @@ class Entry:
     pr: int | None = None
     author: str | None = None
     sigs: tuple[str, ...] = ()
+    # A kind heading aksnews has no EntryKind for ('### Design'), normalised ('design'): kept
+    # under its own name, never folded into 'other' (kind is OTHER only for code that needs a
+    # closed value).
+    heading_kind: str | None = None
+    # 'ACTION REQUIRED' in the note, or an urgent upgrade note: a flag beside the kind.
+    action_required: bool = False
+
+    @property
+    def kind_name(self) -> str:
+        """The kind as stored and shown: the heading's own name when it is not a known kind."""
+        return self.heading_kind or self.kind.value
 
 
 @dataclass(frozen=True, slots=True)

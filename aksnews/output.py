@@ -63,6 +63,7 @@ def entry_json(entry: StoredEntry) -> dict[str, Any]:
         "pr": entry.pr,
         "author": entry.author,
         "sigs": list(entry.sigs),
+        "action_required": entry.action_required,
         "facts": [fact_json(f) for f in entry.facts],
     }
 

@@ -35,8 +35,11 @@ from aksnews.model import (
     FeatureGateRemovalFact,
     FlagRemovalFact,
 )
+from aksnews.parsers.api_kinds import GROUP_KINDS, KIND_GROUP, KNOWN_KINDS
 
-MINED_KINDS = frozenset({EntryKind.DEPRECATION, EntryKind.API_CHANGE, EntryKind.URGENT_UPGRADE})
+# Every kind of note is mined (removals are filed under Feature and Other (Cleanup) too) except
+# dependency bumps, which have facts of their own.
+MINED_KINDS = frozenset(k for k in EntryKind if k is not EntryKind.DEPENDENCY)
 
 CHANGELOG_EVIDENCE = "kubernetes-changelog"
 
@@ -49,31 +52,37 @@ _GROUP = (
 )
 _GV = re.compile(rf"(?<![\w./-])({_GROUP})/(v\d+(?:(?:alpha|beta)\d+)?)(?![\w-]|\.\w)", re.I)
 _KIND_DOT_GROUP = re.compile(rf"\b([A-Z][A-Za-z0-9]+)\.({_GROUP})\b")
-_GROUP_ALONE = re.compile(rf"(?<![\w./-])({_GROUP})(?![\w./-])")
+_GROUP_ALONE = re.compile(rf"(?<![\w./-])({_GROUP})(?![\w/-]|\.\w)")
 _BARE_VERSION = re.compile(r"(?<![\w./-])(v\d+(?:alpha|beta)\d+)(?![\w-]|\.\w)")
 _STABLE_VERSION = re.compile(r"(?<![\w./-])(v\d+(?:(?:alpha|beta)\d+)?)(?![\w-]|\.\w)")
 
 _FUTURE = re.compile(
-    r"\b(?:will|would|to)\s+(?:(?:no\s+longer|not)\s+be\s+served|stop\s+(?:being\s+)?served?"
-    r"|stop\s+serving|be\s+(?:\w+\s+)?(?:removed|dropped))"
+    r"\b(?:will|would|to)\s+(?:(?:no\s+longer|not)\s+be\s+(?:served|supported|accepted|available)"
+    r"|stop\s+(?:being\s+)?served?|stop\s+serving|be\s+(?:[\w-]+\s+){0,3}?(?:removed|dropped))"
     r"|\b(?:targeted|scheduled|planned|slated)\s+for\s+removal"
-    r"|\bremoval\s+(?:is\s+)?(?:planned|scheduled|targeted)",
+    r"|\bremoval\s+(?:is\s+)?(?:planned|scheduled|targeted)"
+    r"|\bin\s+a\s+future\s+release\b",
     re.I,
 )
+# What stopped being served or was removed: 'is no longer served / accepted / supported /
+# available', 'has now been removed', 'are also removed', 'Removed ...', '... and drop X'.
+_NO_LONGER = r"no\s+longer\s+(?:be\s+)?(?:served|accepted|supported|available|recogni[sz]ed)\b"
 _CURRENT = re.compile(
-    r"(?<!will )(?<!would )(?<!to )\bno\s+longer\s+(?:be\s+)?served\b"
-    r"|\b(?:can|could)\s+no\s+longer\s+be\s+served"
+    rf"(?<!will )(?<!would )(?<!to )\b{_NO_LONGER}"
+    rf"|\b(?:can|could)\s+{_NO_LONGER}"
     r"|\b(?:stopped|stops)\s+serving\b"
-    r"|\b(?:is|are|was|were|has\s+been|have\s+been|got|now)\s+(?:(?:now|fully|completely)\s+)?"
-    r"removed\b"
-    r"|\band\s+removed\b"
-    r"|^(?:[\w./ -]{1,40}:\s*)?(?:remove[ds]?|drop(?:ped|s)?)\b",
+    r"|\b(?:is|are|was|were|has|have|had|got|gets|now|been)\s+"
+    r"(?:(?:now|also|fully|completely|entirely|finally|been)\s+){0,2}(?:removed|dropped)\b"
+    r"|\band\s+(?:also\s+)?removed\b"
+    r"|(?<![\w-])(?:drop|dropped|drops)\s+(?=[\w`'\"-])"
+    r"|^(?:[\w./ '-]{1,40}[:.]\s*)?(?:\d+\.\s*)?(?:remove[ds]?|drop(?:ped|s)?)\b",
     re.I,
 )
+_API_VERSION = re.compile(r"(?<![\w.-])v\d+(?:(?:alpha|beta)\d+)?(?![\w-]|\.\d)")
 _DEPRECATED = re.compile(r"\bdeprecate[ds]?\b", re.I)
-# Every fact needs one of these words (served, removed, dropped, deprecated): most notes have
+# Every fact needs one of these words (served, removed, dropped, deprecated, no longer): most have
 # none, and one cheap search spares them the sentence splitting and the patterns below.
-_ANY_CUE = re.compile(r"serv|remov|drop|deprecat", re.I)
+_ANY_CUE = re.compile(r"\bserv(?:e[ds]?|ing)\b|remov|\bdrop|deprecat|no longer", re.I)
 _DEPRECATED_IN = re.compile(r"\bdeprecated\s+(?:in|since|as\s+of|starting\s+in)\s+v?(1\.\d+)", re.I)
 # The release right behind the verb: '... served in v1.25', '... served by default in v1.17',
 # '... served from <versions> in v1.16' (versions cut out first); not 'removed after their
@@ -115,32 +124,17 @@ _SENTENCE_END = re.compile(
 )
 _ATTRIBUTION = re.compile(r"\s*\((?:#\d+[^)]*)\)\s*(?:\[SIG [^\]]*\])?\s*$")
 _LIST_ITEM = re.compile(r"^[-*+]\s+")
+_ONLY_CONTAINS = re.compile(
+    rf"(?<![\w./-])({_GROUP})/(v\d+(?:(?:alpha|beta)\d+)?)\s+(?:now\s+)?(?:only\s+)"
+    r"(?:contains|serves|keeps|has|includes)\b",
+    re.I,
+)
+_OTHERS_REMOVED = re.compile(
+    r"\ball\s+other\s+(?:types|kinds|resources|apis)\s+(?:\w+\s+){0,2}?"
+    r"(?:removed|dropped|no\s+longer\s+served)\b",
+    re.I,
+)
 _ALL_RESOURCES = re.compile(r"\ball\s+(?:\w+\s+)?(?:resources|types|kinds|apis)\b", re.I)
-
-# Kinds of the built-in APIs and of the component configuration files. A closed list keeps
-# ordinary capitalised words ('Alpha', 'Users') out of the kinds of a fact.
-_KIND_NAMES = """
-    Pod Service Endpoints ConfigMap Secret Namespace Node PersistentVolume PersistentVolumeClaim
-    ServiceAccount Event LimitRange ResourceQuota ReplicationController ComponentStatus
-    PodTemplate Binding Deployment DaemonSet ReplicaSet StatefulSet ControllerRevision Job
-    CronJob HorizontalPodAutoscaler PodDisruptionBudget PodSecurityPolicy Eviction Ingress
-    IngressClass NetworkPolicy IPAddress ServiceCIDR EndpointSlice ClusterRole
-    ClusterRoleBinding Role RoleBinding StorageClass VolumeAttachment CSIDriver CSINode
-    CSIStorageCapacity VolumeAttributesClass PriorityClass RuntimeClass Lease LeaseCandidate
-    CertificateSigningRequest ClusterTrustBundle PodCertificateRequest
-    MutatingWebhookConfiguration ValidatingWebhookConfiguration ValidatingAdmissionPolicy
-    ValidatingAdmissionPolicyBinding MutatingAdmissionPolicy MutatingAdmissionPolicyBinding
-    CustomResourceDefinition APIService TokenReview TokenRequest SelfSubjectReview
-    SubjectAccessReview LocalSubjectAccessReview SelfSubjectAccessReview SelfSubjectRulesReview
-    FlowSchema PriorityLevelConfiguration ResourceClaim ResourceClaimTemplate DeviceClass
-    ResourceSlice DeviceTaintRule PodSchedulingContext ResourceClass PodPreset
-    StorageVersionMigration StorageVersion AuditSink KubeSchedulerConfiguration
-    KubeletConfiguration KubeProxyConfiguration ClusterConfiguration InitConfiguration
-    JoinConfiguration AdmissionConfiguration EgressSelectorConfiguration
-    AuthenticationConfiguration AuthorizationConfiguration EncryptionConfiguration
-    TracingConfiguration ExecCredential CredentialProviderConfig
-"""
-KNOWN_KINDS = frozenset(_KIND_NAMES.split())
 
 
 def _plural(kind: str) -> str:
@@ -164,18 +158,24 @@ _ATTACHED_KIND = re.compile(r"^/([A-Z][A-Za-z0-9]+)\b")
 
 # --- feature gates and flags ------------------------------------------------------------------
 _GATE_WORD = r"(?:feature[- ]?gates?|featuregates?|gates?)"
-_NAME = r"\"?[A-Z][A-Za-z0-9]*\"?"  # CamelCase is checked in code: a regex for it backtracks
+_NAME = r"[\"']?(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*[\"']?"  # CamelCase is checked in code
 _NAME_LIST = rf"{_NAME}(?:\s*,\s*(?:and\s+)?{_NAME}|\s+and\s+{_NAME})*"
 _GATE_NAMES = (
     re.compile(rf"({_NAME_LIST})\s+{_GATE_WORD}\b"),
-    re.compile(rf"\b{_GATE_WORD}\s+(?:for\s+|named\s+)?({_NAME_LIST})"),
+    re.compile(rf"\b{_GATE_WORD}\s+(?:for\s+|named\s+|about\s+|of\s+)?({_NAME_LIST})"),
     re.compile(rf"\b{_GATE_WORD}\b[^:]*:\s*({_NAME_LIST})"),
+    # 'The X feature, GA since 1.24, ... and the feature gate option has been removed'
+    re.compile(rf"^(?:The\s+)?({_NAME})\s+feature\b(?![- ]?gate)"),
 )
-_GATE_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
+_GATE_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*")
+# Capitalised words that are not gate names: 'GAed', 'PIDs'
+_NOT_GATE = re.compile(r"[A-Z]+(?:s|ed)")
+_LIST_ITEM_NAMES = re.compile(rf"{_NAME_LIST}")
 _GATE_CONTEXT = re.compile(r"\bfeature[- ]?gates?\b|\bfeaturegates?\b", re.I)
 _FLAG = re.compile(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*[a-z0-9])(?:=\S*)?")
 _NEVER_REMOVED_FLAGS = frozenset({"--feature-gates", "--runtime-config"})
-_MANIFEST = re.compile(r"\bmanifests?\b", re.I)
+# '... from the kubeadm-flags.env file', '... in the static Pod manifests': the flag stays
+_MANIFEST = re.compile(r"\bmanifests?\b|\bfrom\s+the\s+\S+\s+file\b", re.I)
 _COMPONENTS = (
     "kube-apiserver",
     "kube-controller-manager",
@@ -201,7 +201,8 @@ _FLAG_VALUES_AFTER = re.compile(rf"^\s+(?:[\w-]+\s+){{0,2}}{_FLAG_VALUE_WORDS}",
 # 'removed the ability to set ... labels via --node-labels': the flag stays
 _ABILITY = re.compile(r"\babilit(?:y|ies)\b", re.I)
 # '... remove --cleanup-ipvs, and make --cleanup flush IPVS': the removal ends at ', and'
-_CLAUSE_END = re.compile(r",\s+and\b|;")
+# ... but not '..., and the --c and --d flags of kubelet': a list that goes on
+_CLAUSE_END = re.compile(r",\s+and\b(?!\s+(?:the\s+)?(?:--|`|deprecated\b))|;")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,17 +211,42 @@ class _Sentence:
     lead: str | None  # the 'The following APIs are no longer served:' line the item is under
 
 
-def mine_note(text: str, kind: EntryKind, release_version: str, pr: int | None) -> tuple[Fact, ...]:
-    """Facts stated by one upstream note (plain text) of `kind` in release `release_version`."""
+def mine_note(
+    text: str,
+    kind: EntryKind,
+    release_version: str,
+    pr: int | None,
+    *,
+    action_required: bool = False,
+) -> tuple[Fact, ...]:
+    """Facts stated by one upstream note (plain text) of `kind` in release `release_version`.
+
+    API facts of an urgent note (or one marked ACTION REQUIRED) say so (ApiChangeFact.urgent):
+    the knowledge base trusts them more than other notes.
+    """
     if kind not in MINED_KINDS or not _ANY_CUE.search(text):
         return ()
     minor = release_minor(release_version)
     evidence = (f"pr:{pr}",) if pr is not None else (CHANGELOG_EVIDENCE,)
+    urgent = action_required or kind is EntryKind.URGENT_UPGRADE
+    # Each kind of fact needs its own word in the note; checking for it first spares most of
+    # the notes that pass the cue (every note is mined, ~1,400 of them pass) the patterns.
+    has_version, has_gate, has_flag = (
+        _API_VERSION.search(text),
+        _GATE_CONTEXT.search(text),
+        ("--" in text),
+    )
+    if not (has_version or has_gate or has_flag):
+        return ()
     sentences = _sentences(text)
     facts: list[Fact] = []
-    facts.extend(_api_facts(sentences, minor, evidence))
-    facts.extend(_gate_facts(sentences, minor))
-    facts.extend(_flag_facts(sentences, minor, text))
+    if has_version:
+        facts.extend(_api_facts(sentences, minor, evidence, urgent))
+        facts.extend(_kept_only(sentences, minor, evidence, urgent))
+    if has_gate:
+        facts.extend(_gate_facts(sentences, minor))
+    if has_flag:
+        facts.extend(_flag_facts(sentences, minor, text))
     return tuple(dict.fromkeys(facts))
 
 
@@ -265,7 +291,11 @@ def _blocks(text: str) -> list[tuple[str, bool]]:
         item = _LIST_ITEM.match(line)
         if item is not None:
             blocks.append((_ATTRIBUTION.sub("", line[item.end() :]), True))
-        elif blocks and not blocks[-1][0].endswith((".", ":", "!", "?")) and line[0].islower():
+        elif (
+            blocks
+            and not blocks[-1][0].endswith((".", ":", "!", "?"))
+            and (line[0].islower() or blocks[-1][0].endswith((",", " and", " or")))
+        ):
             prev, was_item = blocks[-1]
             blocks[-1] = (_ATTRIBUTION.sub("", f"{prev} {line}"), was_item)
         else:
@@ -305,10 +335,11 @@ def _cue(sentence: str, minor: str | None) -> _Cue | None:
 
 
 def _api_facts(
-    sentences: list[_Sentence], minor: str | None, evidence: tuple[str, ...]
+    sentences: list[_Sentence], minor: str | None, evidence: tuple[str, ...], urgent: bool
 ) -> list[ApiChangeFact]:
     note = " ".join(s.text for s in sentences)
     group = _only_group(note)
+    named = {_gv(m).split("/")[0] for m in _GV.finditer(note)}
     facts: list[ApiChangeFact] = []
     for sentence in sentences:
         text = sentence.text
@@ -330,6 +361,9 @@ def _api_facts(
             kinds = attached or kinds_here
             if not kinds and not _ALL_RESOURCES.search(text[:subject_end]):
                 kinds = _note_kinds(sentences, gv)
+            if not kinds and group is not None and group not in named and gv.startswith(group):
+                # the group came from the kinds the note names: those are the kinds
+                kinds = tuple(k for k in _kinds(note) if KIND_GROUP.get(k) == group)
             replacement, since = _replacement(text, subject_end, gv, kinds, sentences)
             deprecated_in = deprecated.group(1) if deprecated else None
             if cue.type is FactType.API_DEPRECATION and deprecated_in is None:
@@ -345,6 +379,7 @@ def _api_facts(
                     replacement_since=since,
                     notes=text if sentence.lead is None else f"{sentence.lead} {text}",
                     evidence=evidence,
+                    urgent=urgent,
                 )
             )
     return facts
@@ -356,7 +391,43 @@ def _only_group(note: str) -> str | None:
     groups |= {m.group(2).lower() for m in _KIND_DOT_GROUP.finditer(note)}
     groups |= {m.group(1).lower() for m in _GROUP_ALONE.finditer(note) if "." in m.group(1)}
     groups -= _NOT_GROUPS
+    if not groups and _BARE_VERSION.search(note):
+        # 'PriorityClass ... The v1alpha1 version is removed': the group of the kinds named
+        groups = {KIND_GROUP[k] for k in _kinds(note)} - {""}
     return groups.pop() if len(groups) == 1 else None
+
+
+def _kept_only(
+    sentences: list[_Sentence], minor: str | None, evidence: tuple[str, ...], urgent: bool
+) -> list[ApiChangeFact]:
+    """'X/v1alpha3 now only contains DeviceTaintRule. All other types got removed ...': the
+    other kinds of the group stop being served from that version."""
+    facts: list[ApiChangeFact] = []
+    for n, sentence in enumerate(sentences):
+        kept = _ONLY_CONTAINS.search(sentence.text)
+        if kept is None:
+            continue
+        rest = " ".join(s.text for s in sentences[n : n + 2])
+        others = _OTHERS_REMOVED.search(rest)
+        if others is None or _FUTURE.search(rest):
+            continue
+        gv = _gv(kept)
+        keeps = set(_kinds(sentence.text[kept.end() :]))
+        kinds = tuple(k for k in GROUP_KINDS.get(gv.split("/")[0], ()) if k not in keeps)
+        if not keeps or not kinds:
+            continue
+        facts.append(
+            ApiChangeFact(
+                type=FactType.API_REMOVAL,
+                group_version=gv,
+                kinds=kinds,
+                removed_in=minor,
+                notes=rest,
+                evidence=evidence,
+                urgent=urgent,
+            )
+        )
+    return facts
 
 
 def _subjects(
@@ -458,16 +529,32 @@ def _removed_now(sentence: str) -> bool:
     return _CURRENT.search(sentence) is not None and _FUTURE.search(sentence) is None
 
 
+def _gate_name(name: str) -> bool:
+    camel = any(c.islower() for c in name) and any(c.isupper() or c.isdigit() for c in name[1:])
+    return camel and not _NOT_GATE.fullmatch(name)
+
+
 def _gate_facts(sentences: list[_Sentence], minor: str | None) -> list[FeatureGateRemovalFact]:
     facts: list[FeatureGateRemovalFact] = []
     for sentence in sentences:
         text = sentence.text
+        lead = sentence.lead or ""
+        if _GATE_CONTEXT.search(lead) and _removed_now(lead):
+            # '- InTreePluginAWSUnregister' under 'Removed the following feature gates:'
+            item = _LIST_ITEM_NAMES.fullmatch(text.strip(" .`'\""))
+            if item is not None:
+                facts.extend(
+                    FeatureGateRemovalFact(name=n, version=minor)
+                    for n in _GATE_NAME.findall(item.group(0))
+                    if _gate_name(n)
+                )
+            continue
         if not _GATE_CONTEXT.search(text) or not _removed_now(text):
             continue
         for pattern in _GATE_NAMES:
             for m in pattern.finditer(text):
                 for name in _GATE_NAME.findall(m.group(1)):
-                    if any(c.islower() for c in name) and any(c.isupper() for c in name[1:]):
+                    if _gate_name(name):
                         facts.append(FeatureGateRemovalFact(name=name, version=minor))
     return list(dict.fromkeys(facts))
 
@@ -494,6 +581,8 @@ def _flag_facts(sentences: list[_Sentence], minor: str | None, note: str) -> lis
             flag = m.group(1)
             if flag in _NEVER_REMOVED_FLAGS or _FLAG_VALUES_AFTER.match(removed_part[m.end() :]):
                 continue
+            if m.group(0) != flag:
+                continue  # '--container-runtime=remote': a value stops being used, not the flag
             if verb is not None and _FLAG_VALUES_BEFORE.search(removed_part, verb.end(), m.start()):
                 continue
             facts.append(FlagRemovalFact(flag=flag, component=component, version=minor))

@@ -20,11 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import ClassVar
 
 from aksnews.model import Entry, EntryKind, Fact, ParseWarning, Release, Section, Source
-from aksnews.parsers.api_mining import MINED_KINDS, mine_note
+from aksnews.parsers.api_mining import mine_note
 from aksnews.parsers.base import (
     DocumentRejected,
     ParseOptions,
@@ -32,6 +31,14 @@ from aksnews.parsers.base import (
     section_sha256,
 )
 from aksnews.parsers.inline import github_anchor
+from aksnews.parsers.kubernetes_headings import (
+    CHANGES_BY_KIND,
+    Context,
+    Frame,
+    Mode,
+    classify,
+    kind_context,
+)
 from aksnews.parsers.kubernetes_notes import (
     ATTRIBUTION,
     PULL,
@@ -50,108 +57,11 @@ _BULLET = re.compile(r"( {0,3})([-*+]|\d{1,3}[.)])(?:[ \t]+|$)")
 _FIX = re.compile(
     r"(?:[\w./ -]{1,40}:\s*)?(?:fix(?:e[sd])?|bug ?fix|resolved?|correct(?:ed|s)?)\b", re.I
 )
+_ACTION_REQUIRED = re.compile(r"\baction\s+required\b", re.I)
+_NO_ACTION = re.compile(r"\bno\s+(?:\w+\s+)?$", re.I)  # 'No (user) action required'
 _EMPTY_PROSE = re.compile(
     r"(?i)(?:none|no known issues(?: reported)?|_?nothing has changed\._?)\.?"
 )
-
-
-class _Mode(Enum):
-    NONE = "none"  # a container heading ('Changes by Kind') or an unknown one: nothing to emit
-    NOTES = "notes"  # one entry per top-level bullet
-    DEPENDENCIES = "dependencies"  # one entry per bullet, with component-update facts
-    PROSE = "prose"  # security information, known issues: one entry per sub-heading or bullet
-    NARRATIVE = "narrative"  # major themes: essays that repeat notes found elsewhere
-    DOWNLOADS = "downloads"  # sha512 tables: skipped without looking at them
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    mode: _Mode
-    kind: EntryKind = EntryKind.OTHER
-    mixed: bool = False  # old 'Other notable changes' lists mix fixes with the rest
-    listing: bool = False  # old metric-name lists: items, not notes, so no PR is expected
-
-
-_K = EntryKind
-_NOTES = _Mode.NOTES
-# Heading text (lower case, trailing ':' dropped) -> what the notes below it are.
-_HEADINGS: dict[str, _Context] = {
-    **dict.fromkeys(
-        ["urgent upgrade notes", "action required"], _Context(_NOTES, _K.URGENT_UPGRADE)
-    ),
-    **dict.fromkeys(
-        ["deprecation", "deprecations", "deprecations and removals", "other deprecations"],
-        _Context(_NOTES, _K.DEPRECATION),
-    ),
-    **dict.fromkeys(
-        [
-            "removed and deprecated metrics",
-            "removed metrics",
-            "deprecated metrics",
-            "deprecated/changed metrics",
-            "depreciated/changed metrics",
-        ],
-        _Context(_NOTES, _K.DEPRECATION, listing=True),
-    ),
-    **dict.fromkeys(["api change", "api changes"], _Context(_NOTES, _K.API_CHANGE)),
-    **dict.fromkeys(["feature", "features", "notable features"], _Context(_NOTES, _K.FEATURE)),
-    **dict.fromkeys(
-        ["added metrics", "metrics changes"], _Context(_NOTES, _K.FEATURE, listing=True)
-    ),
-    "documentation": _Context(_NOTES, _K.DOCUMENTATION),
-    "failing test": _Context(_NOTES, _K.FAILING_TEST),
-    **dict.fromkeys(["bug or regression", "bug fixes"], _Context(_NOTES, _K.BUG)),
-    **dict.fromkeys(["other (cleanup or flake)", "uncategorized"], _Context(_NOTES, _K.OTHER)),
-    **dict.fromkeys(
-        [
-            "other (bug, cleanup or flake)",
-            "other notable changes",
-            "detailed bug fixes and changes",
-        ],
-        _Context(_NOTES, _K.OTHER, mixed=True),
-    ),
-    **dict.fromkeys(
-        ["dependencies", "external dependencies", "detailed go dependency changes"],
-        _Context(_Mode.DEPENDENCIES, _K.DEPENDENCY),
-    ),
-    "important security information": _Context(_Mode.PROSE, _K.BUG),
-    "known issues": _Context(_Mode.PROSE, _K.OTHER),
-    "changes by kind": _Context(_Mode.NONE),
-}
-_NARRATIVE = re.compile(r"(?:\d+\.\d+ )?what.s new\b|major themes|other notable announcements")
-_DEP_CHANGES = frozenset({"added", "changed", "removed", "unchanged"})
-# SIG group headings of the older drafts; cloud providers were grouped the same way.
-_SIGS = {
-    "api machinery": "api-machinery",
-    "apps": "apps",
-    "architecture": "architecture",
-    "auth": "auth",
-    "autoscaling": "autoscaling",
-    "cli": "cli",
-    "cloud provider": "cloud-provider",
-    "cluster lifecycle": "cluster-lifecycle",
-    "lifecycle": "cluster-lifecycle",
-    "instrumentation": "instrumentation",
-    "network": "network",
-    "node": "node",
-    "release": "release",
-    "scheduling": "scheduling",
-    "storage": "storage",
-    "testing": "testing",
-    "windows": "windows",
-}
-_PROVIDERS = frozenset({"aws", "azure", "gcp", "openstack", "vmware"})
-
-
-@dataclass(slots=True)
-class _Frame:
-    """One open heading: what it says about the lines below it until a same-or-higher heading."""
-
-    level: int
-    title: str
-    context: _Context | None = None
-    sig: str | None = None
-    dep_change: str | None = None
 
 
 @dataclass(slots=True)
@@ -160,7 +70,7 @@ class _Block:
 
     start: int  # index in the section's lines
     lines: list[str]
-    context: _Context
+    context: Context
     section: str
     sig: str | None
     dep_change: str | None
@@ -269,29 +179,9 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
-def _classify(level: int, title: str) -> _Frame:
-    key = " ".join(title.lower().rstrip(":").split())
-    if key in _HEADINGS:
-        return _Frame(level, title, context=_HEADINGS[key])
-    if key.startswith("downloads for"):
-        return _Frame(level, title, context=_Context(_Mode.DOWNLOADS))
-    if key.startswith(("changelog since", "release notes for")):
-        return _Frame(level, title, context=_Context(_Mode.NONE))
-    if _NARRATIVE.match(key):
-        return _Frame(level, title, context=_Context(_Mode.NARRATIVE))
-    sig_key = key.removeprefix("sig ")
-    if sig_key in _SIGS:
-        return _Frame(level, title, sig=_SIGS[sig_key])
-    if key in _DEP_CHANGES:
-        return _Frame(level, title, dep_change=key)
-    if sig_key in _PROVIDERS:
-        return _Frame(level, title, sig="")  # a group heading that names no SIG
-    return _Frame(level, title)
-
-
-def _context(stack: list[_Frame]) -> tuple[_Frame | None, str | None, str | None]:
+def _context(stack: list[Frame]) -> tuple[Frame | None, str | None, str | None]:
     """The innermost heading that sets a context, the innermost SIG and dependency change."""
-    ctx: _Frame | None = None
+    ctx: Frame | None = None
     sig: str | None = None
     dep: str | None = None
     for frame in reversed(stack):
@@ -307,18 +197,18 @@ def _context(stack: list[_Frame]) -> tuple[_Frame | None, str | None, str | None
 
 def _walk(lines: list[str], state: _State) -> str:
     """Scan a section's lines, emitting entries into `state`; returns the markdown kept."""
-    stack: list[_Frame] = []
+    stack: list[Frame] = []
     block: _Block | None = None
-    ctx_frame: _Frame | None = None
+    ctx_frame: Frame | None = None
     sig: str | None = None
     dep: str | None = None
-    mode = _Mode.NONE
+    mode = Mode.NONE
     in_fence = False
     skipped: list[tuple[int, int]] = []
     skip_from = -1
     for i, line in enumerate(lines):
         first = line[:1]
-        if mode is _Mode.DOWNLOADS and first != "#":
+        if mode is Mode.DOWNLOADS and first != "#":
             continue  # sha512 tables: never looked at
         if first == "`" or first == "~":
             if line.startswith(("```", "~~~")):
@@ -327,11 +217,11 @@ def _walk(lines: list[str], state: _State) -> str:
             m = _HEADING.match(line)
             if m is not None:
                 level = len(m.group(1))
-                if mode is _Mode.DOWNLOADS and level > 2:
+                if mode is Mode.DOWNLOADS and level > 2:
                     continue
                 _flush(block, state)
                 block = None
-                frame = _classify(level, m.group(2))
+                frame = classify(level, m.group(2))
                 if frame.sig is not None:
                     # A SIG group heading never ends the kind it is grouped under, even when
                     # an older draft wrote it one level too high ('## Testing').
@@ -342,27 +232,30 @@ def _walk(lines: list[str], state: _State) -> str:
                         stack.pop()
                 if frame.context is None and frame.sig is None and frame.dep_change is None:
                     parent = _context(stack)[0]
-                    if parent is not None and parent.context is _HEADINGS["changes by kind"]:
-                        state.warn(i, f"unknown kind heading {frame.title!r}: notes kept as other")
-                        frame.context = _Context(_Mode.NOTES, EntryKind.OTHER)
+                    if parent is not None and parent.context is CHANGES_BY_KIND:
+                        frame.context = kind_context(frame.title)
+                        label = frame.context.name or frame.context.kind.value
+                        state.warn(
+                            i, f"unknown kind heading {frame.title!r}: notes kept as {label}"
+                        )
                 stack.append(frame)
-                was_downloads = mode is _Mode.DOWNLOADS
+                was_downloads = mode is Mode.DOWNLOADS
                 ctx_frame, sig, dep = _context(stack)
-                mode = ctx_frame.context.mode if ctx_frame and ctx_frame.context else _Mode.NONE
-                if mode is _Mode.DOWNLOADS and not was_downloads:
+                mode = ctx_frame.context.mode if ctx_frame and ctx_frame.context else Mode.NONE
+                if mode is Mode.DOWNLOADS and not was_downloads:
                     skip_from = i
-                elif was_downloads and mode is not _Mode.DOWNLOADS:
+                elif was_downloads and mode is not Mode.DOWNLOADS:
                     skipped.append((skip_from, i))
-                if mode is _Mode.PROSE and ctx_frame is not frame and ctx_frame is not None:
+                if mode is Mode.PROSE and ctx_frame is not frame and ctx_frame is not None:
                     block = _new_block(i, [line], ctx_frame, sig, dep)
                     block.titled = True
                 continue
-        if mode is _Mode.NOTES or mode is _Mode.DEPENDENCIES or mode is _Mode.PROSE:
+        if mode is Mode.NOTES or mode is Mode.DEPENDENCIES or mode is Mode.PROSE:
             assert ctx_frame is not None
             block = _feed(block, i, line, ctx_frame, sig, dep, state)
-        elif mode is _Mode.NONE and first and first in "-*+" and PULL.search(line):
+        elif mode is Mode.NONE and first and first in "-*+" and PULL.search(line):
             state.warn(i, "note outside any known section: skipped")
-    if mode is _Mode.DOWNLOADS:
+    if mode is Mode.DOWNLOADS:
         skipped.append((skip_from, len(lines)))
     _flush(block, state)
     if not skipped:
@@ -376,7 +269,7 @@ def _walk(lines: list[str], state: _State) -> str:
     return "\n".join(kept)
 
 
-def _new_block(i: int, lines: list[str], frame: _Frame, sig: str | None, dep: str | None) -> _Block:
+def _new_block(i: int, lines: list[str], frame: Frame, sig: str | None, dep: str | None) -> _Block:
     assert frame.context is not None
     return _Block(i, lines, frame.context, frame.title.strip(), sig, dep)
 
@@ -385,7 +278,7 @@ def _feed(
     block: _Block | None,
     i: int,
     line: str,
-    frame: _Frame,
+    frame: Frame,
     sig: str | None,
     dep: str | None,
     state: _State,
@@ -407,7 +300,7 @@ def _feed(
             new.marker = marker
             return new
     if block is None:
-        if line.strip() and frame.context.mode is _Mode.PROSE:
+        if line.strip() and frame.context.mode is Mode.PROSE:
             return _new_block(i, [line], frame, sig, dep)
         if line.strip() and ATTRIBUTION.search(line):
             state.warn(i, "note text outside a list item: kept as its own note")
@@ -421,13 +314,23 @@ def _feed(
         block.lines.append(line)  # continuation, lazy continuation, or a differently marked list
         block.blank = False
         return block
-    if frame.context.mode is not _Mode.PROSE and not ATTRIBUTION.search("\n".join(block.lines)):
-        # An attribution pushed out of its list item (e.g. after a code block) still belongs.
+    if frame.context.mode is not Mode.PROSE:
+        # A note is everything up to the next top-level bullet: paragraphs written at column 0
+        # after a blank line, and an attribution pushed out of its list item (after a code
+        # block), still belong to it.
         block.lines.append(line)
         block.blank = False
         return block
     _flush(block, state)
     return _feed(None, i, line, frame, sig, dep, state)
+
+
+def _says_action_required(text: str) -> bool:
+    """'ACTION REQUIRED' / 'Action required:' anywhere in the note, not 'No action required'."""
+    return any(
+        not _NO_ACTION.search(text, max(0, m.start() - 20), m.start())
+        for m in _ACTION_REQUIRED.finditer(text)
+    )
 
 
 def _family(marker: str) -> str:
@@ -448,14 +351,16 @@ def _flush(block: _Block | None, state: _State) -> None:
     bullet = _BULLET.match(first)
     head = first[bullet.end() :] if bullet else first.strip()
     markdown = "\n".join([head, *block.lines[1:]])
-    if block.context.mode is _Mode.PROSE and not bullet:
+    if block.context.mode is Mode.PROSE and not bullet:
         text = note_text(markdown)
         # 'No Known Issues Reported', or an introduction ('...the following vulnerabilities:')
         if _EMPTY_PROSE.fullmatch(text) or text.endswith(":"):
             return
         _emit_prose(block, state)
         return
-    if block.context.mode is _Mode.NOTES and _is_group(block):
+    if not markdown.strip():
+        return  # a bullet with nothing after it (the 1.31 draft's ' - ' under urgent notes)
+    if block.context.mode is Mode.NOTES and _is_group(block):
         _emit_group(block, state)
         return
     _emit_note(markdown, block, block.start, state, parent=None)
@@ -535,7 +440,7 @@ def _emit_note(
         found_links = tuple(dict.fromkeys([*note_links(before, after), *attribution.links]))
     else:
         found_links = note_links(markdown)
-        pulls = PULL.findall(markdown) if block.context.mode is _Mode.NOTES else None
+        pulls = PULL.findall(markdown) if block.context.mode is Mode.NOTES else None
         if pulls:  # an older note that links its PR in its text
             pr = int(pulls[-1])
         elif pulls is not None and not group and not block.context.listing:
@@ -546,11 +451,16 @@ def _emit_note(
     kind = block.context.kind
     if block.context.mixed:
         kind = EntryKind.BUG if _FIX.match(text) else EntryKind.OTHER
+    action_required = kind is EntryKind.URGENT_UPGRADE or _says_action_required(text)
+    if parent is not None and state.entries[parent].action_required:
+        action_required = True  # a sub-note of an 'ACTION REQUIRED for ...:' group
     facts: tuple[Fact, ...] = ()
     if kind is EntryKind.DEPENDENCY:
         facts = dependency_facts(text, block.dep_change)
-    elif kind in MINED_KINDS and not group:
-        facts = mine_note(text, kind, state.release, pr)
+    elif not group:
+        # Every note is mined, whatever its heading: upstream files removals under Feature and
+        # Other (Cleanup) too. The miner's cue words decide, cheaply, which notes it reads.
+        facts = mine_note(text, kind, state.release, pr, action_required=action_required)
     state.entries.append(
         Entry(
             kind=kind,
@@ -565,6 +475,8 @@ def _emit_note(
             pr=pr,
             author=author,
             sigs=sigs,
+            heading_kind=block.context.name,
+            action_required=action_required,
         )
     )
 

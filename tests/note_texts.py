@@ -1,7 +1,8 @@
 """A deliberately small splitter for the tests of the mining: note texts of the release notes.
 
-It takes the 'Urgent Upgrade Notes', 'Deprecation(s)( and Removals)' and 'API Change(s)'
-sections of a release-notes file and returns one note per bullet at any depth, its sub-bullets
+It takes the note sections of a release-notes file ('Urgent Upgrade Notes' and every kind
+heading: Deprecation, API Change, Feature, Bug or Regression, Other...; not Dependencies) and
+returns one note per bullet at any depth, its sub-bullets
 included (as the changelog parser's entries carry them). Bullets that only label a group
 ('- API', '- kube-apiserver') are left out; their children are notes of their own. The real
 parser (parsers/kubernetes_changelog.py) does much more; this keeps the mining tests free of it.
@@ -16,7 +17,22 @@ from aksnews.model import EntryKind
 from aksnews.parsers.inline import plain_text
 
 _HEADING = re.compile(r"^(#+)\s*(.*?)\s*$")
-_MINED = re.compile(r"^(urgent upgrade notes|deprecations?(?: and removals)?|api changes?)$", re.I)
+_MINED = re.compile(
+    r"^(urgent upgrade notes|deprecations?(?: and removals)?|api changes?|(?:notable )?features?"
+    r"|documentation|failing tests?|bug or regression|other \(.*\)|uncategorized"
+    r"|other notable changes)$",
+    re.I,
+)
+_KINDS = {
+    "urgent": EntryKind.URGENT_UPGRADE,
+    "deprec": EntryKind.DEPRECATION,
+    "api": EntryKind.API_CHANGE,
+    "feature": EntryKind.FEATURE,
+    "notable feature": EntryKind.FEATURE,
+    "document": EntryKind.DOCUMENTATION,
+    "failing": EntryKind.FAILING_TEST,
+    "bug": EntryKind.BUG,
+}
 _BULLET = re.compile(r"^(\s*)[-*]\s+(.*)$")
 _PR = re.compile(r"\[#(\d+)\]\(https://github\.com/kubernetes/kubernetes/pull/\d+\)")
 
@@ -31,9 +47,7 @@ class Note:
 
 def _kind(title: str) -> EntryKind:
     lowered = title.lower()
-    if lowered.startswith("urgent"):
-        return EntryKind.URGENT_UPGRADE
-    return EntryKind.DEPRECATION if lowered.startswith("deprec") else EntryKind.API_CHANGE
+    return next((k for p, k in _KINDS.items() if lowered.startswith(p)), EntryKind.OTHER)
 
 
 def mined_notes(text: str) -> list[Note]:

@@ -12,6 +12,7 @@ import re
 from functools import cache
 
 import pytest
+from removal_oracle import removals
 
 from aksnews.model import (
     ApiChangeFact,
@@ -21,6 +22,7 @@ from aksnews.model import (
     FeatureGateRemovalFact,
     FlagRemovalFact,
 )
+from aksnews.parsers.api_kinds import GROUP_KINDS
 from aksnews.parsers.api_mining import MINED_KINDS, mine_note, release_minor
 
 from corpus import RELEASE_NOTE_MINORS, corpus_text
@@ -177,6 +179,59 @@ CASES = [
                  id="flag-default-removed"),
     pytest.param("Kubelet: removed the ability to pass reserved prefixes through --node-taints.",
                  "v1.16.0", [], id="flag-ability-removed"),
+    # phrasings that generalise: the verb, where the group is named, lists
+    pytest.param("Widget resources are served by example.k8s.io. Its v1beta1 version was dropped; "
+                 "use v1.", "v1.40.0",
+                 [_api(REMOVAL, "example.k8s.io/v1beta1", removed_in="1.40",
+                       replacement="example.k8s.io/v1")], id="group-named-earlier"),
+    pytest.param("PriorityClass changes: the v1alpha1 version is no longer served.", "v1.40.0",
+                 [_api(REMOVAL, "scheduling.k8s.io/v1alpha1", ("PriorityClass",),
+                       removed_in="1.40")], id="kind-named-earlier"),
+    pytest.param("The flowcontrol.apiserver.k8s.io/v1beta9 API is no longer supported.", "v1.40.0",
+                 [_api(REMOVAL, "flowcontrol.apiserver.k8s.io/v1beta9", removed_in="1.40")],
+                 id="no-longer-supported"),
+    pytest.param("resource.k8s.io/v1alpha9 now only contains DeviceTaintRule. All other types got "
+                 "removed.", "v1.40.0",
+                 [_api(REMOVAL, "resource.k8s.io/v1alpha9",
+                       ("ResourceClaim", "ResourceClaimTemplate", "DeviceClass", "ResourceSlice"),
+                       removed_in="1.40")], id="keeps-one-type-removes-the-others"),
+    pytest.param("resource.k8s.io/v1alpha9 now only contains DeviceTaintRule. All other types will "
+                 "be removed in v1.42.", "v1.40.0", [], id="keeps-one-type-others-planned"),
+    pytest.param("ACTION REQUIRED. Removed the following feature gates:\n- AlphaOneUnregister\n"
+                 "- BetaTwoUnregister", "v1.31.0",
+                 [FeatureGateRemovalFact(n, "1.31") for n in ("AlphaOneUnregister",
+                                                              "BetaTwoUnregister")],
+                 id="gates-as-list-items"),
+    pytest.param("Removed GA feature gates: FooOne, FooTwo,\nFooThree, and FooFour.", "v1.28.0",
+                 [FeatureGateRemovalFact(n, "1.28") for n in ("FooOne", "FooTwo", "FooThree",
+                                                              "FooFour")],
+                 id="gate-list-across-lines"),
+    pytest.param("Removed GAed feature gate about QuuxQuux in 1.30.", "v1.30.0",
+                 [FeatureGateRemovalFact("QuuxQuux", "1.30")], id="gate-about-and-gaed"),
+    pytest.param("The feature gate 'QuotedOne' has now been removed.", "v1.31.0",
+                 [FeatureGateRemovalFact("QuotedOne", "1.31")], id="single-quoted-has-now-been"),
+    pytest.param("The deprecated runAsThing feature-gate has been removed.", "v1.22.0", [],
+                 id="lower-camel-is-not-cut"),
+    pytest.param("The FooBar feature, GA since 1.24, is now always on and the feature gate option "
+                 "has been removed.", "v1.27.0", [FeatureGateRemovalFact("FooBar", "1.27")],
+                 id="gate-named-as-the-feature"),
+    pytest.param("Removed the feature gates AlphaOne and BetaTwo, and the --old-one and --old-two "
+                 "flags of kubelet.", "v1.34.0",
+                 [FeatureGateRemovalFact("AlphaOne", "1.34"),
+                  FeatureGateRemovalFact("BetaTwo", "1.34"),
+                  FlagRemovalFact("--old-one", "kubelet", "1.34"),
+                  FlagRemovalFact("--old-two", "kubelet", "1.34")],
+                 id="gates-and-flags-one-sentence"),
+    pytest.param("The following flags are no longer accepted by kube-proxy: --a-one, --b-two",
+                 "v1.34.0",
+                 [FlagRemovalFact(f, "kube-proxy", "1.34") for f in ("--a-one", "--b-two")],
+                 id="flags-after-colon-no-longer-accepted"),
+    pytest.param("The --old-mode option will be deprecated and removed in a future release.",
+                 "v1.30.0", [], id="deprecated-and-removed-later"),
+    pytest.param("kubeadm: removed the usage of the --runtime=remote flag for the kubelet.",
+                 "v1.26.0", [], id="a-flag-value-is-not-the-flag"),
+    pytest.param("kubeadm: remove the --x-endpoint flag from the /var/lib/kubelet/flags.env file.",
+                 "v1.33.0", [], id="removed-from-a-file"),
     pytest.param("Since these features are always on, their --feature-gates flags have been "
                  "removed: AlphaGate, BetaGate", "v1.18.0",
                  [FeatureGateRemovalFact("AlphaGate", "1.18"),
@@ -201,9 +256,15 @@ def test_evidence_notes_and_kinds() -> None:
     assert with_pr.evidence == ("pr:103061",)
     assert without.evidence == ("kubernetes-changelog",)
     assert with_pr.notes == text
-    # only deprecation, api-change and urgent-upgrade notes are mined
-    assert {EntryKind.DEPRECATION, EntryKind.API_CHANGE, EntryKind.URGENT_UPGRADE} == MINED_KINDS
-    assert mine_note(text, EntryKind.BUG, "v1.24.0", 1) == ()
+    assert with_pr.urgent and not without.urgent  # urgent notes weigh more in the knowledge base
+    (flagged,) = mine_note(text, CHANGE, "v1.24.0", None, action_required=True)
+    assert isinstance(flagged, ApiChangeFact) and flagged.urgent
+    # every kind of note is mined (removals are filed under Feature and Other too), except
+    # dependency bumps
+    assert frozenset(EntryKind) - {EntryKind.DEPENDENCY} == MINED_KINDS
+    (bug,) = mine_note(text, EntryKind.BUG, "v1.24.0", 1)
+    assert isinstance(bug, ApiChangeFact) and bug.group_version == "node.k8s.io/v1alpha1"
+    assert mine_note(text, EntryKind.DEPENDENCY, "v1.24.0", 1) == ()
 
 
 @pytest.mark.parametrize(
@@ -265,7 +326,9 @@ def test_api_facts_are_about_what_the_note_names() -> None:
     for minor, note, fact in facts:
         assert isinstance(fact, ApiChangeFact)
         group, _, version = fact.group_version.partition("/")
-        assert group in note.text.lower() and version in note.text
+        # the group is named, or a kind of it ('... is now a v1beta4 ClusterConfiguration')
+        named = group in note.text.lower() or any(k in note.text for k in GROUP_KINDS[group])
+        assert named and version in note.text
         if fact.type is REMOVAL:
             assert fact.removed_in is not None
             assert _minor_key(fact.removed_in) <= _minor_key(minor)
@@ -274,22 +337,20 @@ def test_api_facts_are_about_what_the_note_names() -> None:
 
 
 def test_every_mined_api_removal() -> None:
-    """All removals the notes state, checked by hand against the notes: no false ones."""
-    removals = {(f.group_version, f.removed_in) for _, _, f in _all(ApiChangeFact)
-                if isinstance(f, ApiChangeFact) and f.type is REMOVAL}  # fmt: skip
-    assert removals == {
-        ("apps/v1beta1", "1.16"), ("apps/v1beta2", "1.16"), ("extensions/v1beta1", "1.16"),
-        ("apps/v1beta1", "1.18"), ("apps/v1beta2", "1.18"), ("extensions/v1beta1", "1.18"),
-        ("kubescheduler.config.k8s.io/v1alpha1", "1.19"),
-        ("auditregistration.k8s.io/v1alpha1", "1.19"),
-        ("batch/v2alpha1", "1.21"), ("discovery.k8s.io/v1alpha1", "1.21"),
-        ("rbac.authorization.k8s.io/v1alpha1", "1.23"), ("scheduling.k8s.io/v1alpha1", "1.23"),
-        ("client.authentication.k8s.io/v1alpha1", "1.24"), ("node.k8s.io/v1alpha1", "1.24"),
-        ("audit.k8s.io/v1alpha1", "1.24"), ("audit.k8s.io/v1beta1", "1.24"),
-        ("kubescheduler.config.k8s.io/v1beta2", "1.28"),
-        ("kubescheduler.config.k8s.io/v1beta3", "1.29"),
-        ("flowcontrol.apiserver.k8s.io/v1beta2", "1.29"),
-    }  # fmt: skip
+    """The API removals mined from the notes are the ones the independent oracle reads there."""
+    mined: set[tuple[str, str]] = set()
+    for minor, _, fact in _all(ApiChangeFact):
+        assert isinstance(fact, ApiChangeFact)
+        if fact.type is REMOVAL and fact.removed_in == minor:
+            mined.add((fact.group_version, minor))
+    expected = {
+        (r.name, minor)
+        for minor in RELEASE_NOTE_MINORS
+        for r in removals(corpus_text(f"kubernetes/release-notes/release-notes-{minor}.md"), minor)
+        if r.what == "api"
+    }
+    assert len(expected) >= 20
+    assert mined == expected
 
 
 def test_feature_gate_removals() -> None:
@@ -302,7 +363,7 @@ def test_feature_gate_removals() -> None:
         assert fact.version == minor
         assert re.search(rf"\b{fact.name}\b", note.text)
         assert re.search(r"feature[- ]?gate", note.text, re.I)
-        assert "removed" in note.text.lower() or "remove " in note.text.lower()
+        assert re.search(r"\bremove[ds]?\b|\bdrop(?:ped)?\b|no longer", note.text, re.I)
 
 
 def test_flag_removals() -> None:
@@ -332,7 +393,10 @@ def test_changelog_files(name: str) -> None:
         for note in mined_notes(body):
             mined = mine_note(note.text, note.kind, version, note.pr)
             for fact in mined:
-                assert fact.subject.split("/")[0].lower() in note.text.lower()
+                group = fact.subject.split("/")[0].lower()
+                # the group is named, or a kind of it ('Ingress v1beta1 has been deprecated')
+                kinds = GROUP_KINDS.get(group, ())
+                assert group in note.text.lower() or any(k in note.text for k in kinds)
             facts.extend(mined)
     expected = "ServiceAppProtocol" if "1.22" in name else "HPAContainerMetrics"
     assert expected in {f.name for f in facts if isinstance(f, FeatureGateRemovalFact)}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from removal_oracle import removals
 
 from aksnews.apis import (
+    Confidence,
     KnowledgeRow,
     RecallReport,
     SourcedFact,
@@ -75,13 +77,15 @@ def test_guide_wins_and_evidence_adds_up() -> None:
         replacement="batch/v1",
         replacement_since="1.21",
         notes="",
-        evidence=("deprecation-guide", "pr:108035", "pr:99423"),
+        evidence=("deprecation-guide", "pr:99423", "pr:108035"),  # the notes in time order
         references=(
             "deprecation-guide:v1.25",
-            "kubernetes:v1.0.0#108035",
             "kubernetes:v1.0.0#99423",
+            "kubernetes:v1.0.0#108035",
         ),
         in_guide=True,
+        confidence=Confidence.GUIDE,
+        guide_section="v1.25",
     )
     assert len(rows) == len(GUIDE)
 
@@ -130,6 +134,61 @@ def test_rows_beyond_the_guide() -> None:
     assert [r.group_version for r in report.beyond_guide] == ["policy/v1beta1"]
 
 
+def test_rows_are_keyed_by_kind() -> None:
+    guide = [_guide("x.k8s.io/v1beta1", ("Alpha", "Beta"), "1.30", replacement="x.k8s.io/v1")]
+    mined = [_mined(REMOVAL, "x.k8s.io/v1beta1", ("Beta",), 7, removed_in="1.30")]
+    rows = build_knowledge(guide, mined)
+    assert [(r.kind, r.evidence) for r in rows] == [
+        ("Alpha", ("deprecation-guide",)),
+        ("Beta", ("deprecation-guide", "pr:7")),
+    ]
+
+
+def test_a_version_that_comes_back_is_a_new_row() -> None:
+    """scheduling.k8s.io/v1alpha1: removed in 1.23, reintroduced later and deprecated again."""
+    gv = "scheduling.k8s.io/v1alpha1"
+    mined = [
+        _mined(DEPRECATION, gv, ("Thing",), 1, removed_in="1.17", deprecated_in="1.14"),
+        _mined(REMOVAL, gv, ("Thing",), 2, removed_in="1.23"),
+        _mined(DEPRECATION, gv, ("Thing",), 3, removed_in="1.38", deprecated_in="1.36"),
+    ]
+    rows = build_knowledge([], mined)
+    assert [(r.removed_in, r.planned, r.evidence) for r in rows] == [
+        ("1.38", True, ("pr:3",)),
+        ("1.23", False, ("pr:1", "pr:2")),
+    ]
+    assert rows[1].disagreements == ("pr:1: planned removal in 1.17",)
+
+
+def test_a_fact_without_kinds_joins_the_rows_removed_in_its_release() -> None:
+    guide = [
+        _guide("extensions/v1beta1", ("DaemonSet",), "1.16", replacement="apps/v1"),
+        _guide("extensions/v1beta1", ("Ingress",), "1.22", replacement="networking.k8s.io/v1"),
+    ]
+    mined = [_mined(REMOVAL, "extensions/v1beta1", (), 9, removed_in="1.16")]
+    rows = build_knowledge(guide, mined)
+    assert _row(rows, "extensions/v1beta1", "DaemonSet").evidence[-1] == "pr:9"
+    ingress = _row(rows, "extensions/v1beta1", "Ingress")
+    assert "pr:9" not in ingress.evidence and not ingress.disagreements
+
+
+def test_confidence_guide_over_urgent_over_other_notes() -> None:
+    plain = ApiChangeFact(REMOVAL, "a.k8s.io/v1beta1", ("A",), "1.30", evidence=("pr:1",))
+    urgent = ApiChangeFact(
+        REMOVAL, "b.k8s.io/v1beta1", ("B",), "1.30", evidence=("pr:2",), urgent=True
+    )
+    rows = build_knowledge(
+        [_guide("c.k8s.io/v1beta1", ("C",), "1.30")],
+        [SourcedFact(plain), SourcedFact(urgent)],
+    )
+    assert {r.kind: r.confidence for r in rows} == {
+        "C": Confidence.GUIDE,
+        "A": Confidence.NOTE,
+        "B": Confidence.URGENT_NOTE,
+    }
+    assert Confidence.GUIDE > Confidence.URGENT_NOTE > Confidence.NOTE
+
+
 def test_first_guide_fact_wins_for_a_key() -> None:
     newer = _guide("x.k8s.io/v1beta1", ("Thing",), "1.30", replacement="x.k8s.io/v1")
     older = _guide("x.k8s.io/v1beta1", ("Thing",), "1.30", replacement="x.k8s.io/v1beta1")
@@ -159,7 +218,7 @@ def test_api_facts_reference_release_and_entry() -> None:
     fact = GUIDE[0].fact
     entry = Entry(EntryKind.API_REMOVAL, "CronJob", 3, "md", "text", 10, facts=(fact,))
     release = Release(Source.DEPRECATION_GUIDE, "v1.25", "v1.25", 1, "sha", entries=(entry,))
-    assert api_facts([release]) == [SourcedFact(fact, "deprecation-guide:v1.25#3")]
+    assert api_facts([release]) == [SourcedFact(fact, "deprecation-guide:v1.25#3", "CronJob")]
 
 
 # --- the corpus: current guide against mining the release notes alone ---------------------------
@@ -195,21 +254,41 @@ def _print(report: RecallReport) -> None:
         print(f"  {row.removed_in}  {row.group_version} {', '.join(row.kinds)}  {row.evidence}")
 
 
-# Floors measured on the pinned corpus. 1.16 is announced in 1.14/1.15 and stated in 1.16; for
-# 1.22 and 1.25 the notes of those releases say nothing about the removals of the guide (1.25
-# and 1.26 only link to the guide), so what is found comes from earlier announcements.
-FLOORS = {"1.16": (12, 12), "1.22": (6, 12), "1.25": (2, 4), "1.29": (1, 1), "1.32": (1, 1)}
+def _oracle_removals() -> set[tuple[str, str]]:
+    """(group/version, release) of every API removal the notes state, by the test oracle."""
+    return {
+        (r.name, minor)
+        for minor in RELEASE_NOTE_MINORS
+        for r in removals(corpus_text(f"kubernetes/release-notes/release-notes-{minor}.md"), minor)
+        if r.what == "api"
+    }
 
 
-def _check(report: RecallReport) -> None:
-    by_release = {r.release: r for r in report.releases}
-    for release, (found, named) in FLOORS.items():
-        r = by_release[release]
-        assert r.found >= found, release
-        assert r.found + len(r.mentioned) >= named, release
+def _guide_keys(guide: list[SourcedFact]) -> set[tuple[str, str, str | None]]:
+    return {
+        (f.fact.group_version, kind, f.fact.removed_in)
+        for f in guide
+        for kind in f.fact.kinds or ("",)
+    }
+
+
+def _check(report: RecallReport, guide: list[SourcedFact]) -> None:
+    stated = _oracle_removals()
+    guided = {(gv, removed) for gv, _, removed in _guide_keys(guide)}
+    for release in report.releases:
+        for row in (*release.announced, *release.mentioned, *release.missed):
+            # a guide row whose removal its release's notes state is found as removed
+            assert (row.group_version, release.release) not in stated, row
     beyond = {(r.group_version, r.removed_in) for r in report.beyond_guide}
-    assert ("node.k8s.io/v1alpha1", "1.24") in beyond
-    assert ("kubescheduler.config.k8s.io/v1beta3", "1.29") in beyond
+    guide_rows = [row for release in report.releases for row in (
+        *release.removed, *release.announced, *release.mentioned, *release.missed)]  # fmt: skip
+    for gv, removed in stated - guided:
+        rows = [r for r in guide_rows if r.group_version == gv]
+        if rows:
+            # the guide wins for the removal release; the note's release is a disagreement
+            assert any(d.endswith(f"removed in {removed}") for r in rows for d in r.disagreements)
+        else:
+            assert (gv, removed) in beyond  # what the notes remove beyond the guide is kept
     assert all(not r.in_guide and not r.planned for r in report.beyond_guide)
 
 
@@ -217,10 +296,19 @@ def test_recall_of_the_release_notes_against_the_guide() -> None:
     guide, mined = _guide_facts(), _mined_facts()
     report = removal_recall(guide, mined)
     _print(report)
-    _check(report)
-    assert sum(r.total for r in report.releases) == len(guide)
+    _check(report, guide)
+    keys = _guide_keys(guide)
+    assert sum(r.total for r in report.releases) == len(keys)
     rows = build_knowledge(guide, mined)
-    assert sum(r.in_guide for r in rows) == len(guide)
+    # every guide row is there, keyed by (group/version, kind, removal), with the guide's
+    # release and replacement
+    in_guide = {(r.group_version, r.kind, r.removed_in): r for r in rows if r.in_guide}
+    assert set(in_guide) == keys
+    for sourced in guide:
+        for kind in sourced.fact.kinds or ("",):
+            row = in_guide[(sourced.fact.group_version, kind, sourced.fact.removed_in)]
+            assert row.replacement == (sourced.fact.replacement or row.replacement)
+            assert row.confidence is Confidence.GUIDE and row.guide_section
     ingress = _row(rows, "extensions/v1beta1", "Ingress")
     assert ingress.replacement == "networking.k8s.io/v1"  # the guide's, not 1.14's v1beta1
     assert ingress.evidence[0] == "deprecation-guide" and "pr:89778" in ingress.evidence
@@ -242,6 +330,7 @@ def test_recall_with_the_changelog_parser() -> None:
         options = ParseOptions(release=f"v{minor}.0")
         result = parse_document(parser_class(), corpus_text(rel), rel, options)
         releases.extend(result.releases)
-    report = removal_recall(_guide_facts(), api_facts(releases))
+    guide = _guide_facts()
+    report = removal_recall(guide, api_facts(releases))
     _print(report)
-    _check(report)
+    _check(report, guide)

@@ -236,6 +236,7 @@ def test_draft_coverage_and_sigs(minor: str, accuracy: dict[str, relnotes_accura
     assert row.linked > 200
     assert row.coverage >= 0.995, row.missing
     assert row.sigs >= 0.98, row.sig_misses
+    assert row.action_required >= 0.95, row.ar_misses
 
 
 # 1.32's draft files four notes under another kind than their labels say (checked in the next
@@ -465,6 +466,74 @@ def test_edge_case_details() -> None:
 
     unknown = parse_document(PARSER, EDGE_CASES["unknown kind heading"][0], "doc.md")
     assert [(w.line, "Design" in w.message) for w in unknown.warnings] == [(5, True)]
+    # kept under its own name, never folded into 'other'
+    assert [e.kind_name for e in unknown.releases[0].entries] == ["design"]
+
+
+KIND_HEADINGS = [
+    ("Design", "design"),
+    ("Security Hardening", "security-hardening"),
+    ("Bug Fixes", "bug"),
+    ("Bugs", "bug"),
+    ("Cleanup", "other"),
+    ("Features", "feature"),
+    ("Deprecations", "deprecation"),
+    ("API Changes", "api-change"),
+    ("Failing Tests", "failing-test"),
+]
+
+
+@pytest.mark.parametrize(("heading", "kind"), KIND_HEADINGS)
+def test_kind_headings_upstream_may_add(heading: str, kind: str) -> None:
+    text = f"# v1.40.0\n\n## Changes by Kind\n\n### {heading}\n\n- E {_a(11)}\n"
+    (entry,) = parse_document(PARSER, text, "doc.md").releases[0].entries
+    assert entry.kind_name == kind
+    assert entry.heading_kind == (None if kind in {k.value for k in EntryKind} else kind)
+
+
+def test_action_required_is_a_flag_beside_the_kind() -> None:
+    text = (
+        "# v1.40.0\n\n## Urgent Upgrade Notes\n\n### (No, really, you MUST read this)\n\n"
+        f"- Urgent one {_a(1)}\n\n## Changes by Kind\n\n### Feature\n\n"
+        f"- Action Required: set the new field. {_a(2)}\n- Plain feature, no user action "
+        f"required. {_a(3)}\n"
+        "\n### API Change\n\n- **ACTION REQUIRED** for plugin authors:\n"
+        f"  - The interface changed. {_a(4)}\n  - Another change. {_a(5)}\n"
+    )
+    entries = parse_document(PARSER, text, "doc.md").releases[0].entries
+    flags = {e.pr: (e.kind, e.action_required) for e in entries if e.pr}
+    assert flags == {
+        1: (K.URGENT_UPGRADE, True),
+        2: (K.FEATURE, True),
+        3: (K.FEATURE, False),
+        4: (K.API_CHANGE, True),  # sub-notes of an ACTION REQUIRED group
+        5: (K.API_CHANGE, True),
+    }
+
+
+def test_a_note_runs_to_the_next_top_level_bullet() -> None:
+    """Paragraphs at column 0 and sub-bullets belong to the note; the PR to all of it."""
+    text = (
+        "# v1.40.0\n\n## Urgent Upgrade Notes\n\n### (No, really, you MUST read this)\n\n"
+        "- The old scheduler plugin is gone.\n\n"
+        "Move your profiles to the new plugin before upgrading.\n\n"
+        "  - profiles that name it fail validation\n\n"
+        f"Existing clusters are not affected. {_a(7)} [SIG Scheduling]\n"
+        " - \n"
+        f"- Next note {_a(8)}\n"
+    )
+    entries = parse_document(PARSER, text, "doc.md").releases[0].entries
+    assert [e.pr for e in entries] == [7, 8]  # and no empty note for the bare ' - '
+    first = entries[0]
+    assert "Move your profiles" in first.text and "fail validation" in first.text
+    assert first.text.rstrip().endswith("Existing clusters are not affected.")
+    assert first.sigs == ("scheduling",)
+
+
+@pytest.mark.parametrize("minor", RELEASE_NOTE_MINORS)
+def test_no_empty_notes(minor: str) -> None:
+    _, result = _draft(minor)
+    assert all(e.text.strip() for r in result.releases for e in r.entries)
 
 
 def test_note_without_pr_link_is_kept_with_a_warning() -> None:

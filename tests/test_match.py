@@ -636,3 +636,21 @@ def test_two_hundred_clusters(archive: ArchiveView) -> None:
     many = match(inventory, archive, now=NOW)
     # Timing lives in bench/match.py (a ratio); here only that 40 copies give 40x the findings.
     assert len(many) == 40 * len(match(INVENTORY, archive, now=NOW))
+
+
+@pytest.mark.parametrize(
+    ("target", "replacement"),
+    [("1.32", "flowcontrol.apiserver.k8s.io/v1"), ("1.29", "flowcontrol.apiserver.k8s.io/v1")],
+)
+def test_advice_names_only_what_the_target_serves(
+    archive: ArchiveView, target: str, replacement: str
+) -> None:
+    """The guide says 'v1 or v1beta3' for v1beta2; v1beta3 is gone in 1.32, so only v1."""
+    use = ApiUse(
+        "edge-131", "flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", Evidence.MANIFEST,
+        "k8s/edge/flow.yaml:1", name="old-fs",
+    )  # fmt: skip
+    inventory = dataclasses.replace(INVENTORY, api_uses=(use,))
+    f = _one(match(inventory, archive, now=NOW, target=target), Rule.REMOVED_API, "edge-131")
+    assert f.action.startswith(f"Move FlowSchema to {replacement}")
+    assert "v1beta3" not in f.action and f"Replacement: {replacement}" in f.why

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,11 +55,13 @@ def console() -> Console:
 Piece = tuple[str, str | None]
 
 
-def print_styled(lines: Sequence[Sequence[Piece]]) -> None:
+def print_styled(lines: Sequence[Sequence[Piece]], *, page: bool = False) -> None:
     """Many lines of styled text, not wrapped (the terminal wraps long lines itself).
 
     On a terminal rich styles them; piped they are written as they are, because rich's per-line
     work was most of the time of a long listing (`aksnews diff` prints hundreds of notes).
+    With `page`, output longer than the screen goes through a pager as git does ($PAGER, else
+    less with LESS=FRX: colours kept, quits at once when it fits); never when piped.
     """
     if sys.stdout.isatty():
         from rich.text import Text
@@ -69,7 +72,13 @@ def print_styled(lines: Sequence[Sequence[Piece]]) -> None:
                 text.append("\n")
             for piece, style in line:
                 text.append(piece, style=style)
-        console().print(text, soft_wrap=True)
+        out = console()
+        if page and len(lines) > out.size.height:
+            os.environ.setdefault("LESS", "FRX")
+            with out.pager(styles=True):
+                out.print(text, soft_wrap=True)
+            return
+        out.print(text, soft_wrap=True)
     else:
         sys.stdout.write("".join("".join(p for p, _ in line) + "\n" for line in lines))
 

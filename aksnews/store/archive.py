@@ -236,7 +236,7 @@ class _Writer:
             "release_id": release_id,
             "position": entry.position,
             "parent_position": entry.parent,
-            "kind": entry.kind.value,
+            "kind": entry.kind_name,
             "section": entry.section,
             "markdown": entry.markdown,
             "text": entry.text,
@@ -247,6 +247,7 @@ class _Writer:
             "sigs": " ".join(entry.sigs),
             "minors": _minors(entry, release),
             "removed": False,
+            "action_required": entry.action_required,
         }
 
     def _insert_entries(self, rows: list[dict[str, object]]) -> list[int]:

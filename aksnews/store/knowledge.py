@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, select
 
+from aksnews.api_catalogue import ApiKnowledge, load_snapshot, removed_gates_and_flags
 from aksnews.apis import KnowledgeRow, SourcedFact, build_knowledge
 from aksnews.findings import ArchiveView
 from aksnews.lifecycle import (
@@ -18,6 +19,8 @@ from aksnews.lifecycle import (
 )
 from aksnews.model import (
     ApiChangeFact,
+    FeatureGateRemovalFact,
+    FlagRemovalFact,
     KubernetesVersionFact,
     UpstreamLifecycleFact,
     UpstreamReleaseFact,
@@ -81,6 +84,26 @@ def load_listing(
         limit=limit,
         finals_only=finals_only,
     )
+
+
+def load_api_knowledge(engine: Engine | None) -> ApiKnowledge:
+    """The API knowledge base with where it came from: the archive's rows (API versions,
+    removed feature gates and flags) once it has any, else the snapshot shipped with aksnews.
+
+    This is the one entry point for commands that may run without an archive (engine None).
+    """
+    if engine is not None:
+        rows = load_knowledge(engine)
+        found: list[tuple[FeatureGateRemovalFact | FlagRemovalFact, str]] = []
+        for fact_type in ("feature-gate-removal", "flag-removal"):
+            for stored in list_facts(engine, fact_type=fact_type):
+                if isinstance(stored.fact, FeatureGateRemovalFact | FlagRemovalFact):
+                    found.append((stored.fact, stored.release_key))
+        gates, flags = removed_gates_and_flags(found)
+        archived = ApiKnowledge(rows, gates, flags, origin="archive")
+        if not archived.empty:
+            return archived
+    return load_snapshot()
 
 
 def load_calendar(engine: Engine, today: dt.date) -> list[MinorLifecycle]:

@@ -139,6 +139,7 @@ def _entry(row: EntryRow, release_key: str, facts: tuple[StoredFact, ...]) -> St
         author=row.author,
         sigs=tuple(row.sigs.split()),
         facts=facts,
+        action_required=bool(row.action_required),
     )
 
 

@@ -55,6 +55,7 @@ class StoredEntry:
     author: str | None
     sigs: tuple[str, ...]
     facts: tuple[StoredFact, ...] = ()
+    action_required: bool = False
 
 
 @dataclass(frozen=True, slots=True)

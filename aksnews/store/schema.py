@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -116,6 +117,8 @@ class EntryRow(Base):
     # Minor versions the note concerns, space-padded (' 1.29 1.30 ') for a cheap LIKE filter.
     minors: Mapped[str] = mapped_column(Text, default=" ")
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 'ACTION REQUIRED' in the note or an urgent upgrade note (migration 0008)
+    action_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (Index("ix_entry_release_position", "release_id", "position"),)
 
 
