@@ -1,7 +1,9 @@
 """Where `aksnews scan` takes its API knowledge from: the one seam between scan and the store.
 
-Today: the archive's knowledge base (the deprecation guide merged with facts mined from upstream
-notes), as `aksnews apis` reads it. An empty archive is an error that says how to fill it.
+The archive's knowledge base (the deprecation guide merged with facts mined from upstream
+notes) once the archive has one; before that, the snapshot shipped with aksnews (built from
+the same documents by scripts/build_api_snapshot.py), so a scan works on a fresh machine with
+an empty database. The description says which, for the report.
 """
 
 from __future__ import annotations
@@ -27,14 +29,25 @@ class ApiKnowledge:
 
 def api_knowledge(engine: Engine) -> ApiKnowledge:
     from aksnews.store.documents import latest_document
-    from aksnews.store.knowledge import load_knowledge
+    from aksnews.store.knowledge import load_api_knowledge
     from aksnews.store.queries import list_releases
 
-    rows = load_knowledge(engine)
+    found = load_api_knowledge(engine)
+    rows = tuple(found.apis)
     if not rows:
         raise NoKnowledge(
             "no API knowledge: run `aksnews fetch` (or `aksnews ingest deprecation-guide.md "
             "--source deprecation-guide`)"
+        )
+    if found.origin == "snapshot":
+        paths = [s.split()[0] for s in found.sources]
+        notes = [p for p in paths if "release-notes" in p]
+        others = [p.rpartition("/")[2] for p in paths if p not in notes]
+        inputs = others + ([f"{len(notes)} upstream release notes"] if notes else [])
+        return ApiKnowledge(
+            rows=rows,
+            description=f"the snapshot shipped with aksnews, of {found.generated} ({len(rows)} "
+            f"rows from {' and '.join(inputs) or 'the corpus'}; `aksnews fetch` replaces it)",
         )
     guide = latest_document(engine, "deprecation-guide")
     upstream = list_releases(engine, source="kubernetes", limit=1)

@@ -242,9 +242,7 @@ def test_yaml_markdown_and_sarif(
     assert _scan(capsys, guide_db, "-", "--target", "1.25")[0] == 0
 
 
-def test_usage_errors_and_an_empty_archive(
-    guide_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_usage_errors(guide_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     app = str(DATA / "app")
     for args in (
         [app, "--target", "one"],
@@ -256,9 +254,27 @@ def test_usage_errors_and_an_empty_archive(
     ):
         code, out, err = _scan(capsys, guide_db, *args)
         assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, args
+
+
+@pytest.mark.parametrize("target", ["1.16", "1.22", "1.25", "1.29"])
+def test_an_empty_database_scans_with_the_shipped_snapshot(
+    guide_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, target: str
+) -> None:
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
-    code, out, err = _scan(capsys, empty, app, "--target", "1.25")
-    assert code == 1 and "no API knowledge: run `aksnews fetch`" in err
+    code, out, _ = _scan(capsys, empty, str(DATA / "app"), "--target", target, "--json")
+    document = json.loads(out)
+    assert "snapshot shipped with aksnews" in document["knowledge"]
+    removed = {i["name"].split(".")[0] for i in document["items"] if i["removed"]}
+    want = expected(APP_OBJECTS, target)
+    assert removed == {name for name, state in want.items() if state == "removed"}
+    # The same removals as a scan against an archive holding the guide.
+    code_archive, out_archive, _ = _scan(
+        capsys, guide_db, str(DATA / "app"), "--target", target, "--json"
+    )
+    archived = json.loads(out_archive)["items"]
+    assert removed == {i["name"].split(".")[0] for i in archived if i["removed"]}
+    assert code == (3 if removed else 2 if document["items"] else 0)
+    assert (code == 3) == (code_archive == 3)
 
 
 @pytest.fixture(scope="module")
