@@ -314,8 +314,6 @@ def test_diff_pages_on_a_terminal_only_when_longer_than_the_screen(
     upstream: tuple[Engine, str],
 ) -> None:
     _, url = upstream
-    if not url.startswith("sqlite"):
-        pytest.skip("paging does not depend on the backend: checked once, on SQLite")
     long = _on_a_terminal(["--db", url, "diff", "1.29", "1.32"], rows=40)
     assert "PAGED:" in long and "Urgent upgrade notes" in long
     short = _on_a_terminal(["--db", url, "diff", "1.29", "1.32", "--kind", "removed-api"], 200)
