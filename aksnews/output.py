@@ -110,6 +110,13 @@ def ingest_json(report: IngestReport) -> dict[str, Any]:
         "parsed": report.parsed,
         "new_releases": list(report.new_releases),
         "revised_releases": list(report.revised_releases),
+        "renamed_releases": [
+            {"from": r.old_key, "to": r.new_key, "old_title": r.old_title, "title": r.new_title}
+            for r in report.renamed_releases
+        ],
+        "withdrawn_releases": list(report.withdrawn_releases),
+        "restored_releases": list(report.restored_releases),
+        "dry_run": report.dry_run,
         "entries": report.entries,
         "facts": report.facts,
         "warnings": [

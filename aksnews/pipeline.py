@@ -17,7 +17,7 @@ from aksnews.config import Settings
 from aksnews.errors import ConfigError
 from aksnews.ingest import file_mtime, read_document
 from aksnews.store.records import IngestReport
-from aksnews.store.state import DocumentMeta, document_known, fetch_state, record_check
+from aksnews.store.state import DocumentMeta, document_current, fetch_state, record_check
 
 
 def _now() -> dt.datetime:
@@ -31,10 +31,21 @@ def ingest_file(
     *,
     source: str,
     release: str | None = None,
+    accept_shrink: bool = False,
+    dry_run: bool = False,
 ) -> IngestReport:
     text = read_document(path, max_bytes=settings.max_document_bytes)
     meta = DocumentMeta(url=path.resolve().as_uri(), fetched_at=file_mtime(path))
-    return _ingest(engine, source, text, str(path), meta, release=release)
+    return _ingest(
+        engine,
+        source,
+        text,
+        str(path),
+        meta,
+        release=release,
+        accept_shrink=accept_shrink,
+        dry_run=dry_run,
+    )
 
 
 def _ingest(
@@ -45,20 +56,32 @@ def _ingest(
     meta: DocumentMeta,
     *,
     release: str | None = None,
+    accept_shrink: bool = False,
+    dry_run: bool = False,
 ) -> IngestReport:
-    """Store what is new in `text`; bytes seen before cost one query and import no parser."""
+    """Make the archive mirror `text`; the bytes it mirrors already cost one query and import
+    no parser."""
     import hashlib
 
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if release is None and document_known(engine, source, sha):
-        return IngestReport(source=source, path=path, unchanged=True)
+    if release is None and document_current(engine, source, sha):
+        return IngestReport(source=source, path=path, unchanged=True, dry_run=dry_run)
     # The parsers and the ORM writer, only when there is work.
     from aksnews.parsers.base import ParseOptions, get_parser
     from aksnews.store.archive import ingest_text
 
     parser = get_parser(source)
     options = ParseOptions(release=release)
-    return ingest_text(engine, parser, text, path=path, meta=meta, options=options)
+    return ingest_text(
+        engine,
+        parser,
+        text,
+        path=path,
+        meta=meta,
+        options=options,
+        accept_shrink=accept_shrink,
+        dry_run=dry_run,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +109,7 @@ def fetch_and_ingest(
     url: str,
     *,
     now: Callable[[], dt.datetime] = _now,
+    accept_shrink: bool = False,
 ) -> FetchOutcome:
     """Conditional GET of one source; parse and store only what changed."""
     from aksnews.fetch import FetchOptions, fetch_document  # httpx is imported only to fetch
@@ -106,7 +130,7 @@ def fetch_and_ingest(
     if result.not_modified or result.text is None:
         record_check(engine, source, meta)
         return FetchOutcome(source=source, url=url, not_modified=True, report=None)
-    report = _ingest(engine, source, result.text, url, meta)
+    report = _ingest(engine, source, result.text, url, meta, accept_shrink=accept_shrink)
     if report.unchanged:
         record_check(engine, source, meta)
     return FetchOutcome(source=source, url=url, not_modified=False, report=report)
@@ -163,7 +187,11 @@ FALLBACK_FIRST_MINOR = "1.30"
 
 
 def fetch_kubernetes(
-    engine: Engine, settings: Settings, *, now: Callable[[], dt.datetime] = _now
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: Callable[[], dt.datetime] = _now,
+    accept_shrink: bool = False,
 ) -> list[FetchOutcome]:
     """Fetch CHANGELOG-1.NN.md for the configured window; discover new minors by probing.
 
@@ -186,7 +214,11 @@ def fetch_kubernetes(
             break
         url = settings.kubernetes_url.format(minor=name)
         try:
-            outcomes.append(fetch_and_ingest(engine, settings, "kubernetes", url, now=now))
+            outcomes.append(
+                fetch_and_ingest(
+                    engine, settings, "kubernetes", url, now=now, accept_shrink=accept_shrink
+                )
+            )
         except NotFound:
             if last is None:
                 break

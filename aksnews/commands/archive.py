@@ -30,6 +30,13 @@ def _source(value: str | None) -> str | None:
     return value
 
 
+_ALL_HELP = "Include releases withdrawn from their document."
+_SHRINK_HELP = (
+    "Accept a document much shorter than the archived one (fewer releases or bytes, or ending "
+    "mid-release); without it such a document is taken for a truncated download and refused."
+)
+
+
 def _summarise(report: IngestReport) -> str:
     if report.unchanged:
         return f"{report.path}: unchanged since the last ingest, nothing parsed"
@@ -37,8 +44,17 @@ def _summarise(report: IngestReport) -> str:
         f"{report.path}: {report.sections} release sections, {report.parsed} parsed",
         f"{len(report.new_releases)} new",
         f"{len(report.revised_releases)} edited in place",
-        f"{report.entries} entries, {report.facts} facts written",
     ]
+    if report.renamed_releases:
+        parts.append(f"{len(report.renamed_releases)} renamed")
+    if report.withdrawn_releases:
+        parts.append(f"{len(report.withdrawn_releases)} withdrawn")
+    if report.restored_releases:
+        parts.append(f"{len(report.restored_releases)} restored")
+    if report.dry_run:
+        parts.append("dry run: nothing written")
+    else:
+        parts.append(f"{report.entries} entries, {report.facts} facts written")
     if report.warnings:
         parts.append(f"{len(report.warnings)} warnings")
     return ", ".join(parts)
@@ -58,6 +74,15 @@ def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
             typer.echo(f"  ... and {len(report.new_releases) - 20} more new releases")
         for key in report.revised_releases:
             typer.echo(f"  edited: {key}")
+        for renamed in report.renamed_releases:
+            typer.echo(
+                f"  renamed: {renamed.old_key} -> {renamed.new_key} "
+                f"({renamed.old_title!r} -> {renamed.new_title!r})"
+            )
+        for key in report.withdrawn_releases:
+            typer.echo(f"  withdrawn: {key}")
+        for key in report.restored_releases:
+            typer.echo(f"  restored: {key}")
         for warning in report.warnings:
             typer.echo(f"warning: {warning}", err=True)
 
@@ -76,11 +101,17 @@ def register(app: typer.Typer) -> None:
             help="Release a file without release headings belongs to (a release-notes "
             "draft: v1.NN.0); give one per file, in the order of the files.",
         ),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Show what would change (new, edited, renamed, withdrawn)."
+        ),
+        accept_shrink: bool = typer.Option(False, "--accept-shrink", help=_SHRINK_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Ingest local files (air-gapped use, mirrors, tests); only changed sections are parsed.
 
-        Each file is one transaction: a file that fails leaves the archive as it was.
+        Each file is one transaction: a file that fails leaves the archive as it was. The
+        archive follows the file: releases it no longer has are withdrawn (kept, hidden), a
+        heading changed in place is a rename of the same release.
         """
         from aksnews.pipeline import ingest_file
 
@@ -95,7 +126,17 @@ def register(app: typer.Typer) -> None:
             )
         releases: list[str | None] = list(release) if release else [None] * len(paths)
         for path, name in progress(list(zip(paths, releases, strict=True)), "ingesting"):
-            reports.append(ingest_file(engine, state.settings(), path, source=source, release=name))
+            reports.append(
+                ingest_file(
+                    engine,
+                    state.settings(),
+                    path,
+                    source=source,
+                    release=name,
+                    accept_shrink=accept_shrink,
+                    dry_run=dry_run,
+                )
+            )
         _report_ingest(reports, as_json)
 
     @app.command()
@@ -107,6 +148,7 @@ def register(app: typer.Typer) -> None:
             "-s",
             help="Sources to poll (repeatable). Default: all, in the order shown.",
         ),
+        accept_shrink: bool = typer.Option(False, "--accept-shrink", help=_SHRINK_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Poll sources with conditional GET, ingest what changed, print what is new.
@@ -128,10 +170,12 @@ def register(app: typer.Typer) -> None:
             # One unreachable source must not keep the others from being polled.
             try:
                 if name == "kubernetes":
-                    outcomes.extend(fetch_kubernetes(engine, settings))
+                    outcomes.extend(fetch_kubernetes(engine, settings, accept_shrink=accept_shrink))
                     continue
                 for src, url in source_urls(settings, [name]):
-                    outcomes.append(fetch_and_ingest(engine, settings, src, url))
+                    outcomes.append(
+                        fetch_and_ingest(engine, settings, src, url, accept_shrink=accept_shrink)
+                    )
             except AksnewsError as exc:
                 typer.echo(f"aksnews: error: {name}: {exc}", err=True)
                 failed.append(name)
@@ -166,6 +210,7 @@ def register(app: typer.Typer) -> None:
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N."),
+        include_all: bool = typer.Option(False, "--all", help=_ALL_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """List archived releases, newest first."""
@@ -173,7 +218,11 @@ def register(app: typer.Typer) -> None:
 
         state: AppState = ctx.obj
         rows = list_releases(
-            state.engine(), source=_source(source), since=parse_date(since, "--since"), limit=limit
+            state.engine(),
+            source=_source(source),
+            since=parse_date(since, "--since"),
+            limit=limit,
+            include_withdrawn=include_all,
         )
         if as_json:
             from aksnews.output import release_json
@@ -182,7 +231,15 @@ def register(app: typer.Typer) -> None:
             return
         print_table(
             ("id", "date", "title", "entries"),
-            ((r.key, str(r.date or ""), r.title, str(r.entry_count)) for r in rows),
+            (
+                (
+                    r.key,
+                    str(r.date or ""),
+                    r.title + (" (withdrawn)" if r.withdrawn else ""),
+                    str(r.entry_count),
+                )
+                for r in rows
+            ),
         )
         typer.echo(f"{len(rows)} releases", err=True)
 
@@ -204,7 +261,8 @@ def register(app: typer.Typer) -> None:
             return
         s = detail.summary
         lines: list[list[Piece]] = [
-            [(s.title, "bold"), (f"  ({s.key}, {s.date or 'no date'})", None)],
+            [(s.title, "bold"), (f"  ({s.key}, {s.date or 'no date'})", None)]
+            + ([("  withdrawn from its document", "yellow")] if s.withdrawn else []),
             [(s.url, None)],
         ]
         for entry in detail.entries:
@@ -223,6 +281,7 @@ def register(app: typer.Typer) -> None:
         fact_type: str | None = typer.Option(None, "--type", "-t", help="Only facts of this type."),
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="From releases on or after."),
+        include_all: bool = typer.Option(False, "--all", help=_ALL_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """List typed facts (versions, node images, components, CVEs, retirements, APIs)."""
@@ -238,6 +297,7 @@ def register(app: typer.Typer) -> None:
             fact_type=fact_type,
             source=_source(source),
             since=parse_date(since, "--since"),
+            include_withdrawn=include_all,
         )
         if as_json:
             from aksnews.output import fact_json
@@ -268,6 +328,7 @@ def register(app: typer.Typer) -> None:
         ),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="At most N hits."),
+        include_all: bool = typer.Option(False, "--all", help=_ALL_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Full-text search over every archived entry, best matches first."""
@@ -284,6 +345,7 @@ def register(app: typer.Typer) -> None:
                 minor=version,
                 since=parse_date(since, "--since"),
                 limit=limit,
+                include_withdrawn=include_all,
             ),
         )
         if as_json:

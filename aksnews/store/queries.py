@@ -49,6 +49,7 @@ def _summary(row: ReleaseRow, entry_count: int) -> ReleaseSummary:
         url=release_url(row.source, row.version, row.anchor),
         entry_count=entry_count,
         revision=row.revision,
+        withdrawn=row.withdrawn_at is not None,
     )
 
 
@@ -71,10 +72,14 @@ def list_releases(
     minor: str | None = None,
     minors: Sequence[str] | None = None,
     limit: int | None = None,
+    include_withdrawn: bool = False,
 ) -> list[ReleaseSummary]:
     """Releases newest first (by date, then version) with their entry counts; `minor` or
-    `minors` keep the upstream releases of those minor lines."""
+    `minors` keep the upstream releases of those minor lines. Releases withdrawn from their
+    document are left out unless `include_withdrawn`."""
     query = select(ReleaseRow, _entry_count())
+    if not include_withdrawn:
+        query = query.where(ReleaseRow.withdrawn_at.is_(None))
     if source:
         query = query.where(ReleaseRow.source == source)
     if since:
@@ -194,6 +199,11 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
                 section_sha256=r.section_sha256,
                 recorded_at=r.recorded_at,
                 document_id=r.document_id,
+                change=r.change,
+                title=r.title,
+                date=r.date,
+                old_title=r.old_title,
+                old_date=r.old_date,
             )
         )
     return [
@@ -228,11 +238,15 @@ def list_facts(
     source: str | None = None,
     since: dt.date | None = None,
     subject: str | None = None,
+    include_withdrawn: bool = False,
 ) -> list[StoredFact]:
-    """Facts newest release first, optionally of one type, source, subject or since a date."""
+    """Facts newest release first, optionally of one type, source, subject or since a date;
+    facts of withdrawn releases only with `include_withdrawn`."""
     query = select(FactRow, ReleaseRow.key, ReleaseRow.date).join(
         ReleaseRow, ReleaseRow.id == FactRow.release_id
     )
+    if not include_withdrawn:
+        query = query.where(ReleaseRow.withdrawn_at.is_(None))
     if fact_type:
         query = query.where(FactRow.type == fact_type)
     if source:
@@ -248,7 +262,7 @@ def list_facts(
 
 def revised_releases(engine: Engine, source: str | None = None) -> list[str]:
     """Keys of releases whose text was edited in place after it was first archived."""
-    query = select(ReleaseRow.key).where(ReleaseRow.revision > 1)
+    query = select(ReleaseRow.key).where(ReleaseRow.revision > 1, ReleaseRow.withdrawn_at.is_(None))
     if source:
         query = query.where(ReleaseRow.source == source)
     with Session(engine) as session:
@@ -256,14 +270,23 @@ def revised_releases(engine: Engine, source: str | None = None) -> list[str]:
 
 
 def archive_counts(engine: Engine) -> dict[str, int]:
+    """Releases, entries and facts the archive shows (withdrawn releases left out)."""
+    current = ReleaseRow.withdrawn_at.is_(None)
     with Session(engine) as session:
         return {
-            "releases": session.scalar(select(func.count(ReleaseRow.id))) or 0,
+            "releases": session.scalar(select(func.count(ReleaseRow.id)).where(current)) or 0,
             "entries": session.scalar(
-                select(func.count(EntryRow.id)).where(EntryRow.removed.is_(False))
+                select(func.count(EntryRow.id))
+                .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+                .where(EntryRow.removed.is_(False), current)
             )
             or 0,
-            "facts": session.scalar(select(func.count(FactRow.id))) or 0,
+            "facts": session.scalar(
+                select(func.count(FactRow.id))
+                .join(ReleaseRow, ReleaseRow.id == FactRow.release_id)
+                .where(current)
+            )
+            or 0,
         }
 
 
@@ -279,6 +302,7 @@ def entries_about(
             .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
             .where(
                 ReleaseRow.source == source,
+                ReleaseRow.withdrawn_at.is_(None),
                 EntryRow.kind.in_(kinds),
                 EntryRow.removed.is_(False),
                 or_(*(EntryRow.minors.like(f"% {m} %") for m in minors)),
@@ -306,6 +330,7 @@ def list_entries(
     until: dt.date | None = None,
     limit: int = 20,
     offset: int = 0,
+    include_withdrawn: bool = False,
 ) -> tuple[list[SearchHit], int]:
     """Entries matching the filters, newest release first, and how many match in all.
 
@@ -314,6 +339,8 @@ def list_entries(
     highlight markers (there are no words to highlight) and rank 0.
     """
     conditions: list[ColumnElement[bool]] = [EntryRow.removed.is_(False)]
+    if not include_withdrawn:
+        conditions.append(ReleaseRow.withdrawn_at.is_(None))
     if source:
         conditions.append(ReleaseRow.source == source)
     if kind:

@@ -25,6 +25,7 @@ class ReleaseSummary:
     url: str
     entry_count: int
     revision: int
+    withdrawn: bool = False  # gone from its source's current document (shown only on request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,11 @@ class ReleaseRevision:
     section_sha256: str
     recorded_at: dt.datetime
     document_id: int
+    change: str | None = None  # new, edited, renamed, withdrawn, restored (None: before 0006)
+    title: str | None = None
+    date: dt.date | None = None
+    old_title: str | None = None  # a rename: the heading and date before it
+    old_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,16 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Renamed:
+    """A release whose heading changed in place (a corrected date): the same release."""
+
+    old_key: str
+    new_key: str
+    old_title: str
+    new_title: str
+
+
+@dataclass(frozen=True, slots=True)
 class IngestReport:
     """What one document did to the archive."""
 
@@ -99,3 +115,7 @@ class IngestReport:
     entries: int = 0  # entries written
     facts: int = 0
     warnings: tuple[ParseWarning, ...] = field(default_factory=tuple)
+    renamed_releases: tuple[Renamed, ...] = ()
+    withdrawn_releases: tuple[str, ...] = ()  # gone from the document: hidden, kept
+    restored_releases: tuple[str, ...] = ()  # withdrawn before, in the document again
+    dry_run: bool = False  # what an ingest would do; nothing was written
