@@ -184,13 +184,12 @@ def _archived(conn: Connection, source: str) -> list[ArchivedRelease]:
 def _markdown(conn: Connection, ids: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for chunk in _chunks([str(i) for i in ids], 500):
-        out.update(
-            conn.execute(
-                select(ReleaseRow.id, ReleaseRow.markdown).where(
-                    ReleaseRow.id.in_([int(i) for i in chunk])
-                )
-            ).tuples()
-        )
+        for release_id, markdown in conn.execute(
+            select(ReleaseRow.id, ReleaseRow.markdown).where(
+                ReleaseRow.id.in_([int(i) for i in chunk])
+            )
+        ):
+            out[release_id] = markdown
     return out
 
 

@@ -279,10 +279,11 @@ def shrink_problem(
                 f"its {len(old):,} archived bytes, {len(old) - len(last.markdown):,} missing)"
             )
     if head is not None:
-        if plan.releases < head.releases * MIN_RELEASE_SHARE:
+        lost = head.releases - plan.releases
+        if lost > 1 and plan.releases < head.releases * MIN_RELEASE_SHARE:
             reasons.append(
                 f"it has {plan.releases} releases where the archived revision has "
-                f"{head.releases} ({head.releases - plan.releases} fewer)"
+                f"{head.releases} ({lost} fewer)"
             )
         if size < head.bytes * MIN_BYTE_SHARE:
             reasons.append(
