@@ -24,14 +24,23 @@ from aksnews.store.queries import get_releases, list_facts, list_releases
 _IGNORED = frozenset({"id", "entry_id", "revision", "revisions"})
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in _IGNORED
-        }
-    if isinstance(value, tuple | list):
+    """Nested dicts and lists of a record's fields (row ids and counters left out)."""
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    names = _FIELDS.get(cls)
+    if names is None and dataclasses.is_dataclass(cls):
+        names = _FIELDS[cls] = tuple(
+            f.name for f in dataclasses.fields(cls) if f.name not in _IGNORED
+        )
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if cls in (tuple, list):
         return [_plain(v) for v in value]
     return value
 

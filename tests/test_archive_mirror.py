@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from archive_mirror import differences, fresh_snapshot, snapshot
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from aksnews.store.records import IngestReport
 from aksnews.store.schema import DocumentRow, ReleaseRow
 from aksnews.store.search import SearchQuery, search
 
+from archive_mirror import differences, fresh_snapshot, snapshot
 from corpus import corpus_path
 
 SETTINGS = Settings()

@@ -188,8 +188,20 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
         facts = tuple(facts_by_entry.get((row.release_id, row.id), ()))
         entries[row.release_id].append(_entry(row, by_id[row.release_id].key, facts))
     revisions: dict[int, list[ReleaseRevision]] = {i: [] for i in ids}
-    for r in session.scalars(
-        select(ReleaseRevisionRow)
+    # Every column but the text: a release edited often has many revisions of a long section.
+    for r in session.execute(
+        select(
+            ReleaseRevisionRow.release_id,
+            ReleaseRevisionRow.revision,
+            ReleaseRevisionRow.section_sha256,
+            ReleaseRevisionRow.recorded_at,
+            ReleaseRevisionRow.document_id,
+            ReleaseRevisionRow.change,
+            ReleaseRevisionRow.title,
+            ReleaseRevisionRow.date,
+            ReleaseRevisionRow.old_title,
+            ReleaseRevisionRow.old_date,
+        )
         .where(ReleaseRevisionRow.release_id.in_(ids))
         .order_by(ReleaseRevisionRow.release_id, ReleaseRevisionRow.revision)
     ):
