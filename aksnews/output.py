@@ -35,6 +35,7 @@ def release_json(release: ReleaseSummary) -> dict[str, Any]:
         "url": release.url,
         "entry_count": release.entry_count,
         "revision": release.revision,
+        "withdrawn": release.withdrawn,
     }
 
 
@@ -75,6 +76,11 @@ def release_detail_json(detail: ReleaseDetail) -> dict[str, Any]:
                 "revision": r.revision,
                 "sha256": r.section_sha256,
                 "recorded_at": r.recorded_at.isoformat(),
+                "change": r.change,
+                "title": r.title,
+                "date": _iso(r.date),
+                "old_title": r.old_title,
+                "old_date": _iso(r.old_date),
             }
             for r in detail.revisions
         ],
