@@ -7,6 +7,7 @@ every end state is compared with a fresh ingest of the same document.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from pathlib import Path
 
@@ -244,3 +245,31 @@ def test_dry_run_shows_the_changes_and_writes_nothing(
     assert snapshot(engine) == before and _documents(engine) == documents
     real = ingest_file(engine, SETTINGS, revision(target), source="aks")
     assert _changes(real) == _changes(report)
+
+
+def test_the_cli_reports_changes_refusals_and_withdrawn_releases(
+    db_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from aksnews.commands import run
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        code = run(["--db", db_url, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    old, new = revision(15), revision(16)  # 16 withdraws 'Release 2024-04-11' (PROVENANCE)
+    assert cli("ingest", str(old))[0] == 0
+    code, out, _ = cli("ingest", str(new), "--dry-run")
+    assert code == 0 and "withdrawn: aks:2024-04-11" in out and "dry run: nothing written" in out
+    code, out, _ = cli("releases", "--json")
+    assert "aks:2024-04-11" in {r["id"] for r in json.loads(out)}  # the dry run wrote nothing
+    assert cli("ingest", str(new))[0] == 0
+    code, out, _ = cli("releases", "--json")
+    assert "aks:2024-04-11" not in {r["id"] for r in json.loads(out)}
+    code, out, _ = cli("releases", "--all", "--json")
+    [withdrawn] = [r for r in json.loads(out) if r["id"] == "aks:2024-04-11"]
+    assert withdrawn["withdrawn"] is True
+    cut = _write(tmp_path, "cut.md", new.read_text("utf-8")[:100_000])
+    code, out, err = cli("ingest", str(cut))
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+    assert "looks truncated" in err and "--accept-shrink" in err
