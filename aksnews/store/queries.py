@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Engine, ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,8 @@ class NotFoundError(AksnewsError):
     """No release or entry matches what the user asked for."""
 
 
+_FACT_COLUMNS = tuple(FactRow.__table__.columns)
+_ENTRY_COLUMNS = tuple(EntryRow.__table__.columns)
 _DATE_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 EXCERPT_CHARS = 240  # about what a search snippet shows
 
@@ -121,7 +123,8 @@ def resolve_release(session: Session, ref: str) -> ReleaseRow:
     return rows[0]
 
 
-def _entry(row: EntryRow, release_key: str, facts: tuple[StoredFact, ...]) -> StoredEntry:
+# `row` is an ORM object or a plain Row of the same table's columns (attribute access alike).
+def _entry(row: Any, release_key: str, facts: tuple[StoredFact, ...]) -> StoredEntry:
     return StoredEntry(
         id=row.id,
         release_key=release_key,
@@ -140,7 +143,7 @@ def _entry(row: EntryRow, release_key: str, facts: tuple[StoredFact, ...]) -> St
     )
 
 
-def _fact(row: FactRow, release_key: str, release_date: dt.date | None = None) -> StoredFact:
+def _fact(row: Any, release_key: str, release_date: dt.date | None = None) -> StoredFact:
     return StoredFact(
         id=row.id,
         release_key=release_key,
@@ -172,16 +175,18 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
     by_id = {r.id: r for r in releases}
     ids = list(by_id)
     facts_by_entry: dict[tuple[int, int | None], list[StoredFact]] = {}
-    for frow in session.scalars(
-        select(FactRow).where(FactRow.release_id.in_(ids)).order_by(FactRow.id)
+    # Plain rows, not ORM objects: a diff or a listing reads thousands, and building an ORM
+    # object per row cost more than the query.
+    for frow in session.execute(
+        select(*_FACT_COLUMNS).where(FactRow.release_id.in_(ids)).order_by(FactRow.id)
     ):
         release = by_id[frow.release_id]
         facts_by_entry.setdefault((frow.release_id, frow.entry_id), []).append(
             _fact(frow, release.key, release.date)
         )
     entries: dict[int, list[StoredEntry]] = {i: [] for i in ids}
-    for row in session.scalars(
-        select(EntryRow)
+    for row in session.execute(
+        select(*_ENTRY_COLUMNS)
         .where(EntryRow.release_id.in_(ids), EntryRow.removed.is_(False))
         .order_by(EntryRow.release_id, EntryRow.position)
     ):
@@ -254,7 +259,7 @@ def list_facts(
 ) -> list[StoredFact]:
     """Facts newest release first, optionally of one type, source, subject or since a date;
     facts of withdrawn releases only with `include_withdrawn`."""
-    query = select(FactRow, ReleaseRow.key, ReleaseRow.date).join(
+    query = select(*_FACT_COLUMNS, ReleaseRow.key, ReleaseRow.date).join(
         ReleaseRow, ReleaseRow.id == FactRow.release_id
     )
     if not include_withdrawn:
@@ -269,7 +274,7 @@ def list_facts(
         query = query.where(FactRow.subject == subject)
     query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), FactRow.id)
     with Session(engine) as session:
-        return [_fact(row, key, date) for row, key, date in session.execute(query)]
+        return [_fact(row, row.key, row.date) for row in session.execute(query)]
 
 
 def revised_releases(engine: Engine, source: str | None = None) -> list[str]:
