@@ -273,3 +273,26 @@ def test_the_cli_reports_changes_refusals_and_withdrawn_releases(
     code, out, err = cli("ingest", str(cut))
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
     assert "looks truncated" in err and "--accept-shrink" in err
+
+
+def test_an_upstream_changelog_withdraws_only_releases_of_its_own_minor(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """CHANGELOG-1.NN.md files are one document per minor line: ingesting 1.32's file leaves
+    the 1.22 releases alone, and a 1.32 file without its newest release withdraws only that."""
+    first = corpus_path("kubernetes/changelog/CHANGELOG-1.22.md")
+    second = corpus_path("kubernetes/changelog/CHANGELOG-1.32.md")
+    ingest_file(engine, SETTINGS, first, source="kubernetes")
+    old_line = {r.key for r in list_releases(engine, source="kubernetes", minor="1.22")}
+    report = ingest_file(engine, SETTINGS, second, source="kubernetes")
+    assert report.withdrawn_releases == () and old_line
+    assert {r.key for r in list_releases(engine, source="kubernetes", minor="1.22")} == old_line
+    text = second.read_text("utf-8")
+    newest = re.search(r"^# (v1\.32\.\d+)\n", text, re.MULTILINE)
+    assert newest is not None
+    start = newest.start()
+    end = text.index("\n# v1.32.", start + 1) + 1
+    doc = _write(tmp_path, "CHANGELOG-1.32.md", text[:start] + text[end:])
+    again = ingest_file(engine, SETTINGS, doc, source="kubernetes")
+    assert again.withdrawn_releases == (f"kubernetes:{newest[1]}",)
+    assert {r.key for r in list_releases(engine, source="kubernetes", minor="1.22")} == old_line
