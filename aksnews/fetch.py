@@ -449,7 +449,7 @@ def _ended_early(response: httpx.Response, declared: int | None) -> str:
     got = response.num_bytes_downloaded
     if declared is None:
         return f"response ended early (got {got} bytes)"
-    return f"response ended early (got {got} of {declared} bytes)"
+    return f"response ended early (got {got} of {declared} bytes, {declared - got} missing)"
 
 
 def _status_text(response: httpx.Response) -> str:

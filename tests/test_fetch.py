@@ -419,7 +419,9 @@ def test_truncated_body_is_retried_then_fails(sleeps: Sleeps) -> None:
     with raw_server(answer) as (url, connections):
         error = fetch_error(url, sleeps, options=FetchOptions(retries=2))
 
-    assert str(error) == f"{url}: response ended early (got 10 of 1000 bytes) after 3 attempts"
+    assert str(error) == (
+        f"{url}: response ended early (got 10 of 1000 bytes, 990 missing) after 3 attempts"
+    )
     assert len(connections) == 3
     assert len(sleeps) == 2
 
