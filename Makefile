@@ -31,6 +31,7 @@ pytest: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ingest_revision.py
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/digest.py

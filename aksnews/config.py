@@ -60,7 +60,9 @@ class Settings:
         "https://raw.githubusercontent.com/kubernetes/website/main/data/releases/schedule.yaml",
         "The upstream Kubernetes release schedule (YAML): dates of minors and patches",
     )
-    fetch_timeout: float = _setting(30.0, "Seconds before an HTTP request gives up", gt=0)
+    fetch_timeout: float = _setting(
+        30.0, "Seconds for a whole HTTP request (connect, headers, body)", gt=0
+    )
     fetch_retries: int = _setting(4, "Retries on connect errors, 5xx, 429", ge=0, le=20)
     poll_interval_hours: float = _setting(
         6.0, "`aksnews serve`: hours between two polls of every source", gt=0, le=24 * 7

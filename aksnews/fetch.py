@@ -5,20 +5,26 @@ the database: it returns the document text with the validators (ETag, Last-Modif
 sha256 the store keeps to make the next fetch conditional and to skip unchanged documents.
 
 Retries (tenacity) cover what is worth retrying: connection failures, timeouts, bodies cut
-short, 5xx and 429, honouring Retry-After. Any other answer fails at once with a one-line
-FetchError; a 404 raises NotFound, which callers probing for the next upstream CHANGELOG treat
-as normal. A body is never returned as text unless it is non-empty, strictly UTF-8 and not an
-HTML page (the usual shape of a login wall or error page served with 200).
+short, 5xx and 429, honouring Retry-After. A host name that does not resolve is not retried
+(offline, or a typo): the message says how to use a file:// mirror instead. `timeout` is a
+deadline for each whole request (connect, headers, body): a server trickling bytes is cut off
+when it passes, by shutting the socket down from a timer. Any other answer fails at once with a
+one-line FetchError; a 404 raises NotFound, which callers probing for the next upstream
+CHANGELOG treat as normal. A body is never returned as text unless it is non-empty, strictly
+UTF-8 and not an HTML page (the usual shape of a login wall or error page served with 200).
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import http
 import logging
 import math
 import os
+import socket
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -44,7 +50,7 @@ _SNIFF_BYTES = 512
 
 @dataclass(frozen=True, slots=True)
 class FetchOptions:
-    timeout: float = 30.0  # seconds per read/write (not for the whole download)
+    timeout: float = 30.0  # seconds for each whole request: connect, headers and body
     connect_timeout: float = 10.0
     retries: int = 4  # further attempts after the first one
     backoff_initial: float = 0.5  # first wait; doubles per retry, plus up to this much jitter
@@ -129,7 +135,11 @@ def fetch_document(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout)
+    # The deadline (_Deadline) ends each request after options.timeout; the per-read timeouts are
+    # a little longer, so a silent server and a trickling one end with the same message.
+    timeout = httpx.Timeout(
+        options.timeout + 1.0, connect=min(options.connect_timeout, options.timeout)
+    )
     attempts = options.retries + 1
     numbers = count(1)
 
@@ -170,6 +180,73 @@ def fetch_document(
         raise FetchError(url, exc.reason + suffix) from exc
 
 
+class _Deadline:
+    """Ends a request when `seconds` have passed, whatever the server is doing.
+
+    httpx's timeouts bound each read, so a server sending a byte a second never trips them.
+    httpcore's documented `trace` extension hands over the connection's network stream; when
+    the timer fires, its socket is shut down, which wakes a read blocked on it.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, event: str, info: dict[str, object]) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            get_extra = getattr(stream, "get_extra_info", None)
+            sock = get_extra("socket") if get_extra else None
+            if isinstance(sock, socket.socket):
+                with self._lock:
+                    self._socket = sock
+                    if self.expired:
+                        _shutdown(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._socket is not None:
+                _shutdown(self._socket)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def reason(self) -> str:
+        return f"no complete answer within {self.seconds:g} s (fetch_timeout)"
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _unresolved_host(exc: BaseException) -> bool:
+    """True when a connect error comes from a failed DNS lookup (socket.gaierror)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unresolved_message(url: str) -> str:
+    host = urllib.parse.urlsplit(url).hostname or url
+    return (
+        f"could not resolve host {host!r} (offline, or no such host); not retried. To work "
+        "offline, point the source at a local mirror with a file:// URL, e.g. "
+        "AKSNEWS_AKS_URL=file:///srv/mirror/CHANGELOG.md (or aks_url in the config file)"
+    )
+
+
 def _get(
     client: httpx.Client,
     url: str,
@@ -180,21 +257,35 @@ def _get(
     options: FetchOptions,
 ) -> FetchResult:
     """One attempt: raise _Retryable for transient failures, FetchError for final ones."""
+    deadline = _Deadline(options.timeout)
     try:
         with client.stream(
-            "GET", url, headers=headers, timeout=timeout, follow_redirects=True
+            "GET",
+            url,
+            headers=headers,
+            timeout=timeout,
+            follow_redirects=True,
+            extensions={"trace": deadline.trace},
         ) as response:
-            return _handle(response, url, etag, last_modified, options)
+            return _handle(response, url, etag, last_modified, options, deadline)
     except httpx.TimeoutException as exc:
         raise _Retryable(url, "timed out") from exc
     except (httpx.UnsupportedProtocol, httpx.TooManyRedirects) as exc:
         raise FetchError(url, _one_line(exc)) from exc
+    except httpx.ConnectError as exc:
+        if _unresolved_host(exc):
+            raise FetchError(url, _unresolved_message(url)) from exc
+        raise _Retryable(url, f"connection failed: {_one_line(exc)}") from exc
     except httpx.TransportError as exc:
+        if deadline.expired:
+            raise _Retryable(url, deadline.reason()) from exc
         raise _Retryable(url, f"connection failed: {_one_line(exc)}") from exc
     except httpx.DecodingError as exc:  # a corrupt compressed body, usually cut short
         raise _Retryable(url, f"cannot decode the body: {_one_line(exc)}") from exc
     except httpx.InvalidURL as exc:
         raise FetchError(url, f"invalid URL: {_one_line(exc)}") from exc
+    finally:
+        deadline.cancel()
 
 
 def _handle(
@@ -203,6 +294,7 @@ def _handle(
     etag: str | None,
     last_modified: str | None,
     options: FetchOptions,
+    deadline: _Deadline,
 ) -> FetchResult:
     status = response.status_code
     # Checked before anything that treats non-2xx as an error: 304 is the cheap, normal case.
@@ -241,9 +333,15 @@ def _handle(
             body += chunk
             if len(body) > options.max_bytes:
                 raise FetchError(url, f"larger than the {_size(options.max_bytes)} limit")
+            if deadline.expired:
+                raise _Retryable(url, deadline.reason())
     except httpx.RemoteProtocolError as exc:
+        if deadline.expired:
+            raise _Retryable(url, deadline.reason()) from exc
         raise _Retryable(url, _ended_early(response, declared)) from exc
     # h11 already enforces Content-Length; other transports may not.
+    if deadline.expired:
+        raise _Retryable(url, deadline.reason())
     if declared is not None and response.num_bytes_downloaded < declared:
         raise _Retryable(url, _ended_early(response, declared))
 
@@ -351,7 +449,7 @@ def _ended_early(response: httpx.Response, declared: int | None) -> str:
     got = response.num_bytes_downloaded
     if declared is None:
         return f"response ended early (got {got} bytes)"
-    return f"response ended early (got {got} of {declared} bytes)"
+    return f"response ended early (got {got} of {declared} bytes, {declared - got} missing)"
 
 
 def _status_text(response: httpx.Response) -> str:

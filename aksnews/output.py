@@ -36,6 +36,7 @@ def release_json(release: ReleaseSummary) -> dict[str, Any]:
         "entry_count": release.entry_count,
         "revision": release.revision,
         "dated_by": release.dated_by,
+        "withdrawn": release.withdrawn,
     }
 
 
@@ -77,6 +78,11 @@ def release_detail_json(detail: ReleaseDetail) -> dict[str, Any]:
                 "revision": r.revision,
                 "sha256": r.section_sha256,
                 "recorded_at": r.recorded_at.isoformat(),
+                "change": r.change,
+                "title": r.title,
+                "date": _iso(r.date),
+                "old_title": r.old_title,
+                "old_date": _iso(r.old_date),
             }
             for r in detail.revisions
         ],
@@ -113,6 +119,13 @@ def ingest_json(report: IngestReport) -> dict[str, Any]:
         "parsed": report.parsed,
         "new_releases": list(report.new_releases),
         "revised_releases": list(report.revised_releases),
+        "renamed_releases": [
+            {"from": r.old_key, "to": r.new_key, "old_title": r.old_title, "title": r.new_title}
+            for r in report.renamed_releases
+        ],
+        "withdrawn_releases": list(report.withdrawn_releases),
+        "restored_releases": list(report.restored_releases),
+        "dry_run": report.dry_run,
         "entries": report.entries,
         "facts": report.facts,
         "warnings": [

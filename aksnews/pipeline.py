@@ -17,7 +17,7 @@ from aksnews.config import Settings
 from aksnews.errors import AksnewsError, ConfigError
 from aksnews.ingest import file_mtime, read_document
 from aksnews.store.records import IngestReport
-from aksnews.store.state import DocumentMeta, document_known, fetch_state, record_check
+from aksnews.store.state import DocumentMeta, document_current, fetch_state, record_check
 
 
 def _now() -> dt.datetime:
@@ -31,10 +31,21 @@ def ingest_file(
     *,
     source: str,
     release: str | None = None,
+    accept_shrink: bool = False,
+    dry_run: bool = False,
 ) -> IngestReport:
     text = read_document(path, max_bytes=settings.max_document_bytes)
     meta = DocumentMeta(url=path.resolve().as_uri(), fetched_at=file_mtime(path))
-    return _ingest(engine, source, text, str(path), meta, release=release)
+    return _ingest(
+        engine,
+        source,
+        text,
+        str(path),
+        meta,
+        release=release,
+        accept_shrink=accept_shrink,
+        dry_run=dry_run,
+    )
 
 
 def _ingest(
@@ -45,20 +56,32 @@ def _ingest(
     meta: DocumentMeta,
     *,
     release: str | None = None,
+    accept_shrink: bool = False,
+    dry_run: bool = False,
 ) -> IngestReport:
-    """Store what is new in `text`; bytes seen before cost one query and import no parser."""
+    """Make the archive mirror `text`; the bytes it mirrors already cost one query and import
+    no parser."""
     import hashlib
 
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if release is None and document_known(engine, source, sha):
-        return IngestReport(source=source, path=path, unchanged=True)
+    if release is None and document_current(engine, source, sha):
+        return IngestReport(source=source, path=path, unchanged=True, dry_run=dry_run)
     # The parsers and the ORM writer, only when there is work.
     from aksnews.parsers.base import ParseOptions, get_parser
     from aksnews.store.archive import ingest_text
 
     parser = get_parser(source)
     options = ParseOptions(release=release)
-    return ingest_text(engine, parser, text, path=path, meta=meta, options=options)
+    return ingest_text(
+        engine,
+        parser,
+        text,
+        path=path,
+        meta=meta,
+        options=options,
+        accept_shrink=accept_shrink,
+        dry_run=dry_run,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +110,7 @@ def fetch_and_ingest(
     url: str,
     *,
     now: Callable[[], dt.datetime] = _now,
+    accept_shrink: bool = False,
 ) -> FetchOutcome:
     """Conditional GET of one source; parse and store only what changed."""
     from aksnews.fetch import (  # httpx is imported only to fetch
@@ -121,7 +145,7 @@ def fetch_and_ingest(
         record_check(engine, source, meta)
         return FetchOutcome(source=source, url=url, not_modified=True, report=None)
     try:
-        report = _ingest(engine, source, result.text, url, meta)
+        report = _ingest(engine, source, result.text, url, meta, accept_shrink=accept_shrink)
     except AksnewsError as exc:  # fetched, but not a document of its kind (an error page)
         _record_failure(engine, source, url, now(), str(exc))
         raise
@@ -255,7 +279,11 @@ def mirror_minors(template: str) -> tuple[str, ...]:
 
 
 def walk_kubernetes(
-    engine: Engine, settings: Settings, *, now: Callable[[], dt.datetime] = _now
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: Callable[[], dt.datetime] = _now,
+    accept_shrink: bool = False,
 ) -> KubernetesFetch:
     """Fetch CHANGELOG-1.NN.md for the configured minors; discover new minors by probing.
 
@@ -282,7 +310,11 @@ def walk_kubernetes(
     def fetch(minor: str) -> bool:
         url = settings.kubernetes_url.format(minor=minor)
         try:
-            outcomes.append(fetch_and_ingest(engine, settings, "kubernetes", url, now=now))
+            outcomes.append(
+                fetch_and_ingest(
+                    engine, settings, "kubernetes", url, now=now, accept_shrink=accept_shrink
+                )
+            )
         except NotFound:
             missing.append(MissingMinor(minor, url))
             return False
@@ -312,12 +344,16 @@ def walk_kubernetes(
 
 
 def fetch_kubernetes(
-    engine: Engine, settings: Settings, *, now: Callable[[], dt.datetime] = _now
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: Callable[[], dt.datetime] = _now,
+    accept_shrink: bool = False,
 ) -> list[FetchOutcome]:
     """walk_kubernetes for callers that only log the gaps (the scheduler's poll)."""
     import logging
 
-    walk = walk_kubernetes(engine, settings, now=now)
+    walk = walk_kubernetes(engine, settings, now=now, accept_shrink=accept_shrink)
     for gap in walk.missing:
         logging.getLogger(__name__).warning("source=kubernetes warning=%s", gap)
     return list(walk.outcomes)

@@ -217,7 +217,6 @@ def web_archive(folder: Path, hostile_changelog: str) -> Engine:
 
     engine = open_engine(f"sqlite:///{folder / 'aksnews.db'}")
     settings = Settings()
-    ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
     ingest_file(
         engine,
         settings,
@@ -225,7 +224,10 @@ def web_archive(folder: Path, hostile_changelog: str) -> Engine:
         source="kubernetes",
         release="v1.29.0",
     )
-    hostile = folder / "hostile.md"
-    hostile.write_text(hostile_changelog, encoding="utf-8")
-    ingest_file(engine, settings, hostile, source="aks")
+    # The archive mirrors one AKS document: the hostile releases are appended to the real one
+    # (ingested alone, they would replace it).
+    combined = folder / "hostile.md"
+    text = corpus_path("aks/CHANGELOG.md").read_text("utf-8")
+    combined.write_text(text.rstrip("\n") + "\n\n" + hostile_changelog, encoding="utf-8")
+    ingest_file(engine, settings, combined, source="aks")
     return engine

@@ -419,7 +419,9 @@ def test_truncated_body_is_retried_then_fails(sleeps: Sleeps) -> None:
     with raw_server(answer) as (url, connections):
         error = fetch_error(url, sleeps, options=FetchOptions(retries=2))
 
-    assert str(error) == f"{url}: response ended early (got 10 of 1000 bytes) after 3 attempts"
+    assert str(error) == (
+        f"{url}: response ended early (got 10 of 1000 bytes, 990 missing) after 3 attempts"
+    )
     assert len(connections) == 3
     assert len(sleeps) == 2
 
@@ -453,7 +455,7 @@ def test_timeout_is_retried_then_fails(sleeps: Sleeps) -> None:
     finally:
         release.set()
 
-    assert str(error) == f"{url}: timed out after 2 attempts"
+    assert str(error) == f"{url}: no complete answer within 0.2 s (fetch_timeout) after 2 attempts"
     assert count == 2
     assert len(sleeps) == 1
     assert time.monotonic() - started < 3
@@ -470,6 +472,54 @@ def test_connection_refused_is_retried(sleeps: Sleeps) -> None:
     assert str(error).startswith(f"{url}: connection failed: ")
     assert str(error).endswith(" after 2 attempts")
     assert len(sleeps) == 1
+
+
+def _trickle(sock: socket.socket, data: bytes, stop: threading.Event) -> None:
+    """Send `data` one byte at a time, a byte every 50 ms, until done or told to stop."""
+    for byte in data:
+        if stop.wait(0.05):
+            return
+        try:
+            sock.sendall(bytes([byte]))
+        except OSError:  # the client gave up and shut the connection
+            return
+
+
+@pytest.mark.parametrize("where", ["body", "headers"])
+def test_fetch_timeout_is_a_deadline_for_the_whole_request(sleeps: Sleeps, where: str) -> None:
+    """Each byte comes well within any read timeout; the whole answer would take ~60 s (400
+    bytes of body, or the status line and headers, at 20 a second). The deadline ends it."""
+    body = corpus_bytes(CURRENT)[:400]
+    stop = threading.Event()
+
+    def answer(sock: socket.socket, _: int) -> None:
+        if where == "body":
+            sock.sendall(_head(len(body)))
+            _trickle(sock, body, stop)
+        else:
+            _trickle(sock, _head(len(body)) * 4, stop)
+
+    options = FetchOptions(timeout=0.5, retries=1)
+    try:
+        with raw_server(answer) as (url, connections):
+            error = fetch_error(url, sleeps, options=options)
+            count = len(connections)
+    finally:
+        stop.set()
+    assert str(error) == f"{url}: no complete answer within 0.5 s (fetch_timeout) after 2 attempts"
+    assert count == 2
+
+
+def test_an_unresolvable_host_is_not_retried_and_the_message_says_what_to_do(
+    sleeps: Sleeps,
+) -> None:
+    url = "https://changelog.aksnews.invalid/CHANGELOG.md"  # .invalid never resolves (RFC 2606)
+    error = fetch_error(url, sleeps, options=FetchOptions(retries=4))
+    message = str(error)
+    assert "could not resolve host 'changelog.aksnews.invalid'" in message
+    assert "not retried" in message and "file://" in message
+    assert "after" not in message  # one attempt
+    assert sleeps == []
 
 
 # --- file:// mirror --------------------------------------------------------------------------

@@ -181,3 +181,31 @@ def test_the_upstream_window_starts_at_the_oldest_minor_in_calendar_or_inventory
         clusters=[Cluster(name="old", kubernetes_version="1.24.9")],
     )
     assert default_first_minor(engine) == "1.24"  # a cluster still runs 1.24
+
+
+def test_a_served_document_cut_short_is_refused_then_the_full_one_is_unchanged(
+    engine: Engine, httpserver: HTTPServer
+) -> None:
+    """The server sends a complete response of a cut document (a broken mirror or a proxy that
+    stored half a file): the fetch is refused, the archive and the ETag state stay, and the
+    next fetch of the full text finds the archive current."""
+    from aksnews.store.archive import DocumentShrank
+    from aksnews.store.state import fetch_state
+
+    full = corpus_path("aks/CHANGELOG.md").read_bytes()
+    state = {"body": full, "etag": '"full"'}
+    httpserver.expect_request("/CHANGELOG.md").respond_with_handler(
+        _serve(lambda: state["body"], lambda: state["etag"])
+    )
+    url = httpserver.url_for("/CHANGELOG.md")
+    settings = Settings(aks_url=url, fetch_retries=0)
+    fetch_and_ingest(engine, settings, "aks", url)
+    counts = archive_counts(engine)
+    state.update(body=full[: len(full) // 3], etag='"cut"')
+    with pytest.raises(DocumentShrank, match=r"looks truncated .*fewer"):
+        fetch_and_ingest(engine, settings, "aks", url)
+    assert archive_counts(engine) == counts
+    assert fetch_state(engine, "aks", url)[0] == '"full"'  # not the ETag of the refused body
+    state.update(body=full, etag='"full-again"')
+    again = fetch_and_ingest(engine, settings, "aks", url)
+    assert again.report is not None and again.report.unchanged

@@ -19,6 +19,7 @@ from aksnews.pipeline import ingest_file
 from aksnews.store.queries import archive_counts, get_release, list_releases, revised_releases
 from aksnews.store.schema import DocumentRow, EntryRevisionRow, EntryRow, ReleaseRevisionRow
 
+from archive_mirror import differences, fresh_snapshot, snapshot
 from corpus import corpus_path, corpus_text
 
 SETTINGS = Settings()
@@ -99,10 +100,17 @@ def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> N
         assert kept and all(ids_before[key] == ids_after[key] for key in kept)
         assert (s.scalar(select(func.count(EntryRevisionRow.id))) or 0) > 0
     _check_search_index(engine)
-    # Ingesting the older copy again changes nothing: its sections are known revisions.
-    before = _counts(engine)
+    # The older copy again is a revert: the archive follows it (the newer release withdrawn,
+    # the edits undone as new revisions), then the same copy once more is unchanged.
     again = ingest_file(engine, SETTINGS, old_path, source="aks")
-    assert again.unchanged
+    assert not again.unchanged
+    assert set(again.withdrawn_releases) == added
+    assert set(again.revised_releases) == edited
+    assert differences(snapshot(engine), fresh_snapshot(old_path.read_text("utf-8"))) == []
+    for key in edited:
+        assert [r.change for r in get_release(engine, key).revisions][1:] == ["edited", "edited"]
+    before = _counts(engine)
+    assert ingest_file(engine, SETTINGS, old_path, source="aks").unchanged
     assert _counts(engine) == before
 
 

@@ -32,6 +32,13 @@ def _source(value: str | None) -> str | None:
     return value
 
 
+_ALL_HELP = "Include releases withdrawn from their document."
+_SHRINK_HELP = (
+    "Accept a document much shorter than the archived one (fewer releases or bytes, or ending "
+    "mid-release); without it such a document is taken for a truncated download and refused."
+)
+
+
 def _summarise(report: IngestReport) -> str:
     if report.unchanged:
         return f"{report.path}: unchanged since the last ingest, nothing parsed"
@@ -39,8 +46,17 @@ def _summarise(report: IngestReport) -> str:
         f"{report.path}: {report.sections} release sections, {report.parsed} parsed",
         f"{len(report.new_releases)} new",
         f"{len(report.revised_releases)} edited in place",
-        f"{report.entries} entries, {report.facts} facts written",
     ]
+    if report.renamed_releases:
+        parts.append(f"{len(report.renamed_releases)} renamed")
+    if report.withdrawn_releases:
+        parts.append(f"{len(report.withdrawn_releases)} withdrawn")
+    if report.restored_releases:
+        parts.append(f"{len(report.restored_releases)} restored")
+    if report.dry_run:
+        parts.append("dry run: nothing written")
+    else:
+        parts.append(f"{report.entries} entries, {report.facts} facts written")
     if report.warnings:
         parts.append(f"{len(report.warnings)} warnings")
     return ", ".join(parts)
@@ -64,6 +80,15 @@ def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
             typer.echo(f"  ... and {len(report.new_releases) - 20} more new releases")
         for key in report.revised_releases:
             typer.echo(f"  edited: {key}")
+        for renamed in report.renamed_releases:
+            typer.echo(
+                f"  renamed: {renamed.old_key} -> {renamed.new_key} "
+                f"({renamed.old_title!r} -> {renamed.new_title!r})"
+            )
+        for key in report.withdrawn_releases:
+            typer.echo(f"  withdrawn: {key}")
+        for key in report.restored_releases:
+            typer.echo(f"  restored: {key}")
         for warning in report.warnings:
             typer.echo(f"warning: {warning}", err=True)
 
@@ -82,12 +107,18 @@ def register(app: typer.Typer) -> None:
             help="Release a file without release headings belongs to (a release-notes "
             "draft: v1.NN.0); give one per file, in the order of the files.",
         ),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Show what would change (new, edited, renamed, withdrawn)."
+        ),
+        accept_shrink: bool = typer.Option(False, "--accept-shrink", help=_SHRINK_HELP),
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
         """Ingest local files (air-gapped use, mirrors, tests); only changed sections are parsed.
 
-        Each file is one transaction: a file that fails leaves the archive as it was.
+        Each file is one transaction: a file that fails leaves the archive as it was. The
+        archive follows the file: releases it no longer has are withdrawn (kept, hidden), a
+        heading changed in place is a rename of the same release.
         """
         as_json = wants_json(output, as_json)
         from aksnews.pipeline import ingest_file
@@ -103,7 +134,17 @@ def register(app: typer.Typer) -> None:
             )
         releases: list[str | None] = list(release) if release else [None] * len(paths)
         for path, name in progress(list(zip(paths, releases, strict=True)), "ingesting"):
-            reports.append(ingest_file(engine, state.settings(), path, source=source, release=name))
+            reports.append(
+                ingest_file(
+                    engine,
+                    state.settings(),
+                    path,
+                    source=source,
+                    release=name,
+                    accept_shrink=accept_shrink,
+                    dry_run=dry_run,
+                )
+            )
         _report_ingest(reports, as_json)
 
     @app.command()
@@ -115,6 +156,7 @@ def register(app: typer.Typer) -> None:
             "-s",
             help="Sources to poll (repeatable). Default: all, in the order shown.",
         ),
+        accept_shrink: bool = typer.Option(False, "--accept-shrink", help=_SHRINK_HELP),
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
@@ -139,13 +181,15 @@ def register(app: typer.Typer) -> None:
             # One unreachable source must not keep the others from being polled.
             try:
                 if name == "kubernetes":
-                    walk = walk_kubernetes(engine, settings)
+                    walk = walk_kubernetes(engine, settings, accept_shrink=accept_shrink)
                     outcomes.extend(walk.outcomes)
                     for gap in walk.missing:
                         typer.echo(f"aksnews: warning: {gap}", err=True)
                     continue
                 for src, url in source_urls(settings, [name]):
-                    outcomes.append(fetch_and_ingest(engine, settings, src, url))
+                    outcomes.append(
+                        fetch_and_ingest(engine, settings, src, url, accept_shrink=accept_shrink)
+                    )
             except AksnewsError as exc:
                 typer.echo(f"aksnews: error: {name}: {exc}", err=True)
                 failed.append(name)
@@ -180,6 +224,7 @@ def register(app: typer.Typer) -> None:
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N."),
+        include_all: bool = typer.Option(False, "--all", help=_ALL_HELP),
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
@@ -194,7 +239,11 @@ def register(app: typer.Typer) -> None:
 
         state: AppState = ctx.obj
         found = load_listing(
-            state.engine(), source=_source(source), since=parse_date(since, "--since"), limit=limit
+            state.engine(),
+            source=_source(source),
+            since=parse_date(since, "--since"),
+            limit=limit,
+            include_withdrawn=include_all,
         )
         rows = found.releases
         if as_json:
@@ -204,7 +253,15 @@ def register(app: typer.Typer) -> None:
             return
         print_table(
             ("id", "date", "title", "entries"),
-            ((r.key, str(r.date or "no date"), r.title, str(r.entry_count)) for r in rows),
+            (
+                (
+                    r.key,
+                    str(r.date or "no date"),
+                    r.title + (" (withdrawn)" if r.withdrawn else ""),
+                    str(r.entry_count),
+                )
+                for r in rows
+            ),
         )
         typer.echo(f"{len(rows)} releases", err=True)
         if found.undated:
@@ -241,7 +298,8 @@ def register(app: typer.Typer) -> None:
             return
         s = detail.summary
         lines: list[list[Piece]] = [
-            [(s.title, "bold"), (f"  ({s.key}, {s.date or 'no date'})", None)],
+            [(s.title, "bold"), (f"  ({s.key}, {s.date or 'no date'})", None)]
+            + ([("  withdrawn from its document", "yellow")] if s.withdrawn else []),
             [(s.url, None)],
         ]
         for entry in detail.entries:
@@ -260,6 +318,7 @@ def register(app: typer.Typer) -> None:
         fact_type: str | None = typer.Option(None, "--type", "-t", help="Only facts of this type."),
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="From releases on or after."),
+        include_all: bool = typer.Option(False, "--all", help=_ALL_HELP),
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
@@ -277,6 +336,7 @@ def register(app: typer.Typer) -> None:
             fact_type=fact_type,
             source=_source(source),
             since=parse_date(since, "--since"),
+            include_withdrawn=include_all,
         )
         if as_json:
             from aksnews.output import fact_json
@@ -307,6 +367,7 @@ def register(app: typer.Typer) -> None:
         ),
         since: str | None = typer.Option(None, "--since", help="Released on or after (date)."),
         limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="At most N hits."),
+        include_all: bool = typer.Option(False, "--all", help=_ALL_HELP),
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
@@ -325,6 +386,7 @@ def register(app: typer.Typer) -> None:
                 minor=version,
                 since=parse_date(since, "--since"),
                 limit=limit,
+                include_withdrawn=include_all,
             ),
         )
         if as_json:

@@ -1,33 +1,46 @@
 """Writing a parsed document into the archive: one transaction per document.
 
-Only sections whose text is new are parsed: the line scan gives each release section a sha256,
-and a section whose hash the archive has seen (now or in an earlier revision) is skipped. A
-failure anywhere rolls the whole document back, so a bad file never leaves half an ingest.
+Only sections whose text differs from the current text of an archived release are parsed: the
+line scan gives each release section a sha256, and aksnews/store/mirror.py plans what the
+document does (kept, edited, renamed, restored, new, withdrawn releases). A failure anywhere
+rolls the whole document back, so a bad file never leaves half an ingest.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from aksnews.errors import AksnewsError
 from aksnews.model import Entry, ParseWarning, Release, fact_to_json
 from aksnews.parsers.base import ParseOptions, Parser
-from aksnews.store.records import IngestReport
+from aksnews.store.locks import serialised
+from aksnews.store.mirror import (
+    ArchivedRelease,
+    Head,
+    Plan,
+    Revised,
+    plan_document,
+    shrink_problem,
+)
+from aksnews.store.records import IngestReport, Renamed
 from aksnews.store.schema import (
     Base,
+    DocumentHeadRow,
     DocumentRow,
     EntryRow,
     FactRow,
     ReleaseRevisionRow,
     ReleaseRow,
 )
-from aksnews.store.state import DocumentMeta, document_known, record_source
+from aksnews.store.state import DocumentMeta, document_current, record_source
 
 # Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows).
 _TABLES = Base.metadata.tables
@@ -39,6 +52,10 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class DocumentShrank(AksnewsError):
+    """A document much shorter than the one the archive mirrors: refused unless accepted."""
+
+
 def ingest_text(
     engine: Engine,
     parser: Parser,
@@ -47,60 +64,173 @@ def ingest_text(
     path: str,
     meta: DocumentMeta,
     options: ParseOptions | None = None,
+    accept_shrink: bool = False,
+    dry_run: bool = False,
 ) -> IngestReport:
-    """Parse what is new in `text` and store it; the document is one transaction."""
+    """Make the source's releases mirror `text`; the document is one transaction.
+
+    Ingests of one source are serialised per database, so two at once end as one after the
+    other would. With `dry_run` the plan is reported and nothing is written.
+    """
     options = options or ParseOptions()
     source = parser.name
     sha = sha256_text(text)
-    if options.release is None and document_known(engine, source, sha):
-        return IngestReport(source=source, path=path, unchanged=True)
+    whole = options.release is None  # a single-release draft withdraws nothing
     parser.check(text, path)
     sections, warnings = parser.split(text, path, options)
-    with Session(engine) as session, session.begin():
-        seen = set(
-            session.scalars(
-                select(ReleaseRevisionRow.section_sha256)
-                .join(ReleaseRow, ReleaseRow.id == ReleaseRevisionRow.release_id)
-                .where(ReleaseRow.source == source)
+    with serialised(engine, f"ingest-{source}"):
+        if whole and document_current(engine, source, sha):
+            return IngestReport(source=source, path=path, unchanged=True, dry_run=dry_run)
+        with Session(engine) as session, session.begin():
+            conn = session.connection()
+            archived = _archived(conn, source)
+            plan = plan_document(
+                source,
+                sections,
+                lambda section: parser.parse_section(section, path, options),
+                archived,
+                lambda ids: _markdown(conn, ids),
+                path=path,
+                whole=whole,
             )
+            size = len(text.encode("utf-8"))
+            if whole and not accept_shrink:
+                problem = shrink_problem(
+                    plan,
+                    _head(conn, source, plan.scope),
+                    size,
+                    archived,
+                    lambda key: _current_markdown(conn, key),
+                )
+                if problem:
+                    raise DocumentShrank(
+                        f"{path}: {problem}. Nothing was written; if the source really "
+                        "shrank, ingest it again with --accept-shrink"
+                    )
+            report = IngestReport(
+                source=source,
+                path=path,
+                unchanged=False,
+                sections=len(sections),
+                parsed=plan.parsed,
+                new_releases=tuple(r.key for r in plan.new),
+                revised_releases=tuple(plan.edited),
+                warnings=tuple(warnings) + plan.warnings,
+                renamed_releases=tuple(
+                    Renamed(r.archived.key, r.release.key, r.archived.title, r.release.title)
+                    for r in plan.renamed
+                ),
+                withdrawn_releases=tuple(row.key for row in plan.withdrawn),
+                restored_releases=tuple(plan.restored),
+                dry_run=dry_run,
+            )
+            if dry_run:
+                return report
+            document = DocumentRow(
+                source=source,
+                url=meta.url,
+                fetched_at=meta.fetched_at,
+                sha256=sha,
+                etag=meta.etag,
+                last_modified=meta.last_modified,
+                bytes=size,
+                text=text,
+            )
+            session.add(document)
+            session.flush()
+            document_id = document.id
+            writer = _Writer(session, document_id, meta.fetched_at)
+            writer.apply(plan)
+            if whole:
+                _set_head(conn, source, plan, document_id, sha, size, meta.fetched_at)
+            record_source(conn, source, meta, changed=True)
+    return dataclasses.replace(
+        report, document_id=document_id, entries=writer.entries_written, facts=writer.facts_written
+    )
+
+
+def _archived(conn: Connection, source: str) -> list[ArchivedRelease]:
+    rows = conn.execute(
+        select(
+            ReleaseRow.id,
+            ReleaseRow.key,
+            ReleaseRow.title,
+            ReleaseRow.date,
+            ReleaseRow.minor,
+            ReleaseRow.line,
+            ReleaseRow.section_sha256,
+            ReleaseRow.revision,
+            ReleaseRow.withdrawn_at,
         )
-        releases: list[Release] = []
-        for section in sections:
-            if section.sha256 in seen:
-                continue
-            release, section_warnings = parser.parse_section(section, path, options)
-            warnings.extend(section_warnings)
-            if release is not None:
-                releases.append(release)
-                seen.add(section.sha256)
-        document = DocumentRow(
-            source=source,
-            url=meta.url,
-            fetched_at=meta.fetched_at,
-            sha256=sha,
-            etag=meta.etag,
-            last_modified=meta.last_modified,
-            bytes=len(text.encode("utf-8")),
-            text=text,
+        .where(ReleaseRow.source == source)
+        .order_by(ReleaseRow.id)
+    )
+    return [
+        ArchivedRelease(
+            id=r.id,
+            key=r.key,
+            title=r.title,
+            date=r.date,
+            minor=r.minor,
+            line=r.line,
+            section_sha256=r.section_sha256,
+            revision=r.revision,
+            withdrawn=r.withdrawn_at is not None,
         )
-        session.add(document)
-        session.flush()
-        document_id = document.id
-        writer = _Writer(session, document_id, meta.fetched_at)
-        new, revised = writer.write(releases)
-        record_source(session.connection(), source, meta, changed=True)
-    return IngestReport(
-        source=source,
-        path=path,
-        unchanged=False,
-        document_id=document_id,
-        sections=len(sections),
-        parsed=len(releases),
-        new_releases=tuple(new),
-        revised_releases=tuple(revised),
-        entries=writer.entries_written,
-        facts=writer.facts_written,
-        warnings=tuple(warnings),
+        for r in rows
+    ]
+
+
+def _markdown(conn: Connection, ids: list[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for chunk in _chunks([str(i) for i in ids], 500):
+        for release_id, markdown in conn.execute(
+            select(ReleaseRow.id, ReleaseRow.markdown).where(
+                ReleaseRow.id.in_([int(i) for i in chunk])
+            )
+        ):
+            out[release_id] = markdown
+    return out
+
+
+def _current_markdown(conn: Connection, key: str) -> str | None:
+    return conn.execute(
+        select(ReleaseRow.markdown).where(ReleaseRow.key == key, ReleaseRow.withdrawn_at.is_(None))
+    ).scalar()
+
+
+def _head(conn: Connection, source: str, scope: str) -> Head | None:
+    row = conn.execute(
+        select(DocumentHeadRow.bytes, DocumentHeadRow.releases).where(
+            DocumentHeadRow.source == source, DocumentHeadRow.scope == scope
+        )
+    ).first()
+    return None if row is None else Head(bytes=row.bytes, releases=row.releases)
+
+
+def _set_head(
+    conn: Connection,
+    source: str,
+    plan: Plan,
+    document_id: int,
+    sha: str,
+    size: int,
+    now: dt.datetime,
+) -> None:
+    table = _TABLES["document_head"]
+    where = (table.c.source == source) & (table.c.scope == plan.scope)
+    conn.execute(delete(table).where(where))
+    conn.execute(
+        insert(table),
+        {
+            "source": source,
+            "scope": plan.scope,
+            "document_id": document_id,
+            "sha256": sha,
+            "bytes": size,
+            "releases": plan.releases,
+            "updated_at": now,
+        },
     )
 
 
@@ -122,23 +252,68 @@ class _Writer:
         self.entries_written = 0
         self.facts_written = 0
 
-    def write(self, releases: Sequence[Release]) -> tuple[list[str], list[str]]:
-        keys = [r.key for r in releases]
-        existing: dict[str, tuple[int, int]] = {}
-        for chunk in _chunks(keys, 500):
-            for key, rid, rev in self.session.execute(
-                select(ReleaseRow.key, ReleaseRow.id, ReleaseRow.revision).where(
-                    ReleaseRow.key.in_(chunk)
-                )
-            ):
-                existing[key] = (rid, rev)
-        fresh = [r for r in releases if r.key not in existing]
-        edited = [r for r in releases if r.key in existing]
-        self._insert_new(fresh)
-        for release in edited:
-            rid, rev = existing[release.key]
-            self._revise(release, rid, rev + 1)
-        return [r.key for r in fresh], [r.key for r in edited]
+    def apply(self, plan: Plan) -> None:
+        self._insert_new(plan.new)
+        for item in plan.revised:
+            self._revise(item)
+        self._shift_lines(plan)
+        for kept in plan.kept:
+            if kept.archived.withdrawn:
+                self._mark(kept.archived, "restored", withdrawn_at=None)
+        for row in plan.withdrawn:
+            self._mark(row, "withdrawn", withdrawn_at=self.now)
+
+    def _shift_lines(self, plan: Plan) -> None:
+        """Releases kept unparsed move with the text above them: their heading and entry lines
+        follow, as a fresh ingest of the document would give them."""
+        moved = [
+            {"b_id": k.archived.id, "b_line": k.line, "b_delta": k.line - k.archived.line}
+            for k in plan.kept
+            if k.line != k.archived.line
+        ]
+        if not moved:
+            return
+        conn = self.session.connection()
+        release, entry = _TABLES["release"], _TABLES["entry"]
+        conn.execute(
+            update(release)
+            .where(release.c.id == bindparam("b_id"))
+            .values(line=bindparam("b_line")),
+            moved,
+        )
+        conn.execute(
+            update(entry)
+            .where(entry.c.release_id == bindparam("b_id"))
+            .values(line=entry.c.line + bindparam("b_delta")),
+            moved,
+        )
+
+    def _mark(self, row: ArchivedRelease, change: str, *, withdrawn_at: dt.datetime | None) -> None:
+        """Withdraw or restore a release: a revision of its own, the text unchanged."""
+        conn = self.session.connection()
+        revision = row.revision + 1
+        conn.execute(
+            update(_TABLES["release"])
+            .where(_TABLES["release"].c.id == row.id)
+            .values(withdrawn_at=withdrawn_at, revision=revision, updated_at=self.now)
+        )
+        markdown = conn.execute(
+            select(ReleaseRow.markdown).where(ReleaseRow.id == row.id)
+        ).scalar_one()
+        conn.execute(
+            insert(_TABLES["release_revision"]),
+            {
+                "release_id": row.id,
+                "revision": revision,
+                "document_id": self.document_id,
+                "section_sha256": row.section_sha256,
+                "markdown": markdown,
+                "recorded_at": self.now,
+                "change": change,
+                "title": row.title,
+                "date": row.date,
+            },
+        )
 
     def _release_values(self, release: Release) -> dict[str, object]:
         match = _UPSTREAM_MINOR.match(release.version)
@@ -221,7 +396,14 @@ class _Writer:
                 )
             )
 
-    def _revision_row(self, release_id: int, revision: int, release: Release) -> dict[str, object]:
+    def _revision_row(
+        self,
+        release_id: int,
+        revision: int,
+        release: Release,
+        change: str = "new",
+        old: ArchivedRelease | None = None,
+    ) -> dict[str, object]:
         return {
             "release_id": release_id,
             "revision": revision,
@@ -229,6 +411,11 @@ class _Writer:
             "section_sha256": release.section_sha256,
             "markdown": release.markdown,
             "recorded_at": self.now,
+            "change": change,
+            "title": release.title,
+            "date": release.date,
+            "old_title": old.title if old else None,
+            "old_date": old.date if old else None,
         }
 
     def _entry_row(self, release_id: int, release: Release, entry: Entry) -> dict[str, object]:
@@ -265,15 +452,28 @@ class _Writer:
             self.facts_written += len(rows)
             self.session.connection().execute(insert(_TABLES["fact"]), rows)
 
-    def _revise(self, release: Release, release_id: int, revision: int) -> None:
-        """An edited section: keep entry ids where the text is unchanged, record the rest."""
+    def _revise(self, item: Revised) -> None:
+        """An edited, restored or renamed section: keep entry ids where the text is unchanged,
+        record the rest."""
+        release, archived = item.release, item.archived
+        release_id, revision = archived.id, archived.revision + 1
+        if item.renamed:
+            change = "renamed"
+        elif archived.withdrawn:
+            change = "restored"
+        else:
+            change = "edited"
+        values = {**self._release_values(release), "revision": revision, "withdrawn_at": None}
+        if item.renamed:
+            values["key"] = release.key
+        self.session.execute(update(ReleaseRow).where(ReleaseRow.id == release_id).values(values))
         self.session.execute(
-            update(ReleaseRow)
-            .where(ReleaseRow.id == release_id)
-            .values(**self._release_values(release), revision=revision)
-        )
-        self.session.execute(
-            insert(ReleaseRevisionRow), [self._revision_row(release_id, revision, release)]
+            insert(ReleaseRevisionRow),
+            [
+                self._revision_row(
+                    release_id, revision, release, change, archived if item.renamed else None
+                )
+            ],
         )
         old = list(
             self.session.execute(

@@ -92,16 +92,54 @@ def _missing_table(exc: Exception) -> bool:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Run migrations when the database is behind; cheap (one query) when it is current."""
-    revision = current_revision(engine)
-    if revision == SCHEMA_REVISION:
+    """Run migrations when the database is behind; cheap (one query) when it is current.
+
+    Two processes using a new database at once both succeed: the migration runs under a lock
+    (a file lock next to a SQLite file, an advisory lock on PostgreSQL), and the second finds
+    the schema current once it gets the lock.
+    """
+    if current_revision(engine) == SCHEMA_REVISION:
         return
-    if revision is None and inspect(engine).has_table("release"):
-        raise StoreError(
-            f"{safe_url(str(engine.url))} has aksnews tables but no migration record; "
-            "refusing to touch it"
-        )
-    upgrade(engine)
+    from aksnews.store.locks import serialised
+
+    with serialised(engine, "migrate"):
+        revision = current_revision(engine)
+        if revision == SCHEMA_REVISION:
+            return
+        if revision is None and inspect(engine).has_table("release"):
+            raise StoreError(
+                f"{safe_url(str(engine.url))} has aksnews tables but no migration record; "
+                "refusing to touch it"
+            )
+        upgrade(engine)
+
+
+def _transactional_ddl(engine: Engine) -> Engine:
+    """An engine on the same database whose transactions include DDL.
+
+    Python's sqlite3 issues no BEGIN before DDL (each CREATE TABLE commits on its own, so a
+    kill -9 mid-migration left half a schema); SQLAlchemy's documented fix: hand transaction
+    control to SQLAlchemy (isolation_level=None) and emit BEGIN on each transaction start.
+    PostgreSQL's DDL is transactional already.
+    """
+    from aksnews.store.locks import sqlite_file
+
+    if sqlite_file(engine) is None:  # PostgreSQL, or in-memory SQLite (one connection)
+        return engine
+    from sqlalchemy.pool import NullPool
+
+    migrating = create_engine(engine.url, poolclass=NullPool)
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None
+
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(migrating, "connect", on_connect)
+    event.listen(migrating, "begin", on_begin)
+    return migrating
 
 
 def migrations_location() -> str:
@@ -117,6 +155,8 @@ def migrations_location() -> str:
 
 
 def upgrade(engine: Engine) -> None:
+    """All pending migrations in one transaction: a kill at any moment leaves the schema as it
+    was before (no tables at first use) or complete."""
     # alembic is imported only here: most runs find the schema current and never need it.
     from alembic.config import Config
 
@@ -125,6 +165,11 @@ def upgrade(engine: Engine) -> None:
     log.info("migrating %s to schema %s", safe_url(str(engine.url)), SCHEMA_REVISION)
     config = Config()
     config.set_main_option("script_location", migrations_location())
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    migrating = _transactional_ddl(engine)
+    try:
+        with migrating.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    finally:
+        if migrating is not engine:
+            migrating.dispose()

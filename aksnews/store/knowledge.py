@@ -71,14 +71,18 @@ def load_listing(
     since: dt.date | None = None,
     limit: int | None = None,
     finals_only: bool = False,
+    include_withdrawn: bool = False,
 ) -> Listing:
-    """Releases newest first, upstream ones dated by the schedule (aksnews.release_order)."""
+    """Releases newest first, upstream ones dated by the schedule (aksnews.release_order);
+    releases withdrawn from their document only with `include_withdrawn`."""
     if source is not None and source not in ("kubernetes", "kubernetes-schedule"):
         # AKS and document sources date every release: the database orders and limits them.
-        rows = list_releases(engine, source=source, since=since, limit=limit)
+        rows = list_releases(
+            engine, source=source, since=since, limit=limit, include_withdrawn=include_withdrawn
+        )
         return Listing(tuple(rows), tuple(r.key for r in rows if r.date is None))
     return listing(
-        list_releases(engine, source=source),
+        list_releases(engine, source=source, include_withdrawn=include_withdrawn),
         load_upstream_dates(engine),
         since=since,
         limit=limit,

@@ -88,3 +88,28 @@ def exclusive(engine: Engine, name: str) -> Iterator[bool]:
         return
     with advisory_lock(engine, name) as got:
         yield got
+
+
+@contextmanager
+def serialised(engine: Engine, name: str) -> Iterator[None]:
+    """Wait until no other process holds `name` on this database, then hold it (ingests of one
+    source, the first-use migration). A killed holder releases it: the flock goes with the
+    file descriptor, the PostgreSQL session lock with the connection."""
+    path = lock_path(engine, name)
+    if path is not None:
+        with path.open("a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # closing the file releases it
+            yield
+        return
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = lock_key(name)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()  # session-level lock: it outlives this transaction
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()

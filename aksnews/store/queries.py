@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Engine, ScalarSelect, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,8 @@ class NotFoundError(AksnewsError):
     """No release or entry matches what the user asked for."""
 
 
+_FACT_COLUMNS = tuple(FactRow.__table__.columns)
+_ENTRY_COLUMNS = tuple(EntryRow.__table__.columns)
 _DATE_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 EXCERPT_CHARS = 240  # about what a search snippet shows
 
@@ -49,6 +51,7 @@ def _summary(row: ReleaseRow, entry_count: int) -> ReleaseSummary:
         url=release_url(row.source, row.version, row.anchor),
         entry_count=entry_count,
         revision=row.revision,
+        withdrawn=row.withdrawn_at is not None,
     )
 
 
@@ -71,10 +74,14 @@ def list_releases(
     minor: str | None = None,
     minors: Sequence[str] | None = None,
     limit: int | None = None,
+    include_withdrawn: bool = False,
 ) -> list[ReleaseSummary]:
     """Releases newest first (by date, then version) with their entry counts; `minor` or
-    `minors` keep the upstream releases of those minor lines."""
+    `minors` keep the upstream releases of those minor lines. Releases withdrawn from their
+    document are left out unless `include_withdrawn`."""
     query = select(ReleaseRow, _entry_count())
+    if not include_withdrawn:
+        query = query.where(ReleaseRow.withdrawn_at.is_(None))
     if source:
         query = query.where(ReleaseRow.source == source)
     if since:
@@ -123,7 +130,8 @@ def resolve_release(session: Session, ref: str) -> ReleaseRow:
     return rows[0]
 
 
-def _entry(row: EntryRow, release_key: str, facts: tuple[StoredFact, ...]) -> StoredEntry:
+# `row` is an ORM object or a plain Row of the same table's columns (attribute access alike).
+def _entry(row: Any, release_key: str, facts: tuple[StoredFact, ...]) -> StoredEntry:
     return StoredEntry(
         id=row.id,
         release_key=release_key,
@@ -143,7 +151,7 @@ def _entry(row: EntryRow, release_key: str, facts: tuple[StoredFact, ...]) -> St
     )
 
 
-def _fact(row: FactRow, release_key: str, release_date: dt.date | None = None) -> StoredFact:
+def _fact(row: Any, release_key: str, release_date: dt.date | None = None) -> StoredFact:
     return StoredFact(
         id=row.id,
         release_key=release_key,
@@ -175,24 +183,38 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
     by_id = {r.id: r for r in releases}
     ids = list(by_id)
     facts_by_entry: dict[tuple[int, int | None], list[StoredFact]] = {}
-    for frow in session.scalars(
-        select(FactRow).where(FactRow.release_id.in_(ids)).order_by(FactRow.id)
+    # Plain rows, not ORM objects: a diff or a listing reads thousands, and building an ORM
+    # object per row cost more than the query.
+    for frow in session.execute(
+        select(*_FACT_COLUMNS).where(FactRow.release_id.in_(ids)).order_by(FactRow.id)
     ):
         release = by_id[frow.release_id]
         facts_by_entry.setdefault((frow.release_id, frow.entry_id), []).append(
             _fact(frow, release.key, release.date)
         )
     entries: dict[int, list[StoredEntry]] = {i: [] for i in ids}
-    for row in session.scalars(
-        select(EntryRow)
+    for row in session.execute(
+        select(*_ENTRY_COLUMNS)
         .where(EntryRow.release_id.in_(ids), EntryRow.removed.is_(False))
         .order_by(EntryRow.release_id, EntryRow.position)
     ):
         facts = tuple(facts_by_entry.get((row.release_id, row.id), ()))
         entries[row.release_id].append(_entry(row, by_id[row.release_id].key, facts))
     revisions: dict[int, list[ReleaseRevision]] = {i: [] for i in ids}
-    for r in session.scalars(
-        select(ReleaseRevisionRow)
+    # Every column but the text: a release edited often has many revisions of a long section.
+    for r in session.execute(
+        select(
+            ReleaseRevisionRow.release_id,
+            ReleaseRevisionRow.revision,
+            ReleaseRevisionRow.section_sha256,
+            ReleaseRevisionRow.recorded_at,
+            ReleaseRevisionRow.document_id,
+            ReleaseRevisionRow.change,
+            ReleaseRevisionRow.title,
+            ReleaseRevisionRow.date,
+            ReleaseRevisionRow.old_title,
+            ReleaseRevisionRow.old_date,
+        )
         .where(ReleaseRevisionRow.release_id.in_(ids))
         .order_by(ReleaseRevisionRow.release_id, ReleaseRevisionRow.revision)
     ):
@@ -202,6 +224,11 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
                 section_sha256=r.section_sha256,
                 recorded_at=r.recorded_at,
                 document_id=r.document_id,
+                change=r.change,
+                title=r.title,
+                date=r.date,
+                old_title=r.old_title,
+                old_date=r.old_date,
             )
         )
     return [
@@ -236,11 +263,15 @@ def list_facts(
     source: str | None = None,
     since: dt.date | None = None,
     subject: str | None = None,
+    include_withdrawn: bool = False,
 ) -> list[StoredFact]:
-    """Facts newest release first, optionally of one type, source, subject or since a date."""
-    query = select(FactRow, ReleaseRow.key, ReleaseRow.date).join(
+    """Facts newest release first, optionally of one type, source, subject or since a date;
+    facts of withdrawn releases only with `include_withdrawn`."""
+    query = select(*_FACT_COLUMNS, ReleaseRow.key, ReleaseRow.date).join(
         ReleaseRow, ReleaseRow.id == FactRow.release_id
     )
+    if not include_withdrawn:
+        query = query.where(ReleaseRow.withdrawn_at.is_(None))
     if fact_type:
         query = query.where(FactRow.type == fact_type)
     if source:
@@ -251,12 +282,12 @@ def list_facts(
         query = query.where(FactRow.subject == subject)
     query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), FactRow.id)
     with Session(engine) as session:
-        return [_fact(row, key, date) for row, key, date in session.execute(query)]
+        return [_fact(row, row.key, row.date) for row in session.execute(query)]
 
 
 def revised_releases(engine: Engine, source: str | None = None) -> list[str]:
     """Keys of releases whose text was edited in place after it was first archived."""
-    query = select(ReleaseRow.key).where(ReleaseRow.revision > 1)
+    query = select(ReleaseRow.key).where(ReleaseRow.revision > 1, ReleaseRow.withdrawn_at.is_(None))
     if source:
         query = query.where(ReleaseRow.source == source)
     with Session(engine) as session:
@@ -264,14 +295,23 @@ def revised_releases(engine: Engine, source: str | None = None) -> list[str]:
 
 
 def archive_counts(engine: Engine) -> dict[str, int]:
+    """Releases, entries and facts the archive shows (withdrawn releases left out)."""
+    current = ReleaseRow.withdrawn_at.is_(None)
     with Session(engine) as session:
         return {
-            "releases": session.scalar(select(func.count(ReleaseRow.id))) or 0,
+            "releases": session.scalar(select(func.count(ReleaseRow.id)).where(current)) or 0,
             "entries": session.scalar(
-                select(func.count(EntryRow.id)).where(EntryRow.removed.is_(False))
+                select(func.count(EntryRow.id))
+                .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+                .where(EntryRow.removed.is_(False), current)
             )
             or 0,
-            "facts": session.scalar(select(func.count(FactRow.id))) or 0,
+            "facts": session.scalar(
+                select(func.count(FactRow.id))
+                .join(ReleaseRow, ReleaseRow.id == FactRow.release_id)
+                .where(current)
+            )
+            or 0,
         }
 
 
@@ -287,6 +327,7 @@ def entries_about(
             .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
             .where(
                 ReleaseRow.source == source,
+                ReleaseRow.withdrawn_at.is_(None),
                 EntryRow.kind.in_(kinds),
                 EntryRow.removed.is_(False),
                 or_(*(EntryRow.minors.like(f"% {m} %") for m in minors)),
@@ -314,6 +355,7 @@ def list_entries(
     until: dt.date | None = None,
     limit: int = 20,
     offset: int = 0,
+    include_withdrawn: bool = False,
 ) -> tuple[list[SearchHit], int]:
     """Entries matching the filters, newest release first, and how many match in all.
 
@@ -322,6 +364,8 @@ def list_entries(
     highlight markers (there are no words to highlight) and rank 0.
     """
     conditions: list[ColumnElement[bool]] = [EntryRow.removed.is_(False)]
+    if not include_withdrawn:
+        conditions.append(ReleaseRow.withdrawn_at.is_(None))
     if source:
         conditions.append(ReleaseRow.source == source)
     if kind:

@@ -28,6 +28,7 @@ class ReleaseSummary:
     # Where `date` comes from when the release's own document gives none (an upstream
     # CHANGELOG release dated by the release schedule: 'kubernetes-schedule:v1.25.0').
     dated_by: str | None = None
+    withdrawn: bool = False  # gone from its source's current document (shown only on request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,11 @@ class ReleaseRevision:
     section_sha256: str
     recorded_at: dt.datetime
     document_id: int
+    change: str | None = None  # new, edited, renamed, withdrawn, restored (None: before 0006)
+    title: str | None = None
+    date: dt.date | None = None
+    old_title: str | None = None  # a rename: the heading and date before it
+    old_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,16 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Renamed:
+    """A release whose heading changed in place (a corrected date): the same release."""
+
+    old_key: str
+    new_key: str
+    old_title: str
+    new_title: str
+
+
+@dataclass(frozen=True, slots=True)
 class IngestReport:
     """What one document did to the archive."""
 
@@ -104,3 +120,7 @@ class IngestReport:
     entries: int = 0  # entries written
     facts: int = 0
     warnings: tuple[ParseWarning, ...] = field(default_factory=tuple)
+    renamed_releases: tuple[Renamed, ...] = ()
+    withdrawn_releases: tuple[str, ...] = ()  # gone from the document: hidden, kept
+    restored_releases: tuple[str, ...] = ()  # withdrawn before, in the document again
+    dry_run: bool = False  # what an ingest would do; nothing was written

@@ -83,6 +83,8 @@ class ReleaseRow(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Set while the release is absent from its source's current document (0006).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReleaseRevisionRow(Base):
@@ -96,7 +98,28 @@ class ReleaseRevisionRow(Base):
     section_sha256: Mapped[str] = mapped_column(String(64))
     markdown: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # What the revision was (0006): new, edited, renamed, withdrawn, restored; a rename keeps
+    # the heading and date before it. Revisions recorded before 0006 have none of these.
+    change: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    old_title: Mapped[str | None] = mapped_column(Text)
+    old_date: Mapped[dt.date | None] = mapped_column(Date)
     __table_args__ = (UniqueConstraint("release_id", "revision"),)
+
+
+class DocumentHeadRow(Base):
+    """The document a (source, scope) currently mirrors: an AKS CHANGELOG has one scope (''),
+    upstream CHANGELOG-1.NN.md files one per minor ('1.32')."""
+
+    __tablename__ = "document_head"
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    bytes: Mapped[int] = mapped_column(Integer)
+    releases: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class EntryRow(Base):

@@ -44,6 +44,7 @@ class SearchQuery:
     until: dt.date | None = None
     limit: int = 20
     offset: int = 0
+    include_withdrawn: bool = False  # releases gone from their document are hidden by default
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,8 @@ def normalise_minor(value: str) -> str:
 
 def _filters(query: SearchQuery, params: dict[str, Any]) -> str:
     clauses = []
+    if not query.include_withdrawn:
+        clauses.append("r.withdrawn_at IS NULL")
     if query.source:
         clauses.append("r.source = :source")
         params["source"] = query.source

@@ -22,10 +22,12 @@ class DocumentMeta:
     last_modified: str | None = None
 
 
-def document_known(engine: Engine, source: str, sha256: str) -> bool:
+def document_current(engine: Engine, source: str, sha256: str) -> bool:
+    """True when these bytes are what the archive mirrors now for `source` (any scope): equal
+    to an older document is not enough, that is a revert to ingest."""
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT 1 FROM document WHERE source = :source AND sha256 = :sha LIMIT 1"),
+            text("SELECT 1 FROM document_head WHERE source = :source AND sha256 = :sha LIMIT 1"),
             {"source": source, "sha": sha256},
         ).first()
     return row is not None
