@@ -29,7 +29,9 @@ from aksnews.parsers.aks_kube_versions import (
     kube_context,
     kubernetes_version_facts,
 )
+from aksnews.parsers.aks_components import VERB, component_updates, parent_component
 from aksnews.parsers.aks_prose import date_near, find_dates, lower_same_length, sentences
+from aksnews.parsers.aks_text import normalize
 from aksnews.versions import WINDOWS_BUILDS
 
 _DIGIT = re.compile(r"\d")
@@ -109,154 +111,16 @@ def node_image_facts(text: str, links: Iterable[str]) -> list[NodeImageFact]:
 
 # --- component updates --------------------------------------------------------------------------
 
-# A component version: 'v1.14.2', '1.0.0-beta.9', '0.2.1-patch-6', '`v1.33.4`', '[v1.26.7]'. Not
-# followed by a letter: 'to 1Gb' is a size.
-_CV = r"`?\[?`?v?\.?\d+(?:\.\d+)*(?:[-+][0-9A-Za-z][\w.\-]*)?`?\]?(?![A-Za-z])"
-_UPDATE_HINT = re.compile(r"updat|upgrad|bump|revert|rolled back|patched|rebuilt")
-_UPDATE_VERB = re.compile(
-    r"(?:updated?|upgraded?|bumped?|bumping|reverted?|rolled back|patched|rebuilt)\b"
-)
-_AUX_WORDS = frozenset(
-    {
-        "has",
-        "have",
-        "had",
-        "is",
-        "are",
-        "was",
-        "were",
-        "been",
-        "being",
-        "got",
-        "image",
-        "images",
-        "version",
-        "versions",
-        "also",
-        "now",
-        "successfully",
-        "and",
-        "updated",
-        "upgraded",
-        "bumped",
-    }
-)
-# After the verb of 'X has been upgraded ...': '[from A] to [version] B ...'
-_TO_VERSION = re.compile(
-    rf"\s+(?:from\s+(?:version\s+)?(?P<from>{_CV})\s+)?to\s+(?:the\s+)?(?:version\s+|"
-    rf"versions\s+|patch\s+(?:version\s+)?|release\s+)?(?P<to>{_CV})",
-    re.IGNORECASE,
-)
-# After the verb of 'Updated X [from A] to B ...'.
-_COMPONENT_TO_VERSION = re.compile(
-    r"\s+(?:the\s+)?(?P<component>[^.;:]{2,80}?)\s+(?:image\s+|images\s+)?"
-    rf"(?:version\s+|versions\s+)?(?:from\s+(?:version\s+)?(?P<from>{_CV})\s+)?to\s+"
-    rf"(?:the\s+)?(?:version\s+|versions\s+)?(?P<to>{_CV})",
-    re.IGNORECASE,
-)
-# A child of 'Azure Disk CSI Driver has been upgraded:' says 'v1.33.5 on AKS 1.33'.
-_BARE_VERSION = re.compile(rf"(?P<to>{_CV})")
-_MORE_VERSIONS = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)(?P<to>{_CV})")
-# 'on AKS 1.33', 'for Kubernetes 1.31.0+', 'on AKS 1.30 and 1.29', 'on K8S 1.27'.
-_SCOPE = re.compile(
-    r"\s*(?:on|for|in)\s+(?:the\s+)?(?:(?:AKS|Kubernetes|K8s)\s+)*(?:clusters?\s+)?"
-    r"(?:versions?\s+)?(?:>=?\s*)?v?(?P<minor>1\.\d{1,2})(?:\.\d+)?"
-    r"(?P<more>(?:\s*(?:,|and|&)\s*(?:and\s+)?1\.\d{1,2}(?!\d|\.\d))*)"
-    r"(?P<plus>\+|\s+(?:and|or)\s+(?:above|later|higher|newer))?",
-    re.IGNORECASE,
-)
-_SCOPE_MINOR = re.compile(r"1\.\d{1,2}")
-_UPGRADED_WITH_COLON = re.compile(
-    r"\s+(?:has been|have been|is|are|was|were)\s+(?:updated|upgraded|bumped)(?:\s+to)?\s*:\s*$"
-)
-_FIRST_SENTENCE_END = re.compile(r"[.!?;]\s")
-
-
-def _clean_version(v: str) -> str:
-    return v.strip("`[] ").rstrip(".")
-
-
-def _clean_component(name: str) -> str:
-    """'For all AKS clusters on 1.20+, CoreDNS will be' -> 'CoreDNS'."""
-    name = name.rsplit(",", 1)[-1]
-    words = name.strip(" `*_-").split()
-    while words and words[-1].lower() in _AUX_WORDS:
-        words.pop()
-    if words and words[0].lower() in ("the", "a", "an"):
-        words.pop(0)
-    if len(words) > 2 and words[0].lower() in ("version", "versions") and words[1] == "of":
-        del words[:2]  # 'Bumped version of Azure Workload Identity to 1.1.0'
-    return " ".join(words).strip(" `*_-")
-
-
-def _targets(first: str, rest: str) -> list[tuple[str, str | None]]:
-    """The first version and any that follow it in a list ('v1.32.7 on AKS 1.32, and v1.33.5
-    on AKS 1.33'), each with its scope ('AKS 1.32')."""
-    out: list[tuple[str, str | None]] = []
-    version = first
-    while True:
-        scope = None
-        m = _SCOPE.match(rest)
-        if m:
-            minors = [m.group("minor"), *_SCOPE_MINOR.findall(m.group("more"))]
-            scope = f"AKS {', '.join(minors)}{'+' if m.group('plus') else ''}"
-            rest = rest[m.end() :]
-        version = _clean_version(version)
-        if "." in version or "-" in version or version.startswith("v"):
-            out.append((version, scope))  # a bare '1' is no version ('to 1 replica')
-        more = _MORE_VERSIONS.match(rest)
-        if not more:
-            return out
-        version, rest = more.group("to"), rest[more.end() :]
-
 
 def component_update_facts(text: str, ctx: FactContext = NO_CONTEXT) -> list[ComponentUpdateFact]:
-    """'X has been upgraded to v1.2 on AKS 1.33', 'Updated X from v1 to v2', and a child item that
-    only lists versions of the component its parent names."""
-    end = _FIRST_SENTENCE_END.search(text)
-    first = text[: end.start() + 1] if end else text
-    if ctx.component:
-        bare = _BARE_VERSION.match(first)
-        if bare:
-            return [
-                ComponentUpdateFact(ctx.component, to, None, scope)
-                for to, scope in _targets(bare.group("to"), first[bare.end() :])
-            ]
-    if " to " not in first:
-        return []
-    low = lower_same_length(first)
-    verb = next(
-        (
-            v
-            for v in _UPDATE_VERB.finditer(low)
-            if not v.start() or not low[v.start() - 1].isalnum()
-        ),
-        None,
-    )
-    if verb is None:
-        return []
-    head, tail = first[: verb.start()], first[verb.end() :]
-    if head.strip():
-        m = _TO_VERSION.match(tail)
-        component = _clean_component(head)
-    else:
-        m = _COMPONENT_TO_VERSION.match(tail)
-        component = _clean_component(m.group("component")) if m else ""
-    if m is None or not component or len(component) > 80:
-        return []
-    origin = _clean_version(m.group("from")) if m.group("from") else None
-    return [
-        ComponentUpdateFact(component, to, origin, scope)
-        for to, scope in _targets(m.group("to"), tail[m.end() :])
-    ]
+    """Component updates of one entry's plain text (parsers/aks_components.py)."""
+    text = normalize(text)
+    return component_updates(text, lower_same_length(text), ctx.component)
 
 
 def component_context(text: str) -> str | None:
     """'Azure Disk CSI Driver has been upgraded:' -> 'Azure Disk CSI Driver'."""
-    if not text.endswith(":"):
-        return None
-    m = _UPGRADED_WITH_COLON.search(lower_same_length(text))
-    return _clean_component(text[: m.start()]) if m and m.start() <= 80 else None
+    return parent_component(normalize(text))
 
 
 # --- retirements --------------------------------------------------------------------------------
@@ -418,6 +282,7 @@ def extract_facts(
     images, Kubernetes versions, component updates, retirements, CVEs."""
     if not _DIGIT.search(markdown):
         return ()  # every fact holds a number: a version, a date or an id
+    text = normalize(text)
     low = lower_same_length(text)
     facts: list[Fact] = []
     if "notes/" in markdown:  # node image notes are always linked
@@ -432,7 +297,7 @@ def extract_facts(
     ):
         facts.extend(kubernetes_version_facts(text, ctx, default_event))
     if (not facts or not isinstance(facts[0], NodeImageFact)) and (
-        ctx.component or (" to " in text and _UPDATE_HINT.search(low))
+        ctx.component or VERB.search(low) or "revision" in low
     ):
         # An image line says 'updated to 202510.03.0': that is the image fact, not a component.
         facts.extend(component_update_facts(text, ctx))

@@ -223,6 +223,7 @@ def main(argv: Sequence[str]) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from aksnews.parsers.aks_changelog import AksChangelogParser
     from aksnews.parsers.base import parse_document
+
     from corpus import corpus_text
 
     result = parse_document(AksChangelogParser(), corpus_text("aks/CHANGELOG.md"), "CHANGELOG.md")

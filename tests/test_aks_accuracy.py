@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-
 from aks_accuracy import (
     LAST_SIX_2025,
     MIN_PRECISION,
@@ -21,6 +20,7 @@ from aks_accuracy import (
     score,
     table,
 )
+
 from aksnews.model import ParseResult
 from aksnews.parsers.aks_changelog import AksChangelogParser
 from aksnews.parsers.base import parse_document

@@ -813,7 +813,10 @@ def test_retirement_phrasings(text: str, expected: list[RetirementFact]) -> None
         ),
         (
             "Updated Windows CNS from v1.6.13 to v1.6.21 and Linux CNS to v1.6.20.",
-            [ComponentUpdateFact("Windows CNS", "v1.6.21", "v1.6.13")],
+            [
+                ComponentUpdateFact("Windows CNS", "v1.6.21", "v1.6.13"),
+                ComponentUpdateFact("Linux CNS", "v1.6.20"),
+            ],
         ),
         (
             "Cluster Autoscaler has been upgraded to v1.31.5 for AKS 1.31, v1.32.2 for AKS 1.32.",
@@ -824,7 +827,7 @@ def test_retirement_phrasings(text: str, expected: list[RetirementFact]) -> None
         ),
         (
             "Update Cilium to v1.17.0 for AKS clusters >= 1.32.0.",
-            [ComponentUpdateFact("Cilium", "v1.17.0", None, "AKS 1.32")],
+            [ComponentUpdateFact("Cilium", "v1.17.0", None, "AKS 1.32+")],
         ),
         ("Bumped the memory limit for the add-on to 1Gb.", []),
     ],

@@ -1,0 +1,440 @@
+"""Component updates in AKS CHANGELOG entries, read as segments.
+
+A segment is `[component] [from A] to B [(scope)]`, introduced by a verb of change from a small
+lexicon (update, upgrade, bump, revert, downgrade, roll back, patch, add, move). The verb comes
+after the component ('Cilium has been upgraded to ...') or before it ('Updated Cilium to ...',
+'Bumping the Azure CNI version from A to B'). After 'to' comes a list of targets, each a version
+with its own scope ('v1.31.5 for AKS 1.31, v1.32.2 for AKS 1.32'), or a new component with its
+own version ('tigera operator to v1.36.10 and calico to v3.29.4 for K8S 1.32': the trailing
+scope is shared). A scope ('for Kubernetes v1.31', 'on AKS 1.32+') is never a component version.
+A sentence may hold several segments ('App Routing updated to 0.2.10 with ingress-nginx bumped
+to v1.13.1'); each becomes its own fact.
+
+Pure functions of one entry's normalised plain text (parsers/aks_text.py). Every loop advances
+through the text, so a sentence of 10,000 versions costs linear time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aksnews.model import ComponentUpdateFact
+from aksnews.parsers.aks_text import KUBE_MINOR, REVISION, Token, spans, version_at
+
+# --- the lexicon ---------------------------------------------------------------------------------
+
+# Verbs of change. Matched on lower-cased text at a word start.
+VERB = re.compile(
+    r"(?<![\w-])(?:updated?|updates|updating|upgraded?|upgrades|upgrading|bumped|bumps?|bumping|"
+    r"revert(?:ed|s)?|downgraded?|downgrades|rolled back|rolls back|patched|rebuilt|"
+    r"(?:has |have )?added|adds)(?![\w-])"
+)
+# Words of a component name that belong to the verb phrase, stripped from its end.
+_AUX = frozenset(
+    "has have had is are was were been being got also now successfully and image images version "
+    "versions updated upgraded bumped to be will the which that".split()
+)
+# Words between 'to' and the version that describe it: 'to the latest release 07-24-2025',
+# 'to patch v1.23.4', 'to use Karpenter v0.7.3'.
+_DESCRIPTORS = frozenset(
+    "the a version versions patch patches release releases latest new revision image images tag "
+    "use build".split()
+)
+# A component name never holds these: they mark a sentence about clusters or people
+# ('Kindly upgrade your clusters to 1.32', 'versions prior to 1.11 must upgrade to 1.11').
+_NOT_A_COMPONENT = frozenset(
+    "you your we our customers users must should please kindly can may will that who existing"
+    .split()
+)
+_NOT_A_TAIL = frozenset(
+    "cluster clusters nodes node pools nodepools workloads versions before after than since until "
+    "window".split()
+)
+# An operating system moving to a new release is node image news, not a component update.
+_OPERATING_SYSTEMS = frozenset({"ubuntu", "azure linux", "mariner", "windows", "windows server"})
+_NOT_A_HEAD = frozenset("kubernetes k8s from to for on in".split())
+# Verbs whose component always follows them: 'which upgrades ExternalDNS from A to B', 'The AKS
+# team has added KEDA 2.15 on ...'.
+_ACTIVE_VERBS = frozenset("updates upgrades bumps adds added reverts downgrades".split())
+_KUBERNETES_NAMES = frozenset({"kubernetes", "k8s", "aks", "aks kubernetes", "kubernetes version"})
+_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*)(?:to\s+)?")
+_TO = re.compile(
+    r"\s*(?:from\s+(?:[a-z][\w-]*\s+){0,2}?(?P<from>v?\.?\d\S*)\s+)?(?:to|with)\s+(?:to\s+)?"
+)
+_TO_NAME = re.compile(r" to (?=[a-z][\w-]* v?\d)")
+_RESPECTIVELY = re.compile(r"\s*,?\s*respectively")
+
+# --- scopes --------------------------------------------------------------------------------------
+
+# 'on AKS 1.33', 'for Kubernetes v1.28.0+', 'for AKS clusters on 1.32+ version', 'in K8s v1.28+',
+# 'for clusters with AKS Kubernetes version greater than or equal to 1.27', 'for >=1.29.0 version'
+_SCOPE_LEAD = re.compile(r"\s*,?\s*(?:\(\s*)?(?:on|for|in|with|starting with|starting from)\s+")
+_SCOPE_WORDS = frozenset(
+    "aks kubernetes k8s the clusters cluster versions version minor running on with all and "
+    "supported".split()
+)
+_AT_LEAST = re.compile(
+    r"(?:>=\s*|\+\s*|greater than or equal to\s+|above\s+|and above\s+|or later\s+)"
+)
+_OPEN_END = re.compile(
+    r"\+|\s+(?:and|or)\s+(?:above|later|higher|newer|greater)|\s+onwards|\s+version\s*\+"
+)
+_VERSION_WORD = re.compile(r"\s+versions?\b")
+_MORE_MINOR = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)(?:aks\s+|kubernetes\s+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    minors: tuple[str, ...]
+    end: int
+
+    def text(self, index: int | None = None) -> str:
+        minors = self.minors if index is None else (self.minors[index],)
+        return "AKS " + ", ".join(minors)
+
+
+def scope_at(low: str, pos: int) -> Scope | None:
+    """The Kubernetes scope that starts at `pos` ('on AKS 1.32 and 1.33', 'for 1.24+')."""
+    lead = _SCOPE_LEAD.match(low, pos)
+    if lead is None:
+        return None
+    at = lead.end()
+    for _ in range(8):  # a few filler words: 'for AKS clusters on', 'with K8s versions'
+        if low.startswith(("<", ">")) and not low.startswith(">=", at):
+            return None
+        m = _AT_LEAST.match(low, at)
+        if m:
+            at = m.end()
+            minor = KUBE_MINOR.match(low, at)
+            if minor is None:
+                return None
+            return _scope_list(low, minor, plus=True)
+        minor = KUBE_MINOR.match(low, at)
+        if minor:
+            return _scope_list(low, minor, plus=False)
+        word_end = low.find(" ", at)
+        if word_end < 0 or low[at:word_end].strip("(),") not in _SCOPE_WORDS:
+            return None
+        at = word_end + 1
+    return None
+
+
+def _scope_list(low: str, first: re.Match[str], *, plus: bool) -> Scope:
+    minors: list[str] = []
+    m: re.Match[str] | None = first
+    end = first.end()
+    while m is not None:
+        end = m.end()
+        open_end = _OPEN_END.match(low, end)
+        if open_end:
+            end = open_end.end()
+        word = _VERSION_WORD.match(low, end)  # 'for AKS clusters on 1.32+ version'
+        if word:
+            end = word.end()
+        minors.append(m.group(1) + ("+" if plus or open_end else ""))
+        more = _MORE_MINOR.match(low, end)
+        m = KUBE_MINOR.match(low, more.end()) if more else None
+        if m is not None and version_at(low, m.start()) is not None:
+            # '1.32 and v1.33.5 on AKS 1.33': a component version, not another minor.
+            tail = low[m.end() : m.end() + 1]
+            if m.group(0).startswith("v") and tail != "+":
+                break
+    return Scope(tuple(minors), end)
+
+
+# --- segments ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    component: str | None  # None: the segment's component
+    version: Token
+    origin: str | None
+    scope: Scope | None
+
+
+def _descriptors(text: str, low: str, pos: int) -> tuple[int, bool]:
+    """Skip words that describe the version ('the latest release', 'KAITO'); returns the new
+    position and whether the word 'version' or 'release' was among them."""
+    named = False
+    for _ in range(4):
+        while pos < len(low) and low[pos] in " [(":
+            pos += 1
+        if version_at(text, pos, after_version_word=named) is not None:
+            return pos, named
+        end = pos
+        while end < len(low) and (low[end].isalnum() or low[end] in "-_/"):
+            end += 1
+        word = low[pos:end]
+        if not word:
+            break
+        if word in _DESCRIPTORS:
+            named = named or word in ("version", "release")
+        elif not (text[pos].isupper() and end + 1 < len(text)):
+            break  # only a capitalised name ('Karpenter', 'KAITO') besides descriptors
+        pos = end
+    return pos, named
+
+
+def _component_name(raw: str) -> str:
+    """'For all AKS clusters on 1.20+, CoreDNS will be' -> 'CoreDNS'; 'the Azure CNI version'
+    -> 'Azure CNI'."""
+    name = raw.rsplit(",", 1)[-1] if raw.count(",") and "(" not in raw else raw
+    words = name.strip(" -:[]()").split()
+    while words and words[-1].lower().strip("[]") in _AUX:
+        words.pop()
+    while words and words[0].lower() in ("the", "a", "an", "with", "and", "which", "update"):
+        words.pop(0)
+    if len(words) > 2 and words[0].lower() in ("version", "versions") and words[1] == "of":
+        del words[:2]  # 'Bumped version of Azure Workload Identity to 1.1.0'
+    return " ".join(words).strip(" -:[]")
+
+
+def _acceptable(name: str) -> bool:
+    low = name.lower()
+    if not name or len(name) > 80 or low in _KUBERNETES_NAMES or low in _OPERATING_SYSTEMS:
+        return False
+    words = low.replace(",", " ").split()
+    if set(words) & _NOT_A_COMPONENT or words[-1] in _NOT_A_TAIL or words[0] in _NOT_A_HEAD:
+        return False
+    return not low.startswith(("aks team", "aks kubernetes", "kubernetes patch"))
+
+
+def _item_name(text: str, low: str, pos: int) -> tuple[str, int] | None:
+    """A new component inside a list: 'calico to v3.29.4', 'policy addon 1.2.1'."""
+    end = pos
+    limit = min(len(low), pos + 80)
+    while end < limit:
+        if low.startswith(" to ", end) or low.startswith(" from ", end):
+            return text[pos:end], end
+        if low[end] == " " and version_at(text, end + 1) is not None:
+            return text[pos:end], end
+        if low[end] in ".;:" or VERB.match(low, end):
+            return None
+        end += 1
+    return None
+
+
+def _targets(text: str, low: str, pos: int, origin: str | None) -> tuple[list[Target], int]:
+    """The list after 'to': versions with scopes, and new components with theirs."""
+    out: list[Target] = []
+    component: str | None = None
+    while True:
+        at, named = _descriptors(text, low, pos)
+        token = version_at(text, at, after_version_word=named)
+        if token is None:
+            return out, pos
+        scope = scope_at(low, token.end)
+        out.append(Target(component, token, origin, scope))
+        pos = scope.end if scope else token.end
+        own = _RESPECTIVE_MINORS.match(low, pos)
+        if own:  # '(for these respective kubernetes minor versions)': each its own minor
+            out = [_own_minor(t) for t in out]
+            pos = own.end()
+        sep = _SEPARATOR.match(low, pos)
+        if sep is None:
+            return out, pos
+        nxt = sep.end()
+        at2, named2 = _descriptors(text, low, nxt)
+        if version_at(text, at2, after_version_word=named2) is not None:
+            pos, origin = nxt, None
+            continue
+        item = _item_name(text, low, nxt)
+        if item is None:
+            return out, pos
+        name, name_end = item
+        to = _TO.match(low, name_end)
+        if to:
+            origin = to.group("from")
+            pos = to.end()
+        else:
+            origin, pos = None, name_end
+        component = _component_name(name)
+        if not _acceptable(component):
+            return out, pos
+
+
+_RESPECTIVE_MINORS = re.compile(
+    r"\s*\(?\s*for (?:these|the) respective (?:kubernetes )?minor versions?\s*\)?"
+)
+
+
+def _own_minor(target: Target) -> Target:
+    if target.scope is not None:
+        return target
+    minor = KUBE_MINOR.match(target.version.text)
+    if minor is None:
+        return target
+    return Target(target.component, target.version, target.origin, Scope((minor.group(1),), 0))
+
+
+def _spread_scope(targets: list[Target], low: str, end: int) -> list[Target]:
+    """A scope after the last target belongs to all of them ('to v1.30.7, azurefile-csi-driver
+    to v1.29.3 ... starting with Kubernetes v1.29'), or pairs up with them one by one ('to
+    v1.32.9, v1.33.3 on AKS 1.32 and 1.33 respectively')."""
+    last = targets[-1].scope
+    if last is None or len(targets) < 2 or any(t.scope for t in targets[:-1]):
+        return targets
+    if len(last.minors) == len(targets):
+        return [
+            Target(t.component, t.version, t.origin, Scope((last.minors[i],), last.end))
+            for i, t in enumerate(targets)
+        ]
+    if len(last.minors) == 1:
+        return [Target(t.component, t.version, t.origin, last) for t in targets]
+    return targets
+
+
+def _sure_version(text: str, pos: int) -> bool:
+    token = version_at(text, pos)
+    return token is not None and (token.text.startswith("v") or token.text.count(".") >= 2)
+
+
+def _revisions(low: str, start: int, end: int) -> list[str]:
+    return [m.group(0) for m in REVISION.finditer(low, start, end)]
+
+
+def _without_revisions(name: str) -> str:
+    words = [w for w in name.split() if not REVISION.fullmatch(w.strip(",").lower())]
+    while words and words[-1].lower().strip(",") in ("and", "revision", "revisions", ","):
+        words.pop()
+    return " ".join(words).strip(", ")
+
+
+_REVISION_AVAILABLE = re.compile(
+    r"revision (asm-\d+-\d+) (?:is|are|has been|have been) (?:now )?(?:available|released|added)"
+)
+
+
+def _sentence_updates(
+    text: str, low: str, start: int, end: int, previous: str | None
+) -> list[ComponentUpdateFact]:
+    facts: list[ComponentUpdateFact] = []
+    pos = start
+    base = previous
+    while pos < end:
+        verb = VERB.search(low, pos, end)
+        if verb is None:
+            break
+        head = text[pos : verb.start()]
+        after = verb.end()
+        to = _TO.match(low, after)
+        passive = _component_name(head)
+        if passive and _acceptable(passive) and low[verb.start() : after] not in _ACTIVE_VERBS:
+            raw_name, origin = head, to.group("from") if to else None  # 'X has been upgraded to'
+            target_at = to.end() if to else after
+        else:  # 'Updated X [from A] to B', 'Updated X B for AKS 1.30', 'Update to X B'
+            lead = _TO_NAME.match(low, after)
+            item = _item_name(text, low, lead.end() if lead else after + 1)
+            if item is None:
+                pos = after
+                continue
+            raw_name, name_end = item
+            to = None if lead else _TO.match(low, name_end)
+            origin = to.group("from") if to else None
+            target_at = to.end() if to else name_end
+            added = "add" in low[verb.start() : after]
+            if to is None and not added and not _sure_version(text, name_end + 1):
+                pos = after  # 'upgrade window before 1.27': a bare minor needs a 'to'
+                continue
+        name = _component_name(raw_name)
+        revisions = _revisions(low, pos, verb.start()) if name else []
+        if name.lower().startswith(("revision", "asm-")) and base:
+            name = f"{_without_revisions(base)} {name}"  # ', revision asm-1-22 has been ...'
+        if not _acceptable(name):
+            pos = after
+            continue
+        targets, stop = _targets(text, low, target_at, origin.strip(",") if origin else None)
+        if not targets:
+            pos = after
+            continue
+        targets = _spread_scope(targets, low, stop)
+        # 'for asm-1-18 and asm-1-19 respectively', 'for ... revisions asm-1-25 and asm-1-26'
+        tail_revisions = _revisions(low, stop, min(end, stop + 120))
+        if len(tail_revisions) == len(targets) > 1 and not revisions:
+            revisions = tail_revisions
+            stop = end if _RESPECTIVELY.search(low, stop, end) else stop
+        paired = len(revisions) == len(targets) > 1
+        stem = _without_revisions(name) if paired else name
+        for i, t in enumerate(targets):
+            component = t.component or (f"{stem} {revisions[i]}" if paired else name)
+            scope = t.scope.text() if t.scope else None
+            fact = ComponentUpdateFact(component, t.version.text, t.origin, scope)
+            if fact not in facts:
+                facts.append(fact)
+        base = name
+        pos = max(stop, after)
+    return facts
+
+
+def component_updates(text: str, low: str, parent_component: str | None) -> list[ComponentUpdateFact]:
+    """Every component update of one entry. A child of 'X has been upgraded:' may only list
+    versions ('v1.33.5 on AKS 1.33') or 'A to B'."""
+    if parent_component:
+        child = _child_updates(text, low, parent_component)
+        if child:
+            return child
+    facts: list[ComponentUpdateFact] = []
+    previous: str | None = None
+    for start, end in spans(text):
+        m = _REVISION_AVAILABLE.search(low, start, end)
+        if m:
+            facts.append(ComponentUpdateFact("Istio", m.group(1)))
+        for fact in _sentence_updates(text, low, start, end, previous):
+            if fact not in facts:
+                facts.append(fact)
+            previous = fact.component
+    return facts
+
+
+def _child_updates(text: str, low: str, component: str) -> list[ComponentUpdateFact]:
+    at, named = _descriptors(text, low, 0)
+    first = version_at(text, at, after_version_word=named)
+    if first is None:
+        return []
+    to = re.compile(r"\s+(?:to|->|=>)\s+").match(low, first.end)
+    if to:
+        second = version_at(text, to.end())
+        if second is not None:
+            scope = scope_at(low, second.end)
+            return [
+                ComponentUpdateFact(
+                    component, second.text, first.text, scope.text() if scope else None
+                )
+            ]
+    targets, stop = _targets(text, low, at, None)
+    targets = _spread_scope(targets, low, stop)
+    return [
+        ComponentUpdateFact(
+            t.component or component, t.version.text, None, t.scope.text() if t.scope else None
+        )
+        for t in targets
+    ]
+
+
+_PARENT = re.compile(
+    r"(?:(?:has|have) been|(?:is|are|was|were)(?: being)?) (?:updated|upgraded|bumped)"
+    r"(?: to)?\s*:\s*$|(?:images?|versions?)\s*:\s*$"
+)
+_FOR_THE = re.compile(r"for (?:the )?(.+?) component,", re.I)
+
+
+def parent_component(text: str) -> str | None:
+    """'Azure Disk CSI Driver has been upgraded:' -> 'Azure Disk CSI Driver'; 'For the
+    cloud-provider-node-manager-windows component, the following versions have been updated:'
+    -> 'cloud-provider-node-manager-windows'. Node image parents ('Windows node images') are
+    not components."""
+    if not text.endswith(":"):
+        return None
+    low = text.lower()
+    m = _PARENT.search(low)
+    if m is None or "node image" in low or "vhd" in low:
+        return None
+    named = _FOR_THE.search(text)
+    if named:
+        return _component_name(named.group(1))
+    if not low[m.start() :].startswith(("has", "have", "is", "are", "was", "were")):
+        return None
+    name = _component_name(text[: m.start()])
+    return name if _acceptable(name) and len(name) <= 80 else None
