@@ -132,7 +132,9 @@ class CveFact:
 class RetirementFact:
     type: ClassVar[FactType] = FactType.RETIREMENT
     subject_text: str  # what retires, in the changelog's words, e.g. 'Windows Server 2019'
-    date: dt.date | None = None  # the deadline when stated
+    date: dt.date | None = None  # the deadline when stated (the first, when two are)
+    # A second stated date of the same retirement: support ends on `date`, removal follows.
+    removal_date: dt.date | None = None
 
     @property
     def subject(self) -> str:

@@ -32,31 +32,106 @@ VERB = re.compile(
 )
 # Words of a component name that belong to the verb phrase, stripped from its end.
 _AUX = frozenset(
-    "has have had is are was were been being got also now successfully and image images version "
-    "versions updated upgraded bumped to be will the which that".split()
+    [
+        "has",
+        "have",
+        "had",
+        "is",
+        "are",
+        "was",
+        "were",
+        "been",
+        "being",
+        "got",
+        "also",
+        "now",
+        "successfully",
+        "and",
+        "image",
+        "images",
+        "version",
+        "versions",
+        "updated",
+        "upgraded",
+        "bumped",
+        "to",
+        "be",
+        "will",
+        "the",
+        "which",
+        "that",
+    ]
 )
 # Words between 'to' and the version that describe it: 'to the latest release 07-24-2025',
 # 'to patch v1.23.4', 'to use Karpenter v0.7.3'.
 _DESCRIPTORS = frozenset(
-    "the a version versions patch patches release releases latest new revision image images tag "
-    "use build".split()
+    [
+        "the",
+        "a",
+        "version",
+        "versions",
+        "patch",
+        "patches",
+        "release",
+        "releases",
+        "latest",
+        "new",
+        "revision",
+        "image",
+        "images",
+        "tag",
+        "use",
+        "build",
+    ]
 )
 # A component name never holds these: they mark a sentence about clusters or people
 # ('Kindly upgrade your clusters to 1.32', 'versions prior to 1.11 must upgrade to 1.11').
 _NOT_A_COMPONENT = frozenset(
-    "you your we our customers users must should please kindly can may will that who existing"
-    .split()
+    [
+        "you",
+        "your",
+        "we",
+        "our",
+        "customers",
+        "users",
+        "must",
+        "should",
+        "please",
+        "kindly",
+        "can",
+        "may",
+        "will",
+        "that",
+        "who",
+        "existing",
+    ]
 )
 _NOT_A_TAIL = frozenset(
-    "cluster clusters nodes node pools nodepools workloads versions before after than since until "
-    "window".split()
+    [
+        "cluster",
+        "clusters",
+        "nodes",
+        "node",
+        "pools",
+        "nodepools",
+        "workloads",
+        "versions",
+        "before",
+        "after",
+        "than",
+        "since",
+        "until",
+        "window",
+    ]
 )
 # An operating system moving to a new release is node image news, not a component update.
 _OPERATING_SYSTEMS = frozenset({"ubuntu", "azure linux", "mariner", "windows", "windows server"})
-_NOT_A_HEAD = frozenset("kubernetes k8s from to for on in".split())
+_NOT_A_HEAD = frozenset(["kubernetes", "k8s", "from", "to", "for", "on", "in"])
 # Verbs whose component always follows them: 'which upgrades ExternalDNS from A to B', 'The AKS
 # team has added KEDA 2.15 on ...'.
-_ACTIVE_VERBS = frozenset("updates upgrades bumps adds added reverts downgrades".split())
+_ACTIVE_VERBS = frozenset(
+    ["updates", "upgrades", "bumps", "adds", "added", "reverts", "downgrades"]
+)
 _KUBERNETES_NAMES = frozenset({"kubernetes", "k8s", "aks", "aks kubernetes", "kubernetes version"})
 _SEPARATOR = re.compile(r"\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*)(?:to\s+)?")
 _TO = re.compile(
@@ -71,8 +146,23 @@ _RESPECTIVELY = re.compile(r"\s*,?\s*respectively")
 # 'for clusters with AKS Kubernetes version greater than or equal to 1.27', 'for >=1.29.0 version'
 _SCOPE_LEAD = re.compile(r"\s*,?\s*(?:\(\s*)?(?:on|for|in|with|starting with|starting from)\s+")
 _SCOPE_WORDS = frozenset(
-    "aks kubernetes k8s the clusters cluster versions version minor running on with all and "
-    "supported".split()
+    [
+        "aks",
+        "kubernetes",
+        "k8s",
+        "the",
+        "clusters",
+        "cluster",
+        "versions",
+        "version",
+        "minor",
+        "running",
+        "on",
+        "with",
+        "all",
+        "and",
+        "supported",
+    ]
 )
 _AT_LEAST = re.compile(
     r"(?:>=\s*|\+\s*|greater than or equal to\s+|above\s+|and above\s+|or later\s+)"
@@ -368,7 +458,9 @@ def _sentence_updates(
     return facts
 
 
-def component_updates(text: str, low: str, parent_component: str | None) -> list[ComponentUpdateFact]:
+def component_updates(
+    text: str, low: str, parent_component: str | None
+) -> list[ComponentUpdateFact]:
     """Every component update of one entry. A child of 'X has been upgraded:' may only list
     versions ('v1.33.5 on AKS 1.33') or 'A to B'."""
     if parent_component:

@@ -12,7 +12,6 @@ to parse in tens of milliseconds.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from aksnews.model import (
@@ -23,14 +22,16 @@ from aksnews.model import (
     RetirementFact,
     VersionEvent,
 )
+from aksnews.parsers.aks_components import VERB, component_updates, parent_component
 from aksnews.parsers.aks_kube_versions import (
     NO_CONTEXT,
     FactContext,
     kube_context,
     kubernetes_version_facts,
 )
-from aksnews.parsers.aks_components import VERB, component_updates, parent_component
-from aksnews.parsers.aks_prose import date_near, find_dates, lower_same_length, sentences
+from aksnews.parsers.aks_prose import lower_same_length
+from aksnews.parsers.aks_retirements import HINTS as RETIREMENT_HINTS
+from aksnews.parsers.aks_retirements import retirement_facts as retirements
 from aksnews.parsers.aks_text import normalize
 from aksnews.versions import WINDOWS_BUILDS
 
@@ -123,149 +124,15 @@ def component_context(text: str) -> str | None:
     return parent_component(normalize(text))
 
 
-# --- retirements --------------------------------------------------------------------------------
+# --- retirements (parsers/aks_retirements.py) ---------------------------------------------------
 
-# The name comes before 'retired', 'no longer (be) supported', 'will reach end of life' and
-# after 'no longer support(s) [for]', 'no longer create new node images for',
-# 'remove all existing'.
-_RETIREMENT = re.compile(
-    r"(?P<before>retired\b|no longer (?:be )?supported\b|will reach end[- ]of[- ]life\b)"
-    r"|(?P<after>no longer supports?(?: or provide security updates)?\s+(?:for\s+)?(?:the\s+)?"
-    r"|no longer create new node images for\s+|remove all existing\s+)"
-)
-_RETIRE_AUX = {
-    "will",
-    "be",
-    "is",
-    "are",
-    "was",
-    "were",
-    "has",
-    "have",
-    "been",
-    "being",
-    "going",
-    "to",
-    "scheduled",
-}
-_ACTIVE_SUBJECTS = {"we", "aks", "microsoft", "azure"}  # 'we have retired support for ...'
-_SCOPE_TAIL = re.compile(r"\s+(?:on|in|for|with)\s+(?:AKS|Azure Kubernetes Service)\s*$", re.I)
-_NOUN_TAIL = {
-    "add-on",
-    "addon",
-    "add-ons",
-    "addons",
-    "node",
-    "nodes",
-    "pool",
-    "pools",
-    "nodepool",
-    "nodepools",
-    "image",
-    "images",
-    "runtime",
-    "container",
-    "feature",
-    "tag",
-    "vhds",
-    "revision",
-}
-_CONNECTORS = {"to", "of", "for", "and"}
-_STOP = {"the", "a", "an", "this", "these", "that", "on", "starting", "as", "after", "kindly"}
-_KUBE_SUBJECT = re.compile(r"(?:(?:aks|kubernetes|k8s)\s+)*(?:version\s+)?v?1\.\d+", re.I)
-_KUBE_IN_SUBJECT = re.compile(r"(?<![\d.])1\.\d{1,2}\b")
-_USING = re.compile(r"\s*using (?:the )?(.{3,60}?) to ", re.I)
+_LINK_TEXT = re.compile(r"\[([^\[\]]{3,60})\]\(")
 
 
-def _is_name_word(word: str) -> bool:
-    bare = word.strip(",.:;")
-    if not bare or bare.lower() in _STOP:
-        return False
-    return (
-        bare[0].isupper()
-        or bare[0].isdigit()
-        or bare[0] == "("
-        or bare.startswith("--")
-        or bare.lower() in _NOUN_TAIL
-    )
-
-
-def _trailing_name(span: str) -> str:
-    """The name at the end of `span`: 'On 30 September 2025, the Basic Load Balancer' ->
-    'Basic Load Balancer'."""
-    using = _USING.match(span)
-    if using:  # 'Using the GPU VHD image (preview) to provision ...'
-        return using.group(1)
-    words = _SCOPE_TAIL.sub("", span).split()
-    while words and words[-1].lower() in _RETIRE_AUX:
-        words.pop()  # 'X will be' -> 'X'
-    if not words or words[-1].lower() in _ACTIVE_SUBJECTS:
-        return ""
-    picked: list[str] = []
-    for word in reversed(words):
-        name_word = _is_name_word(word) and not word.endswith(",")
-        # 'Bridge to Kubernetes': a connector joins two name words.
-        connector = word.lower() in _CONNECTORS and picked and picked[-1][:1].isupper()
-        if not (name_word or connector):
-            break
-        picked.append(word)
-    while picked and picked[-1].lower() in _CONNECTORS | _NOUN_TAIL:
-        picked.pop()  # a name starts with a name word, not 'and' or 'node'
-    if any(w[:1].isupper() for w in picked):
-        return " ".join(reversed(picked)).strip(",.:; ")
-    # No capitalised name ('the pod security policy feature'): keep the clause itself.
-    clause = " ".join(words).rsplit(",", 1)[-1].split()
-    if clause and clause[0].lower() in ("the", "a", "an"):
-        clause.pop(0)
-    return " ".join(clause)
-
-
-def _leading_name(span: str) -> str:
-    """The name at the start of `span`: 'Azure Linux 2.0. Migrate ...' -> 'Azure Linux 2.0'."""
-    picked: list[str] = []
-    for word in span.split():
-        if _is_name_word(word):
-            picked.append(word)
-            if word.endswith((",", ";", ":")) or (word.endswith(".") and not word[-2:-1].isdigit()):
-                break
-        elif word.lower() in _CONNECTORS and picked:
-            picked.append(word)
-        else:
-            break
-    while picked and picked[-1].strip(",.:;").lower() in _CONNECTORS | _NOUN_TAIL:
-        picked.pop()
-    return " ".join(picked).strip(",.:; ")
-
-
-def retirement_facts(text: str) -> list[RetirementFact]:
-    """Retirements and ends of support that state a deadline ('Starting on 30 November 2025, AKS
-    will no longer support ... Azure Linux 2.0'). Kubernetes versions themselves are
-    kubernetes-version facts, not retirements."""
-    low = lower_same_length(text)
-    facts: list[RetirementFact] = []
-    parts = sentences(text)
-    starts = [offset for offset, _ in parts]
-    for m in _RETIREMENT.finditer(low):
-        offset, sentence = parts[bisect_right(starts, m.start()) - 1]
-        dates = find_dates(sentence)
-        if not dates:
-            continue  # a retirement without a deadline is not something to plan for
-        start, end = m.start() - offset, m.end() - offset
-        if m.group("after"):
-            subject, pos = _leading_name(sentence[end:]), start
-        else:
-            subject, pos = _trailing_name(sentence[:start]), end
-        if (
-            not subject
-            or len(subject) > 80
-            or _KUBE_SUBJECT.match(subject)
-            or _KUBE_IN_SUBJECT.search(subject)
-        ):
-            continue  # Kubernetes versions are kubernetes-version facts
-        fact = RetirementFact(subject_text=subject, date=date_near(dates, pos))
-        if fact not in facts:
-            facts.append(fact)
-    return facts
+def retirement_facts(text: str, markdown: str = "") -> list[RetirementFact]:
+    """Retirements of one entry; linked names in `markdown` are recognised as subjects."""
+    texts = [normalize(t) for t in _LINK_TEXT.findall(markdown)] if "](" in markdown else []
+    return retirements(normalize(text), texts)
 
 
 # --- all together -------------------------------------------------------------------------------
@@ -281,7 +148,12 @@ def extract_facts(
     """Every fact of one entry (`text` is its flattened plain text), in a stable order: node
     images, Kubernetes versions, component updates, retirements, CVEs."""
     if not _DIGIT.search(markdown):
-        return ()  # every fact holds a number: a version, a date or an id
+        # Every fact but a retirement holds a number (a version, a date or an id); a retirement
+        # may be undated ('The AJP protocol is no longer supported.').
+        low = lower_same_length(text)
+        if not any(hint in low for hint in RETIREMENT_HINTS):
+            return ()
+        return tuple(retirement_facts(text, markdown))
     text = normalize(text)
     low = lower_same_length(text)
     facts: list[Fact] = []
@@ -301,14 +173,8 @@ def extract_facts(
     ):
         # An image line says 'updated to 202510.03.0': that is the image fact, not a component.
         facts.extend(component_update_facts(text, ctx))
-    if (
-        "retired" in low
-        or "no longer" in low
-        or "end of life" in low
-        or "end-of-life" in low
-        or "remove all existing" in low
-    ):
-        facts.extend(retirement_facts(text))
+    if any(hint in low for hint in RETIREMENT_HINTS):
+        facts.extend(retirement_facts(text, markdown))
     if "CVE-" in markdown or "GHSA-" in markdown or "cve-" in markdown or "ghsa-" in markdown:
         facts.extend(cve_facts(markdown))
     return tuple(facts)

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 # U+2010..U+2015 (hyphens and dashes, the non-breaking hyphen among them) and U+2212 (minus).
-_DASHES = {c: "-" for c in range(0x2010, 0x2016)} | {0x2212: "-", 0xFE63: "-", 0xFF0D: "-"}
-_SPACES = {c: " " for c in (0x00A0, 0x2007, 0x202F, 0x2009, 0x200A, 0x3000)}
-_DROPPED = {c: None for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}
+_DASHES = dict.fromkeys(range(8208, 8214), "-") | {0x2212: "-", 0xFE63: "-", 0xFF0D: "-"}
+_SPACES = dict.fromkeys((160, 8199, 8239, 8201, 8202, 12288), " ")
+_DROPPED = dict.fromkeys((8203, 8204, 8205, 8288, 65279))
 _QUOTES = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"'}
 _TRANSLATE = _DASHES | _SPACES | _DROPPED | _QUOTES
 # Markup that may wrap a token: backticks, emphasis, and the brackets of a link left behind.

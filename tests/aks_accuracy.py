@@ -74,7 +74,8 @@ def _words(name: str) -> set[str]:
 
 def same_name(label: str, parsed: str) -> bool:
     """Whether two names name the same thing: the words of one hold the other's, the numbers
-    ('18.04', '2.0', 'asm-1-25') agree, and at least half the label's words are there."""
+    ('18.04', '2.0', 'asm-1-25') agree, and at least half the label's words are there or both
+    start with the same word."""
     a, b = _words(label), _words(parsed)
     if not a or not b:
         return False
@@ -84,7 +85,9 @@ def same_name(label: str, parsed: str) -> bool:
         return False
     if not (a <= b or b <= a):
         return False
-    return len(a & b) * 2 >= len(a)
+    # Half the label's words, or the same head word ('Docker' for 'Docker container runtime').
+    first = lambda name: next(iter(_WORD.findall(name.lower())), "")  # noqa: E731
+    return len(a & b) * 2 >= len(a) or first(label) == first(parsed)
 
 
 def _scope_minors(scope: str | None) -> set[str]:

@@ -796,7 +796,8 @@ def test_kubernetes_version_phrasings(text: str, expected: list[KubernetesVersio
             "After May 31, 2023, Ubuntu 18.04 will reach end of life.",
             [RetirementFact("Ubuntu 18.04", dt.date(2023, 5, 31))],
         ),
-        ("WASI Node Pool has been retired.", []),  # no deadline
+        # No deadline: kept without one, the matcher still needs it.
+        ("WASI Node Pool has been retired.", [RetirementFact("WASI Node Pool")]),
         ("As previously announced we have retired support for Kubernetes 1.13 on May 1, 2020.", []),
     ],
 )
