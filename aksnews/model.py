@@ -276,6 +276,25 @@ def fact_from_json(fact_type: FactType | str, payload: Mapping[str, Any]) -> Fac
 # --- documents -----------------------------------------------------------------------------------
 
 
+class Expectation(StrEnum):
+    """What an unread statement named without the parser reading a fact of that kind from it."""
+
+    KUBERNETES_VERSION = "kubernetes-version"
+    COMPONENT_UPDATE = "component-update"
+    NODE_IMAGE = "node-image"
+    RETIREMENT = "retirement"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadStatement:
+    """A sentence of an entry that names a Kubernetes version, component version, node image,
+    retirement or deadline that the parser could not turn into a fact: someone must read it."""
+
+    expected: Expectation
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One note: a bullet of an AKS release or one upstream release note."""
@@ -293,6 +312,9 @@ class Entry:
     pr: int | None = None
     author: str | None = None
     sigs: tuple[str, ...] = ()
+    # The text says something stops working, is blocked or rejected, or needs action by a date.
+    breaking: bool = False
+    unread: tuple[UnreadStatement, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

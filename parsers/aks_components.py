@@ -110,8 +110,6 @@ _NOT_A_TAIL = frozenset(
     [
         "cluster",
         "clusters",
-        "nodes",
-        "node",
         "pools",
         "nodepools",
         "workloads",
@@ -126,7 +124,7 @@ _NOT_A_TAIL = frozenset(
 )
 # An operating system moving to a new release is node image news, not a component update.
 _OPERATING_SYSTEMS = frozenset({"ubuntu", "azure linux", "mariner", "windows", "windows server"})
-_NOT_A_HEAD = frozenset(["kubernetes", "k8s", "from", "to", "for", "on", "in"])
+_NOT_A_HEAD = frozenset(["from", "to", "for", "on", "in"])
 # Verbs whose component always follows them: 'which upgrades ExternalDNS from A to B', 'The AKS
 # team has added KEDA 2.15 on ...'.
 _ACTIVE_VERBS = frozenset(
@@ -137,6 +135,7 @@ _SEPARATOR = re.compile(r"\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*)(?:to\s+)
 _TO = re.compile(
     r"\s*(?:from\s+(?:[a-z][\w-]*\s+){0,2}?(?P<from>v?\.?\d\S*)\s+)?(?:to|with)\s+(?:to\s+)?"
 )
+_FROM_AFTER = re.compile(r" from (v?\d[\w.\-]*\d)(?![\w.])")
 _TO_NAME = re.compile(r" to (?=[a-z][\w-]* v?\d)")
 _RESPECTIVELY = re.compile(r"\s*,?\s*respectively")
 
@@ -288,7 +287,9 @@ def _acceptable(name: str) -> bool:
     words = low.replace(",", " ").split()
     if set(words) & _NOT_A_COMPONENT or words[-1] in _NOT_A_TAIL or words[0] in _NOT_A_HEAD:
         return False
-    return not low.startswith(("aks team", "aks kubernetes", "kubernetes patch"))
+    return not low.startswith(
+        ("aks team", "aks kubernetes", "kubernetes patch", "kubernetes version", "k8s version")
+    )
 
 
 def _item_name(text: str, low: str, pos: int) -> tuple[str, int] | None:
@@ -315,9 +316,12 @@ def _targets(text: str, low: str, pos: int, origin: str | None) -> tuple[list[Ta
         token = version_at(text, at, after_version_word=named)
         if token is None:
             return out, pos
-        scope = scope_at(low, token.end)
+        back = _FROM_AFTER.match(low, token.end)  # 'updated to 1.0.67 from 1.0.64'
+        if back and origin is None:
+            origin = back.group(1)
+        scope = scope_at(low, back.end() if back else token.end)
         out.append(Target(component, token, origin, scope))
-        pos = scope.end if scope else token.end
+        pos = scope.end if scope else (back.end() if back else token.end)
         own = _RESPECTIVE_MINORS.match(low, pos)
         if own:  # '(for these respective kubernetes minor versions)': each its own minor
             out = [_own_minor(t) for t in out]
@@ -411,7 +415,9 @@ def _sentence_updates(
         after = verb.end()
         to = _TO.match(low, after)
         passive = _component_name(head)
-        if passive and _acceptable(passive) and low[verb.start() : after] not in _ACTIVE_VERBS:
+        after_aux = low.endswith(("been ", "is ", "are ", "was ", "were "), pos, verb.start())
+        active = low[verb.start() : after] in _ACTIVE_VERBS and not after_aux
+        if passive and _acceptable(passive) and not active:
             raw_name, origin = head, to.group("from") if to else None  # 'X has been upgraded to'
             target_at = to.end() if to else after
         else:  # 'Updated X [from A] to B', 'Updated X B for AKS 1.30', 'Update to X B'

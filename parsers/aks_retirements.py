@@ -302,7 +302,9 @@ _SCOPE_LEAD = re.compile(
     r"(?:versions? )?v?1\.\d+(?:\.\d+)?\+?,?\s*",
     re.I,
 )
-_LEADING_WORDS = frozenset(["after", "before", "once", "when", "if", "since", "starting", "from", "until"])
+_LEADING_WORDS = frozenset(
+    ["after", "before", "once", "when", "if", "since", "starting", "from", "until"]
+)
 
 
 def _subject(sentence: str, start: int, end: int, trigger: str, found: list[Thing]) -> str:

@@ -52,6 +52,8 @@ class StoredEntry:
     author: str | None
     sigs: tuple[str, ...]
     facts: tuple[StoredFact, ...] = ()
+    breaking: bool = False
+    unread: tuple[tuple[str, str], ...] = ()  # (expected, text) the parser could not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +101,19 @@ class IngestReport:
     entries: int = 0  # entries written
     facts: int = 0
     warnings: tuple[ParseWarning, ...] = field(default_factory=tuple)
+    # Statements of the parsed releases that no fact holds: (release key, expected, text).
+    unread: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUnread:
+    """An unread statement as the archive holds it, with the entry it belongs to."""
+
+    release_key: str
+    release_date: dt.date | None
+    entry_id: int
+    position: int
+    expected: str  # model.Expectation value
+    text: str  # the sentence that was not understood
+    entry_text: str
+    url: str  # the release on its source page

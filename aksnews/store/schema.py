@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -113,6 +114,8 @@ class EntryRow(Base):
     # Minor versions the note concerns, space-padded (' 1.29 1.30 ') for a cheap LIKE filter.
     minors: Mapped[str] = mapped_column(Text, default=" ")
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The text says something stops working, is blocked or rejected, or needs action by a date.
+    breaking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (Index("ix_entry_release_position", "release_id", "position"),)
 
 
@@ -139,6 +142,20 @@ class FactRow(Base):
         Index("ix_fact_type_subject", "type", "subject"),
         Index("ix_fact_release", "release_id"),
     )
+
+
+class UnreadRow(Base):
+    """A statement of an entry the parser could not read (model.UnreadStatement). Derived from
+    the release like its facts: a re-parsed release replaces its own."""
+
+    __tablename__ = "unread_statement"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    expected: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class InventoryItemRow(Base):
