@@ -143,7 +143,11 @@ _RESPECTIVELY = re.compile(r"\s*,?\s*respectively")
 
 # 'on AKS 1.33', 'for Kubernetes v1.28.0+', 'for AKS clusters on 1.32+ version', 'in K8s v1.28+',
 # 'for clusters with AKS Kubernetes version greater than or equal to 1.27', 'for >=1.29.0 version'
-_SCOPE_LEAD = re.compile(r"\s*,?\s*(?:\(\s*)?(?:on|for|in|with|starting with|starting from)\s+")
+_SCOPE_LEAD = re.compile(
+    r"\s*,?\s*(?:\(\s*(?:(?:on|for|in|with)\s+)?(?=aks|kubernetes|k8s|v?1\.)"
+    r"|(?:\(\s*)?(?:on|for|in|with|starting with|starting from)\s+)"
+)
+_CLOSE = re.compile(r"\s*\)")
 _SCOPE_WORDS = frozenset(
     [
         "aks",
@@ -221,6 +225,9 @@ def _scope_list(low: str, first: re.Match[str], *, plus: bool) -> Scope:
         word = _VERSION_WORD.match(low, end)  # 'for AKS clusters on 1.32+ version'
         if word:
             end = word.end()
+        close = _CLOSE.match(low, end)  # '(AKS 1.31)'
+        if close and "(" in low[max(0, first.start() - 24) : first.start()]:
+            end = close.end()
         minors.append(m.group(1) + ("+" if plus or open_end else ""))
         more = _MORE_MINOR.match(low, end)
         m = KUBE_MINOR.match(low, more.end()) if more else None
@@ -292,18 +299,22 @@ def _acceptable(name: str) -> bool:
     )
 
 
+_ITEM_END = re.compile(r" to | from |[.;:]| (?=[v.\d])")
+
+
 def _item_name(text: str, low: str, pos: int) -> tuple[str, int] | None:
     """A new component inside a list: 'calico to v3.29.4', 'policy addon 1.2.1'."""
-    end = pos
     limit = min(len(low), pos + 80)
-    while end < limit:
-        if low.startswith(" to ", end) or low.startswith(" from ", end):
-            return text[pos:end], end
-        if low[end] == " " and version_at(text, end + 1) is not None:
-            return text[pos:end], end
-        if low[end] in ".;:" or VERB.match(low, end):
+    verb = VERB.search(low, pos, limit)
+    stop = verb.start() if verb else limit
+    for m in _ITEM_END.finditer(low, pos, stop):
+        end = m.start()
+        if low[end] in ".;:":
+            if low[end] == "." and end + 1 < len(low) and low[end + 1].isdigit():
+                continue  # '1.2' inside a name
             return None
-        end += 1
+        if m.group(0) in (" to ", " from ") or version_at(text, end + 1) is not None:
+            return text[pos:end], end
     return None
 
 
@@ -462,6 +473,26 @@ def _sentence_updates(
         base = name
         pos = max(stop, after)
     return facts
+
+
+# A cheap test before any regex: every verb of the lexicon holds one of these.
+HINTS = (
+    "updat",
+    "upgrad",
+    "bump",
+    "revert",
+    "downgrad",
+    "rolled back",
+    "rolls back",
+    "patched",
+    "rebuilt",
+    "added",
+    "adds",
+)
+
+
+def has_change_verb(low: str) -> bool:
+    return any(h in low for h in HINTS)
 
 
 def component_updates(

@@ -22,7 +22,7 @@ from aksnews.model import (
     RetirementFact,
     VersionEvent,
 )
-from aksnews.parsers.aks_components import VERB, component_updates, parent_component
+from aksnews.parsers.aks_components import component_updates, has_change_verb, parent_component
 from aksnews.parsers.aks_kube_versions import (
     NO_CONTEXT,
     FactContext,
@@ -169,7 +169,7 @@ def extract_facts(
     ):
         facts.extend(kubernetes_version_facts(text, ctx, default_event))
     if (not facts or not isinstance(facts[0], NodeImageFact)) and (
-        ctx.component or VERB.search(low) or "revision" in low
+        ctx.component or has_change_verb(low) or ("revision" in low and "available" in low)
     ):
         # An image line says 'updated to 202510.03.0': that is the image fact, not a component.
         facts.extend(component_update_facts(text, ctx))

@@ -34,8 +34,8 @@ _KV_TOKEN = re.compile(r"v?(1\.\d{1,2})(?:\.(\d{1,3}))?(?:-akslts)?(?![\w\-]|\.\
 # 'Kubernetes patch versions 1.29.11, 1.30.7 and 1.31.3', 'AKS LTS version 1.27.101', 'K8s 1.25'
 _KV_LIST = re.compile(
     r"(?:kubernetes|k8s|aks)\b"
-    r"(?:[\s:,`]+(?:lts|\(lts\)|long[- ]term support|kubernetes|k8s|aks|community|standard|"
-    r"official|first|new|the|minor|patch|version|versions|release|releases)\b)*"
+    r"(?:[\s:,`]+(?:\(lts\)|(?:lts|long[- ]term support|kubernetes|k8s|aks|community|standard|"
+    r"official|first|new|the|minor|patch|version|versions|release|releases)\b))*"
     rf"[\s:,`]+(?P<list>{_KV}(?:`?\s*(?:,|and|&|or)\s*(?:and\s+)?`?{_KV})*)"
 )
 # '1.30 Kubernetes version is ...', '1.27 LTS version and 1.30 community version are ...'
@@ -59,7 +59,7 @@ _KV_TRIGGER = re.compile(r"kubernetes|k8s|(?<![a-z])aks(?![a-z])")
 # It starts from each '1.N' (a literal, which the regex engine finds fast) and looks back.
 _VERSION_START = re.compile(r"1\.\d")
 _TRIGGER_BEFORE = re.compile(
-    r"(?:kubernetes|k8s|aks|lts|retiring)(?:[\s:,`]+[a-z()\-]+){0,4}[\s:,`]+v?$"
+    r"(?:kubernetes|k8s|aks|lts\)?|retiring)(?:[\s:,`]+[a-z()\-]+){0,4}[\s:,`]+v?$"
 )
 _SENTENCE_BEFORE = re.compile(r"[.;(]\s*v?$")
 # A version right after these words is a scope ('in Kubernetes 1.24', 'upgrade to 1.32'), not
@@ -121,7 +121,7 @@ _GAP = re.compile(
     rf"(?:[\s,:;`'\"()\[\]&-]|{_KV}|\b(?:of|and|or|the|kubernetes|k8s|aks|lts|version|versions|"
     r"patch|patches|minor|is|are|was|were|has|have|been|be|being|will|now|officially|also|"
     r"currently|still|community|standard|support|going|goes|for|to be|scheduled|release|"
-    r"releases|in|a|an|public)\b)*$"
+    r"releases|in|a|an|public|only|reaches|reach|reached|hits|enters|enter|becomes|become)\b)*$"
 )
 _LIST_FILLER = re.compile(rf"{_KV}|\b(?:and|or)\b|&")
 _LIST_JOIN = re.compile(r",|&|\(|\band\b|\bor\b")

@@ -249,6 +249,10 @@ def _trailing_name(span: str, *, lowercase: bool = False) -> str:
     # No capitalised tail ('The AJP protocol', 'Two in-tree driver persistent volumes'): the
     # clause itself, when it is short and names something rather than pointing back at it.
     clause = " ".join(words).rsplit(",", 1)[-1].split()
+    for i in range(len(clause) - 1, -1, -1):
+        if clause[i].lower() in ("where", "when", "which", "that", "if", "whose"):
+            del clause[: i + 1]  # 'Fixed a bug where the cache (was removed)': 'the cache'
+            break
     while clause and clause[0].lower() in _LEADING_WORDS | {"the", "a", "an"}:
         clause.pop(0)
     if not clause or len(clause) > 6 or clause[0].lower() in _DETERMINERS:
@@ -302,6 +306,7 @@ _SCOPE_LEAD = re.compile(
     r"(?:versions? )?v?1\.\d+(?:\.\d+)?\+?,?\s*",
     re.I,
 )
+_FIX_WORDS = ("fixed ", "fixes ", "fix ", "resolved ", "bug fix", "fixed:")
 _LEADING_WORDS = frozenset(
     ["after", "before", "once", "when", "if", "since", "starting", "from", "until"]
 )
@@ -354,6 +359,8 @@ def retirement_facts(text: str, link_texts: Sequence[str] = ()) -> list[Retireme
     for s_start, s_end in spans(text):
         sentence = text[s_start:s_end]
         sentence_low = low[s_start:s_end]
+        if sentence_low.lstrip("-* ").startswith(_FIX_WORDS):
+            continue  # a bug fix that removes something retires nothing
         recognised: list[Thing] | None = None
         for m in TRIGGER.finditer(sentence_low):
             if recognised is None:

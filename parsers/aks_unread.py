@@ -26,7 +26,7 @@ from aksnews.model import (
     RetirementFact,
     UnreadStatement,
 )
-from aksnews.parsers.aks_components import VERB
+from aksnews.parsers.aks_components import VERB, has_change_verb
 from aksnews.parsers.aks_prose import find_dates
 from aksnews.parsers.aks_retirements import HINTS, TRIGGER
 from aksnews.parsers.aks_text import spans, version_at
@@ -64,14 +64,37 @@ _ACTION = re.compile(
 
 # --- breaking --------------------------------------------------------------------------------------
 
-_BREAKING = re.compile(
-    r"stops? working|will (?:no longer|not) work|(?:will|would|may|might) (?:fail|break)|"
-    r"(?:will be|is|are|was|were|be|being|get|gets) (?:blocked|rejected|denied|refused)|"
-    r"(?:now |is |are |will be )?block(?:s|ing)? (?:the )?(?:creation|upgrades?|new|operations)|"
-    r"(?:now |will )?rejects?(?: any| invalid| requests)|breaking change|breakage|"
-    r"(?:can|will) no longer (?:be able to |be )?(?:use|used|create|created|scale|upgrade)|"
-    r"no longer be able to|cannot be (?:created|used|upgraded|scaled)|"
-    r"scaling operations will fail|action required"
+# Each test runs only when its literal word is in the text: one big alternation would be tried
+# at every position of every entry.
+_BREAKING: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("working", re.compile(r"stops? working")),
+    (" work", re.compile(r"will (?:no longer|not) work")),
+    ("fail", re.compile(r"(?:will|would|may|might) fail|scaling operations will fail")),
+    ("break", re.compile(r"(?:will|would|may|might) break|breaking change|breakage")),
+    (
+        "block",
+        re.compile(
+            r"(?:will be|is|are|was|were|be|being|get|gets) blocked|"
+            r"block(?:s|ing)? (?:the )?(?:creation|upgrades?|new|operations)"
+        ),
+    ),
+    (
+        "reject",
+        re.compile(
+            r"(?:will be|is|are|was|were|be|being|get|gets) rejected|rejects?(?: any| invalid| requests)"
+        ),
+    ),
+    ("denied", re.compile(r"(?:will be|is|are|be|being|get|gets) denied")),
+    ("refused", re.compile(r"(?:will be|is|are|be|being|get|gets) refused")),
+    (
+        "no longer",
+        re.compile(
+            r"(?:can|will) no longer (?:be able to |be )?(?:use|used|create|created|scale|upgrade)|"
+            r"no longer be able to"
+        ),
+    ),
+    ("cannot", re.compile(r"cannot be (?:created|used|upgraded|scaled)")),
+    ("action required", re.compile(r"action required")),
 )
 _NEEDS_ACTION = re.compile(
     r"(?<![a-z])(?:must|should|need to|needs to|required to|kindly|please|recommend)(?![a-z])"
@@ -79,11 +102,16 @@ _NEEDS_ACTION = re.compile(
 _BY_DATE = re.compile(r"(?<![a-z])(?:before|by|until|no later than|prior to)(?![a-z])")
 
 
+_ACTION_HINTS = ("must", "should", "need", "required", "kindly", "please", "recommend")
+
+
 def is_breaking(low: str) -> bool:
     """Whether the (lower-cased, normalised) text says that something stops working, is blocked
     or rejected, or needs action before a date."""
-    if _BREAKING.search(low):
+    if any(hint in low and pattern.search(low) for hint, pattern in _BREAKING):
         return True
+    if "20" not in low or not any(h in low for h in _ACTION_HINTS):
+        return False
     if not _NEEDS_ACTION.search(low) or not _BY_DATE.search(low):
         return False
     return any(_BY_DATE.search(low, max(0, at - 24), at) for at, _ in find_dates(low))
@@ -111,6 +139,8 @@ def _names_kubernetes(low: str) -> bool:
 
 
 def _names_component_version(text: str, low: str) -> bool:
+    if not has_change_verb(low):
+        return False
     for verb in VERB.finditer(low):
         to = _TO.search(low, verb.end(), verb.end() + 90)
         if to is None:
@@ -125,7 +155,9 @@ def _names_component_version(text: str, low: str) -> bool:
 
 
 def _names_image(low: str) -> bool:
-    return ("image" in low or "vhd" in low) and _IMAGE_VERSION.search(low) is not None
+    if "image" not in low and "vhd" not in low:
+        return False
+    return _IMAGE_VERSION.search(low) is not None
 
 
 # Retirement triggers that end support (a removal in a bug fix is no retirement to read).
@@ -167,18 +199,24 @@ def unread_statements(text: str, facts: Sequence[Fact]) -> tuple[UnreadStatement
 
     dated = _dated(facts)
     retirement_hint = any(h in low for h in HINTS)
+    kube = "1." in low and FactType.KUBERNETES_VERSION not in have
+    images = FactType.NODE_IMAGE not in have and ("image" in low or "vhd" in low)
+    deadline = not dated and "20" in low and _ACTION.search(low) is not None
+    component = (
+        " to " in low
+        and FactType.COMPONENT_UPDATE not in have
+        and FactType.NODE_IMAGE not in have
+        and has_change_verb(low)
+    )
+    if not (kube or images or deadline or component or retirement_hint):
+        return ()  # most entries: nothing that could have been missed
     for start, end in spans(text):
         sentence, s_low = text[start:end], low[start:end]
-        if "1." in s_low and FactType.KUBERNETES_VERSION not in have and _names_kubernetes(s_low):
+        if kube and "1." in s_low and _names_kubernetes(s_low):
             note(Expectation.KUBERNETES_VERSION, sentence)
-        if (
-            FactType.COMPONENT_UPDATE not in have
-            and FactType.NODE_IMAGE not in have
-            and " to " in s_low
-            and _names_component_version(sentence, s_low)
-        ):
+        if component and " to " in s_low and _names_component_version(sentence, s_low):
             note(Expectation.COMPONENT_UPDATE, sentence)
-        if FactType.NODE_IMAGE not in have and _names_image(s_low):
+        if images and _names_image(s_low):
             note(Expectation.NODE_IMAGE, sentence)
         if (
             retirement_hint
@@ -188,6 +226,6 @@ def unread_statements(text: str, facts: Sequence[Fact]) -> tuple[UnreadStatement
             and _ENDS_SUPPORT.search(s_low)
         ):
             note(Expectation.RETIREMENT, sentence)
-        if not dated and _ACTION.search(s_low) and _deadlines(sentence):
+        if deadline and "20" in s_low and _deadlines(sentence) and _ACTION.search(s_low):
             note(Expectation.DEADLINE, sentence)
     return tuple(out)
