@@ -51,7 +51,8 @@ _KV_AFTER_VERB = re.compile(
 # A sentence that starts with versions: '(1.15 is being retired ...)', '1.27.9, 1.28.5, and
 # 1.29.2 patch versions are deprecated'.
 _KV_LEADING = re.compile(
-    rf"\W{{0,2}}(?:(?:patch )?versions? )?(?P<list>{_KV}(?:\s*(?:,|and|&|or)\s*(?:and\s+)?{_KV})*)\b"
+    rf"\W{{0,2}}(?:(?:patch )?versions? )?"
+    rf"(?P<list>{_KV}(?:\s*(?:,|and|&|or)\s*(?:and\s+)?{_KV})*)\b"
 )
 _KV_TRIGGER = re.compile(r"kubernetes|k8s|(?<![a-z])aks(?![a-z])")
 # A quick test for text that may name a Kubernetes version the way the patterns above do: most

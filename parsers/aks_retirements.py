@@ -84,7 +84,8 @@ _THINGS = re.compile(
     r"Windows(?: Server)? (?:2019|2022|2025|23H2))"
     r"|(?P<rev>asm-\d+-\d+)"
     r"|(?P<flag>--[a-z][\w-]+)"
-    r"|(?P<prop>(?<![\w.])[a-z]+[A-Z]\w*|[A-Z][a-z]+(?:[A-Z][a-z]+){2,})(?P<noun> (?:field|property|"
+    r"|(?P<prop>(?<![\w.])[a-z]+[A-Z]\w*|[A-Z][a-z]+(?:[A-Z][a-z]+){2,})"
+    r"(?P<noun> (?:field|property|"
     r"parameter|tag|label|annotation|flag|API))?"
     r"|(?P<key>[a-z0-9.-]+\.[a-z]{2,}/[\w.-]+) (?:label|annotation)"
 )
@@ -370,10 +371,8 @@ def retirement_facts(text: str, link_texts: Sequence[str] = ()) -> list[Retireme
             if not subject or len(subject) > 80 or _is_kubernetes(subject):
                 continue
             dates = find_dates(sentence)
-            if dates:
-                when = date_near(dates, m.end())
-            else:
-                when = date_near(entry_dates, s_start + m.end())
+            # The sentence's own date, else one stated elsewhere in the entry.
+            when = date_near(dates, m.end()) if dates else date_near(entry_dates, s_start + m.end())
             key = _key(subject)
             name, days = found.setdefault(key, (subject, []))
             if when is not None and when not in days:

@@ -62,7 +62,7 @@ _ACTION = re.compile(
     r"will be blocked|will be rejected|migrate|upgrade|switch)(?![a-z])"
 )
 
-# --- breaking --------------------------------------------------------------------------------------
+# --- breaking ------------------------------------------------------------------------------------
 
 # Each test runs only when its literal word is in the text: one big alternation would be tried
 # at every position of every entry.
@@ -81,7 +81,8 @@ _BREAKING: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "reject",
         re.compile(
-            r"(?:will be|is|are|was|were|be|being|get|gets) rejected|rejects?(?: any| invalid| requests)"
+            r"(?:will be|is|are|was|were|be|being|get|gets) rejected|"
+            r"rejects?(?: any| invalid| requests)"
         ),
     ),
     ("denied", re.compile(r"(?:will be|is|are|be|being|get|gets) denied")),

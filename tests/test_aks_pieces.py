@@ -31,7 +31,8 @@ TABLE = yaml.safe_load(
     (Path(__file__).parent / "data" / "aks" / "phrasings.yaml").read_text(encoding="utf-8")
 )
 CASES = [
-    pytest.param(piece, case, id=f"{piece}-{i}") for piece, cases in TABLE.items()
+    pytest.param(piece, case, id=f"{piece}-{i}")
+    for piece, cases in TABLE.items()
     for i, case in enumerate(cases)
 ]
 
