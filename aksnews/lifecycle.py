@@ -98,6 +98,9 @@ def build_calendar(
             rows[minor] = replace(
                 current, aks_preview=_earliest(current.aks_preview, when), sources=sources
             )
+        elif item.fact.event in _ENDS and item.fact.date and item.fact.plan == "lts":
+            # '1.27 LTS goes End of Life in July 2025': the end of the LTS plan.
+            rows[minor] = replace(current, lts_end=item.fact.date, sources=sources)
         elif item.fact.event in _ENDS and item.fact.date:
             rows[minor] = replace(
                 current,

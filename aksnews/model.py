@@ -86,6 +86,9 @@ class KubernetesVersionFact:
     version: str  # '1.33', '1.33.2' or '1.30.101-akslts'
     event: VersionEvent
     date: dt.date | None = None  # when the text states one (e.g. end of support)
+    # 'lts' when the text speaks of the version on the Long Term Support plan ('1.27 LTS goes
+    # End of Life'): its end is the end of LTS, not of standard support.
+    plan: str | None = None
 
     @property
     def subject(self) -> str:

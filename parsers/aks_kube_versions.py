@@ -26,6 +26,7 @@ from aksnews.parsers.aks_lexicon import (
     event_for,
     is_patch_list,
     modified,
+    plan_of,
 )
 from aksnews.parsers.aks_prose import date_near, find_dates, lower_same_length, sentences
 
@@ -349,10 +350,12 @@ def kubernetes_version_facts(
             for kw_start, group in [chosen, *coordinated(clause, events_of[index], chosen[0])]:
                 event = modified(event_for(group, patch is not None), clause, end)
                 found.append((event, date_near(dates, kw_start) if event else None))
+        version = _normalize_kv(minor, patch)
+        plan = plan_of(clause, at, end, version)
         for event, when in found:
             if event is None or (patch is None and event is VersionEvent.PATCH_AVAILABLE):
                 continue
-            fact = KubernetesVersionFact(_normalize_kv(minor, patch), event, when)
+            fact = KubernetesVersionFact(version, event, when, plan)
             if fact not in facts:
                 facts.append(fact)
     return facts

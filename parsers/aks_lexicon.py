@@ -141,6 +141,20 @@ def coordinated(
     return out
 
 
+_LTS_AFTER = re.compile(r"\s*(?:\(?lts\)?|long[- ]term support)(?![a-z])")
+_LTS_BEFORE = re.compile(r"(?:lts|long[- ]term support(?: \(lts\))?)\s+(?:versions?\s+)?$")
+
+
+def plan_of(clause: str, start: int, end: int, version: str) -> str | None:
+    """'lts' when the version at clause[start:end] is named as an LTS version (an '-akslts'
+    patch says so itself)."""
+    if "akslts" in version:
+        return None
+    if _LTS_AFTER.match(clause, end):
+        return "lts"
+    return "lts" if _LTS_BEFORE.search(clause, max(0, start - 32), start) else None
+
+
 def is_patch_list(clause: str, pos: int) -> bool:
     """Whether the version at clause[pos] is an item of a list that 'patch versions' opens."""
     head = clause.rfind("patch version", 0, pos)

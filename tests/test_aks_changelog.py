@@ -738,7 +738,8 @@ def test_dates(text: str, expected: dt.date | None) -> None:
         (
             "Kubernetes 1.27 LTS version and 1.30 community version are going out of support.",
             [
-                KubernetesVersionFact("1.27", VersionEvent.END_OF_SUPPORT),
+                # The end of 1.27 on the LTS plan, of 1.30's standard support.
+                KubernetesVersionFact("1.27", VersionEvent.END_OF_SUPPORT, plan="lts"),
                 KubernetesVersionFact("1.30", VersionEvent.END_OF_SUPPORT),
             ],
         ),

@@ -67,7 +67,9 @@ def _run(piece: str, case: dict[str, Any]) -> tuple[object, object]:
         expected = [RetirementFact(r[0], _day(r[1]), _day(r[2])) for r in want]
         return retirement_facts(text, ""), expected
     if piece == "kubernetes":
-        expected = [KubernetesVersionFact(str(r[0]), VersionEvent(r[1]), _day(r[2])) for r in want]
+        expected = [
+            KubernetesVersionFact(str(r[0]), VersionEvent(r[1]), _day(r[2]), *r[3:]) for r in want
+        ]
         return kubernetes_version_facts(aks_text.normalize(text)), expected
     if piece == "breaking":
         return aks_unread.is_breaking(aks_text.normalize(text).lower()), want

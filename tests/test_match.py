@@ -533,8 +533,13 @@ def test_facts_after_now_are_not_known_yet(archive: ArchiveView) -> None:
 
 def test_patch_updates(findings: Findings) -> None:
     text = corpus_text(CHANGELOG)
-    assert "1.29.13" in text
-    shop = _one(findings, Rule.UPDATE_AVAILABLE, "shop-129", subject="patch 1.29.13")
+    # The newest 1.29 patch the changelog announces ('patch versions 1.31.7, 1.30.11, 1.29.15 to
+    # resolve CVE-2025-0426').
+    assert (
+        "patch versions](https://kubernetes.io/releases/patch-releases/) 1.31.7, 1.30.11, 1.29.15"
+        in text
+    )
+    shop = _one(findings, Rule.UPDATE_AVAILABLE, "shop-129", subject="patch 1.29.15")
     assert shop.severity is Severity.WARNING  # channel patch applies it
     assert "Upgrade channel patch will apply it" in shop.why
     legacy = _one(findings, Rule.UPDATE_AVAILABLE, "legacy-124", subject="patch 1.24.15")
