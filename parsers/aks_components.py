@@ -25,11 +25,25 @@ from aksnews.parsers.aks_text import KUBE_MINOR, REVISION, Token, spans, version
 # --- the lexicon ---------------------------------------------------------------------------------
 
 # Verbs of change. Matched on lower-cased text at a word start.
+# No look-behind in front: a pattern that starts with plain letters lets the regex engine skip
+# to candidate positions; `verb_at` checks the word start instead.
 VERB = re.compile(
-    r"(?<![\w-])(?:updated?|updates|updating|upgraded?|upgrades|upgrading|bumped|bumps?|bumping|"
+    r"(?:updated?|updates|updating|upgraded?|upgrades|upgrading|bumped|bumps?|bumping|"
     r"revert(?:ed|s)?|downgraded?|downgrades|rolled back|rolls back|patched|rebuilt|"
     r"(?:has |have )?added|adds)(?![\w-])"
 )
+
+
+def verb_at(low: str, pos: int, end: int) -> re.Match[str] | None:
+    """The first verb of change in low[pos:end] that starts a word."""
+    m = VERB.search(low, pos, end)
+    while (
+        m is not None and m.start() and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "-")
+    ):
+        m = VERB.search(low, m.start() + 1, end)
+    return m
+
+
 # Words of a component name that belong to the verb phrase, stripped from its end.
 _AUX = frozenset(
     [
@@ -305,7 +319,7 @@ _ITEM_END = re.compile(r" to | from |[.;:]| (?=[v.\d])")
 def _item_name(text: str, low: str, pos: int) -> tuple[str, int] | None:
     """A new component inside a list: 'calico to v3.29.4', 'policy addon 1.2.1'."""
     limit = min(len(low), pos + 80)
-    verb = VERB.search(low, pos, limit)
+    verb = verb_at(low, pos, limit)
     stop = verb.start() if verb else limit
     for m in _ITEM_END.finditer(low, pos, stop):
         end = m.start()
@@ -419,7 +433,7 @@ def _sentence_updates(
     pos = start
     base = previous
     while pos < end:
-        verb = VERB.search(low, pos, end)
+        verb = verb_at(low, pos, end)
         if verb is None:
             break
         head = text[pos : verb.start()]
@@ -475,24 +489,12 @@ def _sentence_updates(
     return facts
 
 
-# A cheap test before any regex: every verb of the lexicon holds one of these.
-HINTS = (
-    "updat",
-    "upgrad",
-    "bump",
-    "revert",
-    "downgrad",
-    "rolled back",
-    "rolls back",
-    "patched",
-    "rebuilt",
-    "added",
-    "adds",
-)
+# A cheap test before the work: every verb of the lexicon holds one of these.
+_HINT = re.compile("updat|upgrad|bump|revert|downgrad|rolled back|rolls back|patched|rebuilt|add")
 
 
 def has_change_verb(low: str) -> bool:
-    return any(h in low for h in HINTS)
+    return _HINT.search(low) is not None
 
 
 def component_updates(

@@ -30,7 +30,7 @@ from aksnews.parsers.aks_kube_versions import (
     kubernetes_version_facts,
 )
 from aksnews.parsers.aks_prose import lower_same_length
-from aksnews.parsers.aks_retirements import HINTS as RETIREMENT_HINTS
+from aksnews.parsers.aks_retirements import has_trigger_word
 from aksnews.parsers.aks_retirements import retirement_facts as retirements
 from aksnews.parsers.aks_text import normalize
 from aksnews.versions import WINDOWS_BUILDS
@@ -151,7 +151,7 @@ def extract_facts(
         # Every fact but a retirement holds a number (a version, a date or an id); a retirement
         # may be undated ('The AJP protocol is no longer supported.').
         low = lower_same_length(text)
-        if not any(hint in low for hint in RETIREMENT_HINTS):
+        if not has_trigger_word(low):
             return ()
         return tuple(retirement_facts(text, markdown))
     text = normalize(text)
@@ -173,7 +173,7 @@ def extract_facts(
     ):
         # An image line says 'updated to 202510.03.0': that is the image fact, not a component.
         facts.extend(component_update_facts(text, ctx))
-    if any(hint in low for hint in RETIREMENT_HINTS):
+    if has_trigger_word(low):
         facts.extend(retirement_facts(text, markdown))
     if "CVE-" in markdown or "GHSA-" in markdown or "cve-" in markdown or "ghsa-" in markdown:
         facts.extend(cve_facts(markdown))

@@ -57,25 +57,17 @@ _AFTER = (
 )
 TRIGGER = re.compile(rf"(?<![\w-])(?:(?P<before>{_BEFORE})|(?P<after>{_AFTER}))(?![\w-])")
 # A quick test before the regex: every trigger holds one of these.
-HINTS = (
-    "retir",
-    "no longer",
-    "deprecat",
-    "unsupported",
-    "remov",
-    "delet",
-    "end of life",
-    "end-of-life",
-    "not be supported",
-    "won't be supported",
-    "supported until",
-    "supported through",
-    "should migrate",
-    "no new clusters",
-    "end of maintenance",
-    "stop supporting",
-    "end of support",
+_HINT = re.compile(
+    "retir|no longer|deprecat|unsupported|remov|delet|end of life|end-of-life|not be supported|"
+    "won't be supported|supported until|supported through|should migrate|no new clusters|"
+    "end of maintenance|stop supporting|end of support"
 )
+
+
+def has_trigger_word(low: str) -> bool:
+    """A cheap test before the trigger regex: every trigger holds one of these words."""
+    return _HINT.search(low) is not None
+
 
 # --- recognised things ----------------------------------------------------------------------------
 
@@ -353,7 +345,7 @@ def _key(subject: str) -> str:
 def retirement_facts(text: str, link_texts: Sequence[str] = ()) -> list[RetirementFact]:
     """Every retirement of one entry's normalised plain text, with its dates."""
     low = text.lower()
-    if not any(h in low for h in HINTS):
+    if not has_trigger_word(low):
         return []
     entry_dates = find_dates(text)
     found: dict[str, tuple[str, list[dt.date]]] = {}

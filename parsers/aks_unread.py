@@ -26,9 +26,9 @@ from aksnews.model import (
     RetirementFact,
     UnreadStatement,
 )
-from aksnews.parsers.aks_components import VERB, has_change_verb
+from aksnews.parsers.aks_components import has_change_verb, verb_at
 from aksnews.parsers.aks_prose import find_dates
-from aksnews.parsers.aks_retirements import HINTS, TRIGGER
+from aksnews.parsers.aks_retirements import TRIGGER, has_trigger_word
 from aksnews.parsers.aks_text import spans, version_at
 
 # A Kubernetes version named as the subject: 'Kubernetes 1.33', 'AKS version 1.34', 'K8s
@@ -57,6 +57,11 @@ _IMAGE_VERSION = re.compile(
 )
 _TO = re.compile(r" to (?:the |version |versions |patch |release )*")
 _KUBE_MINOR_ONLY = re.compile(r"v?1\.\d{1,2}$")
+# The words of _ACTION without their word boundaries: a quick test for a whole entry.
+_ACTION_WORD = re.compile(
+    "must|require|before|no later than|deadline|by the|will fail|will be blocked|"
+    "will be rejected|migrate|upgrade|switch"
+)
 _ACTION = re.compile(
     r"(?<![a-z])(?:must|required|requires|before|no later than|deadline|by the|will fail|"
     r"will be blocked|will be rejected|migrate|upgrade|switch)(?![a-z])"
@@ -142,7 +147,9 @@ def _names_kubernetes(low: str) -> bool:
 def _names_component_version(text: str, low: str) -> bool:
     if not has_change_verb(low):
         return False
-    for verb in VERB.finditer(low):
+    pos = 0
+    while (verb := verb_at(low, pos, len(low))) is not None:
+        pos = verb.end()
         to = _TO.search(low, verb.end(), verb.end() + 90)
         if to is None:
             continue
@@ -199,10 +206,10 @@ def unread_statements(text: str, facts: Sequence[Fact]) -> tuple[UnreadStatement
             out.append(statement)
 
     dated = _dated(facts)
-    retirement_hint = any(h in low for h in HINTS)
+    retirement_hint = has_trigger_word(low)
     kube = "1." in low and FactType.KUBERNETES_VERSION not in have
     images = FactType.NODE_IMAGE not in have and ("image" in low or "vhd" in low)
-    deadline = not dated and "20" in low and _ACTION.search(low) is not None
+    deadline = not dated and "20" in low and _ACTION_WORD.search(low) is not None
     component = (
         " to " in low
         and FactType.COMPONENT_UPDATE not in have
