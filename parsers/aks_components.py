@@ -430,6 +430,7 @@ def _sentence_updates(
     text: str, low: str, start: int, end: int, previous: str | None
 ) -> list[ComponentUpdateFact]:
     facts: list[ComponentUpdateFact] = []
+    seen: set[ComponentUpdateFact] = set()
     pos = start
     base = previous
     while pos < end:
@@ -482,7 +483,8 @@ def _sentence_updates(
             component = t.component or (f"{stem} {revisions[i]}" if paired else name)
             scope = t.scope.text() if t.scope else None
             fact = ComponentUpdateFact(component, t.version.text, t.origin, scope)
-            if fact not in facts:
+            if fact not in seen:
+                seen.add(fact)
                 facts.append(fact)
         base = name
         pos = max(stop, after)
@@ -506,17 +508,16 @@ def component_updates(
         child = _child_updates(text, low, parent_component)
         if child:
             return child
-    facts: list[ComponentUpdateFact] = []
+    facts: dict[ComponentUpdateFact, None] = {}  # ordered, and linear to deduplicate
     previous: str | None = None
     for start, end in spans(text):
         m = _REVISION_AVAILABLE.search(low, start, end)
         if m:
-            facts.append(ComponentUpdateFact("Istio", m.group(1)))
+            facts.setdefault(ComponentUpdateFact("Istio", m.group(1)))
         for fact in _sentence_updates(text, low, start, end, previous):
-            if fact not in facts:
-                facts.append(fact)
+            facts.setdefault(fact)
             previous = fact.component
-    return facts
+    return list(facts)
 
 
 def _child_updates(text: str, low: str, component: str) -> list[ComponentUpdateFact]:

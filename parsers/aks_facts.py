@@ -46,14 +46,12 @@ _CVE = re.compile(r"cve-\d{4}-\d{4,7}(?!\d)|ghsa(?:-[0-9a-z]{4}){3}(?![0-9a-z])"
 def cve_facts(markdown: str) -> list[CveFact]:
     """Every CVE and GHSA id in the item, link targets included (some are only linked)."""
     lower = lower_same_length(markdown)
-    ids: list[str] = []
+    ids: dict[str, None] = {}  # ordered, and linear to deduplicate
     for m in _CVE.finditer(lower):
         if m.start() and lower[m.start() - 1].isalnum():
             continue
         raw = m.group(0)
-        ident = raw.upper() if raw.startswith("cve") else "GHSA" + raw[4:]
-        if ident not in ids:
-            ids.append(ident)
+        ids.setdefault(raw.upper() if raw.startswith("cve") else "GHSA" + raw[4:])
     return [CveFact(id=i) for i in ids]
 
 
@@ -93,7 +91,7 @@ def node_image_facts(text: str, links: Iterable[str]) -> list[NodeImageFact]:
     targets = [t for t in links if any(n in t.lower() for n in _IMAGE_NOTES)]
     targets = [t for t in targets if not t.endswith(".json")]
     lower = lower_same_length(text)
-    facts: list[NodeImageFact] = []
+    facts: dict[NodeImageFact, None] = {}  # ordered, and linear to deduplicate
     for target in targets:
         versions = _IMAGE_VERSION.findall(target.rsplit("/", 1)[-1])
         if not versions:
@@ -104,10 +102,10 @@ def node_image_facts(text: str, links: Iterable[str]) -> list[NodeImageFact]:
         sku = None
         if gen:
             sku = f"gen{gen.group(1)}" + (f"/gen{gen.group(2)}" if gen.group(2) else "")
-        fact = NodeImageFact(_image_os(path, versions[-1], lower), versions[-1], target, sku)
-        if fact not in facts:
-            facts.append(fact)
-    return facts
+        facts.setdefault(
+            NodeImageFact(_image_os(path, versions[-1], lower), versions[-1], target, sku)
+        )
+    return list(facts)
 
 
 # --- component updates --------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from aksnews.parsers.aks_lexicon import (
     is_patch_list,
     modified,
     plan_of,
+    restricts,
 )
 from aksnews.parsers.aks_prose import date_near, find_dates, lower_same_length, sentences
 
@@ -326,39 +327,84 @@ def kubernetes_version_facts(
         or _KV_AFTER_VERB.search(low)
     ):
         return []
-    facts: list[KubernetesVersionFact] = []
+    facts: dict[KubernetesVersionFact, None] = {}  # ordered, and linear to deduplicate
     events_of: dict[int, list[tuple[int, int, str]]] = {}
-    for pos, token_end, minor, patch in _kube_mentions(low, starts, every):
+    clause_facts: dict[int, tuple[list[tuple[int, dt.date]], bool]] = {}
+    mentions = _kube_mentions(low, starts, every)
+    runs = _list_runs(low, mentions)
+    run_choice: dict[tuple[int, int], tuple[tuple[int, str] | None, bool]] = {}
+    for (pos, token_end, minor, patch), (run_start, run_end, run_size) in zip(
+        mentions, runs, strict=True
+    ):
         index = bisect_right(starts, pos) - 1
         offset, clause = parts[index]
         if index not in events_of:
             events_of[index] = _kv_events(clause)
+            clause_facts[index] = (find_dates(clause), restricts(clause))
+        dates, restricted = clause_facts[index]
         at, end = pos - offset, token_end - offset
-        chosen = _choose_event(clause, events_of[index], at, end)
+        if run_size >= _LONG_RUN:
+            # A long list: its items share the event next to the list (and whether 'patch
+            # versions' opens it), found once, so that 10,000 versions cost linear time.
+            key = (run_start, run_end)
+            if key not in run_choice:
+                first, last = run_start - offset, run_end - offset
+                run_choice[key] = (
+                    _choose_event(clause, events_of[index], first, last),
+                    is_patch_list(clause, first),
+                )
+            chosen, patch_list = run_choice[key]
+        else:
+            chosen = _choose_event(clause, events_of[index], at, end)
+            patch_list = chosen is None and patch is not None and is_patch_list(clause, at)
         found: list[tuple[VersionEvent | None, dt.date | None]] = []
         if chosen is None:
             # A bare version ('Kubernetes 1.21.1' under 'Preview features', 'Kubernetes
             # 1.28.102-akslts - Changelog' under 'LTS patch versions are now available:'), or
             # an item of a list of new patches ('patch versions 1.33.2, 1.32.6 include ...').
-            short = len(clause.split()) <= 6
+            short = len(clause.split()) <= 6 if len(clause) < 200 else False
             event = (ctx.kube_event or default_event) if short else None
-            if event is None and patch is not None and is_patch_list(clause, at):
+            if event is None and patch is not None and patch_list:
                 event = VersionEvent.PATCH_AVAILABLE
-            found.append((modified(event, clause, end), None))
+            found.append((modified(event, clause, end, restricted), None))
         else:
-            dates = find_dates(clause)
             for kw_start, group in [chosen, *coordinated(clause, events_of[index], chosen[0])]:
-                event = modified(event_for(group, patch is not None), clause, end)
+                event = modified(event_for(group, patch is not None), clause, end, restricted)
                 found.append((event, date_near(dates, kw_start) if event else None))
         version = _normalize_kv(minor, patch)
         plan = plan_of(clause, at, end, version)
         for event, when in found:
             if event is None or (patch is None and event is VersionEvent.PATCH_AVAILABLE):
                 continue
-            fact = KubernetesVersionFact(version, event, when, plan)
-            if fact not in facts:
-                facts.append(fact)
-    return facts
+            facts.setdefault(KubernetesVersionFact(version, event, when, plan))
+    return list(facts)
+
+
+# Lists at least this long share one event; shorter ones keep the per-version reading.
+_LONG_RUN = 8
+_RUN_JOIN = re.compile(r"[\s,`'\[\]]*(?:(?:and|or|&)[\s`'\[\]]*)?")
+
+
+def _list_runs(
+    low: str, mentions: Sequence[tuple[int, int, str, str | None]]
+) -> list[tuple[int, int, int]]:
+    """(first start, last end, size) of the list each mention belongs to: mentions joined only
+    by commas, 'and', 'or' or '&'."""
+    groups: list[list[int]] = []
+    previous_end = -1
+    for i, (start, end, _, _) in enumerate(mentions):
+        gap = start - previous_end
+        if groups and 0 <= gap <= 12 and _RUN_JOIN.fullmatch(low, previous_end, start):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+        previous_end = end
+    out: list[tuple[int, int, int]] = [(0, 0, 0)] * len(mentions)
+    for group in groups:
+        first, last = mentions[group[0]][0], mentions[group[-1]][1]
+        for i in group:
+            out[i] = (first, last, len(group))
+    return out
 
 
 def kube_context(text: str) -> tuple[VersionEvent | None, bool]:

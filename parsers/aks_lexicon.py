@@ -108,8 +108,16 @@ def event_for(group: str, is_patch: bool) -> VersionEvent | None:
     return None  # 'designation': naming a version LTS is not a lifecycle event
 
 
-def modified(event: VersionEvent | None, clause: str, end: int) -> VersionEvent | None:
-    """The event after the modifiers around the version that ends at clause[end]."""
+def restricts(clause: str) -> bool:
+    """Whether the clause limits availability to the LTS plan ('only available with LTS')."""
+    return _RESTRICTOR.search(clause) is not None
+
+
+def modified(
+    event: VersionEvent | None, clause: str, end: int, restricted: bool
+) -> VersionEvent | None:
+    """The event after the modifiers around the version that ends at clause[end];
+    `restricted` is restricts(clause), computed once per clause."""
     state = _STATE_AFTER.match(clause, end)
     if state:
         word = state.group(1)
@@ -117,7 +125,7 @@ def modified(event: VersionEvent | None, clause: str, end: int) -> VersionEvent 
             return VersionEvent.PREVIEW
         if word == "deprecated":
             return VersionEvent.DEPRECATED
-    if event in (VersionEvent.GA, VersionEvent.PATCH_AVAILABLE) and _RESTRICTOR.search(clause):
+    if event in (VersionEvent.GA, VersionEvent.PATCH_AVAILABLE) and restricted:
         return VersionEvent.LTS_ONLY
     return event
 

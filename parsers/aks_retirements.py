@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -85,6 +86,10 @@ _KUBE_SUBJECT = re.compile(r"(?:(?:aks|kubernetes|k8s)\s+)*(?:versions?\s+)?v?1\
 _KUBE_IN_SUBJECT = re.compile(r"(?<![\d.])1\.\d{1,2}\b")
 
 
+# Linked names looked for in one entry: a hostile entry may hold thousands of links.
+_MAX_LINKS = 64
+
+
 @dataclass(frozen=True, slots=True)
 class Thing:
     start: int
@@ -96,7 +101,7 @@ def things(sentence: str, link_texts: Sequence[str]) -> list[Thing]:
     """Recognised things in a sentence, in order: linked names first among equals."""
     out: list[Thing] = []
     linked: list[Thing] = []
-    for text in link_texts:
+    for text in dict.fromkeys(link_texts[:_MAX_LINKS]):
         at = sentence.find(text)
         if at >= 0 and 2 < len(text) <= 60 and not TRIGGER.fullmatch(text.lower()):
             linked.append(Thing(at, at + len(text), text))
@@ -112,7 +117,13 @@ def things(sentence: str, link_texts: Sequence[str]) -> list[Thing]:
         out.append(Thing(m.start(), m.end(), name))
     # A link names the thing unless it holds a recognised one: '[Ubuntu 18.04 VHDs]' is about
     # Ubuntu 18.04.
-    out.extend(t for t in linked if not any(t.start <= o.start and o.end <= t.end for o in out))
+    if linked:
+        starts = sorted(o.start for o in out)
+        for t in linked:
+            i = bisect_left(starts, t.start)
+            inner = i < len(starts) and starts[i] < t.end  # a recognised thing starts inside
+            if not inner:
+                out.append(t)
     out.sort(key=lambda t: (t.start, -t.end))
     return out
 
@@ -312,17 +323,20 @@ def _subject(sentence: str, start: int, end: int, trigger: str, found: list[Thin
         rest = sentence[end:].lstrip()
         if _KUBE_SUBJECT.match(rest):
             return ""  # 'AKS will deprecate Kubernetes version 1.23': a kubernetes-version fact
-        following = [t for t in found if t.start >= end and t.start - end <= 20]
-        if following:
-            return following[0].name
+        i = bisect_left(found, end, key=lambda t: t.start)
+        if i < len(found) and found[i].start - end <= 20:
+            return found[i].name
         low = sentence[start:end].lower()
         return _leading_name(sentence[end:], lowercase="support" in low)
     if "not" in sentence[start:end].lower() and _VERSION_SCOPE.match(sentence.lower(), end):
         return ""  # 'will not be supported on 1.26 GA at launch': compatibility, not retirement
     clause_start = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start)) + 1
-    preceding = [t for t in found if clause_start <= t.start and t.end <= start]
-    if preceding:
-        return preceding[-1].name
+    i = bisect_left(found, start, key=lambda t: t.start)
+    for thing in reversed(found[max(0, i - 8) : i]):  # the nearest ones that end before it
+        if thing.end <= start and thing.start >= clause_start:
+            return thing.name
+        if thing.start < clause_start:
+            break
     ended = any(w in sentence[start:end].lower() for w in ("support", "deprecated"))
     return _trailing_name(sentence[:start], lowercase=ended)
 
@@ -348,7 +362,7 @@ def retirement_facts(text: str, link_texts: Sequence[str] = ()) -> list[Retireme
     if not has_trigger_word(low):
         return []
     entry_dates = find_dates(text)
-    found: dict[str, tuple[str, list[dt.date]]] = {}
+    found: dict[str, tuple[str, list[dt.date]]] = {}  # key -> (name, [earliest, latest])
     for s_start, s_end in spans(text):
         sentence = text[s_start:s_end]
         sentence_low = low[s_start:s_end]
@@ -367,16 +381,19 @@ def retirement_facts(text: str, link_texts: Sequence[str] = ()) -> list[Retireme
             when = date_near(dates, m.end()) if dates else date_near(entry_dates, s_start + m.end())
             key = _key(subject)
             name, days = found.setdefault(key, (subject, []))
-            if when is not None and when not in days:
-                days.append(when)
+            if when is not None:
+                if not days:
+                    days.extend((when, when))
+                else:
+                    days[0], days[1] = min(days[0], when), max(days[1], when)
     facts: list[RetirementFact] = []
     for name, days in found.values():
-        days.sort()
+        first, last = (days[0], days[1]) if days else (None, None)
         facts.append(
             RetirementFact(
                 subject_text=name,
-                date=days[0] if days else None,
-                removal_date=days[-1] if len(days) > 1 else None,
+                date=first,
+                removal_date=last if last != first else None,
             )
         )
     return facts

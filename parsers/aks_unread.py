@@ -16,6 +16,7 @@ regex that starts from a literal word, so the cost stays linear in the text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from aksnews.model import (
@@ -139,7 +140,8 @@ def _names_kubernetes(low: str) -> bool:
     for m in _KUBE_NAMED.finditer(low):
         if _SCOPE_BEFORE.search(low, max(0, m.start() - 40), m.start()):
             continue
-        if any(abs(at - m.start()) <= 60 for at in lemmas):
+        i = bisect_left(lemmas, m.start() - 60)
+        if i < len(lemmas) and lemmas[i] <= m.start() + 60:
             return True
     return False
 
@@ -199,10 +201,12 @@ def unread_statements(text: str, facts: Sequence[Fact]) -> tuple[UnreadStatement
     have = {f.type for f in facts}
     low = text.lower()
     out: list[UnreadStatement] = []
+    seen: set[UnreadStatement] = set()
 
     def note(expected: Expectation, sentence: str) -> None:
         statement = UnreadStatement(expected, sentence.strip())
-        if statement not in out:
+        if statement not in seen:
+            seen.add(statement)
             out.append(statement)
 
     dated = _dated(facts)
