@@ -82,6 +82,7 @@ _THINGS = re.compile(
     r"parameter|tag|label|annotation|flag|API))?"
     r"|(?P<key>[a-z0-9.-]+\.[a-z]{2,}/[\w.-]+) (?:label|annotation)"
 )
+_AZURE_LINUX = re.compile(r"^Azure ?Linux ")
 _KUBE_SUBJECT = re.compile(r"(?:(?:aks|kubernetes|k8s)\s+)*(?:versions?\s+)?v?1\.\d+", re.I)
 _KUBE_IN_SUBJECT = re.compile(r"(?<![\d.])1\.\d{1,2}\b")
 
@@ -112,6 +113,8 @@ def things(sentence: str, link_texts: Sequence[str]) -> list[Thing]:
             name = m.group(0)
         elif m.group("prop") and not m.group("noun") and not m.group("prop")[0].islower():
             continue  # 'TigeraOperator' alone is no retirement subject
+        elif m.group("os"):
+            name = _AZURE_LINUX.sub("Azure Linux ", m.group(0))  # 'AzureLinux 2.0' too
         else:
             name = m.group(0)
         out.append(Thing(m.start(), m.end(), name))

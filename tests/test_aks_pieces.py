@@ -83,3 +83,38 @@ def _run(piece: str, case: dict[str, Any]) -> tuple[object, object]:
 def test_piece(piece: str, case: dict[str, Any]) -> None:
     got, want = _run(piece, case)
     assert got == want, case["text"]
+
+
+def test_hostile_release_parses_into_entries_and_all_its_facts() -> None:
+    """10,000 versions in one sentence, lists 300 levels deep, mixed scripts, odd dashes: every
+    version is read and nothing fails (bench/aks_pathological.py shows the cost stays linear)."""
+    from aksnews.model import NodeImageFact
+    from aksnews.parsers.aks_changelog import AksChangelogParser
+    from aksnews.parsers.base import parse_document
+
+    targets = ", ".join(f"v1.{i // 100}.{i % 100}" for i in range(10_000))
+    patches = ", ".join(f"1.{20 + i // 1000}.{i % 1000}" for i in range(10_000))
+    nested = "\n".join(
+        " " * (2 * d) + f"* level {d} Кубернетес 日本語 \u200fعربي\u200f 🚀" for d in range(300)
+    )
+    text = "\n".join(
+        [
+            "## Release 2099-01-01",
+            "",
+            "### Component Updates",
+            "",
+            f"* Example Operator has been upgraded to {targets} on AKS 1.33.",
+            f"* AKS Kubernetes patch versions {patches} are now available.",
+            nested,
+            "* " + "‑–—―− " * 5_000,
+        ]
+    )
+    (release,) = parse_document(AksChangelogParser(), text, "hostile.md").releases
+    facts = [f for e in release.entries for f in e.facts]
+    components = [f for f in facts if isinstance(f, ComponentUpdateFact)]
+    versions = [f for f in facts if isinstance(f, KubernetesVersionFact)]
+    assert len(components) == 10_000 and {f.scope for f in components} == {"AKS 1.33"}
+    assert len(versions) == 10_000
+    assert {f.event for f in versions} == {VersionEvent.PATCH_AVAILABLE}
+    assert not [f for f in facts if isinstance(f, NodeImageFact)]
+    assert len(release.entries) == 2 + 300 + 1
