@@ -95,7 +95,7 @@ def _cut(text: str, size: int) -> str:
 
 
 def parse_seconds(text: str) -> float:
-    aks_changelog._analyse.cache_clear()
+    aks_changelog.clear_memos()
     start = time.perf_counter()
     result = parse_document(AksChangelogParser(), text, "bench.md")
     elapsed = time.perf_counter() - start

@@ -48,9 +48,11 @@ from aksnews.model import (
     VersionEvent,
 )
 from aksnews.parsers.aks_blocks import Heading, Node, SectionInfo, normalized_lines, scan
+from aksnews.parsers.aks_components import clear_memo as clear_component_memo
 from aksnews.parsers.aks_facts import child_context, extract_facts
 from aksnews.parsers.aks_kube_versions import NO_CONTEXT, FactContext
 from aksnews.parsers.aks_text import normalize
+from aksnews.parsers.aks_unread import clear_memo as clear_unread_memo
 from aksnews.parsers.aks_unread import is_breaking, unread_statements
 from aksnews.parsers.base import (
     DocumentRejected,
@@ -279,6 +281,13 @@ def _analyse(
     normal = normalize(flat)
     low = normal.lower()
     return text, flat, found, facts, is_breaking(low), unread_statements(normal, facts)
+
+
+def clear_memos() -> None:
+    """Forget every memoised item and sentence (for cold measurements)."""
+    _analyse.cache_clear()
+    clear_component_memo()
+    clear_unread_memo()
 
 
 # --- sections ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aksnews.model import ComponentUpdateFact
 from aksnews.parsers.aks_text import KUBE_MINOR, REVISION, Token, spans, version_at
@@ -150,6 +151,10 @@ _TO = re.compile(
     r"\s*(?:from\s+(?:[a-z][\w-]*\s+){0,2}?(?P<from>v?\.?\d\S*)\s+)?(?:to|with)\s+(?:to\s+)?"
 )
 _FROM_AFTER = re.compile(r" from (v?\d[\w.\-]*\d)(?![\w.])")
+_VERSION_IN_NAME = re.compile(r"(?<![\w.-])v\d+\.\d+")
+_DIGIT = re.compile(r"\d")
+# Every component version holds one of these: 'v1.2', '1.2', '08-13-2025', 'asm-1-27', a build.
+_VERSIONISH = re.compile(r"\d\.\d|\d-\d|asm-\d|\d{6}")
 _TO_NAME = re.compile(r" to (?=[a-z][\w-]* v?\d)")
 _RESPECTIVELY = re.compile(r"\s*,?\s*respectively")
 
@@ -308,6 +313,8 @@ def _acceptable(name: str) -> bool:
     words = low.replace(",", " ").split()
     if set(words) & _NOT_A_COMPONENT or words[-1] in _NOT_A_TAIL or words[0] in _NOT_A_HEAD:
         return False
+    if _VERSION_IN_NAME.search(low) or "we've" in words or "we'll" in words:
+        return False  # 'all the latest GA ones (v1.15.11,': a version belongs to the targets
     return not low.startswith(
         ("aks team", "aks kubernetes", "kubernetes patch", "kubernetes version", "k8s version")
     )
@@ -443,7 +450,10 @@ def _sentence_updates(
         passive = _component_name(head)
         after_aux = low.endswith(("been ", "is ", "are ", "was ", "were "), pos, verb.start())
         active = low[verb.start() : after] in _ACTIVE_VERBS and not after_aux
-        if passive and _acceptable(passive) and not active:
+        # A head names the component only when a target follows the verb: 'Fix for CVE by
+        # upgrading Azure file driver version to v1.24.11' names it after the verb.
+        targeted = to is not None or version_at(text, after + 1) is not None
+        if passive and _acceptable(passive) and not active and targeted:
             raw_name, origin = head, to.group("from") if to else None  # 'X has been upgraded to'
             target_at = to.end() if to else after
         else:  # 'Updated X [from A] to B', 'Updated X B for AKS 1.30', 'Update to X B'
@@ -492,11 +502,24 @@ def _sentence_updates(
 
 
 # A cheap test before the work: every verb of the lexicon holds one of these.
-_HINT = re.compile("updat|upgrad|bump|revert|downgrad|rolled back|rolls back|patched|rebuilt|add")
 
 
 def has_change_verb(low: str) -> bool:
-    return _HINT.search(low) is not None
+    """Whether a verb of change may be in the text (plain substring tests, cheaper than an
+    alternation of literals in Python's regex engine)."""
+    return (
+        "updat" in low
+        or "upgrad" in low
+        or "bump" in low
+        or "revert" in low
+        or "downgrad" in low
+        or "rolled back" in low
+        or "rolls back" in low
+        or "patched" in low
+        or "rebuilt" in low
+        or "added" in low
+        or "adds " in low
+    )
 
 
 def component_updates(
@@ -514,10 +537,24 @@ def component_updates(
         m = _REVISION_AVAILABLE.search(low, start, end)
         if m:
             facts.setdefault(ComponentUpdateFact("Istio", m.group(1)))
-        for fact in _sentence_updates(text, low, start, end, previous):
+        sentence = low[start:end]
+        if not has_change_verb(sentence) or _VERSIONISH.search(sentence) is None:
+            continue  # no verb of change, or nothing that could be a version
+        for fact in _sentence_facts(text[start:end], previous):
             facts.setdefault(fact)
             previous = fact.component
     return list(facts)
+
+
+def clear_memo() -> None:
+    _sentence_facts.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _sentence_facts(sentence: str, previous: str | None) -> tuple[ComponentUpdateFact, ...]:
+    """The updates of one sentence, memoised: weekly releases repeat sentences in entries
+    that differ elsewhere (the entry memo of aks_changelog misses those)."""
+    return tuple(_sentence_updates(sentence, sentence.lower(), 0, len(sentence), previous))
 
 
 def _child_updates(text: str, low: str, component: str) -> list[ComponentUpdateFact]:

@@ -314,19 +314,20 @@ def kubernetes_version_facts(
     low = lower_same_length(text)
     if "1." not in low:
         return []
+    if not (
+        ctx.kube_list
+        or ("patch" in low and _KV_TRIGGER.search(low))
+        or low.startswith(("1.", "v1."))
+        or _names_a_version(low)
+        or _KV_AFTER_VERB.search(low)
+    ):
+        return []
     parts = sentences(low)
     starts = [offset for offset, _ in parts]
     every = [
         ctx.kube_list or ("patch" in sentence and bool(_KV_TRIGGER.search(sentence)))
         for _, sentence in parts
     ]
-    if not (
-        any(every)
-        or low.startswith(("1.", "v1."))
-        or _names_a_version(low)
-        or _KV_AFTER_VERB.search(low)
-    ):
-        return []
     facts: dict[KubernetesVersionFact, None] = {}  # ordered, and linear to deduplicate
     events_of: dict[int, list[tuple[int, int, str]]] = {}
     clause_facts: dict[int, tuple[list[tuple[int, dt.date]], bool]] = {}

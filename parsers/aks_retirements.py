@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from aksnews.model import RetirementFact
@@ -35,8 +35,8 @@ _ADVERB = r"(?:(?:officially|completely|now|also|fully|soon|then|eventually) )?"
 _BEFORE = (
     rf"(?:will|shall) (?:be |get )?{_ADVERB}retired|(?:has|have) been {_ADVERB}retired|"
     rf"(?:is|are|was|were) (?:being )?{_ADVERB}retired|(?<!\[)retired on|"
-    rf"(?:is|are|was|were|will|has|have) (?:been |be )?{_ADVERB}(?:no longer|not) "
-    rf"(?:be )?(?:supported|used|available)|"
+    rf"(?:is|are|was|were|will|has|have) (?:been |be )?{_ADVERB}"
+    rf"(?:no longer (?:be )?(?:supported|used|available)|not (?:be )?supported)|"
     r"won't be supported|will not be supported|no longer be supported|"
     rf"(?:is|are|has been|have been|was|were) {_ADVERB}deprecated|"
     rf"(?:is|are|will be) {_ADVERB}unsupported|"
@@ -56,7 +56,57 @@ _AFTER = (
     r"deprecat(?:e|es|ing)|deprecation of|end of (?:support|life|maintenance) (?:for|of)|"
     r"stop(?:s|ped)? supporting"
 )
-TRIGGER = re.compile(rf"(?<![\w-])(?:(?P<before>{_BEFORE})|(?P<after>{_AFTER}))(?![\w-])")
+# No look-behind in front (the engine can then skip ahead); `triggers` checks the word start.
+TRIGGER = re.compile(rf"(?:(?P<before>{_BEFORE})|(?P<after>{_AFTER}))(?![\w-])")
+
+
+# Every trigger holds one of these words, at most 30 characters after its start and 60 before
+# its end: the trigger regex runs only in windows around them, not at every position.
+_ANCHORS = (
+    "retir",
+    "no longer",
+    "not be supported",
+    "not supported",
+    "won't be supported",
+    "deprecat",
+    "unsupported",
+    "remov",
+    "delet",
+    "end of",
+    "end-of",
+    "supported through",
+    "supported until",
+    "should migrate",
+    "no new clusters",
+    "supporting",
+)
+
+
+def _anchor_positions(low: str) -> list[int]:
+    found: set[int] = set()
+    for anchor in _ANCHORS:
+        at = low.find(anchor)
+        while at >= 0:
+            found.add(at)
+            at = low.find(anchor, at + 1)
+    return sorted(found)
+
+
+def triggers(low: str) -> Iterator[re.Match[str]]:
+    """The retirement triggers of a lower-cased sentence that start a word, left to right."""
+    done = 0
+    for at in _anchor_positions(low):
+        if at < done:
+            continue
+        m = TRIGGER.search(low, max(done, at - 30), min(len(low), at + 80))
+        if m is None or m.start() > at:
+            continue
+        done = m.end()
+        start = m.start()
+        if not start or not (low[start - 1].isalnum() or low[start - 1] in "-["):
+            yield m
+
+
 # A quick test before the regex: every trigger holds one of these.
 _HINT = re.compile(
     "retir|no longer|deprecat|unsupported|remov|delet|end of life|end-of-life|not be supported|"
@@ -66,8 +116,26 @@ _HINT = re.compile(
 
 
 def has_trigger_word(low: str) -> bool:
-    """A cheap test before the trigger regex: every trigger holds one of these words."""
-    return _HINT.search(low) is not None
+    """A cheap test before the trigger regex: every trigger holds one of these words. Plain
+    substring tests: an alternation of literals is slower in Python's regex engine."""
+    return (
+        "retir" in low
+        or "no longer" in low
+        or "deprecat" in low
+        or "remov" in low
+        or "delet" in low
+        or "unsupported" in low
+        or "be supported" in low
+        or "end of life" in low
+        or "end of support" in low
+        or "end of maintenance" in low
+        or "end-of-life" in low
+        or "supported until" in low
+        or "supported through" in low
+        or "should migrate" in low
+        or "no new clusters" in low
+        or "stop supporting" in low
+    )
 
 
 # --- recognised things ----------------------------------------------------------------------------
@@ -364,15 +432,17 @@ def retirement_facts(text: str, link_texts: Sequence[str] = ()) -> list[Retireme
     low = text.lower()
     if not has_trigger_word(low):
         return []
-    entry_dates = find_dates(text)
+    entry_dates: list[tuple[int, dt.date]] | None = None  # found when a sentence has none
     found: dict[str, tuple[str, list[dt.date]]] = {}  # key -> (name, [earliest, latest])
     for s_start, s_end in spans(text):
         sentence = text[s_start:s_end]
         sentence_low = low[s_start:s_end]
+        if not has_trigger_word(sentence_low):
+            continue
         if sentence_low.lstrip("-* ").startswith(_FIX_WORDS):
             continue  # a bug fix that removes something retires nothing
         recognised: list[Thing] | None = None
-        for m in TRIGGER.finditer(sentence_low):
+        for m in triggers(sentence_low):
             if recognised is None:
                 recognised = things(sentence, link_texts)
             side = "after" if m.group("after") is not None else "before"
@@ -381,7 +451,9 @@ def retirement_facts(text: str, link_texts: Sequence[str] = ()) -> list[Retireme
                 continue
             dates = find_dates(sentence)
             # The sentence's own date, else one stated elsewhere in the entry.
-            when = date_near(dates, m.end()) if dates else date_near(entry_dates, s_start + m.end())
+            if not dates and entry_dates is None:
+                entry_dates = find_dates(text)
+            when = date_near(dates or entry_dates or [], m.end() if dates else s_start + m.end())
             key = _key(subject)
             name, days = found.setdefault(key, (subject, []))
             if when is not None:

@@ -87,7 +87,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def version_at(text: str, pos: int, *, after_version_word: bool = False) -> Token | None:
     """The component version that starts at `pos`, else None. A bare integer is no version
     ('to 1 replica') unless it is long (a build number) or the word 'version' introduced it."""
-    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "-_/"):
+    if pos >= len(text) or pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "-_/"):
         return None
     m = _COMPONENT_VERSION.match(text, pos)
     if m is None and after_version_word:

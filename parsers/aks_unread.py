@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
+from functools import lru_cache
 
 from aksnews.model import (
     Expectation,
@@ -29,7 +30,7 @@ from aksnews.model import (
 )
 from aksnews.parsers.aks_components import has_change_verb, verb_at
 from aksnews.parsers.aks_prose import find_dates
-from aksnews.parsers.aks_retirements import TRIGGER, has_trigger_word
+from aksnews.parsers.aks_retirements import has_trigger_word, triggers
 from aksnews.parsers.aks_text import spans, version_at
 
 # A Kubernetes version named as the subject: 'Kubernetes 1.33', 'AKS version 1.34', 'K8s
@@ -37,7 +38,7 @@ from aksnews.parsers.aks_text import spans, version_at
 _KUBE_NAMED = re.compile(
     r"(?:kubernetes|k8s|aks)(?: (?:lts|version|versions|patch|minor|community|standard|is|the))*"
     r" v?1\.\d{1,2}(?:\.\d{1,3})?(?![\d.]\d)"
-    r"|1\.\d{1,2}\.\d{3}-akslts|(?<![\d.])1\.\d{1,2} (?:lts|community) version"
+    r"|1\.\d{1,2}\.\d{3}-akslts|1\.\d{1,2} (?:lts|community) version"
 )
 # Words just before a version that make it a scope ('on AKS 1.33', 'upgrade to 1.32').
 _SCOPE_BEFORE = re.compile(
@@ -45,11 +46,11 @@ _SCOPE_BEFORE = re.compile(
     r"prior|supports?|running|upgrad\w*|using|clusters?)\b[ ,]*(?:the )?(?:aks |kubernetes |k8s )?"
     r"(?:versions? )?$)|[<>=+]\s*$"
 )
+# Plain letters first (no look-behind) so the engine can skip ahead; `_lemmas` checks starts.
 _LIFECYCLE = re.compile(
-    r"(?<![\w-])(?:preview|generally available|general availability|ga(?![a-z])|available|"
-    r"(?<!api )deprecat|"
-    r"end[- ]of[- ]life|(?<![a-z])eol(?![a-z])|out of (?:\w+ )?support|end of (?:\w+ )?support|"
-    r"retir|lts-only|released|no longer supported)"
+    r"preview|generally available|general availability|ga(?![a-z])|available|deprecat|"
+    r"end[- ]of[- ]life|eol(?![a-z])|out of (?:\w+ )?support|end of (?:\w+ )?support|"
+    r"retir|lts-only|released|no longer supported"
 )
 # A lemma after these is no news about the version: 'After GA of kubernetes v1.19'.
 _NOT_NEWS = re.compile(r"(?:upcoming|after|before|advance of|until|if|whether)(?: the)? $")
@@ -58,11 +59,43 @@ _IMAGE_VERSION = re.compile(
 )
 _TO = re.compile(r" to (?:the |version |versions |patch |release )*")
 _KUBE_MINOR_ONLY = re.compile(r"v?1\.\d{1,2}$")
-# The words of _ACTION without their word boundaries: a quick test for a whole entry.
-_ACTION_WORD = re.compile(
-    "must|require|before|no later than|deadline|by the|will fail|will be blocked|"
-    "will be rejected|migrate|upgrade|switch"
-)
+
+
+def _has_lifecycle_word(low: str) -> bool:
+    """The lemmas of _LIFECYCLE as plain substring tests: a quick test for a whole entry."""
+    return (
+        "preview" in low
+        or "available" in low
+        or "ga" in low
+        or "deprecat" in low
+        or "end" in low
+        or "eol" in low
+        or "out of" in low
+        or "retir" in low
+        or "lts-only" in low
+        or "released" in low
+        or "no longer" in low
+    )
+
+
+def _has_action_word(low: str) -> bool:
+    """The words of _ACTION as plain substring tests: a quick test for a whole entry."""
+    return (
+        "must" in low
+        or "require" in low
+        or "before" in low
+        or "no later than" in low
+        or "deadline" in low
+        or "by the" in low
+        or "will fail" in low
+        or "will be blocked" in low
+        or "will be rejected" in low
+        or "migrate" in low
+        or "upgrade" in low
+        or "switch" in low
+    )
+
+
 _ACTION = re.compile(
     r"(?<![a-z])(?:must|required|requires|before|no later than|deadline|by the|will fail|"
     r"will be blocked|will be rejected|migrate|upgrade|switch)(?![a-z])"
@@ -115,8 +148,9 @@ _ACTION_HINTS = ("must", "should", "need", "required", "kindly", "please", "reco
 def is_breaking(low: str) -> bool:
     """Whether the (lower-cased, normalised) text says that something stops working, is blocked
     or rejected, or needs action before a date."""
-    if any(hint in low and pattern.search(low) for hint, pattern in _BREAKING):
-        return True
+    for hint, pattern in _BREAKING:
+        if hint in low and pattern.search(low):
+            return True
     if "20" not in low or not any(h in low for h in _ACTION_HINTS):
         return False
     if not _NEEDS_ACTION.search(low) or not _BY_DATE.search(low):
@@ -130,18 +164,26 @@ def is_breaking(low: str) -> bool:
 def _names_kubernetes(low: str) -> bool:
     """A Kubernetes version named as a subject, with a lifecycle lemma within 60 characters
     that is not an aside ('After GA of', 'if ... is available')."""
+    if " if " in low or " whether " in low:
+        return False
+    named = [
+        m.start()
+        for m in _KUBE_NAMED.finditer(low)
+        if not (m.start() and low[m.start() - 1] in "0123456789.")
+        and not _SCOPE_BEFORE.search(low, max(0, m.start() - 40), m.start())
+    ]
+    if not named:
+        return False
     lemmas = [
         m.start()
         for m in _LIFECYCLE.finditer(low)
-        if not _NOT_NEWS.search(low, max(0, m.start() - 16), m.start())
+        if not (m.start() and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "-"))
+        and not low.endswith("api ", 0, m.start())
+        and not _NOT_NEWS.search(low, max(0, m.start() - 16), m.start())
     ]
-    if not lemmas or " if " in low or " whether " in low:
-        return False
-    for m in _KUBE_NAMED.finditer(low):
-        if _SCOPE_BEFORE.search(low, max(0, m.start() - 40), m.start()):
-            continue
-        i = bisect_left(lemmas, m.start() - 60)
-        if i < len(lemmas) and lemmas[i] <= m.start() + 60:
+    for start in named:
+        i = bisect_left(lemmas, start - 60)
+        if i < len(lemmas) and lemmas[i] <= start + 60:
             return True
     return False
 
@@ -174,20 +216,22 @@ def _names_image(low: str) -> bool:
 _ENDS_SUPPORT = re.compile(
     r"retir|no longer (?:be )?support|deprecated|end[- ]of[- ]life|unsupported"
 )
+_DIGIT = re.compile(r"\d")
+_API_TAIL = re.compile(r"\S+ (?:api|and \S+ apis?)")
 _API_DATE = re.compile(r"(?:api|version|versions|release of)[\s:]*(?:v)?$")
 
 
-def _deadlines(sentence: str) -> bool:
-    """Whether the sentence states a date that is not an API version ('2023-06-01 API')."""
-    low = sentence.lower()
-    for at, _ in find_dates(sentence):
+def _calendar_dates(text: str, low: str) -> list[int]:
+    """Positions of the stated dates that are not API versions ('2023-06-01 API')."""
+    out: list[int] = []
+    for at, _ in find_dates(text):
         if _API_DATE.search(low, max(0, at - 16), at):
             continue
         tail = low[at : at + 30]
-        if "-preview" in tail or re.match(r"\S+ (?:api|and \S+ apis?)", tail):
+        if "-preview" in tail or _API_TAIL.match(tail):
             continue
-        return True
-    return False
+        out.append(at)
+    return out
 
 
 def _dated(facts: Sequence[Fact]) -> bool:
@@ -196,10 +240,43 @@ def _dated(facts: Sequence[Fact]) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
+def _sentence_expectations(
+    sentence: str, kube: bool, component: bool, images: bool, retire: bool, deadline: bool
+) -> tuple[Expectation, ...]:
+    """What one sentence names that the entry's facts do not hold (the flags say which kinds
+    the entry lacks). Memoised: weekly releases repeat sentences."""
+    s_low = sentence.lower()
+    out: list[Expectation] = []
+    if kube and "1." in s_low and _names_kubernetes(s_low):
+        out.append(Expectation.KUBERNETES_VERSION)
+    if component and " to " in s_low and _names_component_version(sentence, s_low):
+        out.append(Expectation.COMPONENT_UPDATE)
+    if images and _names_image(s_low):
+        out.append(Expectation.NODE_IMAGE)
+    if (
+        retire
+        and has_trigger_word(s_low)
+        and next(triggers(s_low), None) is not None
+        and _ENDS_SUPPORT.search(s_low)
+    ):
+        out.append(Expectation.RETIREMENT)
+    if deadline and "20" in s_low and _ACTION.search(s_low) and _calendar_dates(sentence, s_low):
+        out.append(Expectation.DEADLINE)
+    return tuple(out)
+
+
+def clear_memo() -> None:
+    _sentence_expectations.cache_clear()
+
+
 def unread_statements(text: str, facts: Sequence[Fact]) -> tuple[UnreadStatement, ...]:
     """The sentences of one entry (normalised plain text) whose news no fact holds."""
-    have = {f.type for f in facts}
     low = text.lower()
+    retirement_hint = has_trigger_word(low)
+    if not retirement_hint and _DIGIT.search(low) is None:
+        return ()  # no version, image, date or trigger: nothing could have been missed
+    have = {f.type for f in facts}
     out: list[UnreadStatement] = []
     seen: set[UnreadStatement] = set()
 
@@ -210,10 +287,14 @@ def unread_statements(text: str, facts: Sequence[Fact]) -> tuple[UnreadStatement
             out.append(statement)
 
     dated = _dated(facts)
-    retirement_hint = has_trigger_word(low)
-    kube = "1." in low and FactType.KUBERNETES_VERSION not in have
+    kube = (
+        "1." in low
+        and FactType.KUBERNETES_VERSION not in have
+        and ("kubernetes" in low or "k8s" in low or "aks" in low or "lts" in low)
+        and _has_lifecycle_word(low)
+    )
     images = FactType.NODE_IMAGE not in have and ("image" in low or "vhd" in low)
-    deadline = not dated and "20" in low and _ACTION_WORD.search(low) is not None
+    deadline = not dated and "20" in low and _has_action_word(low)
     component = (
         " to " in low
         and FactType.COMPONENT_UPDATE not in have
@@ -222,22 +303,13 @@ def unread_statements(text: str, facts: Sequence[Fact]) -> tuple[UnreadStatement
     )
     if not (kube or images or deadline or component or retirement_hint):
         return ()  # most entries: nothing that could have been missed
+    retire = (
+        retirement_hint
+        and FactType.RETIREMENT not in have
+        and FactType.KUBERNETES_VERSION not in have
+    )
     for start, end in spans(text):
-        sentence, s_low = text[start:end], low[start:end]
-        if kube and "1." in s_low and _names_kubernetes(s_low):
-            note(Expectation.KUBERNETES_VERSION, sentence)
-        if component and " to " in s_low and _names_component_version(sentence, s_low):
-            note(Expectation.COMPONENT_UPDATE, sentence)
-        if images and _names_image(s_low):
-            note(Expectation.NODE_IMAGE, sentence)
-        if (
-            retirement_hint
-            and FactType.RETIREMENT not in have
-            and FactType.KUBERNETES_VERSION not in have
-            and TRIGGER.search(s_low)
-            and _ENDS_SUPPORT.search(s_low)
-        ):
-            note(Expectation.RETIREMENT, sentence)
-        if deadline and "20" in s_low and _deadlines(sentence) and _ACTION.search(s_low):
-            note(Expectation.DEADLINE, sentence)
+        sentence = text[start:end]
+        for expected in _sentence_expectations(sentence, kube, component, images, retire, deadline):
+            note(expected, sentence)
     return tuple(out)

@@ -343,15 +343,19 @@ def test_text_and_links_agree_with_the_inline_helpers() -> None:
 
 
 def test_whole_document_parses_fast_without_markdown_it() -> None:
-    """Split and parse every section of the 0.8 MB file, cold (no memoised entries). Measured
-    against a bare markdown-it parse in the same process, so that a loaded machine slows both."""
+    """Split and parse every section of the 0.8 MB file, cold (no memoised entries or
+    sentences). Measured against a bare markdown-it parse in the same process, so that a loaded
+    machine slows both. Besides its facts the parser now judges every entry (unread statements,
+    the breaking flag) and reads every sentence for component updates and retirements, which
+    costs about as much again as the fact extraction did: the bound is 0.8 of a bare parse
+    (measured 0.5 to 0.6), where it was 0.5."""
     from markdown_it import MarkdownIt  # the reference only; the parser must not import it
 
     text = corpus_text("aks/CHANGELOG.md")
     gc.collect()
     timings, reference = [], []
     for run in range(7):  # interleaved, so that a busy moment slows both alike
-        aks_changelog._analyse.cache_clear()
+        aks_changelog.clear_memos()
         start = time.perf_counter()
         result = parse_document(PARSER, text, "CHANGELOG.md")
         timings.append(time.perf_counter() - start)
@@ -366,7 +370,7 @@ def test_whole_document_parses_fast_without_markdown_it() -> None:
     )
     assert len(result.releases) == 231
     # A ratio, never an absolute time: these machines are noisy.
-    assert best * 2 < bare
+    assert best * 1.25 < bare
     # The parser never imports markdown-it (checked in a fresh interpreter).
     script = (
         "import sys; from pathlib import Path; from aksnews.parsers.base import get_parser, "
