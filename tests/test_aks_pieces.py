@@ -18,7 +18,7 @@ from aksnews.model import (
     RetirementFact,
     VersionEvent,
 )
-from aksnews.parsers import aks_components, aks_text, aks_unread
+from aksnews.parsers import aks_scopes, aks_text, aks_unread
 from aksnews.parsers.aks_facts import (
     child_context,
     component_update_facts,
@@ -54,7 +54,7 @@ def _run(piece: str, case: dict[str, Any]) -> tuple[object, object]:
         token = aks_text.version_at(text, 0)
         return (token.text if token else None), (None if want is None else str(want))
     if piece == "scope":
-        scope = aks_components.scope_at(text.lower(), 0)
+        scope = aks_scopes.scope_at(text.lower(), 0)
         return (list(scope.minors) if scope else None), want
     if piece == "components":
         return component_update_facts(text), [_component(r) for r in want]
