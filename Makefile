@@ -37,6 +37,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/relnotes_accuracy.py --perf
+	$(BIN)/python bench/aks_pathological.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -127,6 +127,11 @@ def build_digest(
             tuple(DigestItem(text=w, label="stale") for w in inputs.freshness),
         ),
         DigestSection("aks-releases", "New AKS releases", _release_items(aks)),
+        DigestSection(
+            "unread",
+            "Not understood by aksnews: read these statements in the changelog yourself",
+            _unread_items(aks),
+        ),
         DigestSection("kubernetes-versions", "Kubernetes versions", _version_items(aks, minors)),
         DigestSection("node-images", "New node images", _node_image_items(aks)),
         DigestSection(
@@ -190,6 +195,24 @@ def _release_items(releases: Iterable[ReleaseDetail]) -> tuple[DigestItem, ...]:
                     group=_group(release),
                 )
             )
+    return tuple(items)
+
+
+def _unread_items(releases: Iterable[ReleaseDetail]) -> tuple[DigestItem, ...]:
+    """Statements of the period's releases that the parser could not read (a version, component,
+    node image, retirement or deadline it found no fact for): a person must read them."""
+    items: list[DigestItem] = []
+    for release in releases:
+        for entry in release.entries:
+            for expected, text in entry.unread:
+                items.append(
+                    DigestItem(
+                        text=text,
+                        url=safe_url(release.summary.url),
+                        label=f"{expected}?",
+                        group=_group(release),
+                    )
+                )
     return tuple(items)
 
 

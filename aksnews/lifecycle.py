@@ -317,7 +317,11 @@ def _changelog_claims(
         elif event in (VersionEvent.DEPRECATED, VersionEvent.END_OF_SUPPORT):
             since = lts_only_since.get(minor)
             later = since is not None and said > since
-            milestone = Milestone.LTS_END if later else Milestone.END_OF_SUPPORT
+            # '1.27 LTS goes End of Life in July 2025' (plan 'lts') ends the LTS plan itself.
+            on_lts = later or fact.plan == "lts"
+            if on_lts:
+                lts.add(minor)
+            milestone = Milestone.LTS_END if on_lts else Milestone.END_OF_SUPPORT
         else:
             continue  # an event this module does not know: no date to draw from it
         detail = event.value

@@ -26,7 +26,8 @@ class DigestItem:
 
 @dataclass(frozen=True, slots=True)
 class DigestSection:
-    key: str  # stable id: 'aks-releases', 'kubernetes-versions', 'node-images', 'deadlines',
+    key: str  # stable id: 'aks-releases', 'unread', 'kubernetes-versions', 'node-images',
+    # 'deadlines',
     # 'findings-new', 'findings-escalated', 'findings-open', 'findings-resolved', 'upstream'
     title: str
     items: tuple[DigestItem, ...]

@@ -90,6 +90,9 @@ class KubernetesVersionFact:
     version: str  # '1.33', '1.33.2' or '1.30.101-akslts'
     event: VersionEvent
     date: dt.date | None = None  # when the text states one (e.g. end of support)
+    # 'lts' when the text speaks of the version on the Long Term Support plan ('1.27 LTS goes
+    # End of Life'): its end is the end of LTS, not of standard support.
+    plan: str | None = None
 
     @property
     def subject(self) -> str:
@@ -136,7 +139,9 @@ class CveFact:
 class RetirementFact:
     type: ClassVar[FactType] = FactType.RETIREMENT
     subject_text: str  # what retires, in the changelog's words, e.g. 'Windows Server 2019'
-    date: dt.date | None = None  # the deadline when stated
+    date: dt.date | None = None  # the deadline when stated (the first, when two are)
+    # A second stated date of the same retirement: support ends on `date`, removal follows.
+    removal_date: dt.date | None = None
 
     @property
     def subject(self) -> str:
@@ -316,6 +321,25 @@ def fact_from_json(fact_type: FactType | str, payload: Mapping[str, Any]) -> Fac
 # --- documents -----------------------------------------------------------------------------------
 
 
+class Expectation(StrEnum):
+    """What an unread statement named without the parser reading a fact of that kind from it."""
+
+    KUBERNETES_VERSION = "kubernetes-version"
+    COMPONENT_UPDATE = "component-update"
+    NODE_IMAGE = "node-image"
+    RETIREMENT = "retirement"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadStatement:
+    """A sentence of an entry that names a Kubernetes version, component version, node image,
+    retirement or deadline that the parser could not turn into a fact: someone must read it."""
+
+    expected: Expectation
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One note: a bullet of an AKS release or one upstream release note."""
@@ -344,6 +368,10 @@ class Entry:
     def kind_name(self) -> str:
         """The kind as stored and shown: the heading's own name when it is not a known kind."""
         return self.heading_kind or self.kind.value
+
+    # The text says something stops working, is blocked or rejected, or needs action by a date.
+    breaking: bool = False
+    unread: tuple[UnreadStatement, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from aksnews.store.records import (
     SearchHit,
     StoredEntry,
     StoredFact,
+    StoredUnread,
 )
 
 
@@ -66,6 +67,8 @@ def entry_json(entry: StoredEntry) -> dict[str, Any]:
         "sigs": list(entry.sigs),
         "action_required": entry.action_required,
         "facts": [fact_json(f) for f in entry.facts],
+        "breaking": entry.breaking,
+        "unread": [{"expected": e, "text": t} for e, t in entry.unread],
     }
 
 
@@ -131,6 +134,23 @@ def ingest_json(report: IngestReport) -> dict[str, Any]:
         "warnings": [
             {"path": w.path, "line": w.line, "message": w.message} for w in report.warnings
         ],
+        "unread": [
+            {"release": key, "expected": expected, "text": text}
+            for key, expected, text in report.unread
+        ],
+    }
+
+
+def unread_json(item: StoredUnread) -> dict[str, Any]:
+    return {
+        "release": item.release_key,
+        "date": _iso(item.release_date),
+        "entry": item.entry_id,
+        "position": item.position,
+        "expected": item.expected,
+        "text": item.text,
+        "entry_text": item.entry_text,
+        "url": item.url,
     }
 
 

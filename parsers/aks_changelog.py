@@ -44,11 +44,16 @@ from aksnews.model import (
     Release,
     Section,
     Source,
+    UnreadStatement,
     VersionEvent,
 )
 from aksnews.parsers.aks_blocks import Heading, Node, SectionInfo, normalized_lines, scan
+from aksnews.parsers.aks_components import clear_memo as clear_component_memo
 from aksnews.parsers.aks_facts import child_context, extract_facts
 from aksnews.parsers.aks_kube_versions import NO_CONTEXT, FactContext
+from aksnews.parsers.aks_text import normalize
+from aksnews.parsers.aks_unread import clear_memo as clear_unread_memo
+from aksnews.parsers.aks_unread import is_breaking, unread_statements
 from aksnews.parsers.base import (
     DocumentRejected,
     ParseOptions,
@@ -264,14 +269,25 @@ def _analyse(
     refs: tuple[tuple[str, str], ...],
     ctx: FactContext | None,
     default_event: VersionEvent | None,
-) -> tuple[str, str, tuple[str, ...], tuple[Fact, ...]]:
-    """(plain text, flattened text, links, facts) of one item. A pure function of its inputs,
-    memoised because weekly releases repeat many announcements word for word."""
+) -> tuple[str, str, tuple[str, ...], tuple[Fact, ...], bool, tuple[UnreadStatement, ...]]:
+    """(plain text, flattened text, links, facts, breaking, unread statements) of one item. A
+    pure function of its inputs, memoised because weekly releases repeat many announcements
+    word for word."""
     text, found = _text_and_links(markdown, text_start, refs)
     # Hard-wrapped prose on one line, so that sentences stay whole.
     flat = text if "\n" not in text and "  " not in text else " ".join(text.split())
     context = NO_CONTEXT if ctx is None else ctx
-    return text, flat, found, extract_facts(flat, found, markdown, context, default_event)
+    facts = extract_facts(flat, found, markdown, context, default_event)
+    normal = normalize(flat)
+    low = normal.lower()
+    return text, flat, found, facts, is_breaking(low), unread_statements(normal, facts)
+
+
+def clear_memos() -> None:
+    """Forget every memoised item and sentence (for cold measurements)."""
+    _analyse.cache_clear()
+    clear_component_memo()
+    clear_unread_memo()
 
 
 # --- sections ------------------------------------------------------------------------------------
@@ -424,7 +440,7 @@ class AksChangelogParser:
             default_event = VersionEvent.PREVIEW if kind is EntryKind.PREVIEW_FEATURE else None
             text_start = node.content - node.indent if node.bullet else 0
             refs = _refs_used(markdown, state.refs) if state.refs else ()
-            text, flat, found_links, facts = _analyse(
+            text, flat, found_links, facts, breaking, unread = _analyse(
                 markdown, text_start, refs, ctx, default_event
             )
             if not text:
@@ -450,6 +466,8 @@ class AksChangelogParser:
                     found_links,
                     parent.position if parent else None,
                     facts,
+                    breaking=breaking,
+                    unread=unread,
                 )
             )
         return entries

@@ -12,7 +12,6 @@ to parse in tens of milliseconds.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from aksnews.model import (
@@ -23,13 +22,17 @@ from aksnews.model import (
     RetirementFact,
     VersionEvent,
 )
+from aksnews.parsers.aks_components import component_updates, has_change_verb, parent_component
 from aksnews.parsers.aks_kube_versions import (
     NO_CONTEXT,
     FactContext,
     kube_context,
     kubernetes_version_facts,
 )
-from aksnews.parsers.aks_prose import date_near, find_dates, lower_same_length, sentences
+from aksnews.parsers.aks_prose import lower_same_length
+from aksnews.parsers.aks_retirements import has_trigger_word
+from aksnews.parsers.aks_retirements import retirement_facts as retirements
+from aksnews.parsers.aks_text import normalize
 from aksnews.versions import WINDOWS_BUILDS
 
 _DIGIT = re.compile(r"\d")
@@ -43,14 +46,12 @@ _CVE = re.compile(r"cve-\d{4}-\d{4,7}(?!\d)|ghsa(?:-[0-9a-z]{4}){3}(?![0-9a-z])"
 def cve_facts(markdown: str) -> list[CveFact]:
     """Every CVE and GHSA id in the item, link targets included (some are only linked)."""
     lower = lower_same_length(markdown)
-    ids: list[str] = []
+    ids: dict[str, None] = {}  # ordered, and linear to deduplicate
     for m in _CVE.finditer(lower):
         if m.start() and lower[m.start() - 1].isalnum():
             continue
         raw = m.group(0)
-        ident = raw.upper() if raw.startswith("cve") else "GHSA" + raw[4:]
-        if ident not in ids:
-            ids.append(ident)
+        ids.setdefault(raw.upper() if raw.startswith("cve") else "GHSA" + raw[4:])
     return [CveFact(id=i) for i in ids]
 
 
@@ -90,7 +91,7 @@ def node_image_facts(text: str, links: Iterable[str]) -> list[NodeImageFact]:
     targets = [t for t in links if any(n in t.lower() for n in _IMAGE_NOTES)]
     targets = [t for t in targets if not t.endswith(".json")]
     lower = lower_same_length(text)
-    facts: list[NodeImageFact] = []
+    facts: dict[NodeImageFact, None] = {}  # ordered, and linear to deduplicate
     for target in targets:
         versions = _IMAGE_VERSION.findall(target.rsplit("/", 1)[-1])
         if not versions:
@@ -101,307 +102,35 @@ def node_image_facts(text: str, links: Iterable[str]) -> list[NodeImageFact]:
         sku = None
         if gen:
             sku = f"gen{gen.group(1)}" + (f"/gen{gen.group(2)}" if gen.group(2) else "")
-        fact = NodeImageFact(_image_os(path, versions[-1], lower), versions[-1], target, sku)
-        if fact not in facts:
-            facts.append(fact)
-    return facts
+        facts.setdefault(
+            NodeImageFact(_image_os(path, versions[-1], lower), versions[-1], target, sku)
+        )
+    return list(facts)
 
 
 # --- component updates --------------------------------------------------------------------------
 
-# A component version: 'v1.14.2', '1.0.0-beta.9', '0.2.1-patch-6', '`v1.33.4`', '[v1.26.7]'. Not
-# followed by a letter: 'to 1Gb' is a size.
-_CV = r"`?\[?`?v?\.?\d+(?:\.\d+)*(?:[-+][0-9A-Za-z][\w.\-]*)?`?\]?(?![A-Za-z])"
-_UPDATE_HINT = re.compile(r"updat|upgrad|bump|revert|rolled back|patched|rebuilt")
-_UPDATE_VERB = re.compile(
-    r"(?:updated?|upgraded?|bumped?|bumping|reverted?|rolled back|patched|rebuilt)\b"
-)
-_AUX_WORDS = frozenset(
-    {
-        "has",
-        "have",
-        "had",
-        "is",
-        "are",
-        "was",
-        "were",
-        "been",
-        "being",
-        "got",
-        "image",
-        "images",
-        "version",
-        "versions",
-        "also",
-        "now",
-        "successfully",
-        "and",
-        "updated",
-        "upgraded",
-        "bumped",
-    }
-)
-# After the verb of 'X has been upgraded ...': '[from A] to [version] B ...'
-_TO_VERSION = re.compile(
-    rf"\s+(?:from\s+(?:version\s+)?(?P<from>{_CV})\s+)?to\s+(?:the\s+)?(?:version\s+|"
-    rf"versions\s+|patch\s+(?:version\s+)?|release\s+)?(?P<to>{_CV})",
-    re.IGNORECASE,
-)
-# After the verb of 'Updated X [from A] to B ...'.
-_COMPONENT_TO_VERSION = re.compile(
-    r"\s+(?:the\s+)?(?P<component>[^.;:]{2,80}?)\s+(?:image\s+|images\s+)?"
-    rf"(?:version\s+|versions\s+)?(?:from\s+(?:version\s+)?(?P<from>{_CV})\s+)?to\s+"
-    rf"(?:the\s+)?(?:version\s+|versions\s+)?(?P<to>{_CV})",
-    re.IGNORECASE,
-)
-# A child of 'Azure Disk CSI Driver has been upgraded:' says 'v1.33.5 on AKS 1.33'.
-_BARE_VERSION = re.compile(rf"(?P<to>{_CV})")
-_MORE_VERSIONS = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)(?P<to>{_CV})")
-# 'on AKS 1.33', 'for Kubernetes 1.31.0+', 'on AKS 1.30 and 1.29', 'on K8S 1.27'.
-_SCOPE = re.compile(
-    r"\s*(?:on|for|in)\s+(?:the\s+)?(?:(?:AKS|Kubernetes|K8s)\s+)*(?:clusters?\s+)?"
-    r"(?:versions?\s+)?(?:>=?\s*)?v?(?P<minor>1\.\d{1,2})(?:\.\d+)?"
-    r"(?P<more>(?:\s*(?:,|and|&)\s*(?:and\s+)?1\.\d{1,2}(?!\d|\.\d))*)"
-    r"(?P<plus>\+|\s+(?:and|or)\s+(?:above|later|higher|newer))?",
-    re.IGNORECASE,
-)
-_SCOPE_MINOR = re.compile(r"1\.\d{1,2}")
-_UPGRADED_WITH_COLON = re.compile(
-    r"\s+(?:has been|have been|is|are|was|were)\s+(?:updated|upgraded|bumped)(?:\s+to)?\s*:\s*$"
-)
-_FIRST_SENTENCE_END = re.compile(r"[.!?;]\s")
-
-
-def _clean_version(v: str) -> str:
-    return v.strip("`[] ").rstrip(".")
-
-
-def _clean_component(name: str) -> str:
-    """'For all AKS clusters on 1.20+, CoreDNS will be' -> 'CoreDNS'."""
-    name = name.rsplit(",", 1)[-1]
-    words = name.strip(" `*_-").split()
-    while words and words[-1].lower() in _AUX_WORDS:
-        words.pop()
-    if words and words[0].lower() in ("the", "a", "an"):
-        words.pop(0)
-    if len(words) > 2 and words[0].lower() in ("version", "versions") and words[1] == "of":
-        del words[:2]  # 'Bumped version of Azure Workload Identity to 1.1.0'
-    return " ".join(words).strip(" `*_-")
-
-
-def _targets(first: str, rest: str) -> list[tuple[str, str | None]]:
-    """The first version and any that follow it in a list ('v1.32.7 on AKS 1.32, and v1.33.5
-    on AKS 1.33'), each with its scope ('AKS 1.32')."""
-    out: list[tuple[str, str | None]] = []
-    version = first
-    while True:
-        scope = None
-        m = _SCOPE.match(rest)
-        if m:
-            minors = [m.group("minor"), *_SCOPE_MINOR.findall(m.group("more"))]
-            scope = f"AKS {', '.join(minors)}{'+' if m.group('plus') else ''}"
-            rest = rest[m.end() :]
-        version = _clean_version(version)
-        if "." in version or "-" in version or version.startswith("v"):
-            out.append((version, scope))  # a bare '1' is no version ('to 1 replica')
-        more = _MORE_VERSIONS.match(rest)
-        if not more:
-            return out
-        version, rest = more.group("to"), rest[more.end() :]
-
 
 def component_update_facts(text: str, ctx: FactContext = NO_CONTEXT) -> list[ComponentUpdateFact]:
-    """'X has been upgraded to v1.2 on AKS 1.33', 'Updated X from v1 to v2', and a child item that
-    only lists versions of the component its parent names."""
-    end = _FIRST_SENTENCE_END.search(text)
-    first = text[: end.start() + 1] if end else text
-    if ctx.component:
-        bare = _BARE_VERSION.match(first)
-        if bare:
-            return [
-                ComponentUpdateFact(ctx.component, to, None, scope)
-                for to, scope in _targets(bare.group("to"), first[bare.end() :])
-            ]
-    if " to " not in first:
-        return []
-    low = lower_same_length(first)
-    verb = next(
-        (
-            v
-            for v in _UPDATE_VERB.finditer(low)
-            if not v.start() or not low[v.start() - 1].isalnum()
-        ),
-        None,
-    )
-    if verb is None:
-        return []
-    head, tail = first[: verb.start()], first[verb.end() :]
-    if head.strip():
-        m = _TO_VERSION.match(tail)
-        component = _clean_component(head)
-    else:
-        m = _COMPONENT_TO_VERSION.match(tail)
-        component = _clean_component(m.group("component")) if m else ""
-    if m is None or not component or len(component) > 80:
-        return []
-    origin = _clean_version(m.group("from")) if m.group("from") else None
-    return [
-        ComponentUpdateFact(component, to, origin, scope)
-        for to, scope in _targets(m.group("to"), tail[m.end() :])
-    ]
+    """Component updates of one entry's plain text (parsers/aks_components.py)."""
+    text = normalize(text)
+    return component_updates(text, lower_same_length(text), ctx.component)
 
 
 def component_context(text: str) -> str | None:
     """'Azure Disk CSI Driver has been upgraded:' -> 'Azure Disk CSI Driver'."""
-    if not text.endswith(":"):
-        return None
-    m = _UPGRADED_WITH_COLON.search(lower_same_length(text))
-    return _clean_component(text[: m.start()]) if m and m.start() <= 80 else None
+    return parent_component(normalize(text))
 
 
-# --- retirements --------------------------------------------------------------------------------
+# --- retirements (parsers/aks_retirements.py) ---------------------------------------------------
 
-# The name comes before 'retired', 'no longer (be) supported', 'will reach end of life' and
-# after 'no longer support(s) [for]', 'no longer create new node images for',
-# 'remove all existing'.
-_RETIREMENT = re.compile(
-    r"(?P<before>retired\b|no longer (?:be )?supported\b|will reach end[- ]of[- ]life\b)"
-    r"|(?P<after>no longer supports?(?: or provide security updates)?\s+(?:for\s+)?(?:the\s+)?"
-    r"|no longer create new node images for\s+|remove all existing\s+)"
-)
-_RETIRE_AUX = {
-    "will",
-    "be",
-    "is",
-    "are",
-    "was",
-    "were",
-    "has",
-    "have",
-    "been",
-    "being",
-    "going",
-    "to",
-    "scheduled",
-}
-_ACTIVE_SUBJECTS = {"we", "aks", "microsoft", "azure"}  # 'we have retired support for ...'
-_SCOPE_TAIL = re.compile(r"\s+(?:on|in|for|with)\s+(?:AKS|Azure Kubernetes Service)\s*$", re.I)
-_NOUN_TAIL = {
-    "add-on",
-    "addon",
-    "add-ons",
-    "addons",
-    "node",
-    "nodes",
-    "pool",
-    "pools",
-    "nodepool",
-    "nodepools",
-    "image",
-    "images",
-    "runtime",
-    "container",
-    "feature",
-    "tag",
-    "vhds",
-    "revision",
-}
-_CONNECTORS = {"to", "of", "for", "and"}
-_STOP = {"the", "a", "an", "this", "these", "that", "on", "starting", "as", "after", "kindly"}
-_KUBE_SUBJECT = re.compile(r"(?:(?:aks|kubernetes|k8s)\s+)*(?:version\s+)?v?1\.\d+", re.I)
-_KUBE_IN_SUBJECT = re.compile(r"(?<![\d.])1\.\d{1,2}\b")
-_USING = re.compile(r"\s*using (?:the )?(.{3,60}?) to ", re.I)
+_LINK_TEXT = re.compile(r"\[([^\[\]]{3,60})\]\(")
 
 
-def _is_name_word(word: str) -> bool:
-    bare = word.strip(",.:;")
-    if not bare or bare.lower() in _STOP:
-        return False
-    return (
-        bare[0].isupper()
-        or bare[0].isdigit()
-        or bare[0] == "("
-        or bare.startswith("--")
-        or bare.lower() in _NOUN_TAIL
-    )
-
-
-def _trailing_name(span: str) -> str:
-    """The name at the end of `span`: 'On 30 September 2025, the Basic Load Balancer' ->
-    'Basic Load Balancer'."""
-    using = _USING.match(span)
-    if using:  # 'Using the GPU VHD image (preview) to provision ...'
-        return using.group(1)
-    words = _SCOPE_TAIL.sub("", span).split()
-    while words and words[-1].lower() in _RETIRE_AUX:
-        words.pop()  # 'X will be' -> 'X'
-    if not words or words[-1].lower() in _ACTIVE_SUBJECTS:
-        return ""
-    picked: list[str] = []
-    for word in reversed(words):
-        name_word = _is_name_word(word) and not word.endswith(",")
-        # 'Bridge to Kubernetes': a connector joins two name words.
-        connector = word.lower() in _CONNECTORS and picked and picked[-1][:1].isupper()
-        if not (name_word or connector):
-            break
-        picked.append(word)
-    while picked and picked[-1].lower() in _CONNECTORS | _NOUN_TAIL:
-        picked.pop()  # a name starts with a name word, not 'and' or 'node'
-    if any(w[:1].isupper() for w in picked):
-        return " ".join(reversed(picked)).strip(",.:; ")
-    # No capitalised name ('the pod security policy feature'): keep the clause itself.
-    clause = " ".join(words).rsplit(",", 1)[-1].split()
-    if clause and clause[0].lower() in ("the", "a", "an"):
-        clause.pop(0)
-    return " ".join(clause)
-
-
-def _leading_name(span: str) -> str:
-    """The name at the start of `span`: 'Azure Linux 2.0. Migrate ...' -> 'Azure Linux 2.0'."""
-    picked: list[str] = []
-    for word in span.split():
-        if _is_name_word(word):
-            picked.append(word)
-            if word.endswith((",", ";", ":")) or (word.endswith(".") and not word[-2:-1].isdigit()):
-                break
-        elif word.lower() in _CONNECTORS and picked:
-            picked.append(word)
-        else:
-            break
-    while picked and picked[-1].strip(",.:;").lower() in _CONNECTORS | _NOUN_TAIL:
-        picked.pop()
-    return " ".join(picked).strip(",.:; ")
-
-
-def retirement_facts(text: str) -> list[RetirementFact]:
-    """Retirements and ends of support that state a deadline ('Starting on 30 November 2025, AKS
-    will no longer support ... Azure Linux 2.0'). Kubernetes versions themselves are
-    kubernetes-version facts, not retirements."""
-    low = lower_same_length(text)
-    facts: list[RetirementFact] = []
-    parts = sentences(text)
-    starts = [offset for offset, _ in parts]
-    for m in _RETIREMENT.finditer(low):
-        offset, sentence = parts[bisect_right(starts, m.start()) - 1]
-        dates = find_dates(sentence)
-        if not dates:
-            continue  # a retirement without a deadline is not something to plan for
-        start, end = m.start() - offset, m.end() - offset
-        if m.group("after"):
-            subject, pos = _leading_name(sentence[end:]), start
-        else:
-            subject, pos = _trailing_name(sentence[:start]), end
-        if (
-            not subject
-            or len(subject) > 80
-            or _KUBE_SUBJECT.match(subject)
-            or _KUBE_IN_SUBJECT.search(subject)
-        ):
-            continue  # Kubernetes versions are kubernetes-version facts
-        fact = RetirementFact(subject_text=subject, date=date_near(dates, pos))
-        if fact not in facts:
-            facts.append(fact)
-    return facts
+def retirement_facts(text: str, markdown: str = "") -> list[RetirementFact]:
+    """Retirements of one entry; linked names in `markdown` are recognised as subjects."""
+    texts = [normalize(t) for t in _LINK_TEXT.findall(markdown)] if "](" in markdown else []
+    return retirements(normalize(text), texts)
 
 
 # --- all together -------------------------------------------------------------------------------
@@ -417,7 +146,13 @@ def extract_facts(
     """Every fact of one entry (`text` is its flattened plain text), in a stable order: node
     images, Kubernetes versions, component updates, retirements, CVEs."""
     if not _DIGIT.search(markdown):
-        return ()  # every fact holds a number: a version, a date or an id
+        # Every fact but a retirement holds a number (a version, a date or an id); a retirement
+        # may be undated ('The AJP protocol is no longer supported.').
+        low = lower_same_length(text)
+        if not has_trigger_word(low):
+            return ()
+        return tuple(retirement_facts(text, markdown))
+    text = normalize(text)
     low = lower_same_length(text)
     facts: list[Fact] = []
     if "notes/" in markdown:  # node image notes are always linked
@@ -432,18 +167,12 @@ def extract_facts(
     ):
         facts.extend(kubernetes_version_facts(text, ctx, default_event))
     if (not facts or not isinstance(facts[0], NodeImageFact)) and (
-        ctx.component or (" to " in text and _UPDATE_HINT.search(low))
+        ctx.component or has_change_verb(low) or ("revision" in low and "available" in low)
     ):
         # An image line says 'updated to 202510.03.0': that is the image fact, not a component.
         facts.extend(component_update_facts(text, ctx))
-    if (
-        "retired" in low
-        or "no longer" in low
-        or "end of life" in low
-        or "end-of-life" in low
-        or "remove all existing" in low
-    ):
-        facts.extend(retirement_facts(text))
+    if has_trigger_word(low):
+        facts.extend(retirement_facts(text, markdown))
     if "CVE-" in markdown or "GHSA-" in markdown or "cve-" in markdown or "ghsa-" in markdown:
         facts.extend(cve_facts(markdown))
     return tuple(facts)

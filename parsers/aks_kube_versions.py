@@ -12,12 +12,23 @@ words only. Everything runs on lower-cased text.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from aksnews.model import KubernetesVersionFact, VersionEvent
+from aksnews.parsers.aks_lexicon import (
+    KV_PHRASES,
+    SUBJECT_PREDICATE,
+    coordinated,
+    event_for,
+    is_patch_list,
+    modified,
+    plan_of,
+    restricts,
+)
 from aksnews.parsers.aks_prose import date_near, find_dates, lower_same_length, sentences
 
 _KV = r"v?1\.\d{1,2}(?:\.\d{1,3})?(?:-akslts)?"
@@ -25,8 +36,8 @@ _KV_TOKEN = re.compile(r"v?(1\.\d{1,2})(?:\.(\d{1,3}))?(?:-akslts)?(?![\w\-]|\.\
 # 'Kubernetes patch versions 1.29.11, 1.30.7 and 1.31.3', 'AKS LTS version 1.27.101', 'K8s 1.25'
 _KV_LIST = re.compile(
     r"(?:kubernetes|k8s|aks)\b"
-    r"(?:[\s:,`]+(?:lts|\(lts\)|long[- ]term support|kubernetes|k8s|aks|community|standard|"
-    r"official|first|new|the|minor|patch|version|versions|release|releases)\b)*"
+    r"(?:[\s:,`]+(?:\(lts\)|(?:lts|long[- ]term support|kubernetes|k8s|aks|community|standard|"
+    r"official|first|new|the|minor|patch|version|versions|release|releases)\b))*"
     rf"[\s:,`]+(?P<list>{_KV}(?:`?\s*(?:,|and|&|or)\s*(?:and\s+)?`?{_KV})*)"
 )
 # '1.30 Kubernetes version is ...', '1.27 LTS version and 1.30 community version are ...'
@@ -35,19 +46,23 @@ _KV_POSTFIX = re.compile(
 )
 # 'AKS is retiring v1.22.x': the verb names the event and the version follows it directly.
 _KV_AFTER_VERB = re.compile(
-    r"(?:retir(?:e|ing)|deprecat(?:e|ing)|remov(?:e|ing))\s+(?:(?:aks|kubernetes|k8s)\s+)*"
+    r"(?:retir(?:e|ing)|deprecat(?:e|ing)|remov(?:e|ing)|no longer be able to create)\s+"
+    r"(?:(?:aks|kubernetes|k8s)\s+)*"
     rf"(?:versions?\s+)?`?(?P<list>{_KV})"
 )
 # A sentence that starts with versions: '(1.15 is being retired ...)', '1.27.9, 1.28.5, and
 # 1.29.2 patch versions are deprecated'.
-_KV_LEADING = re.compile(rf"\W{{0,2}}(?P<list>{_KV}(?:\s*(?:,|and|&|or)\s*(?:and\s+)?{_KV})*)\b")
+_KV_LEADING = re.compile(
+    rf"\W{{0,2}}(?:(?:patch )?versions? )?"
+    rf"(?P<list>{_KV}(?:\s*(?:,|and|&|or)\s*(?:and\s+)?{_KV})*)\b"
+)
 _KV_TRIGGER = re.compile(r"kubernetes|k8s|(?<![a-z])aks(?![a-z])")
 # A quick test for text that may name a Kubernetes version the way the patterns above do: most
 # entries only carry component versions ('v1.14.2') or scopes ('on AKS 1.33') and stop here.
 # It starts from each '1.N' (a literal, which the regex engine finds fast) and looks back.
 _VERSION_START = re.compile(r"1\.\d")
 _TRIGGER_BEFORE = re.compile(
-    r"(?:kubernetes|k8s|aks|lts|retiring)(?:[\s:,`]+[a-z()\-]+){0,4}[\s:,`]+v?$"
+    r"(?:kubernetes|k8s|aks|lts\)?|retiring)(?:[\s:,`]+[a-z()\-]+){0,4}[\s:,`]+v?$"
 )
 _SENTENCE_BEFORE = re.compile(r"[.;(]\s*v?$")
 # A version right after these words is a scope ('in Kubernetes 1.24', 'upgrade to 1.32'), not
@@ -104,56 +119,12 @@ _SCOPE_FILLER = frozenset(
 _NOT_NEWS_BEFORE = frozenset(
     {"upcoming", "after", "before", "until", "advance", "future", "planned"}
 )
-# What happened to a version, as phrased in the changelog. At one position the first phrase
-# that matches wins, so longer phrases come first ('generally available' before 'available').
-_KV_PHRASES: tuple[tuple[str, str], ...] = (
-    ("community support has ended", "lts_only"),
-    ("community supported has ended", "lts_only"),
-    ("only available with lts", "lts_only"),
-    ("only supported with lts", "lts_only"),
-    ("available as a long", "designation"),
-    ("available as an lts", "designation"),
-    ("available as lts", "designation"),
-    ("available in public preview", "preview"),
-    ("available in preview", "preview"),
-    ("available for preview", "preview"),
-    ("available as preview", "preview"),
-    ("released in public preview", "preview"),
-    ("preview", "preview"),
-    ("generally available", "ga"),
-    ("general availability", "ga"),
-    ("ga", "ga"),
-    ("end-of-lifed", "eos"),
-    ("end of life", "eos"),
-    ("end-of-life", "eos"),
-    ("eol", "eos"),
-    ("out of standard support", "eos"),
-    ("out of community support", "eos"),
-    ("out of platform support", "eos"),
-    ("out of support", "eos"),
-    ("end of standard support", "eos"),
-    ("end of platform support", "eos"),
-    ("end of support", "eos"),
-    ("no longer supported", "eos"),
-    ("support has ended", "eos"),
-    ("support will end", "eos"),
-    ("removed", "eos"),
-    ("retired", "eos"),
-    ("retiring", "eos"),
-    ("deprecat", "deprecated"),  # a stem: deprecated, deprecation, deprecating
-    ("available", "available"),
-    ("added", "added"),
-    ("released", "added"),
-    ("onboarded", "added"),
-    ("introduced", "added"),
-    ("updated", "added"),
-)
 # Words that may stand between a version and the phrase that says what happened to it.
 _GAP = re.compile(
     rf"(?:[\s,:;`'\"()\[\]&-]|{_KV}|\b(?:of|and|or|the|kubernetes|k8s|aks|lts|version|versions|"
     r"patch|patches|minor|is|are|was|were|has|have|been|be|being|will|now|officially|also|"
     r"currently|still|community|standard|support|going|goes|for|to be|scheduled|release|"
-    r"releases|in|a|an|public)\b)*$"
+    r"releases|in|a|an|public|only|reaches|reach|reached|hits|enters|enter|becomes|become)\b)*$"
 )
 _LIST_FILLER = re.compile(rf"{_KV}|\b(?:and|or)\b|&")
 _LIST_JOIN = re.compile(r",|&|\(|\band\b|\bor\b")
@@ -179,7 +150,7 @@ NO_CONTEXT = FactContext()
 def _kv_events(clause: str) -> list[tuple[int, int, str]]:
     """(start, end, group) of every event phrase in a lower-cased clause, in order."""
     hits: dict[int, tuple[int, str]] = {}
-    for phrase, group in _KV_PHRASES:
+    for phrase, group in KV_PHRASES:
         at = clause.find(phrase)
         while at >= 0:
             end = at + len(phrase)
@@ -204,23 +175,6 @@ def _kv_events(clause: str) -> list[tuple[int, int, str]]:
             continue  # inside a longer phrase ('available' in 'generally available')
         events.append((start, end, group))
     return events
-
-
-def _event_for(group: str, is_patch: bool) -> VersionEvent | None:
-    if group == "lts_only":
-        return VersionEvent.LTS_ONLY
-    if group == "preview":
-        return VersionEvent.PREVIEW
-    if group in ("ga", "available"):
-        # 'AKS version 1.30 is now available' announces a GA minor; a patch is just available.
-        return VersionEvent.PATCH_AVAILABLE if is_patch else VersionEvent.GA
-    if group == "eos":
-        return VersionEvent.END_OF_SUPPORT
-    if group == "deprecated":
-        return VersionEvent.DEPRECATED
-    if group == "added":
-        return VersionEvent.PATCH_AVAILABLE if is_patch else None
-    return None  # 'designation': naming a version LTS is not a lifecycle event
 
 
 def _normalize_kv(minor: str, patch: str | None) -> str:
@@ -285,7 +239,9 @@ def _kube_mentions(
     every = list(every_token)
 
     def add(m: re.Match[str] | None, index: int) -> None:
-        if m is None or _is_scope(low, starts[index], m.start()):
+        if m is None:
+            return
+        if _is_scope(low, starts[index], m.start()) and not SUBJECT_PREDICATE.match(low, m.end()):
             return
         for t in _tokens(low, m.start("list"), m.end("list")):
             mentions[t.start()] = (t.start(), t.end(), t.group(1), t.group(2))
@@ -295,7 +251,7 @@ def _kube_mentions(
     patterns = [_KV_LIST]
     if "kubernetes" in low or "k8s" in low or "lts" in low or "community" in low:
         patterns.append(_KV_POSTFIX)
-    if "retir" in low or "deprecat" in low or "remov" in low:
+    if "retir" in low or "deprecat" in low or "remov" in low or "no longer be able" in low:
         patterns.append(_KV_AFTER_VERB)
     for pattern in patterns:
         for m in pattern.finditer(low):
@@ -356,8 +312,14 @@ def kubernetes_version_facts(
     new patches. `default_event` applies to bare versions (an item under 'Preview features' that
     only says 'Kubernetes 1.21.1')."""
     low = lower_same_length(text)
-    if "1." not in low or not (
-        ctx.kube_list or low.startswith(("1.", "v1.")) or _names_a_version(low)
+    if "1." not in low:
+        return []
+    if not (
+        ctx.kube_list
+        or ("patch" in low and _KV_TRIGGER.search(low))
+        or low.startswith(("1.", "v1."))
+        or _names_a_version(low)
+        or _KV_AFTER_VERB.search(low)
     ):
         return []
     parts = sentences(low)
@@ -366,28 +328,84 @@ def kubernetes_version_facts(
         ctx.kube_list or ("patch" in sentence and bool(_KV_TRIGGER.search(sentence)))
         for _, sentence in parts
     ]
-    facts: list[KubernetesVersionFact] = []
+    facts: dict[KubernetesVersionFact, None] = {}  # ordered, and linear to deduplicate
     events_of: dict[int, list[tuple[int, int, str]]] = {}
-    for pos, token_end, minor, patch in _kube_mentions(low, starts, every):
+    clause_facts: dict[int, tuple[list[tuple[int, dt.date]], bool]] = {}
+    mentions = _kube_mentions(low, starts, every)
+    runs = _list_runs(low, mentions)
+    run_choice: dict[tuple[int, int], tuple[tuple[int, str] | None, bool]] = {}
+    for (pos, token_end, minor, patch), (run_start, run_end, run_size) in zip(
+        mentions, runs, strict=True
+    ):
         index = bisect_right(starts, pos) - 1
         offset, clause = parts[index]
         if index not in events_of:
             events_of[index] = _kv_events(clause)
-        chosen = _choose_event(clause, events_of[index], pos - offset, token_end - offset)
+            clause_facts[index] = (find_dates(clause), restricts(clause))
+        dates, restricted = clause_facts[index]
+        at, end = pos - offset, token_end - offset
+        if run_size >= _LONG_RUN:
+            # A long list: its items share the event next to the list (and whether 'patch
+            # versions' opens it), found once, so that 10,000 versions cost linear time.
+            key = (run_start, run_end)
+            if key not in run_choice:
+                first, last = run_start - offset, run_end - offset
+                run_choice[key] = (
+                    _choose_event(clause, events_of[index], first, last),
+                    is_patch_list(clause, first),
+                )
+            chosen, patch_list = run_choice[key]
+        else:
+            chosen = _choose_event(clause, events_of[index], at, end)
+            patch_list = chosen is None and patch is not None and is_patch_list(clause, at)
+        found: list[tuple[VersionEvent | None, dt.date | None]] = []
         if chosen is None:
             # A bare version ('Kubernetes 1.21.1' under 'Preview features', 'Kubernetes
-            # 1.28.102-akslts - Changelog' under 'LTS patch versions are now available:').
-            short = len(clause.split()) <= 6
-            event, when = (ctx.kube_event or default_event) if short else None, None
+            # 1.28.102-akslts - Changelog' under 'LTS patch versions are now available:'), or
+            # an item of a list of new patches ('patch versions 1.33.2, 1.32.6 include ...').
+            short = len(clause.split()) <= 6 if len(clause) < 200 else False
+            event = (ctx.kube_event or default_event) if short else None
+            if event is None and patch is not None and patch_list:
+                event = VersionEvent.PATCH_AVAILABLE
+            found.append((modified(event, clause, end, restricted), None))
         else:
-            event = _event_for(chosen[1], patch is not None)
-            when = date_near(find_dates(clause), chosen[0]) if event else None
-        if event is None or (patch is None and event is VersionEvent.PATCH_AVAILABLE):
-            continue
-        fact = KubernetesVersionFact(_normalize_kv(minor, patch), event, when)
-        if fact not in facts:
-            facts.append(fact)
-    return facts
+            for kw_start, group in [chosen, *coordinated(clause, events_of[index], chosen[0])]:
+                event = modified(event_for(group, patch is not None), clause, end, restricted)
+                found.append((event, date_near(dates, kw_start) if event else None))
+        version = _normalize_kv(minor, patch)
+        plan = plan_of(clause, at, end, version)
+        for event, when in found:
+            if event is None or (patch is None and event is VersionEvent.PATCH_AVAILABLE):
+                continue
+            facts.setdefault(KubernetesVersionFact(version, event, when, plan))
+    return list(facts)
+
+
+# Lists at least this long share one event; shorter ones keep the per-version reading.
+_LONG_RUN = 8
+_RUN_JOIN = re.compile(r"[\s,`'\[\]]*(?:(?:and|or|&)[\s`'\[\]]*)?")
+
+
+def _list_runs(
+    low: str, mentions: Sequence[tuple[int, int, str, str | None]]
+) -> list[tuple[int, int, int]]:
+    """(first start, last end, size) of the list each mention belongs to: mentions joined only
+    by commas, 'and', 'or' or '&'."""
+    groups: list[list[int]] = []
+    previous_end = -1
+    for i, (start, end, _, _) in enumerate(mentions):
+        gap = start - previous_end
+        if groups and 0 <= gap <= 12 and _RUN_JOIN.fullmatch(low, previous_end, start):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+        previous_end = end
+    out: list[tuple[int, int, int]] = [(0, 0, 0)] * len(mentions)
+    for group in groups:
+        first, last = mentions[group[0]][0], mentions[group[-1]][1]
+        for i in group:
+            out[i] = (first, last, len(group))
+    return out
 
 
 def kube_context(text: str) -> tuple[VersionEvent | None, bool]:
@@ -400,4 +418,4 @@ def kube_context(text: str) -> tuple[VersionEvent | None, bool]:
         # 'New k8s patch versions for 1.23:' lists versions itself; children still add/remove.
         return None, "patch" in low
     events = _kv_events(low)
-    return (_event_for(events[0][2], is_patch=True) if events else None), True
+    return (event_for(events[0][2], is_patch=True) if events else None), True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
@@ -88,13 +89,12 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def date_near(dates: Sequence[tuple[int, dt.date]], pos: int) -> dt.date | None:
-    """The first date after `pos`, else the last one before it."""
-    before = None
-    for at, day in dates:
-        if at >= pos:
-            return day
-        before = day
-    return before
+    """The first date after `pos`, else the last one before it (`dates` in text order, as
+    find_dates gives them: a binary search keeps many lookups linear)."""
+    if not dates:
+        return None
+    i = bisect_left(dates, pos, key=lambda item: item[0])
+    return dates[i][1] if i < len(dates) else dates[-1][1]
 
 
 # --- sentences ----------------------------------------------------------------------------------

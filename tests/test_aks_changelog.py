@@ -343,15 +343,19 @@ def test_text_and_links_agree_with_the_inline_helpers() -> None:
 
 
 def test_whole_document_parses_fast_without_markdown_it() -> None:
-    """Split and parse every section of the 0.8 MB file, cold (no memoised entries). Measured
-    against a bare markdown-it parse in the same process, so that a loaded machine slows both."""
+    """Split and parse every section of the 0.8 MB file, cold (no memoised entries or
+    sentences). Measured against a bare markdown-it parse in the same process, so that a loaded
+    machine slows both. Besides its facts the parser now judges every entry (unread statements,
+    the breaking flag) and reads every sentence for component updates and retirements, which
+    costs about as much again as the fact extraction did: the bound is 0.8 of a bare parse
+    (measured 0.5 to 0.6), where it was 0.5."""
     from markdown_it import MarkdownIt  # the reference only; the parser must not import it
 
     text = corpus_text("aks/CHANGELOG.md")
     gc.collect()
     timings, reference = [], []
     for run in range(7):  # interleaved, so that a busy moment slows both alike
-        aks_changelog._analyse.cache_clear()
+        aks_changelog.clear_memos()
         start = time.perf_counter()
         result = parse_document(PARSER, text, "CHANGELOG.md")
         timings.append(time.perf_counter() - start)
@@ -366,7 +370,7 @@ def test_whole_document_parses_fast_without_markdown_it() -> None:
     )
     assert len(result.releases) == 231
     # A ratio, never an absolute time: these machines are noisy.
-    assert best * 2 < bare
+    assert best * 1.25 < bare
     # The parser never imports markdown-it (checked in a fresh interpreter).
     script = (
         "import sys; from pathlib import Path; from aksnews.parsers.base import get_parser, "
@@ -738,7 +742,8 @@ def test_dates(text: str, expected: dt.date | None) -> None:
         (
             "Kubernetes 1.27 LTS version and 1.30 community version are going out of support.",
             [
-                KubernetesVersionFact("1.27", VersionEvent.END_OF_SUPPORT),
+                # The end of 1.27 on the LTS plan, of 1.30's standard support.
+                KubernetesVersionFact("1.27", VersionEvent.END_OF_SUPPORT, plan="lts"),
                 KubernetesVersionFact("1.30", VersionEvent.END_OF_SUPPORT),
             ],
         ),
@@ -796,7 +801,8 @@ def test_kubernetes_version_phrasings(text: str, expected: list[KubernetesVersio
             "After May 31, 2023, Ubuntu 18.04 will reach end of life.",
             [RetirementFact("Ubuntu 18.04", dt.date(2023, 5, 31))],
         ),
-        ("WASI Node Pool has been retired.", []),  # no deadline
+        # No deadline: kept without one, the matcher still needs it.
+        ("WASI Node Pool has been retired.", [RetirementFact("WASI Node Pool")]),
         ("As previously announced we have retired support for Kubernetes 1.13 on May 1, 2020.", []),
     ],
 )
@@ -813,7 +819,10 @@ def test_retirement_phrasings(text: str, expected: list[RetirementFact]) -> None
         ),
         (
             "Updated Windows CNS from v1.6.13 to v1.6.21 and Linux CNS to v1.6.20.",
-            [ComponentUpdateFact("Windows CNS", "v1.6.21", "v1.6.13")],
+            [
+                ComponentUpdateFact("Windows CNS", "v1.6.21", "v1.6.13"),
+                ComponentUpdateFact("Linux CNS", "v1.6.20"),
+            ],
         ),
         (
             "Cluster Autoscaler has been upgraded to v1.31.5 for AKS 1.31, v1.32.2 for AKS 1.32.",
@@ -824,7 +833,7 @@ def test_retirement_phrasings(text: str, expected: list[RetirementFact]) -> None
         ),
         (
             "Update Cilium to v1.17.0 for AKS clusters >= 1.32.0.",
-            [ComponentUpdateFact("Cilium", "v1.17.0", None, "AKS 1.32")],
+            [ComponentUpdateFact("Cilium", "v1.17.0", None, "AKS 1.32+")],
         ),
         ("Bumped the memory limit for the add-on to 1Gb.", []),
     ],

@@ -473,7 +473,10 @@ def test_windows_2019_pool_retirement_date_from_the_changelog(
     # Later releases repeat it as a month ('ETA March 2026') and the 2025 note as a day.
     assert deadline.strftime("(ETA %B %Y)") in text
     assert f"After {deadline.day} {deadline:%B %Y}, Windows Server 2019 won't be supported" in text
-    newest, _ = _newest_release_saying(r"Windows ?(Server )?2019 will be retired")
+    # The newest release that states the retirement, in either wording.
+    newest, _ = _newest_release_saying(
+        r"Windows ?(Server )?2019 will be retired|Windows Server 2019 won't be supported"
+    )
     f = _one(findings, Rule.RETIREMENT, "shop-129", node_pool="win19")
     assert (f.deadline, f.subject, f.team) == (deadline, "Windows Server 2019", "shop")
     assert f.severity is Severity.INFO  # more than 90 days ahead
@@ -500,16 +503,25 @@ def test_feature_retirement(findings: Findings) -> None:
     _, line = _newest_release_saying(r"Basic Load Balancer .*retired on")
     stated = re.search(r"retired on (\d{1,2} \w+ \d{4})", line)
     assert stated is not None
-    f = _one(findings, Rule.RETIREMENT, "edge-131", node_pool=None)
-    assert (f.subject, f.deadline) == ("Basic Load Balancer", _parse_day(stated[1]))
+    f = _one(findings, Rule.RETIREMENT, "edge-131", node_pool=None, subject="Basic Load Balancer")
+    assert f.deadline == _parse_day(stated[1])
     assert f.severity is Severity.CRITICAL and f.object == "feature basic-load-balancer"
-    # Nothing in the CHANGELOG retires asm-1-24 or kubenet.
+    # The CHANGELOG deprecates the asm-1-24 revision (no date); nothing retires kubenet.
+    assert re.search(
+        r"Revision asm-1-24 of the Istio add-on has been deprecated", corpus_text(CHANGELOG)
+    )
+    istio = _one(findings, Rule.RETIREMENT, "edge-131", subject="istio asm-1-24")
+    assert istio.deadline is None
     subjects = {x.subject for x in findings if x.cluster == "edge-131"}
     assert not {"Istio revision asm-1-24", "kubenet"} & subjects
 
 
 def test_facts_after_now_are_not_known_yet(archive: ArchiveView) -> None:
-    first, _ = _releases_saying(r"no longer support or provide security updates for Azure")[-1]
+    # The first release that announces the end of Azure Linux 2.0, in either wording.
+    first, _ = _releases_saying(
+        r"no longer support or provide security updates for Azure"
+        r"|Azure ?Linux 2\.0 should migrate to Azure Linux 3\.0 before"
+    )[-1]
     before = first - dt.timedelta(days=1)
     early = match(INVENTORY, archive, now=before)
     azl = [f for f in early if f.rule is Rule.RETIREMENT and f.node_pool == "azl"]
@@ -521,8 +533,13 @@ def test_facts_after_now_are_not_known_yet(archive: ArchiveView) -> None:
 
 def test_patch_updates(findings: Findings) -> None:
     text = corpus_text(CHANGELOG)
-    assert "1.29.13" in text
-    shop = _one(findings, Rule.UPDATE_AVAILABLE, "shop-129", subject="patch 1.29.13")
+    # The newest 1.29 patch the changelog announces ('patch versions 1.31.7, 1.30.11, 1.29.15 to
+    # resolve CVE-2025-0426').
+    assert (
+        "patch versions](https://kubernetes.io/releases/patch-releases/) 1.31.7, 1.30.11, 1.29.15"
+        in text
+    )
+    shop = _one(findings, Rule.UPDATE_AVAILABLE, "shop-129", subject="patch 1.29.15")
     assert shop.severity is Severity.WARNING  # channel patch applies it
     assert "Upgrade channel patch will apply it" in shop.why
     legacy = _one(findings, Rule.UPDATE_AVAILABLE, "legacy-124", subject="patch 1.24.15")

@@ -66,12 +66,29 @@ def _also_in(count: int) -> str:
     return f"  (also in {count} release{'s' if count > 1 else ''})" if count else ""
 
 
+def _report_unread(reports: list[IngestReport]) -> None:
+    """'3 statements not understood; aksnews facts --unread', then the first few of them."""
+    unread = [u for r in reports for u in r.unread]
+    if not unread:
+        return
+    noun = "statement" if len(unread) == 1 else "statements"
+    typer.echo(f"{len(unread)} {noun} not understood; aksnews facts --unread")
+    for key, expected, text in unread[:3]:
+        short = text if len(text) <= 100 else text[:99] + "…"
+        typer.echo(f"  {key} ({expected}): {short}")
+
+
 def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
     if as_json:
         from aksnews.output import ingest_json
 
         print_json([ingest_json(r) for r in reports])
         return
+    _report_each(reports)
+    _report_unread(reports)
+
+
+def _report_each(reports: list[IngestReport]) -> None:
     for report in reports:
         typer.echo(_summarise(report))
         for key in report.new_releases[:20]:
@@ -91,6 +108,22 @@ def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
             typer.echo(f"  restored: {key}")
         for warning in report.warnings:
             typer.echo(f"warning: {warning}", err=True)
+
+
+def _list_unread(state: AppState, source: str | None, since: str | None, as_json: bool) -> None:
+    from aksnews.store.queries import list_unread
+
+    rows = list_unread(state.engine(), source=_source(source), since=parse_date(since, "--since"))
+    if as_json:
+        from aksnews.output import unread_json
+
+        print_json([unread_json(u) for u in rows])
+        return
+    print_table(
+        ("release", "entry", "expected", "statement"),
+        ((u.release_key, str(u.entry_id), u.expected, u.text) for u in rows),
+    )
+    typer.echo(f"{len(rows)} statements not understood: read them in the release", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -214,7 +247,8 @@ def register(app: typer.Typer) -> None:
             if outcome.report is None:
                 typer.echo(f"{outcome.source}: {outcome.url}: not modified since the last fetch")
             else:
-                _report_ingest([outcome.report], False)
+                _report_each([outcome.report])
+        _report_unread([o.report for o in outcomes if o.report is not None])
         if failed:
             raise typer.Exit(1)
 
@@ -319,6 +353,11 @@ def register(app: typer.Typer) -> None:
         source: str | None = typer.Option(None, "--source", "-s", help="Only this source."),
         since: str | None = typer.Option(None, "--since", help="From releases on or after."),
         include_all: bool = typer.Option(False, "--all", help=_ALL_HELP),
+        unread: bool = typer.Option(
+            False,
+            "--unread",
+            help="List the statements the parser could not read instead (read them yourself).",
+        ),
         output: str | None = output_option(),
         as_json: bool = json_option(),
     ) -> None:
@@ -327,6 +366,9 @@ def register(app: typer.Typer) -> None:
         from aksnews.model import FactType
         from aksnews.store.queries import list_facts
 
+        if unread:
+            _list_unread(ctx.obj, source, since, as_json)
+            return
         if fact_type is not None and fact_type not in {t.value for t in FactType}:
             known = ", ".join(t.value for t in FactType)
             raise InputError(f"unknown fact type {fact_type!r} (known: {known})")

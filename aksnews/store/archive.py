@@ -39,6 +39,7 @@ from aksnews.store.schema import (
     FactRow,
     ReleaseRevisionRow,
     ReleaseRow,
+    UnreadRow,
 )
 from aksnews.store.state import DocumentMeta, document_current, record_source
 
@@ -145,7 +146,11 @@ def ingest_text(
                 _set_head(conn, source, plan, document_id, sha, size, meta.fetched_at)
             record_source(conn, source, meta, changed=True)
     return dataclasses.replace(
-        report, document_id=document_id, entries=writer.entries_written, facts=writer.facts_written
+        report,
+        document_id=document_id,
+        entries=writer.entries_written,
+        facts=writer.facts_written,
+        unread=tuple(writer.unread),
     )
 
 
@@ -251,6 +256,7 @@ class _Writer:
         self.now = now
         self.entries_written = 0
         self.facts_written = 0
+        self.unread: list[tuple[str, str, str]] = []  # (release key, expected, text)
 
     def apply(self, plan: Plan) -> None:
         self._insert_new(plan.new)
@@ -381,6 +387,14 @@ class _Writer:
             for row in _fact_rows(ids[r.key], entry_ids[(ids[r.key], e.position)], e)
         ]
         self._insert_facts(facts)
+        self._insert_unread(
+            [
+                (r, ids[r.key], entry_ids[(ids[r.key], e.position)], e)
+                for r in releases
+                for e in r.entries
+                if e.unread
+            ]
+        )
         self._index(list(entry_ids.values()))
 
     def _index(self, entry_ids: list[int]) -> None:
@@ -435,6 +449,7 @@ class _Writer:
             "minors": _minors(entry, release),
             "removed": False,
             "action_required": entry.action_required,
+            "breaking": entry.breaking,
         }
 
     def _insert_entries(self, rows: list[dict[str, object]]) -> list[int]:
@@ -446,6 +461,21 @@ class _Writer:
                 insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True), rows
             )
         )
+
+    def _insert_unread(self, items: Sequence[tuple[Release, int, int, Entry]]) -> None:
+        """Unread statements of the given entries, as (release, release id, entry id, entry)."""
+        rows = [
+            {"release_id": rid, "entry_id": eid, "expected": u.expected.value, "text": u.text}
+            for release, rid, eid, entry in items
+            for u in entry.unread
+        ]
+        self.unread.extend(
+            (release.key, u.expected.value, u.text)
+            for release, _, _, entry in items
+            for u in entry.unread
+        )
+        if rows:
+            self.session.connection().execute(insert(_TABLES["unread_statement"]), rows)
 
     def _insert_facts(self, rows: list[dict[str, object]]) -> None:
         if rows:
@@ -558,6 +588,15 @@ class _Writer:
         for entry, eid in zip(release.entries, entry_ids, strict=True):
             facts.extend(_fact_rows(release_id, eid, entry))
         self._insert_facts(facts)
+        # So are the statements it could not read: the re-parsed release replaces its own.
+        self.session.execute(delete(UnreadRow).where(UnreadRow.release_id == release_id))
+        self._insert_unread(
+            [
+                (release, release_id, eid, entry)
+                for entry, eid in zip(release.entries, entry_ids, strict=True)
+                if entry.unread
+            ]
+        )
 
 
 def _fact_rows(release_id: int, entry_id: int, entry: Entry) -> list[dict[str, object]]:

@@ -21,8 +21,9 @@ from aksnews.store.records import (
     SearchHit,
     StoredEntry,
     StoredFact,
+    StoredUnread,
 )
-from aksnews.store.schema import EntryRow, FactRow, ReleaseRevisionRow, ReleaseRow
+from aksnews.store.schema import EntryRow, FactRow, ReleaseRevisionRow, ReleaseRow, UnreadRow
 from aksnews.store.search import normalise_minor
 
 if TYPE_CHECKING:
@@ -131,7 +132,12 @@ def resolve_release(session: Session, ref: str) -> ReleaseRow:
 
 
 # `row` is an ORM object or a plain Row of the same table's columns (attribute access alike).
-def _entry(row: Any, release_key: str, facts: tuple[StoredFact, ...]) -> StoredEntry:
+def _entry(
+    row: Any,
+    release_key: str,
+    facts: tuple[StoredFact, ...],
+    unread: tuple[tuple[str, str], ...] = (),
+) -> StoredEntry:
     return StoredEntry(
         id=row.id,
         release_key=release_key,
@@ -148,6 +154,8 @@ def _entry(row: Any, release_key: str, facts: tuple[StoredFact, ...]) -> StoredE
         sigs=tuple(row.sigs.split()),
         facts=facts,
         action_required=bool(row.action_required),
+        breaking=bool(row.breaking),
+        unread=unread,
     )
 
 
@@ -192,6 +200,11 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
         facts_by_entry.setdefault((frow.release_id, frow.entry_id), []).append(
             _fact(frow, release.key, release.date)
         )
+    unread_by_entry: dict[int, list[tuple[str, str]]] = {}
+    for urow in session.scalars(
+        select(UnreadRow).where(UnreadRow.release_id.in_(ids)).order_by(UnreadRow.id)
+    ):
+        unread_by_entry.setdefault(urow.entry_id, []).append((urow.expected, urow.text))
     entries: dict[int, list[StoredEntry]] = {i: [] for i in ids}
     for row in session.execute(
         select(*_ENTRY_COLUMNS)
@@ -199,7 +212,8 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
         .order_by(EntryRow.release_id, EntryRow.position)
     ):
         facts = tuple(facts_by_entry.get((row.release_id, row.id), ()))
-        entries[row.release_id].append(_entry(row, by_id[row.release_id].key, facts))
+        unread = tuple(unread_by_entry.get(row.id, ()))
+        entries[row.release_id].append(_entry(row, by_id[row.release_id].key, facts, unread))
     revisions: dict[int, list[ReleaseRevision]] = {i: [] for i in ids}
     # Every column but the text: a release edited often has many revisions of a long section.
     for r in session.execute(
@@ -283,6 +297,45 @@ def list_facts(
     query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), FactRow.id)
     with Session(engine) as session:
         return [_fact(row, row.key, row.date) for row in session.execute(query)]
+
+
+def list_unread(
+    engine: Engine,
+    *,
+    source: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[StoredUnread]:
+    """Statements the parser could not read, newest release first, in entry order."""
+    query = (
+        select(UnreadRow, ReleaseRow, EntryRow.position, EntryRow.text)
+        .join(ReleaseRow, ReleaseRow.id == UnreadRow.release_id)
+        .join(EntryRow, EntryRow.id == UnreadRow.entry_id)
+        .where(EntryRow.removed.is_(False), ReleaseRow.withdrawn_at.is_(None))
+    )
+    if source:
+        query = query.where(ReleaseRow.source == source)
+    if since:
+        query = query.where(ReleaseRow.date >= since)
+    if until:
+        query = query.where(ReleaseRow.date <= until)
+    query = query.order_by(
+        ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), EntryRow.position, UnreadRow.id
+    )
+    with Session(engine) as session:
+        return [
+            StoredUnread(
+                release_key=release.key,
+                release_date=release.date,
+                entry_id=row.entry_id,
+                position=position,
+                expected=row.expected,
+                text=row.text,
+                entry_text=entry_text,
+                url=release_url(release.source, release.version, release.anchor),
+            )
+            for row, release, position, entry_text in session.execute(query)
+        ]
 
 
 def revised_releases(engine: Engine, source: str | None = None) -> list[str]:

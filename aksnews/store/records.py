@@ -57,6 +57,8 @@ class StoredEntry:
     sigs: tuple[str, ...]
     facts: tuple[StoredFact, ...] = ()
     action_required: bool = False
+    breaking: bool = False
+    unread: tuple[tuple[str, str], ...] = ()  # (expected, text) the parser could not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +126,19 @@ class IngestReport:
     withdrawn_releases: tuple[str, ...] = ()  # gone from the document: hidden, kept
     restored_releases: tuple[str, ...] = ()  # withdrawn before, in the document again
     dry_run: bool = False  # what an ingest would do; nothing was written
+    # Statements of the parsed releases that no fact holds: (release key, expected, text).
+    unread: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUnread:
+    """An unread statement as the archive holds it, with the entry it belongs to."""
+
+    release_key: str
+    release_date: dt.date | None
+    entry_id: int
+    position: int
+    expected: str  # model.Expectation value
+    text: str  # the sentence that was not understood
+    entry_text: str
+    url: str  # the release on its source page

@@ -142,6 +142,8 @@ class EntryRow(Base):
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     # 'ACTION REQUIRED' in the note or an urgent upgrade note (migration 0008)
     action_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The text says something stops working, is blocked or rejected, or needs action by a date.
+    breaking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (Index("ix_entry_release_position", "release_id", "position"),)
 
 
@@ -168,6 +170,20 @@ class FactRow(Base):
         Index("ix_fact_type_subject", "type", "subject"),
         Index("ix_fact_release", "release_id"),
     )
+
+
+class UnreadRow(Base):
+    """A statement of an entry the parser could not read (model.UnreadStatement). Derived from
+    the release like its facts: a re-parsed release replaces its own."""
+
+    __tablename__ = "unread_statement"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    expected: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class InventoryItemRow(Base):

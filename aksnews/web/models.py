@@ -34,6 +34,11 @@ class FactOut(BaseModel):
     data: dict[str, Any] = Field(description="The fact's fields (see `aksnews facts --json`)")
 
 
+class UnreadOut(BaseModel):
+    expected: str = Field(description="What the statement names: kubernetes-version, ...")
+    text: str
+
+
 class EntryOut(BaseModel):
     id: int
     release: str
@@ -50,6 +55,12 @@ class EntryOut(BaseModel):
     sigs: list[str]
     facts: list[FactOut]
     permalink: str = Field(description="Absolute URL of the entry's page in this archive")
+    breaking: bool = Field(
+        default=False, description="Says something stops working, is blocked or needs action"
+    )
+    unread: list[UnreadOut] = Field(
+        default_factory=list, description="Statements the parser could not read: read them"
+    )
 
 
 class ReleaseGroup(BaseModel):

@@ -49,6 +49,7 @@ from aksnews.web.models import (
     SearchOut,
     SearchParams,
     TeamFindings,
+    UnreadOut,
 )
 
 Permalink = Callable[[int], str]
@@ -114,6 +115,8 @@ def entry_out(entry: StoredEntry, permalink: Permalink) -> EntryOut:
         sigs=list(entry.sigs),
         facts=[fact_out(f) for f in entry.facts],
         permalink=permalink(entry.id),
+        breaking=entry.breaking,
+        unread=[UnreadOut(expected=e, text=t) for e, t in entry.unread],
     )
 
 

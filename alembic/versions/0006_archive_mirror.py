@@ -1,7 +1,7 @@
 """The archive follows its document: withdrawn releases, renames, and each scope's current text.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 
 - release.withdrawn_at: set when a release vanished from its document (kept, with its history,
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
