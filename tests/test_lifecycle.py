@@ -224,8 +224,13 @@ def _expected() -> dict[str, dict[str, dt.date]]:
     }
     e["1.33"] = {
         "aks-preview": _first(r"Kubernetes 1\.33\][^\n]* now available for Preview"),
-        "aks-ga": _ga_from_first_patch("1.33"),
+        # No 'now GA' line; the CHANGELOG states the community release ahead ('going to be
+        # released before end of June 2025'), and a stated date beats the first-patch inference.
+        "aks-ga": _stated(
+            r"1\.33 community version is going to be released before end of (?P<when>\w+ \d{4})"
+        ),
     }
+    assert e["1.33"]["aks-ga"] < _ga_from_first_patch("1.33")
     e["1.34"] = {"aks-preview": _first(r"`1\.34` is now available in preview")}
     # Platform support ends when the fourth newer minor goes GA ('Until 1.33 GA').
     for minor in ("1.28", "1.29"):
@@ -292,8 +297,9 @@ def test_every_minor_from_124_to_134_against_the_documents(archive: str) -> None
             assert got.get(milestone) == day, (minor, milestone, got.get(milestone), day)
     # How each date is known is kept with it.
     bases = {d["milestone"]: d for d in rows["1.33"]["dates"]}
-    assert bases["aks-ga"]["basis"] == "inferred"
-    assert bases["aks-ga"]["source"] == f"aks:{expected['1.33']['aks-ga']}"
+    assert bases["aks-ga"]["basis"] == "stated"
+    said = _first(r"1\.33 community version is going to be released before end of")
+    assert bases["aks-ga"]["source"] == f"aks:{said}"
     refined = {d["milestone"]: d for d in rows["1.28"]["dates"]}["end-of-support"]
     assert refined["basis"] == "stated" and refined["refines"]["basis"] == "calendar"
     assert refined["refines"]["month_only"] is True
