@@ -148,8 +148,10 @@ def fetch_document(
         try:
             return _get(http_client, url, headers, timeout, etag, last_modified, options)
         except FetchError as exc:
-            # A 404 is how callers probe for the next upstream CHANGELOG: not worth a warning.
-            level = logging.DEBUG if isinstance(exc, NotFound) else logging.WARNING
+            # Only an attempt that is tried again is worth a warning: a final error (a 404, which
+            # is how callers probe for the next upstream CHANGELOG, or a host that does not
+            # resolve) is reported once, by the caller.
+            level = logging.WARNING if isinstance(exc, _Retryable) else logging.DEBUG
             _log.log(level, "GET attempt %d/%d failed: %s", number, attempts, exc)
             raise
 
@@ -242,8 +244,8 @@ def _unresolved_message(url: str) -> str:
     host = urllib.parse.urlsplit(url).hostname or url
     return (
         f"could not resolve host {host!r} (offline, or no such host); not retried. To work "
-        "offline, point the source at a local mirror with a file:// URL, e.g. "
-        "AKSNEWS_AKS_URL=file:///srv/mirror/CHANGELOG.md (or aks_url in the config file)"
+        "offline, point each source's *_url setting at a local mirror with a file:// URL, e.g. "
+        "AKSNEWS_AKS_URL=file:///srv/mirror/CHANGELOG.md (README, Settings)"
     )
 
 
