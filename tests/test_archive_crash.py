@@ -134,7 +134,7 @@ def test_kill_9_during_first_use_leaves_no_schema_or_a_complete_one(
     )
     total = counted[0]["statements"]
     assert counted[1] == {"exit": 0} and total > 20
-    count = 20 if kind == "sqlite" else 5
+    count = 20
     points = sorted({1 + (total - 1) * i // (count - 1) for i in range(count)})
     assert len(points) == count
     urls = [new() for _ in points]
