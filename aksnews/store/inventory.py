@@ -49,16 +49,7 @@ def replace_origin(
     upgrade: UpgradeInputs | None = None,
 ) -> None:
     """Replace everything `origin` said before with what it says now, in one transaction."""
-    extra = [
-        {
-            "origin": origin,
-            "item_type": ITEM_TYPES[type(item)],
-            "name": item_name(item),
-            "collected_at": collected_at,
-            "payload": json.dumps(item_json(item)),
-        }
-        for item in items_of(upgrade or UpgradeInputs())
-    ]
+    extra = _upgrade_rows(origin, upgrade or UpgradeInputs(), collected_at)
     items = (
         extra
         + [
@@ -115,6 +106,22 @@ def replace_origin(
         if uses:
             conn.execute(insert(_TABLES["api_use"]), uses)
         _record_versions(session, clusters, collected_at)
+
+
+def _upgrade_rows(
+    origin: str, inputs: UpgradeInputs, collected_at: dt.datetime
+) -> list[dict[str, object]]:
+    """Inventory item rows for what a collector said about upgrade blockers."""
+    return [
+        {
+            "origin": origin,
+            "item_type": ITEM_TYPES[type(item)],
+            "name": item_name(item),
+            "collected_at": collected_at,
+            "payload": json.dumps(item_json(item)),
+        }
+        for item in items_of(inputs)
+    ]
 
 
 def _record_versions(
@@ -240,15 +247,9 @@ def replace_api_uses(
     the cluster's evidence comes from.
     """
     items = [
-        {
-            "origin": origin,
-            "item_type": ITEM_TYPES[type(item)],
-            "name": item_name(item),
-            "collected_at": collected_at,
-            "payload": json.dumps(item_json(item)),
-        }
+        row
         for origin, inputs in (upgrade_by_origin or {}).items()
-        for item in items_of(inputs)
+        for row in _upgrade_rows(origin, inputs, collected_at)
     ]
     rows = [
         {
