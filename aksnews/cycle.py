@@ -288,6 +288,19 @@ def team_minors(inventory: Inventory, team: str) -> tuple[str, ...]:
     return tuple(sorted(minors, key=lambda m: tuple(int(p) for p in m.split("."))))
 
 
+def finding_teams(inventory: Inventory, finding: Finding) -> tuple[str, ...]:
+    """Every team a finding concerns: the one the matcher routed it to (or the default team),
+    then every team that owns its cluster, as a cluster team or a namespace owner."""
+    first = finding.team or inventory.default_team
+    owners = [
+        name
+        for c in inventory.clusters
+        if c.name == finding.cluster
+        for name in (*c.teams, *(owner for _, owner in c.namespaces))
+    ]
+    return tuple(dict.fromkeys([*([first] if first else []), *owners]))
+
+
 def _in(day: dt.date | None, start: dt.date, end: dt.date) -> bool:
     return day is not None and start <= day < end
 
@@ -327,7 +340,7 @@ def _finding_changes(
     from aksnews.outbox import load_alert_states
     from aksnews.store.digest_findings import last_reported
 
-    mine = [f for f in findings if (f.team or inventory.default_team) == team]
+    mine = [f for f in findings if team in finding_teams(inventory, f)]
     previous = last_reported(engine, team)
     if previous is not None:
         return classify(mine, previous)
@@ -348,9 +361,11 @@ def load_digest_inputs(
     period_end: dt.date,
     now: dt.datetime,
     poll_interval_hours: float = 6.0,
+    web_url: str | None = None,
 ) -> DigestInputs:
     """What build_digest needs for `team` and [period_start, period_end), from the store."""
     from aksnews.freshness import judge
+    from aksnews.relevance import owned_clusters
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_calendar
     from aksnews.store.queries import get_releases, list_facts, list_releases
@@ -379,6 +394,8 @@ def load_digest_inputs(
         freshness=judge(
             load_source_statuses(engine, now.date()), now, poll_interval_hours=poll_interval_hours
         ).warnings,
+        clusters=owned_clusters(inventory, team),
+        web_url=web_url,
     )
 
 

@@ -37,9 +37,12 @@ from aksnews.versions import try_parse_kube_version
 _FAMILY_RELEASE = {
     "Windows": re.compile(r"\bWindows(?:[\s-]*Server)?[\s-]*20\d\d\b", re.IGNORECASE),
     "Ubuntu": re.compile(r"\bUbuntu[\s-]*\d\d\.?\d\d\b", re.IGNORECASE),
-    "Azure Linux": re.compile(r"\b(?:Azure[\s-]*Linux[\s-]*\d|CBL-Mariner|Mariner)\b", re.I),
+    "Azure Linux": re.compile(
+        r"\b(?:Azure[\s-]*Linux(?:[\s-]*v?\d(?:\.\d)?)|CBL-Mariner|Mariner)\b", re.IGNORECASE
+    ),
 }
 _FAMILIES = {"Windows Server": "Windows", "Ubuntu": "Ubuntu", "Azure Linux": "Azure Linux"}
+_V = re.compile(r"\bv(\d)", re.IGNORECASE)
 # Facts that decide an entry's relevance on their own (see the module docstring).
 _DECIDING = (KubernetesVersionFact, NodeImageFact, RetirementFact)
 
@@ -120,7 +123,8 @@ def _version_reasons(fact: KubernetesVersionFact, team: TeamProfile) -> list[Rea
 
 
 def _same(a: str, b: str) -> bool:
-    return canonical(a).lower() == canonical(b).lower()
+    """One thing under two spellings ('Azure Linux v2' is 'Azure Linux 2.0')."""
+    return canonical(_V.sub(r"\1", a)).lower() == canonical(_V.sub(r"\1", b)).lower()
 
 
 def fact_reasons(fact: Fact, team: TeamProfile) -> list[Reason]:
@@ -183,15 +187,15 @@ def text_reasons(text: str, team: TeamProfile) -> list[Reason]:
     out: list[Reason] = []
     for c in team.clusters:
         for os_name in c.oses:
-            if _named(os_name, text):
-                out.append(Reason(c.name, os_name))
-                continue
             family = next((f for p, f in _FAMILIES.items() if os_name.startswith(p)), None)
-            if family and re.search(rf"\b{family}\b", text, re.IGNORECASE):
-                # "Windows node pools" concerns a Windows pool, unless the text names only
-                # releases of the family this cluster does not run.
-                if not _FAMILY_RELEASE[family].search(text):
-                    out.append(Reason(c.name, f"{family} node pools"))
+            first = _FAMILY_RELEASE[family].search(text) if family else None
+            if first is not None:
+                # A text that names releases of the family is about the first one it names:
+                # "If you use Ubuntu 18.04, upgrade to where Ubuntu 22.04 is the default".
+                if _same(first[0], os_name):
+                    out.append(Reason(c.name, os_name))
+            elif family and re.search(rf"\b{family}\b", text, re.IGNORECASE):
+                out.append(Reason(c.name, f"{family} node pools"))
         out += [Reason(c.name, f"the {f} add-on") for f in c.features if _named(f, text)]
         if c.minor and _minor_pattern(c.minor).search(text):
             out.append(Reason(c.name, f"Kubernetes {c.minor}"))

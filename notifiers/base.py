@@ -242,9 +242,25 @@ _URL_QUOTES = (
 
 
 def summary_counts(digest: Digest) -> str:
-    """One line for the first message: how many items in which sections, or that none came."""
+    """One line for the first message and the notification text: what needs action (with the
+    criticals counted), then how many items the other sections hold, or that none came."""
     if digest.empty:
         return "Nothing new this period."
+    parts = []
+    for section in digest.sections:
+        if section.key == "action":
+            acting = [i for i in section.items if i.label in ("critical", "warning")]
+            critical = sum(i.label == "critical" for i in acting)
+            if not acting:
+                parts.append("Nothing to act on")
+            else:
+                parts.append(
+                    f"{len(acting)} to act on" + (f" ({critical} critical)" if critical else "")
+                )
+        elif section.key != "everything-else":
+            parts.append(f"{section.title} ({len(section.items)})")
+    if parts:
+        return ", ".join(parts)
     total = sum(len(s.items) for s in digest.sections)
-    parts = ", ".join(f"{s.title} ({len(s.items)})" for s in digest.sections if s.items)
-    return f"{total} item{'s' if total != 1 else ''}: {parts}"
+    listed = ", ".join(f"{s.title} ({len(s.items)})" for s in digest.sections if s.items)
+    return f"{total} item{'s' if total != 1 else ''}: {listed}"
