@@ -246,8 +246,8 @@ def summary_counts(digest: Digest) -> str:
     criticals counted), then how many items the other sections hold, or that none came."""
     if digest.empty:
         return "Nothing new this period."
-    parts = []
-    for section in digest.sections:
+    parts: list[str] = []
+    for section in digest.sections if any(s.key == "action" for s in digest.sections) else ():
         if section.key == "action":
             acting = [i for i in section.items if i.label in ("critical", "warning")]
             critical = sum(i.label == "critical" for i in acting)

@@ -462,3 +462,42 @@ def test_html_golden_renders_in_chromium(tmp_path: Path) -> None:
     assert len(data) > 20_000  # a page with text, not a blank canvas
     top = _critical_top(chromium, golden, tmp_path)
     assert 0 < top < 600, f"the first critical finding is {top} px down"
+
+
+# Slack's published Block Kit limits (api.slack.com/reference/block-kit), written out here rather
+# than imported, so a wrong constant in the notifier cannot make its own check pass.
+SLACK_BLOCKS, SLACK_SECTION, SLACK_HEADER, SLACK_CONTEXT_ELEMENTS = 50, 3000, 150, 10
+TEAMS_CARD_BYTES = 28 * 1024
+
+
+def _check_block_kit(message: dict[str, object]) -> None:
+    blocks = message["blocks"]
+    assert isinstance(blocks, list) and 0 < len(blocks) <= SLACK_BLOCKS
+    assert isinstance(message["text"], str) and 0 < len(message["text"]) <= 4000
+    for block in blocks:
+        kind = block["type"]
+        assert kind in ("header", "section", "context", "divider"), kind
+        if kind == "header":
+            assert block["text"]["type"] == "plain_text"
+            assert len(block["text"]["text"]) <= SLACK_HEADER
+        elif kind == "section":
+            assert block["text"]["type"] == "mrkdwn"
+            assert 0 < len(block["text"]["text"]) <= SLACK_SECTION
+        elif kind == "context":
+            assert 0 < len(block["elements"]) <= SLACK_CONTEXT_ELEMENTS
+
+
+@pytest.mark.parametrize("team", TEAMS)
+def test_a_typical_week_fits_one_message_per_channel(team: str) -> None:
+    from aksnews.notifiers.slack import SlackNotifier
+    from aksnews.notifiers.teams import TeamsNotifier
+
+    digest = _digest(team)
+    (slack,) = SlackNotifier().render_digest(digest)
+    assert isinstance(slack.body, dict)
+    _check_block_kit(slack.body)
+    # The fallback text summarises: what needs action comes first.
+    expected = "Nothing to act on" if team != "payments" else "3 to act on (2 critical)"
+    assert slack.body["text"].startswith(f"{digest.title}: {expected}")
+    (card,) = TeamsNotifier().render_digest(digest)
+    assert len(json.dumps(card.body).encode()) <= TEAMS_CARD_BYTES
