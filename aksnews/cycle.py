@@ -33,7 +33,7 @@ from aksnews.errors import AksnewsError, ConfigError
 from aksnews.findings import Finding
 from aksnews.inventory.model import Inventory, Team
 from aksnews.lifecycle import minor_of
-from aksnews.messages import Alert, Digest
+from aksnews.messages import AlertBatch, Digest
 from aksnews.notifiers.base import Message, Notifier, Target
 from aksnews.notifiers.registry import get_notifier
 from aksnews.outbox import (
@@ -163,32 +163,58 @@ def _findings(engine: Engine, inventory: Inventory, now: dt.datetime) -> tuple[F
 
 
 def match_and_alert(
-    engine: Engine, now: dt.datetime, *, notifiers: NotifierFactory = get_notifier
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    notifiers: NotifierFactory = get_notifier,
+    max_alerts_per_run: int | None = None,
+    web_url: str | None = None,
 ) -> AlertReport:
-    """Match the stored inventory against the archive and queue new or escalated alerts for
-    each of the owning team's channels (see aksnews.alerts for what is alert-worthy)."""
-    from aksnews.alerts import select_alerts
-    from aksnews.outbox import load_alert_states, queue_alerts, team_channels
+    """Match the stored inventory against the archive and queue new or escalated alerts: one
+    message per team and channel listing them all (see aksnews.alerts for what is
+    alert-worthy); a team alerted for the first time gets where it stands instead."""
+    from aksnews.alerts import batch_alerts, select_alerts
+    from aksnews.outbox import (
+        alerted_teams,
+        load_alert_states,
+        queue_alert_batches,
+        team_channels,
+    )
     from aksnews.store.inventory import load_inventory
 
     inventory = load_inventory(engine)
     findings = _findings(engine, inventory, now)
     selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=inventory)
     unrouted = list(selection.unrouted)
+    known = alerted_teams(engine)
 
-    def render(alert: Alert) -> list[tuple[str, tuple[Message, ...]]]:
-        team = inventory.team(alert.team)
-        channels = () if team is None else team_channels(team)
-        return [(channel, notifiers(channel).render_alert(alert)) for channel in channels]
+    def teams_of(finding: Finding) -> tuple[str, ...]:
+        return finding_teams(inventory, finding)
 
-    reachable = []
+    batches = batch_alerts(
+        selection,
+        findings,
+        now=now,
+        teams_of=teams_of,
+        first_run={t.name for t in inventory.teams} - known,
+        max_per_run=max_alerts_per_run,
+        more_url=f"{web_url.rstrip('/')}/findings" if web_url else None,
+    )
+
+    def channels_of(name: str) -> tuple[str, ...]:
+        team = inventory.team(name)
+        return () if team is None else team_channels(team)
+
+    def render(batch: AlertBatch) -> list[tuple[str, tuple[Message, ...]]]:
+        return [(c, notifiers(c).render_alerts(batch)) for c in channels_of(batch.team)]
+
+    listed = {a.finding.key for b in batches for a in b.alerts}
+    reached = {a.finding.key for b in batches if channels_of(b.team) for a in b.alerts}
     for alert in selection.alerts:
-        team = inventory.team(alert.team)
-        if team is None or not team_channels(team):
-            unrouted.append(alert.finding)  # queue_alerts leaves it unremembered: retried later
-        else:
-            reachable.append(alert)
-    count = queue_alerts(engine, selection, render, now)
+        if alert.finding.key not in reached:
+            unrouted.append(alert.finding)  # left unremembered: selected again next run
+    capped = {a.finding.key for a in selection.alerts} - listed
+    count = queue_alert_batches(engine, batches, selection.states, render, now, remembered=capped)
     for finding in unrouted:
         log.warning(
             "alert not routed: finding=%s cluster=%s team=%s (no team or no channel)",
@@ -196,6 +222,7 @@ def match_and_alert(
             finding.cluster,
             finding.team or inventory.default_team or "-",
         )
+    reachable = [a for a in selection.alerts if a.finding.key in reached]
     return AlertReport(len(findings), len(reachable), count, tuple(unrouted))
 
 
@@ -249,10 +276,17 @@ def run_once(
     *,
     notifiers: NotifierFactory = get_notifier,
     environ: Mapping[str, str] | None = None,
+    max_alerts_per_run: int | None = None,
 ) -> CycleReport:
     """poll + match_and_alert + send: one cycle, for cron and Kubernetes CronJob users."""
     polled = poll(engine, settings, now)
-    alerts = match_and_alert(engine, now, notifiers=notifiers)
+    alerts = match_and_alert(
+        engine,
+        now,
+        notifiers=notifiers,
+        max_alerts_per_run=max_alerts_per_run,
+        web_url=settings.web_url or None,
+    )
     delivery = send(engine, settings, now, notifiers=notifiers, environ=environ)
     return CycleReport(polled, alerts, delivery)
 

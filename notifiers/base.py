@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from aksnews.errors import AksnewsError
-from aksnews.messages import Alert, Digest
+from aksnews.messages import Alert, AlertBatch, Digest
 
 ELLIPSIS = "…"
 _SAFE_SCHEMES = ("https://", "http://")
@@ -136,6 +136,8 @@ class Notifier(Protocol):
     def render_digest(self, digest: Digest) -> tuple[Message, ...]: ...
 
     def render_alert(self, alert: Alert) -> tuple[Message, ...]: ...
+
+    def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]: ...
 
     def post(
         self, message: Message, target: Target, *, thread_ref: str | None = None

@@ -175,6 +175,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         output: str | None = output_option(),
         as_json: bool = json_option(),
+        max_alerts_per_run: int | None = typer.Option(
+            None,
+            "--max-alerts-per-run",
+            min=1,
+            help="List at most this many findings per team in the run's alert message; "
+            "the rest is counted and linked to the web archive (web_url)",
+        ),
     ) -> None:
         """One cycle: poll every source, match, queue alerts, deliver the outbox (for cron).
 
@@ -185,7 +192,9 @@ def register(app: typer.Typer) -> None:
         from aksnews import cycle
 
         state: AppState = ctx.obj
-        report = cycle.run_once(state.engine(), state.settings(), _now(None))
+        report = cycle.run_once(
+            state.engine(), state.settings(), _now(None), max_alerts_per_run=max_alerts_per_run
+        )
         counts = report.counts()
         if as_json:
             print_json(
