@@ -173,6 +173,32 @@ def match_and_alert(
     """Match the stored inventory against the archive and queue new or escalated alerts: one
     message per team and channel listing them all (see aksnews.alerts for what is
     alert-worthy); a team alerted for the first time gets where it stands instead."""
+    from aksnews.store.inventory import load_inventory
+
+    inventory = load_inventory(engine)
+    findings = _findings(engine, inventory, now)
+    return alert_findings(
+        engine,
+        inventory,
+        findings,
+        now,
+        notifiers=notifiers,
+        max_alerts_per_run=max_alerts_per_run,
+        web_url=web_url,
+    )
+
+
+def alert_findings(
+    engine: Engine,
+    inventory: Inventory,
+    findings: tuple[Finding, ...],
+    now: dt.datetime,
+    *,
+    notifiers: NotifierFactory = get_notifier,
+    max_alerts_per_run: int | None = None,
+    web_url: str | None = None,
+) -> AlertReport:
+    """The alerting half of match_and_alert, for findings already matched."""
     from aksnews.alerts import batch_alerts, select_alerts
     from aksnews.outbox import (
         alerted_teams,
@@ -180,10 +206,7 @@ def match_and_alert(
         queue_alert_batches,
         team_channels,
     )
-    from aksnews.store.inventory import load_inventory
 
-    inventory = load_inventory(engine)
-    findings = _findings(engine, inventory, now)
     selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=inventory)
     unrouted = list(selection.unrouted)
     known = alerted_teams(engine)

@@ -9,19 +9,20 @@ import json
 import os
 import re
 import shutil
-from dataclasses import replace
 import subprocess
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from digest_teams import CLUSTERS, RELEASE_URL, SEPT_URL, _finding, payments_findings
 from markdown_it import MarkdownIt
 
 from aksnews.digest import (
-    DigestInputs,
-    FindingChange,
     NEWS_LIMIT,
     NOTHING_TO_DO,
+    DigestInputs,
+    FindingChange,
     build_digest,
     render_html,
     render_markdown,
@@ -38,7 +39,6 @@ from aksnews.store.records import ReleaseDetail, ReleaseSummary, StoredEntry
 
 from corpus import REPO, corpus_text
 from digest_inputs import AKS_CHANGELOG, corpus_inputs, upstream_release
-from digest_teams import CLUSTERS, RELEASE_URL, SEPT_URL, payments_findings, _finding
 
 TEAM = "payments"
 START = dt.date(2025, 10, 6)

@@ -111,3 +111,26 @@ def test_golden_digest_cards_parse_and_render(team: str, tmp_path: Path) -> None
     assert result["errors"] == [] and result["warnings"] == []
     assert result["rendered"]
     assert "Action needed" in result["text"]
+
+
+def test_alert_batch_card_parses_and_renders(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from aksnews.messages import AlertBatch
+
+    one = alert()
+    batch = AlertBatch(
+        team=one.team,
+        alerts=(one, one),
+        generated_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        first_run=True,
+        standing=(("critical", 2),),
+        more=3,
+        more_url=OUR_URL,
+    )
+    (message,) = TeamsNotifier().render_alerts(batch)
+    result = render(message, tmp_path)
+    assert result["errors"] == [] and result["warnings"] == []
+    assert result["rendered"]
+    assert "Open findings: 2 critical" in result["text"]
+    assert OUR_URL in result["links"]
