@@ -201,7 +201,7 @@ def _action_items(changes: Iterable[FindingChange], today: dt.date) -> tuple[Dig
 
 def finding_item(finding: Finding, change: Change, today: dt.date) -> DigestItem:
     where = f"on {finding.cluster}" + (f" pool {finding.node_pool}" if finding.node_pool else "")
-    notes = [where if change != "escalated" else f"{where}, escalated"]
+    notes = [{"escalated": f"{where}, escalated", "open": f"still open {where}"}.get(change, where)]
     if finding.deadline and change != "resolved":
         notes.append(f"deadline {finding.deadline} ({days_until(finding.deadline, today)})")
     if change != "resolved" and finding.action:

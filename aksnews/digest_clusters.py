@@ -79,6 +79,15 @@ def cluster_items(inputs: DigestInputs, today: dt.date) -> tuple[DigestItem, ...
         mine = [c for c in inputs.findings if c.finding.cluster == cluster.name]
         row = rows.get(minor_of(cluster.kubernetes_version or "") or "")
         items.append(_state(cluster, row, mine))
+    # Critical and warning findings still open from earlier weeks: not news, but not to be lost
+    # either (a team's first digest has nothing to compare with, so most of them are here).
+    still = [
+        c
+        for c in inputs.findings
+        if c.change == "open" and c.finding.severity in (Severity.CRITICAL, Severity.WARNING)
+    ]
+    still.sort(key=lambda c: (c.finding.deadline or dt.date.max, c.finding.severity.rank))
+    items += [finding_item(c.finding, "open", today) for c in still]
     resolved = [c for c in inputs.findings if c.change == "resolved"]
     items += [
         finding_item(c.finding, "resolved", today)

@@ -158,7 +158,12 @@ def test_coming_up_only_what_touches_the_team() -> None:
 
 def test_your_clusters_one_line_each_then_resolved() -> None:
     items = _section(_digest(), "clusters")
-    assert [i.label for i in items] == ["critical", "resolved"]
+    assert [i.label for i in items] == ["critical", "warning", "resolved"]
+    # The still-open warning from an earlier week stays in sight, under the clusters.
+    assert items[1].text == "Node pool system on prod-east is 4 Ubuntu 22.04 images behind"
+    assert (
+        items[1].detail == "still open on prod-east pool system; do: Upgrade before the deadline."
+    )
     state = items[0]
     assert state.text == "prod-east: Kubernetes 1.31.8, supported until 2025-11-01"
     assert state.detail == (
