@@ -26,9 +26,8 @@ class DigestItem:
 
 @dataclass(frozen=True, slots=True)
 class DigestSection:
-    key: str  # stable id: 'aks-releases', 'unread', 'kubernetes-versions', 'node-images',
-    # 'deadlines',
-    # 'findings-new', 'findings-escalated', 'findings-open', 'findings-resolved', 'upstream'
+    key: str  # stable id, in digest order: 'freshness', 'action', 'coming-up', 'clusters',
+    # 'news', 'unread', 'everything-else'
     title: str
     items: tuple[DigestItem, ...]
 

@@ -150,3 +150,12 @@ def test_past_the_channel_limit_the_message_is_split_into_parts_without_loss(
     assert sorted(s for b in slack for s in _listed(b)) == sorted(f.subject for f in findings)
     (teams,) = posts["/payments/teams"]  # within one 28 KB card
     assert len(teams.encode()) <= 28_000
+
+
+def test_every_owner_of_the_cluster_is_a_team_of_its_findings() -> None:
+    shared = Cluster("prod", teams=("payments", "platform"), namespaces=(("search", "search"),))
+    inventory = Inventory(clusters=(shared,), default_team="ops")
+    routed = _finding(1)
+    assert cycle.finding_teams(inventory, routed) == ("payments", "platform", "search")
+    unowned = dataclasses.replace(routed, team=None, cluster="elsewhere")
+    assert cycle.finding_teams(inventory, unowned) == ("ops",)

@@ -506,3 +506,36 @@ def test_a_typical_week_fits_one_message_per_channel(team: str) -> None:
     assert slack.body["text"].startswith(f"{digest.title}: {expected}")
     (card,) = TeamsNotifier().render_digest(digest)
     assert len(json.dumps(card.body).encode()) <= TEAMS_CARD_BYTES
+
+
+def test_breaking_entries_that_concern_the_team_are_marked() -> None:
+    inputs = _inputs("retail", upstream=())
+    (release,) = [r for r in inputs.aks_releases if r.summary.version == "2025-10-12"]
+    entry = StoredEntry(
+        10**6,
+        release.summary.key,
+        "behavioral-change",
+        "Behavioral Changes",
+        999,
+        None,
+        "x",
+        "Windows node pools now reboot on every node image upgrade.",
+        (),
+        1,
+        None,
+        None,
+        (),
+        breaking=True,
+    )
+    other = replace(entry, id=10**6 + 1, position=1000, text="AKS Automatic pricing changes.")
+    release = replace(release, entries=(*release.entries, entry, other))
+    digest = build_digest(
+        "retail",
+        replace(inputs, aks_releases=(release,)),
+        period_start=START,
+        period_end=END,
+        now=NOW,
+    )
+    marked = [i for i in _section(digest, "news") if i.label == "breaking"]
+    assert [i.text for i in marked] == [entry.text]
+    assert marked[0].detail == "because retail-win runs Windows node pools"
