@@ -463,8 +463,11 @@ def digest_for(
     period_end: dt.date,
     now: dt.datetime,
     poll_interval_hours: float = 6.0,
+    web_url: str | None = None,
 ) -> Digest:
-    inputs = load_digest_inputs(engine, team, period_start, period_end, now, poll_interval_hours)
+    inputs = load_digest_inputs(
+        engine, team, period_start, period_end, now, poll_interval_hours, web_url
+    )
     return build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
 
 
@@ -481,6 +484,7 @@ def queue_digest(
     now: dt.datetime,
     *,
     notifiers: NotifierFactory = get_notifier,
+    web_url: str | None = None,
 ) -> int:
     """Queue the period's digest for every channel of the team, in one transaction; the number
     of outbox rows written (0 when this period was queued before, or the team has no channel).
@@ -494,7 +498,7 @@ def queue_digest(
         return 0
     from aksnews.store.digest_findings import record_reported
 
-    inputs = load_digest_inputs(engine, team, period_start, period_end, now)
+    inputs = load_digest_inputs(engine, team, period_start, period_end, now, web_url=web_url)
     digest = build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
     rendered = [(channel, notifiers(channel).render_digest(digest)) for channel in channels]
     reported = [c.finding for c in inputs.findings if c.change != "resolved"]

@@ -539,3 +539,10 @@ def test_breaking_entries_that_concern_the_team_are_marked() -> None:
     marked = [i for i in _section(digest, "news") if i.label == "breaking"]
     assert [i.text for i in marked] == [entry.text]
     assert marked[0].detail == "because retail-win runs Windows node pools"
+
+
+def test_what_the_news_leaves_out_is_linked_to_the_web_archive() -> None:
+    inputs = replace(_inputs(), web_url="https://aksnews.example/")
+    digest = build_digest(TEAM, inputs, period_start=START, period_end=END, now=NOW)
+    more = _section(digest, "news")[-1]
+    assert more.label == "more" and more.url == "https://aksnews.example/releases"

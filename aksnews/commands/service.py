@@ -123,7 +123,9 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"--since {first} must be before today ({end})")
             start = first
         if send:
-            queued = cycle.queue_digest(engine, team, start, end, now)
+            queued = cycle.queue_digest(
+                engine, team, start, end, now, web_url=state.settings().web_url or None
+            )
             report = cycle.send(engine, state.settings(), now)
             key = cycle.digest_key(team, start, end)
             sent = [o for o in report.outcomes if o.entry.key == key]
@@ -158,8 +160,9 @@ def register(app: typer.Typer) -> None:
                     f"{len(unsent)} message(s) of {key} not sent: see `aksnews outbox`"
                 )
             return
+        settings = state.settings()
         built = cycle.digest_for(
-            engine, team, start, end, now, state.settings().poll_interval_hours
+            engine, team, start, end, now, settings.poll_interval_hours, settings.web_url or None
         )
         stale = next((s for s in built.sections if s.key == "freshness"), None)
         for item in stale.items if stale else ():
