@@ -235,8 +235,13 @@ def _deadline_items(
             ),
         )
 
-    # Oldest statement first, so the newest release that repeats a retirement is its link.
+    # The newest statement of a retirement is its date and its link: a later release that moves
+    # the date (Azure Linux 2.0: 2025-11-01 in June, 2025-11-30 in October) supersedes it.
+    newest: dict[str, StoredFact] = {}
     for stored in sorted(inputs.retirements, key=lambda s: (s.release_date or dt.date.min, s.id)):
+        if isinstance(stored.fact, RetirementFact) and stored.fact.date:
+            newest[normalise(stored.fact.subject_text).lower()] = stored
+    for stored in newest.values():
         fact = stored.fact
         if not (isinstance(fact, RetirementFact) and fact.date and today <= fact.date <= last):
             continue
@@ -244,14 +249,13 @@ def _deadline_items(
         if not touched:
             continue
         name = normalise(fact.subject_text)  # one name per thing: Windows2019 = ...
-        url = inputs.url(stored.release_key)
         on = [r.cluster for r in touched]
         add(
-            ("retirement", f"{name.lower()}|{fact.date}"),
+            ("retirement", name.lower()),
             fact.date,
             f"{name} retires",
             "retirement",
-            url,
+            inputs.url(stored.release_key),
             on,
         )
     rows = {row.minor: row for row in inputs.calendar}

@@ -145,7 +145,9 @@ def test_coming_up_only_what_touches_the_team() -> None:
     texts = [i.text for i in items]
     # prod-east runs Ubuntu 22.04 and Azure Linux 2.0 on 1.31: not Ubuntu 18.04.
     assert "Ubuntu 18.04 retires" not in texts
-    assert "Azure Linux 2.0 retires" in texts
+    # Stated for 2025-11-01 in June and moved to 2025-11-30 in October: the newest date, once.
+    (azl,) = [i for i in items if i.text == "Azure Linux 2.0 retires"]
+    assert azl.detail == "2025-11-30 (in 48 days); on prod-east" and azl.url == RELEASE_URL
     assert "Kubernetes 1.31: end of standard support" in texts
     # Basic Load Balancer retired on 2025-09-30: before now, so not a deadline any more.
     assert "Basic Load Balancer retires" not in texts
