@@ -9,12 +9,13 @@ aksnews.outbox), so the selection is a function of this run's findings and that 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from aksnews.findings import Finding, Rule, Severity, sort_key
 from aksnews.inventory.model import Inventory
-from aksnews.messages import Alert
+from aksnews.messages import Alert, AlertBatch
 
 # Rules whose critical findings cannot wait for the weekly digest: something breaks on the next
 # upgrade (a removed API) or on a date (end of support, a retirement).
@@ -103,3 +104,59 @@ def delivery_key(alert: Alert, today: dt.date) -> str:
     if _urgent(alert.finding.deadline, today):
         return f"{alert.key}:urgent"
     return alert.key
+
+
+def batch_alerts(
+    selection: AlertSelection,
+    findings: Iterable[Finding],
+    *,
+    now: dt.datetime,
+    teams_of: Callable[[Finding], Iterable[str]],
+    first_run: Collection[str] = (),
+    max_per_run: int | None = None,
+    more_url: str | None = None,
+) -> tuple[AlertBatch, ...]:
+    """The run's alerts as one batch per team, in team order; pure.
+
+    Every team that owns a finding's cluster gets it (teams_of: the routed team first, then the
+    cluster's teams and namespace owners). A team in `first_run` has never been sent anything:
+    its batch is the "where you stand" summary, with its open findings counted by severity.
+    `max_per_run` lists at most that many per team; the rest is counted and linked.
+    """
+    by_team: dict[str, list[Alert]] = {}
+    for alert in selection.alerts:
+        for team in dict.fromkeys([alert.team, *teams_of(alert.finding)]):
+            by_team.setdefault(team, []).append(
+                Alert(team=team, finding=alert.finding, escalated=alert.escalated)
+            )
+    everything = list(findings)
+    batches = []
+    for team in sorted(by_team):
+        alerts = by_team[team]
+        listed = alerts if max_per_run is None else alerts[: max(max_per_run, 1)]
+        standing: tuple[tuple[str, int], ...] = ()
+        if team in first_run:
+            mine = [f for f in everything if team in teams_of(f)]
+            standing = tuple(
+                (s.value, n) for s in Severity if (n := sum(f.severity is s for f in mine))
+            )
+        batches.append(
+            AlertBatch(
+                team=team,
+                alerts=tuple(listed),
+                generated_at=now,
+                first_run=team in first_run,
+                standing=standing,
+                more=len(alerts) - len(listed),
+                more_url=more_url if len(alerts) > len(listed) else None,
+            )
+        )
+    return tuple(batches)
+
+
+def batch_key(batch: AlertBatch, today: dt.date) -> str:
+    """The outbox idempotency key of a batch: made of the delivery keys of the alerts it lists,
+    so the same batch is queued once."""
+    keys = sorted(delivery_key(a, today) for a in batch.alerts)
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    return f"alerts:{batch.team}:{digest}"

@@ -67,6 +67,10 @@ class Settings:
     poll_interval_hours: float = _setting(
         6.0, "`aksnews serve`: hours between two polls of every source", gt=0, le=24 * 7
     )
+    web_url: str = _setting(
+        "",
+        "Public URL of `aksnews web`, linked from digests and alerts for what they leave out",
+    )
     max_document_bytes: int = _setting(
         20 * 1024 * 1024, "Largest document fetched or ingested, in bytes", gt=0
     )
@@ -84,6 +88,7 @@ _TEXT = frozenset(
         "deprecation_guide_url",
         "aks_calendar_url",
         "kubernetes_schedule_url",
+        "web_url",
     }
 )
 

@@ -33,7 +33,7 @@ from aksnews.errors import AksnewsError, ConfigError
 from aksnews.findings import Finding
 from aksnews.inventory.model import Inventory, Team
 from aksnews.lifecycle import minor_of
-from aksnews.messages import Alert, Digest
+from aksnews.messages import AlertBatch, Digest
 from aksnews.notifiers.base import Message, Notifier, Target
 from aksnews.notifiers.registry import get_notifier
 from aksnews.outbox import (
@@ -163,32 +163,81 @@ def _findings(engine: Engine, inventory: Inventory, now: dt.datetime) -> tuple[F
 
 
 def match_and_alert(
-    engine: Engine, now: dt.datetime, *, notifiers: NotifierFactory = get_notifier
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    notifiers: NotifierFactory = get_notifier,
+    max_alerts_per_run: int | None = None,
+    web_url: str | None = None,
 ) -> AlertReport:
-    """Match the stored inventory against the archive and queue new or escalated alerts for
-    each of the owning team's channels (see aksnews.alerts for what is alert-worthy)."""
-    from aksnews.alerts import select_alerts
-    from aksnews.outbox import load_alert_states, queue_alerts, team_channels
+    """Match the stored inventory against the archive and queue new or escalated alerts: one
+    message per team and channel listing them all (see aksnews.alerts for what is
+    alert-worthy); a team alerted for the first time gets where it stands instead."""
     from aksnews.store.inventory import load_inventory
 
     inventory = load_inventory(engine)
     findings = _findings(engine, inventory, now)
+    return alert_findings(
+        engine,
+        inventory,
+        findings,
+        now,
+        notifiers=notifiers,
+        max_alerts_per_run=max_alerts_per_run,
+        web_url=web_url,
+    )
+
+
+def alert_findings(
+    engine: Engine,
+    inventory: Inventory,
+    findings: tuple[Finding, ...],
+    now: dt.datetime,
+    *,
+    notifiers: NotifierFactory = get_notifier,
+    max_alerts_per_run: int | None = None,
+    web_url: str | None = None,
+) -> AlertReport:
+    """The alerting half of match_and_alert, for findings already matched."""
+    from aksnews.alerts import batch_alerts, select_alerts
+    from aksnews.outbox import (
+        alerted_teams,
+        load_alert_states,
+        queue_alert_batches,
+        team_channels,
+    )
+
     selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=inventory)
     unrouted = list(selection.unrouted)
+    known = alerted_teams(engine)
 
-    def render(alert: Alert) -> list[tuple[str, tuple[Message, ...]]]:
-        team = inventory.team(alert.team)
-        channels = () if team is None else team_channels(team)
-        return [(channel, notifiers(channel).render_alert(alert)) for channel in channels]
+    def teams_of(finding: Finding) -> tuple[str, ...]:
+        return finding_teams(inventory, finding)
 
-    reachable = []
+    batches = batch_alerts(
+        selection,
+        findings,
+        now=now,
+        teams_of=teams_of,
+        first_run={t.name for t in inventory.teams} - known,
+        max_per_run=max_alerts_per_run,
+        more_url=f"{web_url.rstrip('/')}/findings" if web_url else None,
+    )
+
+    def channels_of(name: str) -> tuple[str, ...]:
+        team = inventory.team(name)
+        return () if team is None else team_channels(team)
+
+    def render(batch: AlertBatch) -> list[tuple[str, tuple[Message, ...]]]:
+        return [(c, notifiers(c).render_alerts(batch)) for c in channels_of(batch.team)]
+
+    listed = {a.finding.key for b in batches for a in b.alerts}
+    reached = {a.finding.key for b in batches if channels_of(b.team) for a in b.alerts}
     for alert in selection.alerts:
-        team = inventory.team(alert.team)
-        if team is None or not team_channels(team):
-            unrouted.append(alert.finding)  # queue_alerts leaves it unremembered: retried later
-        else:
-            reachable.append(alert)
-    count = queue_alerts(engine, selection, render, now)
+        if alert.finding.key not in reached:
+            unrouted.append(alert.finding)  # left unremembered: selected again next run
+    capped = {a.finding.key for a in selection.alerts} - listed
+    count = queue_alert_batches(engine, batches, selection.states, render, now, remembered=capped)
     for finding in unrouted:
         log.warning(
             "alert not routed: finding=%s cluster=%s team=%s (no team or no channel)",
@@ -196,6 +245,7 @@ def match_and_alert(
             finding.cluster,
             finding.team or inventory.default_team or "-",
         )
+    reachable = [a for a in selection.alerts if a.finding.key in reached]
     return AlertReport(len(findings), len(reachable), count, tuple(unrouted))
 
 
@@ -249,10 +299,17 @@ def run_once(
     *,
     notifiers: NotifierFactory = get_notifier,
     environ: Mapping[str, str] | None = None,
+    max_alerts_per_run: int | None = None,
 ) -> CycleReport:
     """poll + match_and_alert + send: one cycle, for cron and Kubernetes CronJob users."""
     polled = poll(engine, settings, now)
-    alerts = match_and_alert(engine, now, notifiers=notifiers)
+    alerts = match_and_alert(
+        engine,
+        now,
+        notifiers=notifiers,
+        max_alerts_per_run=max_alerts_per_run,
+        web_url=settings.web_url or None,
+    )
     delivery = send(engine, settings, now, notifiers=notifiers, environ=environ)
     return CycleReport(polled, alerts, delivery)
 
@@ -286,6 +343,19 @@ def team_minors(inventory: Inventory, team: str) -> tuple[str, ...]:
         if (m := minor_of(c.kubernetes_version or ""))
     }
     return tuple(sorted(minors, key=lambda m: tuple(int(p) for p in m.split("."))))
+
+
+def finding_teams(inventory: Inventory, finding: Finding) -> tuple[str, ...]:
+    """Every team a finding concerns: the one the matcher routed it to (or the default team),
+    then every team that owns its cluster, as a cluster team or a namespace owner."""
+    first = finding.team or inventory.default_team
+    owners = [
+        name
+        for c in inventory.clusters
+        if c.name == finding.cluster
+        for name in (*c.teams, *(owner for _, owner in c.namespaces))
+    ]
+    return tuple(dict.fromkeys([*([first] if first else []), *owners]))
 
 
 def _in(day: dt.date | None, start: dt.date, end: dt.date) -> bool:
@@ -327,7 +397,7 @@ def _finding_changes(
     from aksnews.outbox import load_alert_states
     from aksnews.store.digest_findings import last_reported
 
-    mine = [f for f in findings if (f.team or inventory.default_team) == team]
+    mine = [f for f in findings if team in finding_teams(inventory, f)]
     previous = last_reported(engine, team)
     if previous is not None:
         return classify(mine, previous)
@@ -348,9 +418,11 @@ def load_digest_inputs(
     period_end: dt.date,
     now: dt.datetime,
     poll_interval_hours: float = 6.0,
+    web_url: str | None = None,
 ) -> DigestInputs:
     """What build_digest needs for `team` and [period_start, period_end), from the store."""
     from aksnews.freshness import judge
+    from aksnews.relevance import owned_clusters
     from aksnews.store.inventory import load_inventory
     from aksnews.store.knowledge import load_calendar
     from aksnews.store.queries import get_releases, list_facts, list_releases
@@ -379,6 +451,8 @@ def load_digest_inputs(
         freshness=judge(
             load_source_statuses(engine, now.date()), now, poll_interval_hours=poll_interval_hours
         ).warnings,
+        clusters=owned_clusters(inventory, team),
+        web_url=web_url,
     )
 
 
@@ -389,8 +463,11 @@ def digest_for(
     period_end: dt.date,
     now: dt.datetime,
     poll_interval_hours: float = 6.0,
+    web_url: str | None = None,
 ) -> Digest:
-    inputs = load_digest_inputs(engine, team, period_start, period_end, now, poll_interval_hours)
+    inputs = load_digest_inputs(
+        engine, team, period_start, period_end, now, poll_interval_hours, web_url
+    )
     return build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
 
 
@@ -407,6 +484,7 @@ def queue_digest(
     now: dt.datetime,
     *,
     notifiers: NotifierFactory = get_notifier,
+    web_url: str | None = None,
 ) -> int:
     """Queue the period's digest for every channel of the team, in one transaction; the number
     of outbox rows written (0 when this period was queued before, or the team has no channel).
@@ -420,7 +498,7 @@ def queue_digest(
         return 0
     from aksnews.store.digest_findings import record_reported
 
-    inputs = load_digest_inputs(engine, team, period_start, period_end, now)
+    inputs = load_digest_inputs(engine, team, period_start, period_end, now, web_url=web_url)
     digest = build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
     rendered = [(channel, notifiers(channel).render_digest(digest)) for channel in channels]
     reported = [c.finding for c in inputs.findings if c.change != "resolved"]

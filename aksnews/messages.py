@@ -26,9 +26,8 @@ class DigestItem:
 
 @dataclass(frozen=True, slots=True)
 class DigestSection:
-    key: str  # stable id: 'aks-releases', 'unread', 'kubernetes-versions', 'node-images',
-    # 'deadlines',
-    # 'findings-new', 'findings-escalated', 'findings-open', 'findings-resolved', 'upstream'
+    key: str  # stable id, in digest order: 'freshness', 'action', 'coming-up', 'clusters',
+    # 'news', 'unread', 'everything-else'
     title: str
     items: tuple[DigestItem, ...]
 
@@ -68,3 +67,41 @@ class Alert:
     def key(self) -> str:
         """Idempotency key: the same finding at the same severity is alerted once."""
         return f"alert:{self.finding.key}:{self.finding.severity.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertBatch:
+    """Every alert of one run for one team, posted as one message per channel (split into parts
+    only past a channel's limits), so a run never floods a channel with one post per finding.
+
+    first_run: the team's first alerts since it was added: the message says where the team
+    stands (open findings by severity) rather than presenting each finding as news.
+    """
+
+    team: str
+    alerts: tuple[Alert, ...]
+    generated_at: dt.datetime
+    first_run: bool = False
+    standing: tuple[tuple[str, int], ...] = ()  # (severity, open findings), first run only
+    more: int = 0  # alerts over --max-alerts-per-run, not listed but linked
+    more_url: str | None = None  # where the rest is: the web archive's findings page
+
+    @property
+    def title(self) -> str:
+        n = len(self.alerts) + self.more
+        plural = "s" if n != 1 else ""
+        if self.first_run:
+            return (
+                f"Where {self.team} stands: {n} finding{plural} need{'' if plural else 's'} action"
+            )
+        return f"{n} alert{plural} for {self.team}"
+
+    @property
+    def headline(self) -> str:
+        """The notification text: the worst severity first, then what it is about."""
+        worst = min((a.finding.severity for a in self.alerts), key=lambda s: s.rank)
+        first = self.alerts[0].finding.title
+        rest = len(self.alerts) + self.more - 1
+        return f"{worst.value.upper()}: {self.title}: {first}" + (
+            f" and {rest} more" if rest else ""
+        )

@@ -49,10 +49,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from aksnews.alerts import AlertSelection, AlertState, delivery_key
+from aksnews.alerts import AlertSelection, AlertState, batch_key, delivery_key
 from aksnews.findings import Severity
 from aksnews.inventory.model import SecretRef, Team
-from aksnews.messages import Alert
+from aksnews.messages import Alert, AlertBatch
 from aksnews.notifiers.base import Failure, Message, Notifier, NotifierError, Target
 from aksnews.redact import redact
 from aksnews.store import outbox as store
@@ -480,6 +480,61 @@ def queue_alerts(
                 [
                     store.AlertStateRow(k, v.severity.value, v.deadline, v.alerted_at)
                     for k, v in selection.states.items()
+                    if k in routed
+                ],
+            )
+    except IntegrityError:
+        return 0  # a concurrent run queued and recorded the same alerts first
+    return queued
+
+
+def alerted_teams(engine: Engine) -> set[str]:
+    """Teams that were ever sent an alert: any other team's next alerts are its first."""
+    return store.teams_with(engine, Kind.ALERT.value)
+
+
+def queue_alert_batches(
+    engine: Engine,
+    batches: Sequence[AlertBatch],
+    states: Mapping[str, AlertState],
+    render: Callable[[AlertBatch], Iterable[tuple[str, Sequence[Message]]]],
+    now: dt.datetime,
+    *,
+    remembered: Iterable[str] = (),
+) -> int:
+    """Queue one message (or its parts) per batch and channel through queue_on, and remember
+    the alerts, in ONE transaction, as queue_alerts does for single alerts.
+
+    A finding is remembered once some batch listing it reached a channel; `remembered` adds
+    the keys counted but not listed by --max-alerts-per-run, which the batch links to."""
+    today = now.date()
+    try:
+        with engine.begin() as conn:
+            queued = 0
+            routed: set[str] = set()
+            for batch in batches:
+                key = batch_key(batch, today)
+                for channel, messages in render(batch):
+                    written = queue_on(
+                        conn,
+                        batch.team,
+                        channel,
+                        Kind.ALERT,
+                        key,
+                        messages,
+                        now,
+                        title=batch.title,
+                    )
+                    queued += written
+                    if messages:
+                        routed.update(a.finding.key for a in batch.alerts)
+            if routed:
+                routed.update(remembered)
+            store.record_alert_states(
+                conn,
+                [
+                    store.AlertStateRow(k, v.severity.value, v.deadline, v.alerted_at)
+                    for k, v in states.items()
                     if k in routed
                 ],
             )

@@ -97,3 +97,66 @@ def build_plan(
         aks_changes=tuple(aks_changes),
         unchecked=tuple(unchecked),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOutline:
+    """A plan in the order a person acts on it: what blocks the upgrade, what to check, the
+    rest as counts (`aksnews diff` and `aksnews check` list it in full)."""
+
+    blockers: tuple[Finding, ...]  # upgrade blocker rules: the upgrade itself fails or hurts
+    removed_in_use: tuple[RemovedApi, ...]  # removed on the way and used by the cluster
+    removed_findings: tuple[Finding, ...]  # the removed-api findings behind removed_in_use
+    end_of_support: tuple[Finding, ...]
+    deprecated: tuple[Finding, ...]  # deprecated APIs in use: not blocking, yet
+    behaviour: tuple[StoredEntry, ...]  # AKS behavioural changes of the minors crossed
+    urgent: tuple[StoredEntry, ...]  # upstream urgent upgrade notes of the minors crossed
+    other_findings: tuple[Finding, ...]
+    removed_not_in_use: int
+    other_upstream: tuple[tuple[str, int], ...]  # (group title, entries)
+    other_aks: tuple[tuple[str, int], ...]  # (kind, entries)
+
+    @property
+    def blocking(self) -> int:
+        return (
+            len(self.blockers)
+            + len(self.removed_in_use)
+            + len(self.end_of_support)
+            # a removed-api finding the knowledge base has no row for still blocks
+            + sum(
+                f.subject.split(" ")[0] not in {r.row.group_version for r in self.removed_in_use}
+                for f in self.removed_findings
+            )
+        )
+
+    @property
+    def to_check(self) -> int:
+        return len(self.deprecated) + len(self.behaviour) + len(self.urgent)
+
+
+def outline(plan: UpgradePlan) -> PlanOutline:
+    def rule(r: Rule) -> tuple[Finding, ...]:
+        return tuple(f for f in plan.findings if f.rule is r)
+
+    placed = {Rule.REMOVED_API, Rule.END_OF_SUPPORT, Rule.DEPRECATED_API, *BLOCKER_RULES}
+    behaviour = tuple(e for e in plan.aks_changes if e.kind == "behavioral-change")
+    aks_rest: dict[str, int] = {}
+    for entry in plan.aks_changes:
+        if entry.kind != "behavioral-change":
+            aks_rest[entry.kind] = aks_rest.get(entry.kind, 0) + 1
+    urgent = tuple(e for g in plan.upstream.groups if g.kind == "urgent-upgrade" for e in g.entries)
+    return PlanOutline(
+        blockers=blockers_of(plan),
+        removed_in_use=tuple(r for r in plan.removed_apis if r.in_use),
+        removed_findings=rule(Rule.REMOVED_API),
+        end_of_support=rule(Rule.END_OF_SUPPORT),
+        deprecated=rule(Rule.DEPRECATED_API),
+        behaviour=behaviour,
+        urgent=urgent,
+        other_findings=tuple(f for f in plan.findings if f.rule not in placed),
+        removed_not_in_use=sum(not r.in_use for r in plan.removed_apis),
+        other_upstream=tuple(
+            (g.title, len(g.entries)) for g in plan.upstream.groups if g.kind != "urgent-upgrade"
+        ),
+        other_aks=tuple(sorted(aks_rest.items())),
+    )

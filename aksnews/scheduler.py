@@ -197,7 +197,12 @@ class Service:
         if last is not None and self.clock() - last < interval * POLL_REUSE:
             return {"poll_skipped_recent": 1, **self.deliver()}
         polled = cycle.poll(self.engine, self.settings, self.clock())
-        alerts = cycle.match_and_alert(self.engine, self.clock(), notifiers=self.notifiers)
+        alerts = cycle.match_and_alert(
+            self.engine,
+            self.clock(),
+            notifiers=self.notifiers,
+            web_url=self.settings.web_url or None,
+        )
         return {
             **polled.counts(),
             **{f"alert_{k}": v for k, v in alerts.counts().items()},
@@ -210,7 +215,14 @@ class Service:
         period = due_period(team, now)
         if period is None:
             return 0
-        return cycle.queue_digest(self.engine, team.name, *period, now, notifiers=self.notifiers)
+        return cycle.queue_digest(
+            self.engine,
+            team.name,
+            *period,
+            now,
+            notifiers=self.notifiers,
+            web_url=self.settings.web_url or None,
+        )
 
     def catch_up(self, teams: Sequence[Team]) -> dict[str, int]:
         """Digests missed while the service was down: each team's latest period, once."""

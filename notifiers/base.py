@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from aksnews.errors import AksnewsError
-from aksnews.messages import Alert, Digest
+from aksnews.messages import Alert, AlertBatch, Digest
 
 ELLIPSIS = "…"
 _SAFE_SCHEMES = ("https://", "http://")
@@ -137,6 +137,8 @@ class Notifier(Protocol):
 
     def render_alert(self, alert: Alert) -> tuple[Message, ...]: ...
 
+    def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]: ...
+
     def post(
         self, message: Message, target: Target, *, thread_ref: str | None = None
     ) -> PostResult: ...
@@ -242,9 +244,25 @@ _URL_QUOTES = (
 
 
 def summary_counts(digest: Digest) -> str:
-    """One line for the first message: how many items in which sections, or that none came."""
+    """One line for the first message and the notification text: what needs action (with the
+    criticals counted), then how many items the other sections hold, or that none came."""
     if digest.empty:
         return "Nothing new this period."
+    parts: list[str] = []
+    for section in digest.sections if any(s.key == "action" for s in digest.sections) else ():
+        if section.key == "action":
+            acting = [i for i in section.items if i.label in ("critical", "warning")]
+            critical = sum(i.label == "critical" for i in acting)
+            if not acting:
+                parts.append("Nothing to act on")
+            else:
+                parts.append(
+                    f"{len(acting)} to act on" + (f" ({critical} critical)" if critical else "")
+                )
+        elif section.key != "everything-else":
+            parts.append(f"{section.title} ({len(section.items)})")
+    if parts:
+        return ", ".join(parts)
     total = sum(len(s.items) for s in digest.sections)
-    parts = ", ".join(f"{s.title} ({len(s.items)})" for s in digest.sections if s.items)
-    return f"{total} item{'s' if total != 1 else ''}: {parts}"
+    listed = ", ".join(f"{s.title} ({len(s.items)})" for s in digest.sections if s.items)
+    return f"{total} item{'s' if total != 1 else ''}: {listed}"

@@ -17,7 +17,7 @@ from http.client import HTTPException
 from typing import Any, ClassVar
 from urllib.error import URLError
 
-from aksnews.messages import Alert, Digest, DigestItem, DigestSection
+from aksnews.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
 from aksnews.notifiers.base import (
     Failure,
     Limits,
@@ -121,6 +121,23 @@ def _fallback(text: str) -> str:
     return fit_text(text, MAX_MESSAGE_TEXT, escape)
 
 
+def alert_line(alert: Alert) -> str:
+    """One finding of an alert message: severity, title, where, deadline, what to do, source."""
+    f = alert.finding
+    what = " (escalated)" if alert.escalated else ""
+    where = f.cluster + (f"/{f.node_pool}" if f.node_pool else "")
+    facts = [f"on *{escape(where)}*"]
+    if f.deadline:
+        facts.append(f"deadline {f.deadline}")
+    source = next((s for s in (link(u, "source") for u in f.links) if s), None)
+    tail = f" · {source}" if source else ""
+    head = f"*{f.severity.value.upper()}*{what} "
+    first = head + fit_text(f.title, MAX_HEADER_TEXT * 2, escape)
+    second = " · ".join(facts) + " · *Do:* "
+    budget = MAX_SECTION_TEXT - len(first) - len(second) - len(tail) - 1
+    return f"{first}\n{second}{fit_text(f.action, budget, escape)}{tail}"
+
+
 class SlackNotifier:
     """Slack Block Kit, by incoming webhook or bot token + channel (threads a long digest)."""
 
@@ -171,6 +188,30 @@ class SlackNotifier:
         if any(links):
             blocks.append(_context(_join_within(" · ", [s for s in links if s], MAX_CONTEXT_TEXT)))
         return (Message({"text": _fallback(title), "blocks": blocks}),)
+
+    def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]:
+        """One message listing every alert of the run; parts (in a thread) only past 50 blocks."""
+        summary = [_header(batch.title)]
+        if batch.standing:
+            counted = ", ".join(f"{n} {severity}" for severity, n in batch.standing)
+            summary.append(_context(f"Open findings: {counted}. The digest has the rest."))
+        lines = [_section(alert_line(a)) for a in batch.alerts]
+        if batch.more:
+            more = link(batch.more_url, f"{batch.more} more") or f"{batch.more} more"
+            lines.append(_context(f"…and {more} not listed here (--max-alerts-per-run)."))
+        text = _fallback(batch.headline)
+
+        def heading(continued: bool) -> Block:
+            return _context("(continued)" if continued else "Findings, the nearest deadline first")
+
+        chunks = pack_sections([(heading, lines)], Limits(MAX_BLOCKS - len(summary)))
+        if len(chunks) <= 1:
+            return (Message({"text": text, "blocks": summary + (chunks[0] if chunks else [])}),)
+        messages = [Message({"text": text, "blocks": summary + chunks[0]})]
+        for n, chunk in enumerate(chunks[1:], start=2):
+            part = _fallback(f"{batch.title} ({n}/{len(chunks)})")
+            messages.append(Message({"text": part, "blocks": chunk}, thread=True))
+        return tuple(messages)
 
     # -- post (I/O) ---------------------------------------------------------------------
 

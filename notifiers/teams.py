@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from aksnews.messages import Alert, Digest, DigestItem, DigestSection
+from aksnews.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
 from aksnews.notifiers.base import (
     Failure,
     Limits,
@@ -125,6 +125,20 @@ def _title(text: str) -> Element:
     return text_block(escape(text), weight="Bolder", size="Large")
 
 
+def alert_text(alert: Alert) -> str:
+    """One finding of an alert card: severity, title, where, deadline, what to do, source."""
+    f = alert.finding
+    what = " (escalated)" if alert.escalated else ""
+    where = f.cluster + (f"/{f.node_pool}" if f.node_pool else "")
+    facts = [f"on **{escape(where)}**"] + ([f"deadline {f.deadline}"] if f.deadline else [])
+    source = next((s for s in (link(u, "source") for u in f.links) if s), None)
+    tail = f" · {source}" if source else ""
+    head = f"**{f.severity.value.upper()}**{what} " + fit_text(f.title, 300, escape)
+    second = " · ".join(facts) + " · **Do:** "
+    budget = MAX_ITEM_BYTES - _text_size(head + second + tail) - 4
+    return f"{head}\n\n{second}{fit_text(f.action, budget, escape, measure=_text_size)}{tail}"
+
+
 class TeamsNotifier:
     """Microsoft Teams Adaptive Cards (1.4) to a Workflows webhook; long digests split."""
 
@@ -191,6 +205,42 @@ class TeamsNotifier:
             for n, url in enumerate(filter(None, map(safe_url, f.links)), start=1)
         ]
         return (Message(envelope(body, actions[:5])),)  # Teams shows at most 6 actions
+
+    def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]:
+        """One card listing every alert of the run; more cards only past 28 KB."""
+        critical = any(a.finding.severity.value == "critical" for a in batch.alerts)
+        summary = [
+            text_block(
+                escape(batch.title),
+                weight="Bolder",
+                size="Large",
+                color="Attention" if critical else "Warning",
+            )
+        ]
+        if batch.standing:
+            counted = ", ".join(f"{n} {severity}" for severity, n in batch.standing)
+            summary.append(
+                text_block(f"Open findings: {counted}. The digest has the rest.", isSubtle=True)
+            )
+        lines = [text_block(alert_text(a), spacing="Small", separator=True) for a in batch.alerts]
+        if batch.more:
+            more = link(batch.more_url, f"{batch.more} more") or f"{batch.more} more"
+            lines.append(
+                text_block(f"…and {more} not listed here (--max-alerts-per-run).", isSubtle=True)
+            )
+
+        def heading(continued: bool) -> Element:
+            return text_block(
+                "(continued)" if continued else "Nearest deadline first", isSubtle=True
+            )
+
+        room = MAX_MESSAGE_BYTES - json_size(envelope(summary))
+        chunks = pack_sections([(heading, lines)], Limits(10_000, room), _element_size)
+        messages = [Message(envelope(summary + (chunks[0] if chunks else [])))]
+        for n, chunk in enumerate(chunks[1:], start=2):
+            title = _title(f"{batch.title} ({n}/{len(chunks)})")
+            messages.append(Message(envelope([title, *chunk])))
+        return tuple(messages)
 
     # -- post (I/O) ---------------------------------------------------------------------
 

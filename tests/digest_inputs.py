@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
 from aksnews.digest import DigestInputs, FindingChange
+from aksnews.inventory.model import Cluster
 from aksnews.lifecycle import DatedVersionFact, build_calendar
 from aksnews.links import release_url
 from aksnews.model import KubernetesVersionFact, Release, RetirementFact, VersionLifecycleFact
@@ -105,6 +106,8 @@ def corpus_inputs(
     team_minors: Sequence[str],
     upstream_minors: Sequence[str] = (),
     findings: Sequence[FindingChange] = (),
+    clusters: Sequence[Cluster] = (),
+    web_url: str | None = None,
 ) -> DigestInputs:
     """What the store would hand over for this period: the AKS releases dated in it, the x.y.0
     notes of `upstream_minors` (upstream notes carry no date: the caller picks them), every
@@ -133,5 +136,7 @@ def corpus_inputs(
         retirements=tuple(f for f in aks_facts if isinstance(f.fact, RetirementFact)),
         findings=tuple(findings),
         team_minors=tuple(team_minors),
+        clusters=tuple(clusters),
+        web_url=web_url,
         release_urls={r.summary.key: r.summary.url for r in (*aks, *calendar_rows, *upstream)},
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from aksnews.messages import Alert, Digest
+from aksnews.messages import Alert, AlertBatch, Digest
 from aksnews.notifiers.base import Message, PostResult, Target
 from aksnews.notifiers.http import post_once, status_error, status_failure
 
@@ -28,6 +28,10 @@ class HttpNotifier:
 
     def render_alert(self, alert: Alert) -> tuple[Message, ...]:
         return (Message({"text": alert.finding.title, "team": alert.team}),)
+
+    def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]:
+        titles = [a.finding.title for a in batch.alerts]
+        return (Message({"text": batch.title, "team": batch.team, "findings": titles}),)
 
     def post(
         self, message: Message, target: Target, *, thread_ref: str | None = None

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -123,9 +124,15 @@ def test_plan_names_the_blockers_first_with_their_fix(imported: tuple[str, str, 
 
     code, md, _ = _run(db, *args)
     assert code == 0
-    head, rest = md.split("## Findings for 1.25", 1)
-    assert "## Upgrade blockers" in head and "removed-api" not in head
-    assert "policy/v1beta1" in rest  # the API findings follow
+    # A summary first, then what blocks the upgrade: blockers, then the removed APIs in use.
+    summary, body = md.split("## What blocks the upgrade", 1)
+    assert re.search(
+        r"^- \*\*\d+\*\* things block the upgrade: \d+ upgrade blockers", summary, re.M
+    )
+    blocking, rest = body.split("## What to check", 1)
+    head, removed = blocking.split("### Removed APIs in use", 1)
+    assert "### Upgrade blockers" in head and "removed-api" not in head
+    assert "policy/v1beta1" in removed  # the removed APIs in use follow the blockers
     for needle, fix in (
         (
             "PodDisruptionBudget shop/checkout allows no eviction",

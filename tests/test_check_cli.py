@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -143,3 +144,33 @@ def test_check_markdown_has_one_row_and_one_section_per_finding(db: str) -> None
     for row, finding in zip(rows, findings, strict=True):
         assert row.startswith(f"| {finding['severity']} | ")
         assert f" {finding['rule']} " in row
+
+
+def test_plan_reads_summary_blockers_checks_then_the_rest(db: str) -> None:
+    code, md = _run(db, "plan", "--cluster", "legacy-west", "--to", "1.26", "--today", TODAY)
+    assert code == 0
+    headings = re.findall(r"^(##+ .*?)(?: \(\d+\))?$", md, re.M)
+    assert headings == [
+        "## What blocks the upgrade",
+        "### Upgrade blockers",
+        "### Removed APIs in use",
+        "### End of support",
+        "## What to check",
+        "### Deprecated APIs in use",
+        "### AKS behaviour changes",
+        "### Urgent upstream notes",
+        "## The rest",
+        "### Support dates",
+    ]
+    summary = md.split("## What blocks the upgrade", 1)[0]
+    assert len(summary.splitlines()) <= 12  # one screen
+    blocking = md.split("## What blocks the upgrade", 1)[1].split("## What to check", 1)[0]
+    # The PodSecurityPolicy manifest: removed in 1.25, used at its file:line, replacement named.
+    removed = blocking.split("### Removed APIs in use", 1)[1]
+    assert "`policy/v1beta1` PodSecurityPolicy: removed in 1.25" in removed
+    assert "`batch/v1beta1` CronJob: removed in 1.25, use batch/v1 (served since 1.21)" in removed
+    assert re.search(r"`[^`]*manifests/cronjob\.yml:\d+ ", removed)
+    assert md.index("## What to check") < md.index("## The rest")
+    # The rest is counted, not listed: no upstream bug fix text below it.
+    rest = md.split("## The rest", 1)[1]
+    assert re.search(r"^- Upstream .*: \d+$", rest, re.M)

@@ -10,22 +10,30 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from digest_teams import CLUSTERS, RELEASE_URL, SEPT_URL, _finding, payments_findings
 from markdown_it import MarkdownIt
 
 from aksnews.digest import (
+    NEWS_LIMIT,
+    NOTHING_TO_DO,
     DigestInputs,
     FindingChange,
     build_digest,
     render_html,
     render_markdown,
 )
-from aksnews.findings import Finding, Rule, Severity, finding_key
-from aksnews.links import AKS_CHANGELOG_PAGE, pr_url, release_url
-from aksnews.messages import Digest
+from aksnews.findings import Rule, Severity
+from aksnews.inventory.model import Inventory
+from aksnews.links import release_url
+from aksnews.messages import Digest, DigestItem
+from aksnews.notifiers.slack import escape as slack_escape
+from aksnews.notifiers.teams import escape as teams_escape
+from aksnews.relevance import owned_clusters
 from aksnews.render import markdown_to_html
 from aksnews.store.records import ReleaseDetail, ReleaseSummary, StoredEntry
 
@@ -33,107 +41,35 @@ from corpus import REPO, corpus_text
 from digest_inputs import AKS_CHANGELOG, corpus_inputs, upstream_release
 
 TEAM = "payments"
-MINORS = ("1.31", "1.32")
 START = dt.date(2025, 10, 6)
 END = dt.date(2025, 10, 13)  # exclusive: the week ending 2025-10-13
 NOW = dt.datetime(2025, 10, 13, 9, 0, tzinfo=dt.UTC)
 GOLDEN = Path(__file__).parent / "golden"
-RELEASE_URL = release_url("aks", "2025-10-12", "release-notes-2025-10-12")
+INVENTORY = Inventory(clusters=CLUSTERS)
+# The four cases the golden files cover: criticals, nothing to act on, LTS, Windows pools.
+TEAMS = ("payments", "docs", "search", "retail")
 
 
-def _finding(
-    rule: Rule,
-    severity: Severity,
-    subject: str,
-    title: str,
-    *,
-    deadline: dt.date | None = None,
-    links: tuple[str, ...] = (),
-    pool: str | None = None,
-) -> Finding:
-    return Finding(
-        key=finding_key(rule, "prod-east", pool, subject),
-        rule=rule,
-        severity=severity,
-        cluster="prod-east",
-        team=TEAM,
-        title=title,
-        why=f"{subject} on prod-east",
-        action="Upgrade before the deadline.",
-        subject=subject,
-        node_pool=pool,
-        deadline=deadline,
-        links=links,
-    )
-
-
-def _findings() -> tuple[FindingChange, ...]:
-    sept = release_url("aks", "2025-09-21", "release-notes-2025-09-21")
-    return (
-        FindingChange(
-            _finding(
-                Rule.END_OF_SUPPORT,
-                Severity.CRITICAL,
-                "1.31",
-                "Kubernetes 1.31 on prod-east reaches end of support on 2025-11-01",
-                deadline=dt.date(2025, 11, 1),
-                links=(sept,),
-            ),
-            "escalated",
-        ),
-        FindingChange(
-            _finding(
-                Rule.RETIREMENT,
-                Severity.WARNING,
-                "Azure Linux 2.0",
-                "Azure Linux 2.0 retires on 2025-11-30: used by prod-east/batch",
-                deadline=dt.date(2025, 11, 30),
-                links=(RELEASE_URL,),
-                pool="batch",
-            ),
-            "new",
-        ),
-        FindingChange(
-            _finding(
-                Rule.DEPRECATED_API,
-                Severity.INFO,
-                "flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema",
-                "flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is deprecated (removed in 1.32)",
-                links=(pr_url(121718),),
-            ),
-            "open",
-        ),
-        FindingChange(
-            _finding(
-                Rule.NODE_IMAGE_LAG,
-                Severity.WARNING,
-                "Ubuntu 22.04",
-                "Node pool system on prod-east is 4 Ubuntu 22.04 images behind",
-                pool="system",
-            ),
-            "resolved",
-        ),
-    )
-
-
-def _inputs(upstream: tuple[str, ...] = ("1.31", "1.32", "1.34")) -> DigestInputs:
+def _inputs(team: str = TEAM, upstream: tuple[str, ...] = ("1.31", "1.32", "1.34")) -> DigestInputs:
+    clusters = owned_clusters(INVENTORY, team)
     return corpus_inputs(
         period_start=START,
         period_end=END,
         today=NOW.date(),
-        team_minors=MINORS,
+        team_minors=[c.kubernetes_version or "" for c in clusters],
         upstream_minors=upstream,
-        findings=_findings(),
+        findings=payments_findings() if team in ("payments", "platform") else (),
+        clusters=clusters,
     )
 
 
-def _digest() -> Digest:
-    return build_digest(TEAM, _inputs(), period_start=START, period_end=END, now=NOW)
+def _digest(team: str = TEAM) -> Digest:
+    return build_digest(team, _inputs(team), period_start=START, period_end=END, now=NOW)
 
 
-def _section(digest: Digest, key: str) -> list[tuple[str | None, str, str | None]]:
+def _section(digest: Digest, key: str) -> list[DigestItem]:
     (section,) = [s for s in digest.sections if s.key == key]
-    return [(i.label, i.text, i.url) for i in section.items]
+    return list(section.items)
 
 
 def _release_text(version: str) -> str:
@@ -145,139 +81,161 @@ def _release_text(version: str) -> str:
     return text[start.end() : end.start() if end else len(text)]
 
 
-def _top_level_bullets(section_text: str, heading: str) -> int:
-    match = re.search(rf"^### {heading}\s*$(.*?)(?=^### |\Z)", section_text, re.M | re.S)
-    assert match, heading
+def _top_level_bullets(section_text: str) -> int:
     # CommonMark: a marker indented less than the previous item's content starts a sibling.
-    return len(re.findall(r"^ ?[*-] ", match.group(1), re.M))
+    return len(re.findall(r"^ ?[*-] ", section_text, re.M))
 
 
 # --- building -----------------------------------------------------------------------------------
 
 
-def test_sections_in_order() -> None:
-    assert [s.key for s in _digest().sections] == [
-        "aks-releases",
-        "kubernetes-versions",
-        "node-images",
-        "deadlines",
-        "findings-new",
-        "findings-escalated",
-        "findings-open",
-        "findings-resolved",
-        "upstream",
+@pytest.mark.parametrize("team", TEAMS)
+def test_sections_in_order(team: str) -> None:
+    keys = [s.key for s in _digest(team).sections]
+    assert keys[:2] == ["action", "clusters"] or keys[:3] == ["action", "coming-up", "clusters"]
+    assert keys[-2:] == ["news", "everything-else"]
+
+
+def test_freshness_comes_first_and_unread_statements_follow_the_news() -> None:
+    inputs = replace(_inputs(), freshness=("aks: last fetched 9 days ago",))
+    week = build_digest(TEAM, inputs, period_start=START, period_end=END, now=NOW)
+    assert [s.key for s in week.sections][0] == "freshness"
+    entry = StoredEntry(
+        1, "aks:2025-10-12", "other", "Other", 0, None, "x", "x", (), 1, None, None, ()
+    )
+    entry = replace(entry, unread=(("version", "Kubernetes one-dot-something is here"),))
+    (release,) = [r for r in inputs.aks_releases if r.summary.version == "2025-10-12"]
+    extra = replace(release, entries=(*release.entries, replace(entry, id=10**6)))
+    week = build_digest(
+        TEAM, replace(inputs, aks_releases=(extra,)), period_start=START, period_end=END, now=NOW
+    )
+    keys = [s.key for s in week.sections]
+    assert keys.index("unread") == keys.index("news") + 1
+
+
+def test_action_needed_is_new_and_escalated_criticals_and_warnings_deadline_first() -> None:
+    items = _section(_digest(), "action")
+    assert [(i.label, i.text.split(" ")[0]) for i in items] == [
+        ("critical", "Kubernetes"),  # deadline 2025-11-01
+        ("warning", "Azure"),  # deadline 2025-11-30
+        ("critical", "flowcontrol.apiserver.k8s.io/v1beta3"),  # no deadline: after the dated
     ]
+    assert all(i.detail and "do: " in i.detail and "on prod-east" in i.detail for i in items)
+    assert items[0].detail and "escalated; deadline 2025-11-01 (in 19 days)" in items[0].detail
+    assert items[0].url == SEPT_URL
+    # The info finding is new but not for action; the open one is counted under its cluster.
+    assert not any("autoscaling" in i.text or "images behind" in i.text for i in items)
 
 
-def test_aks_release_headlines_link_to_the_anchor() -> None:
-    digest = _digest()
-    (section,) = [s for s in digest.sections if s.key == "aks-releases"]
-    assert RELEASE_URL == AKS_CHANGELOG_PAGE + "#release-notes-2025-10-12"
-    assert {i.url for i in section.items} == {RELEASE_URL}
-    assert {i.group for i in section.items} == {"AKS release 2025-10-12"}
-    raw = _release_text("2025-10-12")
-    expected = {
-        "announcement": _top_level_bullets(raw, "Announcements"),
-        "Kubernetes version": _top_level_bullets(raw, "Kubernetes Version"),
-        "behavioral change": _top_level_bullets(raw, "Behavioral Changes"),
-    }
-    labels = [i.label for i in section.items]
-    assert {k: labels.count(k) for k in expected} == expected
-    assert len(labels) == sum(expected.values())
-    # The sub-bullets of 'LTS patch versions are now available:' are its second line.
-    (lts,) = [i for i in section.items if i.text.startswith("AKS LTS")]
-    assert lts.detail and "1.28.102-akslts" in lts.detail and "1.30.100-akslts" in lts.detail
+def test_second_owner_of_a_cluster_gets_its_findings_and_state() -> None:
+    assert [c.name for c in owned_clusters(INVENTORY, "platform")] == ["prod-east"]
+    platform = [i.text for i in _section(_digest("platform"), "action")]
+    assert platform == [i.text for i in _section(_digest(), "action")]
 
 
-def test_kubernetes_version_news() -> None:
-    news = _section(_digest(), "kubernetes-versions")
-    assert ("preview", "Kubernetes 1.34", RELEASE_URL) in news
-    assert ("patch", "Kubernetes 1.29.100-akslts", RELEASE_URL) in news
-    assert len(news) == 4  # 1.34 preview and three LTS patches: the release's version facts
+def test_nothing_to_act_on_says_so_first_and_stays_short() -> None:
+    digest = _digest("docs")
+    first = digest.sections[0]
+    assert first.key == "action" and [i.text for i in first.items] == [NOTHING_TO_DO]
+    assert len(render_markdown(digest).splitlines()) < 40
 
 
-def test_node_images_newest_per_family() -> None:
-    images = _section(_digest(), "node-images")
-    assert ("Azure Linux 3.0", "Azure Linux 3.0 node image 202510.03.0", RELEASE_URL) in images
-    assert ("Ubuntu 22.04", "Ubuntu 22.04 node image 202510.03.0", RELEASE_URL) in images
-    families = [label for label, _, _ in images]
-    assert families == sorted(set(families))
-
-
-def test_node_images_keep_the_newest_of_two_releases() -> None:
-    inputs = corpus_inputs(
-        period_start=dt.date(2025, 9, 1),
-        period_end=END,
-        today=NOW.date(),
-        team_minors=MINORS,
-    )
-    digest = build_digest(TEAM, inputs, period_start=dt.date(2025, 9, 1), period_end=END, now=NOW)
-    images = {label: (text, url) for label, text, url in _section(digest, "node-images")}
-    assert images["Ubuntu 22.04"] == ("Ubuntu 22.04 node image 202510.03.0", RELEASE_URL)
-    # Windows images appear only in 2025-09-21 within this period.
-    sept = release_url("aks", "2025-09-21", "release-notes-2025-09-21")
-    assert images["Windows Server 2022"] == (
-        "Windows Server 2022 node image 20348.4171.250910",
-        sept,
-    )
-    groups = [i.group for s in digest.sections if s.key == "aks-releases" for i in s.items]
-    assert list(dict.fromkeys(groups)) == ["AKS release 2025-10-12", "AKS release 2025-09-21"]
-
-
-def test_deadlines_within_90_days() -> None:
-    deadlines = _section(_digest(), "deadlines")
-    texts = [text for _, text, _ in deadlines]
-    assert ("retirement", "Azure Linux 2.0 retires", RELEASE_URL) in deadlines
-    assert "Ubuntu 18.04 retires" in texts
+def test_coming_up_only_what_touches_the_team() -> None:
+    items = _section(_digest(), "coming-up")
+    texts = [i.text for i in items]
+    # prod-east runs Ubuntu 22.04 and Azure Linux 2.0 on 1.31: not Ubuntu 18.04.
+    assert "Ubuntu 18.04 retires" not in texts
+    # Stated for 2025-11-01 in June and moved to 2025-11-30 in October: the newest date, once.
+    (azl,) = [i for i in items if i.text == "Azure Linux 2.0 retires"]
+    assert azl.detail == "2025-11-30 (in 48 days); on prod-east" and azl.url == RELEASE_URL
+    assert "Kubernetes 1.31: end of standard support" in texts
     # Basic Load Balancer retired on 2025-09-30: before now, so not a deadline any more.
     assert "Basic Load Balancer retires" not in texts
-    assert "Kubernetes 1.31: end of standard support" in texts
-    digest = _digest()
-    (section,) = [s for s in digest.sections if s.key == "deadlines"]
-    details = [i.detail or "" for i in section.items]
-    assert "2025-11-30 (in 48 days)" in details
+    details = [i.detail or "" for i in items]
+    assert all(d.endswith("on prod-east") for d in details)
+    assert "2025-11-30 (in 48 days); on prod-east" in details
     assert details == sorted(details)  # ISO dates first: soonest first
+    assert "coming-up" not in [s.key for s in _digest("retail").sections]  # 1.32: March 2026
 
 
-def test_findings_by_change() -> None:
-    digest = _digest()
-    by_key = {s.key: [(i.label, i.text) for i in s.items] for s in digest.sections}
-    assert by_key["findings-new"] == [
-        ("warning", "Azure Linux 2.0 retires on 2025-11-30: used by prod-east/batch")
+def test_your_clusters_one_line_each_then_resolved() -> None:
+    items = _section(_digest(), "clusters")
+    assert [i.label for i in items] == ["critical", "warning", "resolved"]
+    # The still-open warning from an earlier week stays in sight, under the clusters.
+    assert items[1].text == "Node pool system on prod-east is 4 Ubuntu 22.04 images behind"
+    assert (
+        items[1].detail == "still open on prod-east pool system; do: Upgrade before the deadline."
+    )
+    state = items[0]
+    assert state.text == "prod-east: Kubernetes 1.31.8, supported until 2025-11-01"
+    assert state.detail == (
+        "upgrade channel patch; node OS channel NodeImage; pool system: 4 images behind; "
+        "pool batch: no image lag found; 5 open findings (2 critical, 2 warning, 1 info)"
+    )
+    (lts,) = _section(_digest("search"), "clusters")
+    assert lts.text.startswith("legacy: Kubernetes 1.29.100-akslts, LTS")
+
+
+def _news(team: str) -> list[DigestItem]:
+    return _section(_digest(team), "news")
+
+
+def test_news_only_what_concerns_the_team_with_the_reason() -> None:
+    for team in TEAMS:
+        news = _news(team)
+        assert news and all(
+            i.detail and i.detail.startswith("because ") for i in news if i.label != "more"
+        )
+        # AKS Automatic billing and Automatic-only changes concern no cluster of the inventory.
+        assert not any("AKS Automatic" in i.text for i in news), team
+    # An -akslts patch reaches only the cluster on the LTS plan.
+    lts = [i for i in _news("search") if "LTS" in i.text]
+    assert len(lts) == 1 and lts[0].detail
+    assert lts[0].detail.startswith("because legacy runs Kubernetes 1.29 on the LTS plan")
+    for team in ("payments", "docs", "retail"):
+        assert "akslts" not in render_markdown(_digest(team)), team
+    # Windows Server 2022 pools: Windows news, never Windows Server 2019 nor Ubuntu 18.04.
+    retail = render_markdown(_digest("retail"))
+    assert "because retail-win runs Windows node pools" in retail
+    assert "Windows Server 2019" not in retail and "18.04" not in retail
+    # Node images only of the OSes run.
+    images = [i.text for i in _news("payments") if i.label == "node image"]
+    assert images == [
+        "AKS Azure Linux v2 image has been updated to 202510.03.0.",
+        "AKS Ubuntu 22.04 node image has been updated to 202510.03.0.",
     ]
-    assert by_key["findings-escalated"] == [
-        ("critical", "Kubernetes 1.31 on prod-east reaches end of support on 2025-11-01")
-    ]
-    assert [label for label, _ in by_key["findings-open"]] == ["info"]
-    assert [label for label, _ in by_key["findings-resolved"]] == ["warning"]
-    (escalated,) = [s for s in digest.sections if s.key == "findings-escalated"]
-    assert escalated.items[0].detail is not None
-    assert escalated.items[0].detail.startswith("deadline 2025-11-01 (in 19 days)")
 
 
-def test_upstream_highlights_for_the_team_minors() -> None:
-    items = [i for s in _digest().sections if s.key == "upstream" for i in s.items]
+def test_upstream_notes_of_the_minors_run_are_capped_with_a_link() -> None:
+    news = _news("payments")
+    upstream = [i for i in news if i.group == "Kubernetes v1.31.0"]
     notes = [
         e
-        for minor in MINORS
-        for e in upstream_release(minor).entries
+        for e in upstream_release("1.31").entries
         if e.kind.value in ("urgent-upgrade", "deprecation") and e.text.strip()
     ]
-    assert len(items) == len(notes)
-    assert {i.group for i in items} == {"Kubernetes v1.31.0", "Kubernetes v1.32.0"}  # not 1.34
-    assert {i.url for i in items} == {pr_url(e.pr) for e in notes if e.pr}
-    assert items[0].group == "Kubernetes v1.32.0"
+    more = news[-1]
+    assert more.label == "more" and more.text.startswith(f"{len(notes) - len(upstream)} more")
+    assert len(news) == NEWS_LIMIT + 1
+    assert not any(i.group == "Kubernetes v1.32.0" for i in news)  # prod-east runs 1.31
+
+
+def test_everything_else_counts_what_is_not_shown() -> None:
+    digest = _digest()
+    rest = {i.text.partition(":")[0]: i for i in _section(digest, "everything-else")}
+    line = rest["AKS release 2025-10-12"]
+    counted = sum(int(n) for n in re.findall(r"(\d+) ", line.text.partition(":")[2]))
+    shown = [i for i in _news(TEAM) if i.group == "AKS release 2025-10-12"]
+    assert counted + len(shown) == _top_level_bullets(_release_text("2025-10-12"))
+    assert line.url == RELEASE_URL
 
 
 def test_empty_week() -> None:
-    quiet = DigestInputs(team_minors=MINORS)
+    quiet = DigestInputs(team_minors=("1.31",))
     digest = build_digest(TEAM, quiet, period_start=START, period_end=END, now=NOW)
-    assert digest.sections == ()
-    assert digest.empty
-    assert render_markdown(digest) == "No AKS or Kubernetes news for payments this week.\n"
-    html = render_html(digest)
-    assert html.startswith("<!DOCTYPE html>")
-    assert "No AKS or Kubernetes news for payments this week." in html
+    assert [s.key for s in digest.sections] == ["action"]
+    text = render_markdown(digest)
+    assert NOTHING_TO_DO in text
 
 
 def test_releases_outside_the_period_are_ignored() -> None:
@@ -285,7 +243,7 @@ def test_releases_outside_the_period_are_ignored() -> None:
     later = build_digest(
         TEAM, inputs, period_start=END, period_end=END + dt.timedelta(days=7), now=NOW
     )
-    assert "aks-releases" not in [s.key for s in later.sections]
+    assert "news" not in [s.key for s in later.sections]
 
 
 # --- hostile text --------------------------------------------------------------------------------
@@ -390,19 +348,19 @@ def _teams_json(digest: Digest) -> str:
     return json.dumps([dict(m.body) for m in messages], indent=2, ensure_ascii=False) + "\n"
 
 
-@pytest.mark.parametrize(
-    ("name", "renderer"),
-    [
-        ("digest.md", render_markdown),
-        ("digest.html", render_html),
-        ("digest.slack.json", _slack_json),
-        ("digest.teams.json", _teams_json),
-    ],
-)
-def test_golden(name: str, renderer: object) -> None:
-    assert callable(renderer)
-    rendered = renderer(_digest())
-    path = GOLDEN / name
+FORMATS = {
+    "md": render_markdown,
+    "html": render_html,
+    "slack.json": _slack_json,
+    "teams.json": _teams_json,
+}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("team", TEAMS)
+def test_golden(team: str, fmt: str) -> None:
+    rendered = FORMATS[fmt](_digest(team))
+    path = GOLDEN / f"digest-{team}.{fmt}"
     if os.environ.get("AKSNEWS_UPDATE_GOLDEN") == "1":
         # Rewriting the expectation under CI would make this test pass whatever it renders.
         assert not os.environ.get("CI"), "AKSNEWS_UPDATE_GOLDEN=1 is refused when CI is set"
@@ -412,11 +370,77 @@ def test_golden(name: str, renderer: object) -> None:
     assert rendered == path.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("team", TEAMS)
+def test_every_format_keeps_the_section_order(team: str) -> None:
+    """The golden payloads, read back section by section: the same titles, in the same order,
+    with the same counts in md, html, Slack and Teams."""
+    digest = _digest(team)
+    titles = [s.title for s in digest.sections]
+    md = (GOLDEN / f"digest-{team}.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.*) \((\d+)\)$", md, re.M)
+    counts = [str(len(s.items)) for s in digest.sections]
+    assert [(h.replace("\\", ""), n) for h, n in headings] == list(zip(titles, counts, strict=True))
+    html = (GOLDEN / f"digest-{team}.html").read_text(encoding="utf-8")
+    positions = [
+        html.index(f">{t} ({len(s.items)})<") for t, s in zip(titles, digest.sections, strict=True)
+    ]
+    assert positions == sorted(positions)
+    slack = json.loads((GOLDEN / f"digest-{team}.slack.json").read_text(encoding="utf-8"))
+    teams = json.loads((GOLDEN / f"digest-{team}.teams.json").read_text(encoding="utf-8"))
+    assert len(slack) == 1 and len(teams) == 1, f"{team}: a typical week fits one message"
+    blocks = slack[0]["blocks"]
+    headings = [
+        b["text"]["text"]
+        for b in blocks
+        if re.fullmatch(r"\*[^*]+\*", b.get("text", {}).get("text", ""))
+    ]
+    assert [h.strip("*") for h in headings] == [slack_escape(t) for t in titles]
+    assert len(blocks) - 2 == len(titles) + sum(len(s.items) for s in digest.sections)
+    body = teams[0]["attachments"][0]["content"]["body"]
+    titles_teams = [e["text"] for e in body if e.get("size") == "Medium"]
+    assert titles_teams == [teams_escape(t) for t in titles]
+
+
+def _critical_top(chromium: str, page: Path, tmp_path: Path) -> float:
+    """The distance in CSS px from the top of the page to the first critical label, as laid out
+    by Chromium in a 1000 px wide window."""
+    probe = tmp_path / "probe.html"
+    script = (
+        "<script>window.onload=function(){var e=document.querySelector('[data-label=critical]');"
+        "document.body.setAttribute('data-top', e ? e.getBoundingClientRect().top : -1);};</script>"
+    )
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", script + "</body>"))
+    dom = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile-dom'}",
+            "--window-size=1000,1400",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            probe.resolve().as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        text=True,
+    ).stdout
+    match = re.search(r'data-top="(-?[\d.]+)"', dom)
+    assert match, dom[:500]
+    return float(match[1])
+
+
 def test_html_golden_renders_in_chromium(tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium not installed (apt-get install chromium; .ci/run installs it)")
-    golden = GOLDEN / "digest.html"
+    golden = GOLDEN / "digest-payments.html"
     out = REPO / "test-output" / "digest.png"
     out.parent.mkdir(exist_ok=True)
     out.unlink(missing_ok=True)
@@ -443,3 +467,84 @@ def test_html_golden_renders_in_chromium(tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000  # a page with text, not a blank canvas
+    top = _critical_top(chromium, golden, tmp_path)
+    assert 0 < top < 600, f"the first critical finding is {top} px down"
+
+
+# Slack's published Block Kit limits (api.slack.com/reference/block-kit), written out here rather
+# than imported, so a wrong constant in the notifier cannot make its own check pass.
+SLACK_BLOCKS, SLACK_SECTION, SLACK_HEADER, SLACK_CONTEXT_ELEMENTS = 50, 3000, 150, 10
+TEAMS_CARD_BYTES = 28 * 1024
+
+
+def _check_block_kit(message: dict[str, object]) -> None:
+    blocks = message["blocks"]
+    assert isinstance(blocks, list) and 0 < len(blocks) <= SLACK_BLOCKS
+    assert isinstance(message["text"], str) and 0 < len(message["text"]) <= 4000
+    for block in blocks:
+        kind = block["type"]
+        assert kind in ("header", "section", "context", "divider"), kind
+        if kind == "header":
+            assert block["text"]["type"] == "plain_text"
+            assert len(block["text"]["text"]) <= SLACK_HEADER
+        elif kind == "section":
+            assert block["text"]["type"] == "mrkdwn"
+            assert 0 < len(block["text"]["text"]) <= SLACK_SECTION
+        elif kind == "context":
+            assert 0 < len(block["elements"]) <= SLACK_CONTEXT_ELEMENTS
+
+
+@pytest.mark.parametrize("team", TEAMS)
+def test_a_typical_week_fits_one_message_per_channel(team: str) -> None:
+    from aksnews.notifiers.slack import SlackNotifier
+    from aksnews.notifiers.teams import TeamsNotifier
+
+    digest = _digest(team)
+    (slack,) = SlackNotifier().render_digest(digest)
+    assert isinstance(slack.body, dict)
+    _check_block_kit(slack.body)
+    # The fallback text summarises: what needs action comes first.
+    expected = "Nothing to act on" if team != "payments" else "3 to act on (2 critical)"
+    assert slack.body["text"].startswith(f"{digest.title}: {expected}")
+    (card,) = TeamsNotifier().render_digest(digest)
+    assert len(json.dumps(card.body).encode()) <= TEAMS_CARD_BYTES
+
+
+def test_breaking_entries_that_concern_the_team_are_marked() -> None:
+    inputs = _inputs("retail", upstream=())
+    (release,) = [r for r in inputs.aks_releases if r.summary.version == "2025-10-12"]
+    entry = StoredEntry(
+        10**6,
+        release.summary.key,
+        "behavioral-change",
+        "Behavioral Changes",
+        999,
+        None,
+        "x",
+        "Windows node pools now reboot on every node image upgrade.",
+        (),
+        1,
+        None,
+        None,
+        (),
+        breaking=True,
+    )
+    other = replace(entry, id=10**6 + 1, position=1000, text="AKS Automatic pricing changes.")
+    release = replace(release, entries=(*release.entries, entry, other))
+    digest = build_digest(
+        "retail",
+        replace(inputs, aks_releases=(release,)),
+        period_start=START,
+        period_end=END,
+        now=NOW,
+    )
+    marked = [i for i in _section(digest, "news") if i.label == "breaking"]
+    assert [i.text for i in marked] == [entry.text]
+    assert marked[0].detail == "because retail-win runs Windows node pools"
+
+
+def test_what_the_news_leaves_out_is_linked_to_the_web_archive() -> None:
+    inputs = replace(_inputs(), web_url="https://aksnews.example/")
+    digest = build_digest(TEAM, inputs, period_start=START, period_end=END, now=NOW)
+    more = _section(digest, "news")[-1]
+    assert more.label == "more" and more.url == "https://aksnews.example/releases"

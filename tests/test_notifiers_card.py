@@ -100,3 +100,37 @@ def test_alert_card_parses_and_renders(tmp_path: Path) -> None:
     assert result["errors"] == [] and result["warnings"] == []
     assert result["rendered"]
     assert "<@U123>" in result["text"] and "[x](http://evil.example)" in result["text"]
+
+
+@pytest.mark.parametrize("team", ["payments", "docs", "search", "retail"])
+def test_golden_digest_cards_parse_and_render(team: str, tmp_path: Path) -> None:
+    """The golden Teams digests of tests/test_digest.py, through the real renderer."""
+    golden = Path(__file__).parent / "golden" / f"digest-{team}.teams.json"
+    (body,) = json.loads(golden.read_text(encoding="utf-8"))
+    result = render(Message(body), tmp_path)
+    assert result["errors"] == [] and result["warnings"] == []
+    assert result["rendered"]
+    assert "Action needed" in result["text"]
+
+
+def test_alert_batch_card_parses_and_renders(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from aksnews.messages import AlertBatch
+
+    one = alert()
+    batch = AlertBatch(
+        team=one.team,
+        alerts=(one, one),
+        generated_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        first_run=True,
+        standing=(("critical", 2),),
+        more=3,
+        more_url=OUR_URL,
+    )
+    (message,) = TeamsNotifier().render_alerts(batch)
+    result = render(message, tmp_path)
+    assert result["errors"] == [] and result["warnings"] == []
+    assert result["rendered"]
+    assert "Open findings: 2 critical" in result["text"]
+    assert OUR_URL in result["links"]

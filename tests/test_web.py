@@ -569,3 +569,20 @@ def test_filter_only_bad_requests(client: TestClient, url: str, status: int, mes
 def test_search_page_without_words_or_filters_shows_the_form(client: TestClient) -> None:
     html = _page(client, "/search?q=&source=&kind=")
     assert 'id="count"' not in html and '<form class="search"' in html
+
+
+def test_home_shows_where_each_team_stands(client: TestClient, archive: Engine) -> None:
+    from aksnews.web.views import current_findings
+
+    findings = current_findings(archive, NOW.date())
+    html = _page(client, "/")
+    assert "Where each team stands" in html
+    assert html.index("Where each team stands") < html.index("Latest AKS releases")
+    for team in {f.team or "(no team)" for f in findings}:
+        mine = [f for f in findings if (f.team or "(no team)") == team]
+        critical = sum(f.severity.value == "critical" for f in mine)
+        warning = sum(f.severity.value == "warning" for f in mine)
+        row = re.search(
+            rf"<tr><td><a [^>]*>{re.escape(team)}</a></td><td>(\d+)</td><td>(\d+)</td>", html
+        )
+        assert row and (int(row[1]), int(row[2])) == (critical, warning), team

@@ -193,10 +193,10 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(dumps(plan_json(report)))
             return
-        from aksnews.findings import BLOCKER_RULES
+        from aksnews.plan import outline
         from aksnews.render import markdown_to_html, render
 
-        text = render("plan.md.j2", plan=report, blocker_rules=sorted(BLOCKER_RULES))
+        text = render("plan.md.j2", plan=report, outline=outline(report))
         if fmt is Format.HTML:
             title = f"Upgrade plan: {cluster} {current} → {target}"
             text = render("page.html.j2", title=title, body=markdown_to_html(text))

@@ -123,7 +123,9 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"--since {first} must be before today ({end})")
             start = first
         if send:
-            queued = cycle.queue_digest(engine, team, start, end, now)
+            queued = cycle.queue_digest(
+                engine, team, start, end, now, web_url=state.settings().web_url or None
+            )
             report = cycle.send(engine, state.settings(), now)
             key = cycle.digest_key(team, start, end)
             sent = [o for o in report.outcomes if o.entry.key == key]
@@ -158,8 +160,9 @@ def register(app: typer.Typer) -> None:
                     f"{len(unsent)} message(s) of {key} not sent: see `aksnews outbox`"
                 )
             return
+        settings = state.settings()
         built = cycle.digest_for(
-            engine, team, start, end, now, state.settings().poll_interval_hours
+            engine, team, start, end, now, settings.poll_interval_hours, settings.web_url or None
         )
         stale = next((s for s in built.sections if s.key == "freshness"), None)
         for item in stale.items if stale else ():
@@ -175,6 +178,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         output: str | None = output_option(),
         as_json: bool = json_option(),
+        max_alerts_per_run: int | None = typer.Option(
+            None,
+            "--max-alerts-per-run",
+            min=1,
+            help="List at most this many findings per team in the run's alert message; "
+            "the rest is counted and linked to the web archive (web_url)",
+        ),
     ) -> None:
         """One cycle: poll every source, match, queue alerts, deliver the outbox (for cron).
 
@@ -185,7 +195,9 @@ def register(app: typer.Typer) -> None:
         from aksnews import cycle
 
         state: AppState = ctx.obj
-        report = cycle.run_once(state.engine(), state.settings(), _now(None))
+        report = cycle.run_once(
+            state.engine(), state.settings(), _now(None), max_alerts_per_run=max_alerts_per_run
+        )
         counts = report.counts()
         if as_json:
             print_json(

@@ -170,6 +170,13 @@ def insert_messages(
 # Reading ------------------------------------------------------------------------------------
 
 
+def teams_with(engine: Engine, kind: str) -> set[str]:
+    """The teams that have ever had a message of `kind` queued."""
+    with engine.connect() as conn:
+        query = select(_outbox.c.team).where(_outbox.c.kind == kind).distinct()
+        return {row.team for row in conn.execute(query)}
+
+
 def rows(
     engine: Engine,
     status: str | None = None,

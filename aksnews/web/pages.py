@@ -36,11 +36,14 @@ def page_router(ctx: WebContext) -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         latest = {source: views.latest_releases(ctx.engine, source) for source in SEARCH_SOURCES}
+        today = ctx.today()
+        standings = views.team_standings(views.current_findings(ctx.engine, today), today)
         return page(
             request,
             "web_home.html.j2",
             title="aksnews archive",
             latest=latest,
+            standings=standings,
             freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
         )
 
