@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from common import BIN, STACK_IMPORTS, alternate, compile_package, p95, report, timed
+from common import BIN, REPO, STACK_IMPORTS, alternate, compile_package, p95, report, timed
 
 from corpus import corpus_path
 
@@ -193,6 +193,40 @@ def bench_upstream(rounds: int, work: Path) -> None:
     report("  the same vs a process importing the stack", s, b, r, "report")
 
 
+# F, the floor of the read-command targets (issue 19): a process importing typer and SQLAlchemy.
+FLOOR = [PYTHON, "-c", "import typer, sqlalchemy"]
+
+
+def bench_reads(rounds: int, work: Path) -> None:
+    """Every read command against F, over an archive of the AKS CHANGELOG and the upstream
+    corpus with the test inventory loaded; exit codes 2 and 3 (findings) count as success."""
+    env = _env(work / "reads.db")
+    aks = str(corpus_path("aks/CHANGELOG.md"))
+    timed([AKSNEWS, "ingest", aks, "--source", "aks"], env=env)
+    changelogs = [str(corpus_path(p)) for p in UPSTREAM_CHANGELOGS]
+    timed([AKSNEWS, "ingest", *changelogs, "--source", "kubernetes"], env=env)
+    inventory = str(REPO / "tests" / "data" / "inventory.yaml")
+    timed([AKSNEWS, "inventory", "load", inventory], env=env, codes=(0, 2, 3))
+    commands = [
+        ["search", "cilium"],
+        ["show", "aks:2025-10-12"],
+        ["releases", "--limit", "1"],
+        ["facts", "--type", "retirement"],
+        ["calendar"],
+        ["apis"],
+        ["diff", "1.22", "1.32"],
+        ["check"],
+        ["outbox"],
+    ]
+    for argv in commands:
+        s, b, r = alternate(
+            lambda argv=argv: timed([AKSNEWS, *argv], env=env, codes=(0, 2, 3))[0],
+            lambda: timed(FLOOR)[0],
+            rounds,
+        )
+        report(f"aksnews {' '.join(argv)}", s, b, r, "<= 1.3 x F")
+
+
 def bench_search(work: Path) -> None:
     import time
 
@@ -237,13 +271,25 @@ def _real_queries(engine, list_releases, get_release) -> list[str]:  # type: ign
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", choices=("ingest", "upstream", "reads", "search"))
     args = parser.parse_args()
     compile_package()
     with tempfile.TemporaryDirectory(prefix="aksnews-bench-") as tmp:
         work = Path(tmp)
-        bench_ingest(args.rounds, work)
-        bench_upstream(args.rounds, work)
-        bench_search(work)
+        parts = {
+            "ingest": lambda: bench_ingest(args.rounds, work),
+            "upstream": lambda: bench_upstream(args.rounds, work),
+            "reads": lambda: bench_reads(args.rounds, work),
+            "search": lambda: bench_search(work),
+        }
+        if args.only == "search":
+            timed(
+                [AKSNEWS, "ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"],
+                env=_env(work / "warm.db"),
+            )
+        for name, part in parts.items():
+            if args.only in (None, name):
+                part()
     return 0
 
 
