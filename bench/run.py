@@ -197,14 +197,28 @@ def bench_upstream(rounds: int, work: Path) -> None:
 FLOOR = [PYTHON, "-c", "import typer, sqlalchemy"]
 
 
+def corpus_archive(work: Path) -> Path:
+    """The archive of the whole corpus (AKS CHANGELOG, upstream CHANGELOGs and every draft),
+    built once per run."""
+    db = work / "corpus.db"
+    if db.exists():
+        return db
+    env = _env(db)
+    timed([AKSNEWS, "ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"], env=env)
+    changelogs = [str(corpus_path(p)) for p in UPSTREAM_CHANGELOGS]
+    timed([AKSNEWS, "ingest", *changelogs, "--source", "kubernetes"], env=env)
+    drafts = [
+        str(corpus_path(f"kubernetes/release-notes/release-notes-1.{m}.md")) for m in DRAFT_MINORS
+    ]
+    releases = [arg for m in DRAFT_MINORS for arg in ("--release", f"v1.{m}.0")]
+    timed([AKSNEWS, "ingest", *drafts, "--source", "kubernetes", *releases], env=env)
+    return db
+
+
 def bench_reads(rounds: int, work: Path) -> None:
     """Every read command against F, over an archive of the AKS CHANGELOG and the upstream
     corpus with the test inventory loaded; exit codes 2 and 3 (findings) count as success."""
-    env = _env(work / "reads.db")
-    aks = str(corpus_path("aks/CHANGELOG.md"))
-    timed([AKSNEWS, "ingest", aks, "--source", "aks"], env=env)
-    changelogs = [str(corpus_path(p)) for p in UPSTREAM_CHANGELOGS]
-    timed([AKSNEWS, "ingest", *changelogs, "--source", "kubernetes"], env=env)
+    env = _env(corpus_archive(work))
     inventory = str(REPO / "tests" / "data" / "inventory.yaml")
     timed([AKSNEWS, "inventory", "load", inventory], env=env, codes=(0, 2, 3))
     commands = [
@@ -234,7 +248,7 @@ def bench_search(work: Path) -> None:
     from aksnews.store.queries import get_release, list_releases
     from aksnews.store.search import SearchQuery, search
 
-    engine = open_engine(f"sqlite:///{work / 'warm.db'}")
+    engine = open_engine(f"sqlite:///{corpus_archive(work)}")
     queries = _real_queries(engine, list_releases, get_release)
     for q in queries[:10]:  # warm the page cache and statement cache
         search(engine, SearchQuery(text=q))
@@ -248,7 +262,7 @@ def bench_search(work: Path) -> None:
         list_releases(engine, source="aks", limit=1)
         baseline.append(time.perf_counter() - start)
     print(
-        f"{'search, 100 real queries, in-process warm: p95':<52} {p95(samples) * 1000:9.2f} ms"
+        f"{'search, 100 real queries, whole corpus, warm: p95':<52} {p95(samples) * 1000:9.2f} ms"
         f"  (one-row listing p95 {p95(baseline) * 1000:.2f} ms; target p95 <= 5 ms)"
     )
 

@@ -24,6 +24,7 @@ from aksnews.commands import scan as scan_commands
 from aksnews.commands import service as service_commands
 from aksnews.commands import upstream as upstream_commands
 from aksnews.commands import web as web_commands
+from aksnews.commands import convert
 from aksnews.commands.context import AppState
 from aksnews.commands.options import UsageProblem
 from aksnews.errors import AksnewsError
@@ -40,6 +41,7 @@ def _flag_type(self: TyperOption, ctx: click.Context) -> str | None:
 
 _option_type = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+convert.install()
 
 app = typer.Typer(
     name="aksnews",

@@ -28,7 +28,7 @@ from aksnews.model import (
 )
 from aksnews.release_order import Listing, listing
 from aksnews.store.queries import list_facts, list_releases
-from aksnews.store.schema import ReleaseRow
+from aksnews.store.tables import release
 
 
 def load_knowledge(engine: Engine) -> tuple[KnowledgeRow, ...]:
@@ -125,8 +125,8 @@ def load_calendar(engine: Engine, today: dt.date) -> list[MinorLifecycle]:
     with engine.connect() as conn:  # versions only: no entry counts needed here
         upstream = list(
             conn.scalars(
-                select(ReleaseRow.version).where(
-                    ReleaseRow.source == "kubernetes", ReleaseRow.version.like("v%.0")
+                select(release.c.version).where(
+                    release.c.source == "kubernetes", release.c.version.like("v%.0")
                 )
             )
         )
