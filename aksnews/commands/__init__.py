@@ -15,7 +15,7 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperOption
 
 from aksnews import __version__
-from aksnews.commands import archive
+from aksnews.commands import archive, convert
 from aksnews.commands import check as check_commands
 from aksnews.commands import freshness as freshness_commands
 from aksnews.commands import inventory as inventory_commands
@@ -24,7 +24,6 @@ from aksnews.commands import scan as scan_commands
 from aksnews.commands import service as service_commands
 from aksnews.commands import upstream as upstream_commands
 from aksnews.commands import web as web_commands
-from aksnews.commands import convert
 from aksnews.commands.context import AppState
 from aksnews.commands.options import UsageProblem
 from aksnews.errors import AksnewsError
