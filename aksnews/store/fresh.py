@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
 
 from aksnews.store.revision import SCHEMA_REVISION
 from aksnews.store.sqlite_schema import REVISION, STATEMENTS
