@@ -3,8 +3,8 @@
 Starts the real `aksnews web` process on a free loopback port over a temporary SQLite archive
 of the whole corpus (AKS CHANGELOG, upstream CHANGELOGs, every draft), then runs N client
 threads (keep-alive httpx clients) for a bounded time and request count on /api/search with
-real words from the archive. The baseline is the in-process search (aksnews.store.search.search) over the same
-archive with the same words. Only 127.0.0.1 is ever contacted.
+real words from the archive. The baseline is the in-process search
+(aksnews.store.search.search) over the same archive with the same words. Only 127.0.0.1 is ever contacted.
 
 Usage: .venv/bin/python bench/web.py [--clients 20] [--seconds 20] [--max-requests 20000]
 """
