@@ -4,7 +4,8 @@ Starts the real `aksnews web` process on a free loopback port over a temporary S
 of the whole corpus (AKS CHANGELOG, upstream CHANGELOGs, every draft), then runs N client
 threads (keep-alive httpx clients) for a bounded time and request count on /api/search with
 real words from the archive. The baseline is the in-process search
-(aksnews.store.search.search) over the same archive with the same words. Only 127.0.0.1 is ever contacted.
+(aksnews.store.search.search) over the same archive with the same words. Only 127.0.0.1 is
+ever contacted.
 
 Usage: .venv/bin/python bench/web.py [--clients 20] [--seconds 20] [--max-requests 20000]
 """
@@ -55,6 +56,7 @@ def build_archive(db: Path) -> None:
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     changelogs = [str(corpus_path(f"kubernetes/changelog/CHANGELOG-1.{m}.md")) for m in (22, 32)]
     subprocess.run(
@@ -62,6 +64,7 @@ def build_archive(db: Path) -> None:
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     minors = range(14, 35)
     drafts = [str(corpus_path(f"kubernetes/release-notes/release-notes-1.{m}.md")) for m in minors]
@@ -71,6 +74,7 @@ def build_archive(db: Path) -> None:
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
