@@ -46,6 +46,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
         (["search", "cilium", "--limit", "3"], "cilium"),
         (["releases", "--limit", "2", "--source", "aks"], "aks:"),
         (["search", "node image", "--json"], '"also_in"'),
+        # A path argument too: typer's own path check would build a pydantic TypeAdapter.
+        (["ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"], "unchanged"),
     ],
 )
 def test_read_command_imports_no_orm_nor_pydantic(

@@ -89,6 +89,9 @@ def _path_converter(info: ParameterInfo, annotation: type[Path]) -> Converter:
     path_type = info.path_type or annotation
 
     def convert(value: Any, param: _TyperParameter, ctx: Context) -> Any:
+        # Made a Path here: typer's path check would otherwise build a TypeAdapter for it.
+        if isinstance(path_type, type) and issubclass(path_type, Path):
+            value = value if isinstance(value, path_type) else path_type(value)
         return coerce_cli_path(value, info, path_type=path_type, param=param, ctx=ctx)
 
     return convert
