@@ -77,3 +77,16 @@ def test_the_probe_sees_an_orm_import(archive: str, tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert "sqlalchemy.orm" in json.loads(proc.stdout)["loaded"], proc.stderr
+
+
+def test_fetching_does_not_import_the_httpx_command_line_client(tmp_path: Path) -> None:
+    """httpx's package imports its CLI (click, rich, pygments) when they are installed."""
+    code = (
+        "import sys, json, aksnews.fetch, httpx; httpx.Client().close(); "
+        "print(json.dumps(sorted(m for m in ('httpx._main', 'rich', 'pygments', 'click') "
+        "if sys.modules.get(m) is not None)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert json.loads(proc.stdout) == []
