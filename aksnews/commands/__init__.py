@@ -15,7 +15,7 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperOption
 
 from aksnews import __version__
-from aksnews.commands import archive
+from aksnews.commands import archive, convert
 from aksnews.commands import check as check_commands
 from aksnews.commands import freshness as freshness_commands
 from aksnews.commands import inventory as inventory_commands
@@ -40,6 +40,7 @@ def _flag_type(self: TyperOption, ctx: click.Context) -> str | None:
 
 _option_type = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+convert.install()
 
 app = typer.Typer(
     name="aksnews",

@@ -111,6 +111,12 @@ def ensure_schema(engine: Engine) -> None:
                 f"{safe_url(str(engine.url))} has aksnews tables but no migration record; "
                 "refusing to touch it"
             )
+        if revision is None:
+            from aksnews.store import fresh
+
+            if fresh.usable(engine) and not inspect(engine).get_table_names():
+                create_fresh(engine)
+                return
         upgrade(engine)
 
 
@@ -152,6 +158,20 @@ def migrations_location() -> str:
     from importlib.resources import files
 
     return str(files("aksnews.alembic"))
+
+
+def create_fresh(engine: Engine) -> None:
+    """A new SQLite database created from the current schema in one transaction (fresh.py)."""
+    from aksnews.store import fresh
+
+    log.info("creating schema %s in %s", SCHEMA_REVISION, safe_url(str(engine.url)))
+    creating = _transactional_ddl(engine)
+    try:
+        with creating.begin() as conn:
+            fresh.create(conn)
+    finally:
+        if creating is not engine:
+            creating.dispose()
 
 
 def upgrade(engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from aksnews.lifecycle import minor_of
-from aksnews.store.schema import FactRow, ReleaseRow
+from aksnews.store.tables import fact, release
 
 # Facts whose subject is a version or a minor ('1.32.7', '1.32').
 _VERSION_FACTS = ("kubernetes-version", "version-lifecycle")
@@ -15,14 +15,14 @@ def archived_minors(engine: Engine, *, source: str | None = None) -> frozenset[s
     """Minors named by upstream releases, the guide, the AKS calendar and AKS version news;
     with `source`, only the minors of that source's releases ('kubernetes': upstream lines)."""
     with engine.connect() as conn:
-        query = select(ReleaseRow.minor).distinct()
+        query = select(release.c.minor).distinct()
         if source is not None:
-            query = query.where(ReleaseRow.source == source)
+            query = query.where(release.c.source == source)
         minors = {m for m in conn.scalars(query) if m}
         if source is not None:
             return frozenset(minors)
         subjects = conn.scalars(
-            select(FactRow.subject).where(FactRow.type.in_(_VERSION_FACTS)).distinct()
+            select(fact.c.subject).where(fact.c.type.in_(_VERSION_FACTS)).distinct()
         )
         minors.update(m for s in subjects if (m := minor_of(s.removeprefix("v"))))
     return frozenset(minors)

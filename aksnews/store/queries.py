@@ -8,8 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Engine, ScalarSelect, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Engine, Row, ScalarSelect, and_, func, or_, select
 
 from aksnews.errors import AksnewsError
 from aksnews.links import release_url
@@ -23,8 +22,11 @@ from aksnews.store.records import (
     StoredFact,
     StoredUnread,
 )
-from aksnews.store.schema import EntryRow, FactRow, ReleaseRevisionRow, ReleaseRow, UnreadRow
 from aksnews.store.search import normalise_minor
+
+# Core tables, not the ORM classes: read commands then import neither sqlalchemy.orm nor the
+# mapped schema (see tables.py).
+from aksnews.store.tables import entry, fact, release, release_revision, unread_statement
 
 if TYPE_CHECKING:
     from aksnews.diff import Version
@@ -34,13 +36,13 @@ class NotFoundError(AksnewsError):
     """No release or entry matches what the user asked for."""
 
 
-_FACT_COLUMNS = tuple(FactRow.__table__.columns)
-_ENTRY_COLUMNS = tuple(EntryRow.__table__.columns)
+_FACT_COLUMNS = tuple(fact.columns)
+_ENTRY_COLUMNS = tuple(entry.columns)
 _DATE_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 EXCERPT_CHARS = 240  # about what a search snippet shows
 
 
-def _summary(row: ReleaseRow, entry_count: int) -> ReleaseSummary:
+def _summary(row: Any, entry_count: int) -> ReleaseSummary:
     return ReleaseSummary(
         key=row.key,
         source=row.source,
@@ -60,9 +62,9 @@ def _entry_count() -> ScalarSelect[int]:
     # Correlated, so only the releases listed are counted (through the release_id index): a
     # grouped count joined in scanned every entry of the archive, 15x slower for one release.
     return (
-        select(func.count(EntryRow.id))
-        .where(EntryRow.release_id == ReleaseRow.id, EntryRow.removed.is_(False))
-        .correlate(ReleaseRow)
+        select(func.count(entry.c.id))
+        .where(entry.c.release_id == release.c.id, entry.c.removed.is_(False))
+        .correlate(release)
         .scalar_subquery()
     )
 
@@ -80,39 +82,39 @@ def list_releases(
     """Releases newest first (by date, then version) with their entry counts; `minor` or
     `minors` keep the upstream releases of those minor lines. Releases withdrawn from their
     document are left out unless `include_withdrawn`."""
-    query = select(ReleaseRow, _entry_count())
+    query = select(release, _entry_count().label("entry_count"))
     if not include_withdrawn:
-        query = query.where(ReleaseRow.withdrawn_at.is_(None))
+        query = query.where(release.c.withdrawn_at.is_(None))
     if source:
-        query = query.where(ReleaseRow.source == source)
+        query = query.where(release.c.source == source)
     if since:
-        query = query.where(ReleaseRow.date >= since)
+        query = query.where(release.c.date >= since)
     if minor:
-        query = query.where(ReleaseRow.minor == minor)
+        query = query.where(release.c.minor == minor)
     if minors is not None:
-        query = query.where(ReleaseRow.minor.in_(minors))
-    query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc())
+        query = query.where(release.c.minor.in_(minors))
+    query = query.order_by(release.c.date.desc().nulls_last(), release.c.id.desc())
     if limit:
         query = query.limit(limit)
-    with Session(engine) as session:
-        return [_summary(row, n) for row, n in session.execute(query)]
+    with engine.connect() as conn:
+        return [_summary(row, row.entry_count) for row in conn.execute(query)]
 
 
-def resolve_release(session: Session, ref: str) -> ReleaseRow:
+def resolve_release(conn: Connection, ref: str) -> Row[Any]:
     """A release by key ('aks:2025-10-12'), version ('v1.32.5', '2025-10-12') or AKS tag."""
     ref = ref.strip()
     match = _DATE_LIKE.match(ref)
     if match:
         ref = f"{int(match[1]):04d}-{int(match[2]):02d}-{int(match[3]):02d}"
     candidates = [ref, f"v{ref}"] if re.match(r"^\d+\.\d+", ref) else [ref]
-    matches = [ReleaseRow.key == ref, ReleaseRow.version.in_(candidates), ReleaseRow.tag == ref]
+    matches = [release.c.key == ref, release.c.version.in_(candidates), release.c.tag == ref]
     bare_minor = re.fullmatch(r"v?(\d+)\.(\d+)", ref)
     if bare_minor:
         # '1.32' names the guide's section and every upstream 1.32 release alike: list them,
         # never pick one.
         minor = f"{int(bare_minor[1])}.{int(bare_minor[2])}"
-        matches.append(and_(ReleaseRow.source == "kubernetes", ReleaseRow.minor == minor))
-    rows = list(session.scalars(select(ReleaseRow).where(or_(*matches))))
+        matches.append(and_(release.c.source == "kubernetes", release.c.minor == minor))
+    rows = list(conn.execute(select(release).where(or_(*matches))))
     exact = [r for r in rows if r.key == ref]
     if exact:
         return exact[0]
@@ -170,8 +172,8 @@ def _fact(row: Any, release_key: str, release_date: dt.date | None = None) -> St
 
 
 def get_release(engine: Engine, ref: str) -> ReleaseDetail:
-    with Session(engine) as session:
-        return _details(session, [resolve_release(session, ref)])[0]
+    with engine.connect() as conn:
+        return _details(conn, [resolve_release(conn, ref)])[0]
 
 
 def get_releases(engine: Engine, keys: Sequence[str]) -> list[ReleaseDetail]:
@@ -180,57 +182,57 @@ def get_releases(engine: Engine, keys: Sequence[str]) -> list[ReleaseDetail]:
     Keys not in the archive are left out."""
     if not keys:
         return []
-    with Session(engine) as session:
-        rows = {
-            r.key: r for r in session.scalars(select(ReleaseRow).where(ReleaseRow.key.in_(keys)))
-        }
-        return _details(session, [rows[k] for k in keys if k in rows])
+    with engine.connect() as conn:
+        rows = {r.key: r for r in conn.execute(select(release).where(release.c.key.in_(keys)))}
+        return _details(conn, [rows[k] for k in keys if k in rows])
 
 
-def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDetail]:
+def _details(conn: Connection, releases: Sequence[Row[Any]]) -> list[ReleaseDetail]:
     by_id = {r.id: r for r in releases}
     ids = list(by_id)
     facts_by_entry: dict[tuple[int, int | None], list[StoredFact]] = {}
     # Plain rows, not ORM objects: a diff or a listing reads thousands, and building an ORM
     # object per row cost more than the query.
-    for frow in session.execute(
-        select(*_FACT_COLUMNS).where(FactRow.release_id.in_(ids)).order_by(FactRow.id)
+    for frow in conn.execute(
+        select(*_FACT_COLUMNS).where(fact.c.release_id.in_(ids)).order_by(fact.c.id)
     ):
-        release = by_id[frow.release_id]
+        owner = by_id[frow.release_id]
         facts_by_entry.setdefault((frow.release_id, frow.entry_id), []).append(
-            _fact(frow, release.key, release.date)
+            _fact(frow, owner.key, owner.date)
         )
     unread_by_entry: dict[int, list[tuple[str, str]]] = {}
-    for urow in session.scalars(
-        select(UnreadRow).where(UnreadRow.release_id.in_(ids)).order_by(UnreadRow.id)
+    for urow in conn.execute(
+        select(unread_statement)
+        .where(unread_statement.c.release_id.in_(ids))
+        .order_by(unread_statement.c.id)
     ):
         unread_by_entry.setdefault(urow.entry_id, []).append((urow.expected, urow.text))
     entries: dict[int, list[StoredEntry]] = {i: [] for i in ids}
-    for row in session.execute(
+    for row in conn.execute(
         select(*_ENTRY_COLUMNS)
-        .where(EntryRow.release_id.in_(ids), EntryRow.removed.is_(False))
-        .order_by(EntryRow.release_id, EntryRow.position)
+        .where(entry.c.release_id.in_(ids), entry.c.removed.is_(False))
+        .order_by(entry.c.release_id, entry.c.position)
     ):
         facts = tuple(facts_by_entry.get((row.release_id, row.id), ()))
         unread = tuple(unread_by_entry.get(row.id, ()))
         entries[row.release_id].append(_entry(row, by_id[row.release_id].key, facts, unread))
     revisions: dict[int, list[ReleaseRevision]] = {i: [] for i in ids}
     # Every column but the text: a release edited often has many revisions of a long section.
-    for r in session.execute(
+    for r in conn.execute(
         select(
-            ReleaseRevisionRow.release_id,
-            ReleaseRevisionRow.revision,
-            ReleaseRevisionRow.section_sha256,
-            ReleaseRevisionRow.recorded_at,
-            ReleaseRevisionRow.document_id,
-            ReleaseRevisionRow.change,
-            ReleaseRevisionRow.title,
-            ReleaseRevisionRow.date,
-            ReleaseRevisionRow.old_title,
-            ReleaseRevisionRow.old_date,
+            release_revision.c.release_id,
+            release_revision.c.revision,
+            release_revision.c.section_sha256,
+            release_revision.c.recorded_at,
+            release_revision.c.document_id,
+            release_revision.c.change,
+            release_revision.c.title,
+            release_revision.c.date,
+            release_revision.c.old_title,
+            release_revision.c.old_date,
         )
-        .where(ReleaseRevisionRow.release_id.in_(ids))
-        .order_by(ReleaseRevisionRow.release_id, ReleaseRevisionRow.revision)
+        .where(release_revision.c.release_id.in_(ids))
+        .order_by(release_revision.c.release_id, release_revision.c.revision)
     ):
         revisions[r.release_id].append(
             ReleaseRevision(
@@ -257,17 +259,18 @@ def _details(session: Session, releases: Sequence[ReleaseRow]) -> list[ReleaseDe
 
 
 def get_entry(engine: Engine, entry_id: int) -> StoredEntry:
-    with Session(engine) as session:
-        row = session.get(EntryRow, entry_id)
+    with engine.connect() as conn:
+        row = conn.execute(select(entry).where(entry.c.id == entry_id)).first()
         if row is None:
             raise NotFoundError(f"no entry {entry_id}")
-        release = session.get(ReleaseRow, row.release_id)
-        assert release is not None  # foreign key
+        owner = conn.execute(
+            select(release.c.key, release.c.date).where(release.c.id == row.release_id)
+        ).one()  # the foreign key holds
         facts = tuple(
-            _fact(f, release.key, release.date)
-            for f in session.scalars(select(FactRow).where(FactRow.entry_id == row.id))
+            _fact(f, owner.key, owner.date)
+            for f in conn.execute(select(fact).where(fact.c.entry_id == row.id))
         )
-        return _entry(row, release.key, facts)
+        return _entry(row, owner.key, facts)
 
 
 def list_facts(
@@ -281,22 +284,22 @@ def list_facts(
 ) -> list[StoredFact]:
     """Facts newest release first, optionally of one type, source, subject or since a date;
     facts of withdrawn releases only with `include_withdrawn`."""
-    query = select(*_FACT_COLUMNS, ReleaseRow.key, ReleaseRow.date).join(
-        ReleaseRow, ReleaseRow.id == FactRow.release_id
+    query = select(*_FACT_COLUMNS, release.c.key, release.c.date).join(
+        release, release.c.id == fact.c.release_id
     )
     if not include_withdrawn:
-        query = query.where(ReleaseRow.withdrawn_at.is_(None))
+        query = query.where(release.c.withdrawn_at.is_(None))
     if fact_type:
-        query = query.where(FactRow.type == fact_type)
+        query = query.where(fact.c.type == fact_type)
     if source:
-        query = query.where(ReleaseRow.source == source)
+        query = query.where(release.c.source == source)
     if since:
-        query = query.where(ReleaseRow.date >= since)
+        query = query.where(release.c.date >= since)
     if subject:
-        query = query.where(FactRow.subject == subject)
-    query = query.order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), FactRow.id)
-    with Session(engine) as session:
-        return [_fact(row, row.key, row.date) for row in session.execute(query)]
+        query = query.where(fact.c.subject == subject)
+    query = query.order_by(release.c.date.desc().nulls_last(), release.c.id.desc(), fact.c.id)
+    with engine.connect() as conn:
+        return [_fact(row, row.key, row.date) for row in conn.execute(query)]
 
 
 def list_unread(
@@ -308,60 +311,74 @@ def list_unread(
 ) -> list[StoredUnread]:
     """Statements the parser could not read, newest release first, in entry order."""
     query = (
-        select(UnreadRow, ReleaseRow, EntryRow.position, EntryRow.text)
-        .join(ReleaseRow, ReleaseRow.id == UnreadRow.release_id)
-        .join(EntryRow, EntryRow.id == UnreadRow.entry_id)
-        .where(EntryRow.removed.is_(False), ReleaseRow.withdrawn_at.is_(None))
+        select(
+            unread_statement.c.entry_id,
+            unread_statement.c.expected,
+            unread_statement.c.text,
+            release.c.key,
+            release.c.date,
+            release.c.source,
+            release.c.version,
+            release.c.anchor,
+            entry.c.position,
+            entry.c.text.label("entry_text"),
+        )
+        .join(release, release.c.id == unread_statement.c.release_id)
+        .join(entry, entry.c.id == unread_statement.c.entry_id)
+        .where(entry.c.removed.is_(False), release.c.withdrawn_at.is_(None))
     )
     if source:
-        query = query.where(ReleaseRow.source == source)
+        query = query.where(release.c.source == source)
     if since:
-        query = query.where(ReleaseRow.date >= since)
+        query = query.where(release.c.date >= since)
     if until:
-        query = query.where(ReleaseRow.date <= until)
+        query = query.where(release.c.date <= until)
     query = query.order_by(
-        ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), EntryRow.position, UnreadRow.id
+        release.c.date.desc().nulls_last(),
+        release.c.id.desc(),
+        entry.c.position,
+        unread_statement.c.id,
     )
-    with Session(engine) as session:
+    with engine.connect() as conn:
         return [
             StoredUnread(
-                release_key=release.key,
-                release_date=release.date,
+                release_key=row.key,
+                release_date=row.date,
                 entry_id=row.entry_id,
-                position=position,
+                position=row.position,
                 expected=row.expected,
                 text=row.text,
-                entry_text=entry_text,
-                url=release_url(release.source, release.version, release.anchor),
+                entry_text=row.entry_text,
+                url=release_url(row.source, row.version, row.anchor),
             )
-            for row, release, position, entry_text in session.execute(query)
+            for row in conn.execute(query)
         ]
 
 
 def revised_releases(engine: Engine, source: str | None = None) -> list[str]:
     """Keys of releases whose text was edited in place after it was first archived."""
-    query = select(ReleaseRow.key).where(ReleaseRow.revision > 1, ReleaseRow.withdrawn_at.is_(None))
+    query = select(release.c.key).where(release.c.revision > 1, release.c.withdrawn_at.is_(None))
     if source:
-        query = query.where(ReleaseRow.source == source)
-    with Session(engine) as session:
-        return sorted(session.scalars(query))
+        query = query.where(release.c.source == source)
+    with engine.connect() as conn:
+        return sorted(conn.execute(query).scalars())
 
 
 def archive_counts(engine: Engine) -> dict[str, int]:
     """Releases, entries and facts the archive shows (withdrawn releases left out)."""
-    current = ReleaseRow.withdrawn_at.is_(None)
-    with Session(engine) as session:
+    current = release.c.withdrawn_at.is_(None)
+    with engine.connect() as conn:
         return {
-            "releases": session.scalar(select(func.count(ReleaseRow.id)).where(current)) or 0,
-            "entries": session.scalar(
-                select(func.count(EntryRow.id))
-                .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
-                .where(EntryRow.removed.is_(False), current)
+            "releases": conn.scalar(select(func.count(release.c.id)).where(current)) or 0,
+            "entries": conn.scalar(
+                select(func.count(entry.c.id))
+                .join(release, release.c.id == entry.c.release_id)
+                .where(entry.c.removed.is_(False), current)
             )
             or 0,
-            "facts": session.scalar(
-                select(func.count(FactRow.id))
-                .join(ReleaseRow, ReleaseRow.id == FactRow.release_id)
+            "facts": conn.scalar(
+                select(func.count(fact.c.id))
+                .join(release, release.c.id == fact.c.release_id)
                 .where(current)
             )
             or 0,
@@ -374,21 +391,21 @@ def entries_about(
     """Entries of `source` and `kinds` that concern any of `minors`, newest release first."""
     if not minors or not kinds:
         return []
-    with Session(engine) as session:
+    with engine.connect() as conn:
         query = (
-            select(EntryRow, ReleaseRow.key)
-            .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+            select(entry, release.c.key.label("release_key"))
+            .join(release, release.c.id == entry.c.release_id)
             .where(
-                ReleaseRow.source == source,
-                ReleaseRow.withdrawn_at.is_(None),
-                EntryRow.kind.in_(kinds),
-                EntryRow.removed.is_(False),
-                or_(*(EntryRow.minors.like(f"% {m} %") for m in minors)),
+                release.c.source == source,
+                release.c.withdrawn_at.is_(None),
+                entry.c.kind.in_(kinds),
+                entry.c.removed.is_(False),
+                or_(*(entry.c.minors.like(f"% {m} %") for m in minors)),
             )
-            .order_by(ReleaseRow.date.desc().nulls_last(), EntryRow.position)
+            .order_by(release.c.date.desc().nulls_last(), entry.c.position)
             .limit(limit)
         )
-        return [_entry(row, key, ()) for row, key in session.execute(query)]
+        return [_entry(row, row.release_key, ()) for row in conn.execute(query)]
 
 
 def _excerpt(text: str) -> str:
@@ -416,49 +433,59 @@ def list_entries(
     with the same filters could find. Hits carry the entry's start as snippet, with no
     highlight markers (there are no words to highlight) and rank 0.
     """
-    conditions: list[ColumnElement[bool]] = [EntryRow.removed.is_(False)]
+    conditions: list[ColumnElement[bool]] = [entry.c.removed.is_(False)]
     if not include_withdrawn:
-        conditions.append(ReleaseRow.withdrawn_at.is_(None))
+        conditions.append(release.c.withdrawn_at.is_(None))
     if source:
-        conditions.append(ReleaseRow.source == source)
+        conditions.append(release.c.source == source)
     if kind:
-        conditions.append(EntryRow.kind == kind)
+        conditions.append(entry.c.kind == kind)
     if minor:
         # `minors` is ' 1.29 1.30 ': the minors an entry is of or mentions (see search.py).
-        conditions.append(EntryRow.minors.like(f"% {normalise_minor(minor)} %"))
+        conditions.append(entry.c.minors.like(f"% {normalise_minor(minor)} %"))
     if since:
-        conditions.append(ReleaseRow.date >= since)
+        conditions.append(release.c.date >= since)
     if until:
-        conditions.append(ReleaseRow.date <= until)
-    joined = select(EntryRow, ReleaseRow).join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+        conditions.append(release.c.date <= until)
+    joined = select(
+        entry.c.id,
+        entry.c.kind,
+        entry.c.section,
+        entry.c.text,
+        release.c.key,
+        release.c.source,
+        release.c.version,
+        release.c.date,
+        release.c.anchor,
+    ).join(release, release.c.id == entry.c.release_id)
     query = (
         joined.where(*conditions)
-        .order_by(ReleaseRow.date.desc().nulls_last(), ReleaseRow.id.desc(), EntryRow.position)
+        .order_by(release.c.date.desc().nulls_last(), release.c.id.desc(), entry.c.position)
         .limit(limit)
         .offset(offset)
     )
     count = (
-        select(func.count(EntryRow.id))
-        .join(ReleaseRow, ReleaseRow.id == EntryRow.release_id)
+        select(func.count(entry.c.id))
+        .join(release, release.c.id == entry.c.release_id)
         .where(*conditions)
     )
-    with Session(engine) as session:
+    with engine.connect() as conn:
         hits = [
             SearchHit(
-                entry_id=entry.id,
-                release_key=release.key,
-                source=release.source,
-                version=release.version,
-                date=release.date,
-                kind=entry.kind,
-                section=entry.section,
-                snippet=_excerpt(entry.text),
+                entry_id=row.id,
+                release_key=row.key,
+                source=row.source,
+                version=row.version,
+                date=row.date,
+                kind=row.kind,
+                section=row.section,
+                snippet=_excerpt(row.text),
                 rank=0.0,
-                url=release_url(release.source, release.version, release.anchor),
+                url=release_url(row.source, row.version, row.anchor),
             )
-            for entry, release in session.execute(query)
+            for row in conn.execute(query)
         ]
-        total = session.scalar(count) or 0
+        total = conn.scalar(count) or 0
     return hits, total
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, func, select
 
 from aksnews.freshness import SourceStatus
-from aksnews.store.schema import ReleaseRow, SourceRow
+from aksnews.store.tables import release, source
 
 
 def _utc(value: dt.datetime | str | None) -> dt.datetime | None:
@@ -33,19 +33,19 @@ def source_statuses(
     after it (what was not out yet on a --today in the past)."""
     fetches = (
         select(
-            SourceRow.name,
-            func.count(SourceRow.id),
-            func.max(SourceRow.checked_at),
-            func.max(SourceRow.changed_at),
+            source.c.name,
+            func.count(source.c.id),
+            func.max(source.c.checked_at),
+            func.max(source.c.changed_at),
         )
-        .where(SourceRow.checked_at.is_not(None))
-        .group_by(SourceRow.name)
+        .where(source.c.checked_at.is_not(None))
+        .group_by(source.c.name)
     )
-    releases = select(ReleaseRow.source, func.count(ReleaseRow.id), func.max(ReleaseRow.date))
+    releases = select(release.c.source, func.count(release.c.id), func.max(release.c.date))
     if as_of is not None:
-        releases = releases.where((ReleaseRow.date <= as_of) | ReleaseRow.date.is_(None))
-    releases = releases.group_by(ReleaseRow.source)
-    failures = select(SourceRow.name, SourceRow.url, SourceRow.failed_at, SourceRow.last_error)
+        releases = releases.where((release.c.date <= as_of) | release.c.date.is_(None))
+    releases = releases.group_by(release.c.source)
+    failures = select(source.c.name, source.c.url, source.c.failed_at, source.c.last_error)
     with engine.connect() as conn:
         ok = {name: (n, checked, changed) for name, n, checked, changed in conn.execute(fetches)}
         counted = {name: (n, newest) for name, n, newest in conn.execute(releases)}
@@ -61,9 +61,9 @@ def source_statuses(
             if newest is None:
                 continue
             key = conn.execute(
-                select(ReleaseRow.key)
-                .where(ReleaseRow.source == name, ReleaseRow.date == newest)
-                .order_by(ReleaseRow.id.desc())
+                select(release.c.key)
+                .where(release.c.source == name, release.c.date == newest)
+                .order_by(release.c.id.desc())
                 .limit(1)
             ).scalar()
             if key is not None:

@@ -1,0 +1,92 @@
+"""Read commands start near the stack's floor: `search` and `releases` import neither the ORM
+nor pydantic (typer's pydantic option layer is replaced by aksnews.commands.convert)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aksnews.config import Settings
+from aksnews.pipeline import ingest_file
+from aksnews.store.engine import open_engine
+
+from corpus import corpus_path
+
+HEAVY = ("sqlalchemy.orm", "pydantic", "httpx", "alembic", "markdown_it", "rich")
+
+# Runs the command in-process through aksnews.commands.run, then lists the heavy modules loaded.
+PROBE = """
+import contextlib, io, json, sys
+from aksnews.commands import run
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = run(sys.argv[2:])
+heavy = json.loads(sys.argv[1])
+print(json.dumps({"code": code, "out": out.getvalue(),
+                  "loaded": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('imports') / 'aksnews.db'}"
+    engine = open_engine(url)  # migrated here, so the probes only read
+    ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["search", "cilium", "--limit", "3"], "cilium"),
+        (["releases", "--limit", "2", "--source", "aks"], "aks:"),
+        (["search", "node image", "--json"], '"also_in"'),
+        # A path argument too: typer's own path check would build a pydantic TypeAdapter.
+        (["ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"], "unchanged"),
+    ],
+)
+def test_read_command_imports_no_orm_nor_pydantic(
+    archive: str, argv: list[str], expected: str, tmp_path: Path
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), "--db", archive, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["code"] == 0
+    assert expected in result["out"].lower()  # the command did its work
+    assert result["loaded"] == []
+
+
+def test_the_probe_sees_an_orm_import(archive: str, tmp_path: Path) -> None:
+    """The probe can fail: a command that uses the ORM (inventory) shows it loaded."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), "--db", archive, "inventory", "show"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert "sqlalchemy.orm" in json.loads(proc.stdout)["loaded"], proc.stderr
+
+
+def test_fetching_does_not_import_the_httpx_command_line_client(tmp_path: Path) -> None:
+    """httpx's package imports its CLI (click, rich, pygments) when they are installed."""
+    code = (
+        "import sys, json, aksnews.fetch, httpx; httpx.Client().close(); "
+        "print(json.dumps(sorted(m for m in ('httpx._main', 'rich', 'pygments', 'click') "
+        "if sys.modules.get(m) is not None)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert json.loads(proc.stdout) == []
