@@ -395,3 +395,40 @@ def test_release_page_metadata_is_quiet(client: TestClient, archive: Engine) -> 
     with_facts = [e for e in detail.entries if e.facts]
     assert with_facts and html.count(" fact") >= len(with_facts)
     assert ".entry-meta { color: #6e7781; font-size: .75rem; }" in html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "item"),
+    [
+        ("* plain", "plain"),
+        ("- dash", "dash"),
+        ("  * indented", "indented"),
+        ("**bold** start", "**bold** start"),  # emphasis, not a bullet
+        ("*emphasis* start", "*emphasis* start"),
+        ("1.29 is GA", "1.29 is GA"),
+        ("* one\n  * two", "one\n  * two"),  # only the entry's own marker goes
+    ],
+)
+def test_item_markdown_drops_only_the_entrys_own_bullet(markdown: str, item: str) -> None:
+    from aksnews.web.entry_tree import item_markdown
+
+    assert item_markdown(markdown) == item
+
+
+def test_entry_tree_nests_children_and_keeps_orphans_at_the_top(archive: Engine) -> None:
+    from aksnews.web.entry_tree import EntryNode, entry_tree
+    from aksnews.web.views import release_view
+
+    detail = release_view(archive, "aks:2025-10-12", lambda n: f"/entries/{n}")
+    entries = [e for g in detail.groups for e in g.entries]
+    parents = {e.parent for e in entries if e.parent is not None}
+    # Without its parent (another group on upstream pages) a child stands at the top.
+    orphans = [e for e in entries if e.parent is not None]
+    assert [n.entry.id for n in entry_tree(orphans[:1])] == [orphans[0].id]
+    forest = entry_tree(entries)
+    assert {n.entry.position for n in forest if n.children} <= parents
+
+    def count(nodes: tuple[EntryNode, ...]) -> int:
+        return sum(1 + count(n.children) for n in nodes)
+
+    assert count(forest) == len(entries)

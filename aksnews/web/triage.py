@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from aksnews.findings import Finding, Rule, Severity
 from aksnews.freshness import SourceStatus
 from aksnews.inventory.model import Inventory
-from aksnews.web.models import FindingsOut
+from aksnews.web.models import ClusterFindings, FindingOut, FindingsOut, TeamFindings
 from aksnews.web.views import findings_view
 
 NO_TEAM = "(no team)"  # findings on clusters nobody owns, where there is no default team
@@ -200,11 +200,22 @@ def findings_out(
     inventory: Inventory, findings: Sequence[Finding], chosen: FindingFilter, today: dt.date
 ) -> FindingsOut:
     """The selected findings per team, then per cluster, with their counts per severity. With a
-    team filter every finding shown is under that team (it may be routed to a co-owner)."""
+    team filter every finding shown is under that team, a co-owner's included (each finding
+    keeps the team it is routed to)."""
     shown = select(inventory, findings, chosen)
-    if chosen.team:
-        shown = [replace(f, team=None if chosen.team == NO_TEAM else chosen.team) for f in shown]
     out = findings_view(shown, today)
+    if chosen.team and out.teams:
+        name = None if chosen.team == NO_TEAM else chosen.team
+        clusters: dict[str, list[FindingOut]] = {}
+        for team in out.teams:
+            for cluster in team.clusters:
+                clusters.setdefault(cluster.cluster, []).extend(cluster.findings)
+        order = {f.key: n for n, f in enumerate(shown)}  # most urgent first, as matched
+        merged = [
+            ClusterFindings(cluster=c, findings=sorted(clusters[c], key=lambda f: order[f.key]))
+            for c in sorted(clusters)
+        ]
+        out = out.model_copy(update={"teams": [TeamFindings(team=name, clusters=merged)]})
     return out.model_copy(update={"summary": severity_counts(shown), "filter": chosen.as_query()})
 
 
