@@ -583,6 +583,9 @@ def test_home_shows_where_each_team_stands(client: TestClient, archive: Engine) 
         critical = sum(f.severity.value == "critical" for f in mine)
         warning = sum(f.severity.value == "warning" for f in mine)
         row = re.search(
-            rf"<tr><td><a [^>]*>{re.escape(team)}</a></td><td>(\d+)</td><td>(\d+)</td>", html
+            rf'<tr class="standing"><td><a [^>]*>{re.escape(team)}</a></td>'
+            r'<td class="count-critical">(?:<a [^>]*>)?(\d+).*?'
+            r'<td class="count-warning">(?:<a [^>]*>)?(\d+)',
+            html,
         )
         assert row and (int(row[1]), int(row[2])) == (critical, warning), team

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import feedparser
 import icalendar
 import pytest
 from sqlalchemy import Engine
+from web_browser import TIMEOUT_MS, chromium, needs_chromium, screenshot, served
 
 from aksnews.store.knowledge import load_calendar
 from aksnews.store.queries import get_release
@@ -30,17 +26,6 @@ from aksnews.store.search import SearchQuery, search
 
 from corpus import web_archive
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-OUTPUT = Path(__file__).parents[1] / "test-output"
 NOW = dt.datetime(2025, 10, 20, 9, 0, tzinfo=dt.UTC)
 HOSTILE_RELEASE = "aks:2001-02-03"
 HOSTILE_CHANGELOG = """\
@@ -54,15 +39,10 @@ HOSTILE_CHANGELOG = """\
 <img src=x onerror="window.__pwned=3"> then <!-- c --> end.
 * Quokka two <a href="javascript:window.__pwned=4">y</a> and [ok](https://example.com/ok).
 """
-TIMEOUT_MS = 10_000
-
 playwright_sync = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (dev extra)"
 )
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None,
-    reason=f"{CHROMIUM} is missing (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -72,52 +52,18 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def base_url(archive: Engine) -> Iterator[str]:
-    """The app served by uvicorn in a thread on 127.0.0.1; stopped after the module."""
-    import uvicorn
-
     from aksnews.web.app import create_app
 
-    config = uvicorn.Config(
-        create_app(archive, now=lambda: NOW),
-        host="127.0.0.1",
-        port=_free_port(),
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(create_app(archive, now=lambda: NOW)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium(playwright_sync) as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -132,8 +78,7 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
 
 
 def _screenshot(page: Any, name: str) -> None:
-    OUTPUT.mkdir(exist_ok=True)
-    page.screenshot(path=str(OUTPUT / f"web-{name}.png"), full_page=False)
+    screenshot(page, name)
 
 
 def _count(page: Any) -> int:

@@ -7,12 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from aksnews.model import Source
-from aksnews.web import views
+from aksnews.web import team_views, views
 from aksnews.web.common import (
     MAX_ID,
     NOTHING_TO_SEARCH,
+    ClusterQ,
+    RuleQ,
     SearchParamsDep,
+    SeverityQ,
     SinceQ,
+    TeamQ,
     WebContext,
     bad_request,
     parse_day,
@@ -29,6 +33,7 @@ from aksnews.web.models import (
     ReleaseOut,
     SearchOut,
 )
+from aksnews.web.triage import FilterChoices, FilterError
 
 ALL_SOURCES = tuple(s.value for s in Source)
 
@@ -36,6 +41,27 @@ ALL_SOURCES = tuple(s.value for s in Source)
 def permalinks(request: Request) -> views.Permalink:
     base = str(request.base_url).rstrip("/")
     return lambda entry_id: f"{base}/entries/{entry_id}"
+
+
+def findings_params(
+    ctx: WebContext,
+    team: str | None,
+    cluster: str | None,
+    severity: str | None,
+    rule: str | None,
+) -> tuple[FindingsOut, FilterChoices]:
+    """The findings the /findings page and API filter select (empty parameters: no filter)."""
+    try:
+        return team_views.findings_page_view(
+            ctx.engine,
+            ctx.today(),
+            team=text_param(team, "team"),
+            cluster=text_param(cluster, "cluster"),
+            severity=text_param(severity, "severity"),
+            rule=text_param(rule, "rule"),
+        )
+    except FilterError as exc:
+        raise bad_request(str(exc)) from None
 
 
 def api_router(ctx: WebContext) -> APIRouter:
@@ -100,16 +126,25 @@ def api_router(ctx: WebContext) -> APIRouter:
         return views.node_images_view(ctx.engine)
 
     @router.get("/findings", response_model=FindingsOut)
-    def api_findings() -> FindingsOut:
-        """What the matcher finds today for the stored inventory, per team and cluster."""
-        today = ctx.today()
-        return views.findings_view(views.current_findings(ctx.engine, today), today)
+    def api_findings(
+        team: TeamQ = None,
+        cluster: ClusterQ = None,
+        severity: SeverityQ = None,
+        rule: RuleQ = None,
+    ) -> FindingsOut:
+        """What the matcher finds today for the stored inventory, per team and cluster, with
+        the counts per severity; the filters are those of the /findings page (400: unknown)."""
+        return findings_params(ctx, team, cluster, severity, rule)[0]
 
     @router.get("/deadlines", response_model=DeadlinesOut)
     def api_deadlines() -> DeadlinesOut:
-        """Upcoming end-of-support and retirement dates, soonest first."""
+        """Upcoming end-of-support and retirement dates, soonest first; `inventory`: every date
+        that touches the stored inventory's clusters, overdue ones included."""
         today = ctx.today()
         deadlines = views.all_deadlines(ctx.engine, today, views.release_urls(ctx.engine))
-        return views.deadlines_view(deadlines, today)
+        out = views.deadlines_view(deadlines, today)
+        return out.model_copy(
+            update={"inventory": team_views.inventory_deadlines_view(ctx.engine, today)}
+        )
 
     return router

@@ -95,6 +95,10 @@ VersionQ = Annotated[
 ]
 SinceQ = Annotated[str | None, Query(description="Released on or after, YYYY-MM-DD")]
 UntilQ = Annotated[str | None, Query(description="Released on or before, YYYY-MM-DD")]
+TeamQ = Annotated[str | None, Query(max_length=200, description="Findings that concern this team")]
+ClusterQ = Annotated[str | None, Query(max_length=200, description="Findings on this cluster")]
+SeverityQ = Annotated[str | None, Query(max_length=20, description="critical, warning or info")]
+RuleQ = Annotated[str | None, Query(max_length=40, description="A rule, e.g. end-of-support")]
 LimitQ = Annotated[int, Query(ge=1, le=100, description="Results per page")]
 OffsetQ = Annotated[int, Query(ge=0, le=10_000, description="Results to skip")]
 

@@ -184,6 +184,12 @@ class FindingsOut(BaseModel):
     today: dt.date
     total: int
     teams: list[TeamFindings]
+    summary: dict[str, int] = Field(
+        default_factory=dict, description="Counts per severity of the findings shown"
+    )
+    filter: dict[str, str] = Field(
+        default_factory=dict, description="The filter applied: team, cluster, severity, rule"
+    )
 
 
 class DeadlineOut(BaseModel):
@@ -197,9 +203,34 @@ class DeadlineOut(BaseModel):
     url: str | None
 
 
+class DatedFindingOut(BaseModel):
+    cluster: str
+    team: str | None
+    severity: str
+    title: str
+    node_pool: str | None
+
+
+class InventoryDeadlineOut(BaseModel):
+    date: dt.date
+    kind: str = Field(description="end-of-support, ..., retirement, or the rule of a finding")
+    subject: str
+    title: str
+    overdue: bool = Field(description="Before today")
+    touches: list[str] = Field(description="Which cluster runs what: 'prod-east runs 1.31'")
+    severity: str | None = Field(description="The most severe of its findings")
+    findings: list[DatedFindingOut]
+    source: str | None
+    url: str | None
+
+
 class DeadlinesOut(BaseModel):
     today: dt.date
     deadlines: list[DeadlineOut]
+    inventory: list[InventoryDeadlineOut] = Field(
+        default_factory=list,
+        description="Every date that touches the inventory's clusters, overdue ones included",
+    )
 
 
 class HealthOut(BaseModel):

@@ -10,15 +10,19 @@ from fastapi.responses import HTMLResponse
 from aksnews.match import scope_of
 from aksnews.store.inventory import load_inventory
 from aksnews.store.queries import NotFoundError
-from aksnews.web import views
-from aksnews.web.api import permalinks
+from aksnews.web import team_views, views
+from aksnews.web.api import findings_params, permalinks
 from aksnews.web.common import (
     ENTRY_KINDS,
     MAX_ID,
     NOTHING_TO_SEARCH,
     SEARCH_SOURCES,
+    ClusterQ,
+    RuleQ,
     SearchParamsDep,
+    SeverityQ,
     SourceQ,
+    TeamQ,
     WebContext,
     bad_request,
     page,
@@ -26,6 +30,7 @@ from aksnews.web.common import (
     source_param,
     text_param,
 )
+from aksnews.web.entry_tree import entry_tree, item_markdown
 from aksnews.web.feeds import deadlines_ics, search_atom
 from aksnews.web.models import SearchOut
 
@@ -36,14 +41,14 @@ def page_router(ctx: WebContext) -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         latest = {source: views.latest_releases(ctx.engine, source) for source in SEARCH_SOURCES}
-        today = ctx.today()
-        standings = views.team_standings(views.current_findings(ctx.engine, today), today)
+        home = team_views.home_view(ctx.engine, ctx.clock())
         return page(
             request,
             "web_home.html.j2",
             title="aksnews archive",
             latest=latest,
-            standings=standings,
+            standings=home.standings,
+            fetches=home.fetches,
             freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
         )
 
@@ -92,7 +97,15 @@ def page_router(ctx: WebContext) -> APIRouter:
         if ref is None:
             raise bad_request("release id is empty")
         detail = views.release_view(ctx.engine, ref, permalinks(request))
-        return page(request, "web_release.html.j2", title=detail.release.title, detail=detail)
+        trees = [entry_tree(group.entries) for group in detail.groups]
+        return page(
+            request,
+            "web_release.html.j2",
+            title=detail.release.title,
+            detail=detail,
+            groups=list(zip(detail.groups, trees, strict=True)),
+            item_markdown=item_markdown,
+        )
 
     @router.get("/entries/{entry_id}", response_class=HTMLResponse, name="entry_page")
     def entry_page(
@@ -116,18 +129,35 @@ def page_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/node-images", response_class=HTMLResponse)
     def node_images_page(request: Request) -> HTMLResponse:
-        images = views.node_images_view(ctx.engine)
-        return page(request, "web_node_images.html.j2", title="Node images", images=images)
+        view = team_views.node_images_page_view(ctx.engine)
+        running: dict[tuple[str, str], list[str]] = {}
+        for pool in view.pools:
+            running.setdefault((pool.family, pool.version), []).append(pool.label)
+        return page(
+            request,
+            "web_node_images.html.j2",
+            title="Node images",
+            images=view.images,
+            pools=view.pools,
+            skus=view.skus,
+            running=running,
+        )
 
     @router.get("/findings", response_class=HTMLResponse)
-    def findings_page(request: Request) -> HTMLResponse:
-        today = ctx.today()
-        findings = views.findings_view(views.current_findings(ctx.engine, today), today)
+    def findings_page(
+        request: Request,
+        team: TeamQ = None,
+        cluster: ClusterQ = None,
+        severity: SeverityQ = None,
+        rule: RuleQ = None,
+    ) -> HTMLResponse:
+        findings, choices = findings_params(ctx, team, cluster, severity, rule)
         return page(
             request,
             "web_findings.html.j2",
             title="Findings",
             findings=findings,
+            choices=choices,
             freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
         )
 
@@ -138,8 +168,9 @@ def page_router(ctx: WebContext) -> APIRouter:
         return page(
             request,
             "web_deadlines.html.j2",
-            title="Upcoming deadlines",
+            title="Deadlines",
             deadlines=views.deadlines_view(deadlines, today),
+            inventory=team_views.inventory_deadlines_view(ctx.engine, today),
         )
 
     @router.get("/feeds/search.atom")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from aksnews.findings import Finding, Rule, Severity
+from aksnews.findings import Finding, Rule
 from aksnews.lifecycle import MinorLifecycle, minor_of
 from aksnews.match import match
 from aksnews.model import EntryKind, NodeImageFact, RetirementFact, Source, fact_to_json
@@ -269,41 +269,6 @@ def node_images_view(engine: Engine) -> NodeImagesOut:
 
 def current_findings(engine: Engine, today: dt.date) -> tuple[Finding, ...]:
     return match(load_inventory(engine), load_archive_view(engine, today), now=today)
-
-
-@dataclass(frozen=True, slots=True)
-class TeamStanding:
-    """One team's line on the home page: what it must act on and when it must be done."""
-
-    team: str
-    critical: int
-    warning: int
-    next_deadline: dt.date | None
-    next_title: str | None
-    overdue: bool
-
-
-def team_standings(findings: Iterable[Finding], today: dt.date) -> list[TeamStanding]:
-    """Per team (nobody's findings under '(no team)'), counts of critical and warning findings
-    and the nearest deadline: the earliest overdue one, else the next ahead."""
-    by_team: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_team.setdefault(finding.team or "(no team)", []).append(finding)
-    out = []
-    for team, mine in sorted(by_team.items()):
-        dated = sorted((f for f in mine if f.deadline), key=lambda f: f.deadline or dt.date.max)
-        first = dated[0] if dated else None
-        out.append(
-            TeamStanding(
-                team=team,
-                critical=sum(f.severity is Severity.CRITICAL for f in mine),
-                warning=sum(f.severity is Severity.WARNING for f in mine),
-                next_deadline=first.deadline if first else None,
-                next_title=first.title if first else None,
-                overdue=bool(first and first.deadline and first.deadline < today),
-            )
-        )
-    return out
 
 
 def finding_out(finding: Finding) -> FindingOut:
