@@ -261,6 +261,55 @@ def test_news_only_what_concerns_the_team_with_the_reason() -> None:
     ]
 
 
+# What each cluster of tests/digest_teams.py runs, written from its definition, and the words by
+# which a changelog entry names that thing.
+RUNS = {
+    "prod-east": {"Kubernetes 1.31", "Ubuntu 22.04", "Azure Linux 2.0", "the keda add-on"},
+    "docs-west": {"Kubernetes 1.33", "Azure Linux 3.0"},
+    "legacy": {"Kubernetes 1.29 on the LTS plan", "Ubuntu 22.04"},
+    "retail-win": {"Kubernetes 1.32", "Ubuntu 22.04", "Windows Server 2022"},
+}
+FAMILY = {"Ubuntu": "Ubuntu", "Azure Linux": "Azure Linux", "Windows Server": "Windows"}
+NAMED_BY = {
+    "Kubernetes 1.31": r"(?<![\d.])1\.31(?!\d)",
+    "Kubernetes 1.32": r"(?<![\d.])1\.32(?!\d)",
+    "Kubernetes 1.33": r"(?<![\d.])1\.33(?!\d)",
+    "Kubernetes 1.29 on the LTS plan": r"1\.29\.\d+-akslts",
+    "Ubuntu 22.04": r"Ubuntu 22\.04",
+    "Azure Linux 2.0": r"Azure Linux v?2\b|Mariner",
+    "Azure Linux 3.0": r"Azure Linux v?3\b",
+    "Windows Server 2022": r"Windows (Server )?2022",
+    "the keda add-on": r"(?i)\bkeda\b",
+    "Ubuntu node pools": r"Ubuntu",
+    "Azure Linux node pools": r"Azure Linux",
+    "Windows node pools": r"Windows",
+}
+
+
+@pytest.mark.parametrize("team", TEAMS)
+def test_every_news_reason_is_true_of_the_inventory_and_named_by_the_entry(team: str) -> None:
+    """No entry outside relevance: each shown entry's reason is something its cluster runs (by
+    the table above, not by aksnews) and the entry, its sub-bullets or its release names it."""
+    owned = {c.name for c in owned_clusters(INVENTORY, team)}
+    news = [i for i in _news(team) if i.label != "more"]
+    assert news
+    for item in news:
+        assert item.detail
+        reasons, _, below = item.detail.removeprefix("because ").partition(". ")
+        said = f"{item.text} {below} {item.group or ''}"
+        for reason in re.sub(r" and \d+ more$", "", reasons).split(", "):
+            cluster, _, thing = reason.partition(" runs ")
+            families = {
+                f"{FAMILY[k]} node pools"
+                for os in RUNS[cluster]
+                for k in FAMILY
+                if os.startswith(k)
+            }
+            assert cluster in owned, (team, reason)
+            assert thing in RUNS[cluster] | families, (team, reason)
+            assert re.search(NAMED_BY[thing], said), (team, reason, said)
+
+
 def test_upstream_notes_of_the_minors_run_are_capped_with_a_link() -> None:
     news = _news("payments")
     upstream = [i for i in news if i.group == "Kubernetes v1.31.0"]
