@@ -60,6 +60,15 @@ _ADDON_WORDS: dict[str, tuple[str, ...]] = {
     "kubedashboard": ("Kubernetes Dashboard",),
     "confcom": ("confidential computing",),
 }
+# Features whose name in a text makes the text about clusters that have them, whatever else it
+# names: "Node Auto Provisioning default AKSNodeClass will now use Ubuntu 22.04" is news for
+# clusters with NAP, not for every Ubuntu 22.04 pool. The key is the name in `features`.
+_SCOPES = {
+    "node-auto-provisioning": re.compile(
+        r"\bNode[\s-]*Auto[\s-]*Provisioning\b|\bNAP\b", re.IGNORECASE
+    ),
+    "aks-automatic": re.compile(r"\bAKS\s+Automatic\b", re.IGNORECASE),
+}
 # Facts that decide an entry's relevance on their own (see the module docstring).
 _DECIDING = (KubernetesVersionFact, NodeImageFact, RetirementFact)
 
@@ -217,7 +226,10 @@ def _minor_pattern(minor: str) -> re.Pattern[str]:
 def text_reasons(text: str, team: TeamProfile) -> list[Reason]:
     """Which of the team's clusters an entry's text names something of."""
     out: list[Reason] = []
+    scopes = [name for name, pattern in _SCOPES.items() if pattern.search(text)]
     for c in team.clusters:
+        if any(scope not in c.features for scope in scopes):
+            continue  # about a feature the cluster does not have
         for os_name in c.oses:
             family = next((f for p, f in _FAMILIES.items() if os_name.startswith(p)), None)
             first = _FAMILY_RELEASE[family].search(text) if family else None

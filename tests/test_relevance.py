@@ -140,3 +140,15 @@ def test_an_unread_statement_is_judged_by_its_own_words() -> None:
     # Windows Server 2022 is not what prod-east runs (2019): the first release named decides.
     assert statement_reasons("Windows Server 2022 images move to containerd 2.", payments) == ()
     assert statement_reasons("Invalid agent pool modes will be rejected.", payments) == ()
+
+
+def test_an_entry_about_a_feature_concerns_only_clusters_that_have_it() -> None:
+    text = "Node Auto Provisioning default AKSNodeClass will now use Ubuntu 22.04 for 1.31."
+    plain = team_profile("payments", [PROD])  # Ubuntu 22.04 on 1.31, no NAP
+    assert entry_reasons(text, (), plain) == ()
+    nap = replace(PROD, features=("node-auto-provisioning",))
+    assert entry_reasons(text, (), team_profile("payments", [nap])) == (
+        Reason("prod-east", "Ubuntu 22.04"),
+        Reason("prod-east", "the node-auto-provisioning add-on"),
+        Reason("prod-east", "Kubernetes 1.31"),
+    )
