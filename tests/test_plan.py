@@ -77,7 +77,7 @@ def test_a_plan_lists_no_note_outside_relevance() -> None:
         listed = [t for t in notes if escape(t)[:60] in md]
         assert listed == [t for t in notes if "Windows" in t and cluster is WINDOWS], cluster.name
         other = len(notes) - len(listed)
-        assert f"({other} more not touching the cluster)" in md.split("## What blocks")[0]
+        assert f"({other} others not touching the cluster)" in md.split("## What blocks")[0]
         assert re.search(rf"^(And )?{other} (more )?not touching {cluster.name}\b", md, re.M)
 
 
