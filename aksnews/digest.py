@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import quote
 
 from aksnews.digest_clusters import cluster_items
 from aksnews.findings import Finding, Severity, days_until, sort_key
@@ -28,6 +29,7 @@ from aksnews.relevance import (
     because,
     entry_reasons,
     fact_reasons,
+    statement_reasons,
     team_profile,
 )
 from aksnews.render import render
@@ -132,6 +134,7 @@ def build_digest(
     profile = team_profile(team, inputs.clusters)
     today = now.date()
     news, shown = _news_items(aks, inputs.upstream_releases, profile)
+    unread, unread_elsewhere = _unread_items(aks, profile, inputs.web_url)
     release_of = {_group(r): r.summary.url for r in (*aks, *inputs.upstream_releases)}
     sections = [
         # A digest built from a stale archive says so before anything else it says.
@@ -151,12 +154,12 @@ def build_digest(
         DigestSection(
             "unread",
             "Not understood by aksnews: read these statements in the changelog yourself",
-            _unread_items(aks),
+            unread,
         ),
         DigestSection(
             "everything-else",
             "Everything else (not shown)",
-            _rest_items((*aks, *inputs.upstream_releases), shown),
+            _rest_items((*aks, *inputs.upstream_releases), shown) + unread_elsewhere,
         ),
     ]
     return Digest(
@@ -374,22 +377,45 @@ def _capped(
     return (*items[:NEWS_LIMIT], more)
 
 
-def _unread_items(releases: Iterable[ReleaseDetail]) -> tuple[DigestItem, ...]:
+def _unread_items(
+    releases: Iterable[ReleaseDetail], profile: TeamProfile, web_url: str | None
+) -> tuple[tuple[DigestItem, ...], tuple[DigestItem, ...]]:
     """Statements of the period's releases that the parser could not read (a version, component,
-    node image, retirement or deadline it found no fact for): a person must read them."""
+    node image, retirement or deadline it found no fact for) and that name something the team
+    runs: a person must read them. The others are counted, with a link to where they are
+    (the web archive when `web_url` is set, else the release): after the shown ones as "and N
+    more", or under "Everything else" when none is shown.
+
+    Returns (items of the unread section, items for the everything-else section)."""
     items: list[DigestItem] = []
+    left: list[ReleaseDetail] = []
     for release in releases:
         for entry in release.entries:
             for expected, text in entry.unread:
+                reasons = statement_reasons(text, profile)
+                if not reasons:
+                    left.append(release)
+                    continue
                 items.append(
                     DigestItem(
                         text=text,
                         url=safe_url(release.summary.url),
                         label=f"{expected}?",
+                        detail=because(reasons),
                         group=_group(release),
                     )
                 )
-    return tuple(items)
+    if not left:
+        return tuple(items), ()
+    first = left[0].summary
+    url = f"{web_url.rstrip('/')}/releases/{quote(first.key, safe='')}" if web_url else first.url
+    n = len(left)
+    if items:
+        more = f"and {n} more not touching your clusters"
+        return (*items, DigestItem(text=more, url=safe_url(url), label="more")), ()
+    what = "statement" if n == 1 else "statements"
+    rest = f"{n} {what} aksnews could not read, none touching your clusters"
+    return (), (DigestItem(text=rest, url=safe_url(url), label="not read"),)
 
 
 # --- 5) everything else -------------------------------------------------------------------------

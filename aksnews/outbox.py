@@ -49,10 +49,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from aksnews.alerts import AlertSelection, AlertState, batch_key, delivery_key
+from aksnews.alerts import AlertState, batch_key
 from aksnews.findings import Severity
 from aksnews.inventory.model import SecretRef, Team
-from aksnews.messages import Alert, AlertBatch
+from aksnews.messages import AlertBatch
 from aksnews.notifiers.base import Failure, Message, Notifier, NotifierError, Target
 from aksnews.redact import redact
 from aksnews.store import outbox as store
@@ -450,44 +450,6 @@ def load_alert_states(engine: Engine) -> dict[str, AlertState]:
     }
 
 
-def queue_alerts(
-    engine: Engine,
-    selection: AlertSelection,
-    render: Callable[[Alert], Iterable[tuple[str, Sequence[Message]]]],
-    now: dt.datetime,
-) -> int:
-    """Queue the selected alerts and remember them, in ONE transaction: a crash leaves either
-    both (the alert will be delivered) or neither (the next run selects it again).
-
-    `render(alert)` gives (channel, messages) for each channel of the alert's team."""
-    today = now.date()
-    try:
-        with engine.begin() as conn:
-            queued = 0
-            routed = set()
-            for alert in selection.alerts:
-                key = delivery_key(alert, today)
-                title = f"{alert.finding.severity.value}: {alert.finding.title}"
-                for channel, messages in render(alert):
-                    queued += queue_on(
-                        conn, alert.team, channel, Kind.ALERT, key, messages, now, title=title
-                    )
-                    routed.add(alert.finding.key)
-            # A team with no channel got nothing: not remembered, so it is selected again once
-            # the team has one.
-            store.record_alert_states(
-                conn,
-                [
-                    store.AlertStateRow(k, v.severity.value, v.deadline, v.alerted_at)
-                    for k, v in selection.states.items()
-                    if k in routed
-                ],
-            )
-    except IntegrityError:
-        return 0  # a concurrent run queued and recorded the same alerts first
-    return queued
-
-
 def alerted_teams(engine: Engine) -> set[str]:
     """Teams that were ever sent an alert: any other team's next alerts are its first."""
     return store.teams_with(engine, Kind.ALERT.value)
@@ -503,7 +465,8 @@ def queue_alert_batches(
     remembered: Iterable[str] = (),
 ) -> int:
     """Queue one message (or its parts) per batch and channel through queue_on, and remember
-    the alerts, in ONE transaction, as queue_alerts does for single alerts.
+    the alerts, in ONE transaction: a crash leaves either both (the alerts will be delivered)
+    or neither (the next run selects them again).
 
     A finding is remembered once some batch listing it reached a channel; `remembered` adds
     the keys counted but not listed by --max-alerts-per-run, which the batch links to."""

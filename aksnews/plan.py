@@ -7,13 +7,15 @@ the upstream diff and the AKS entries about the minors crossed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 from aksnews.apis import KnowledgeRow
 from aksnews.diff import UpgradeDiff
 from aksnews.findings import BLOCKER_RULES, Finding, Rule
 from aksnews.inventory.model import Cluster
 from aksnews.lifecycle import MinorLifecycle, minor_key
+from aksnews.relevance import Reason, TeamProfile, because, entry_reasons, team_profile
 from aksnews.store.records import StoredEntry
 
 
@@ -100,6 +102,16 @@ def build_plan(
 
 
 @dataclass(frozen=True, slots=True)
+class UrgentNote:
+    entry: StoredEntry
+    reasons: tuple[Reason, ...]
+
+    @property
+    def because(self) -> str:
+        return because(self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
 class PlanOutline:
     """A plan in the order a person acts on it: what blocks the upgrade, what to check, the
     rest as counts (`aksnews diff` and `aksnews check` list it in full)."""
@@ -110,11 +122,15 @@ class PlanOutline:
     end_of_support: tuple[Finding, ...]
     deprecated: tuple[Finding, ...]  # deprecated APIs in use: not blocking, yet
     behaviour: tuple[StoredEntry, ...]  # AKS behavioural changes of the minors crossed
-    urgent: tuple[StoredEntry, ...]  # upstream urgent upgrade notes of the minors crossed
+    # Upstream urgent upgrade notes of the minors crossed that touch the cluster, each with the
+    # reason (aksnews.relevance); the others are only counted (urgent_elsewhere).
+    urgent: tuple[UrgentNote, ...]
     other_findings: tuple[Finding, ...]
     removed_not_in_use: int
     other_upstream: tuple[tuple[str, int], ...]  # (group title, entries)
     other_aks: tuple[tuple[str, int], ...]  # (kind, entries)
+    urgent_elsewhere: int = 0  # urgent upstream notes that name nothing the cluster runs
+    urgent_elsewhere_url: str | None = None  # the web archive's release of the first of them
 
     @property
     def blocking(self) -> int:
@@ -134,7 +150,13 @@ class PlanOutline:
         return len(self.deprecated) + len(self.behaviour) + len(self.urgent)
 
 
-def outline(plan: UpgradePlan) -> PlanOutline:
+def outline(plan: UpgradePlan, web_url: str | None = None) -> PlanOutline:
+    """The plan in reading order. Urgent upstream notes pass through the digest's relevance
+    (aksnews.relevance) against the cluster: every one of them is about a minor crossed, so
+    only what else it names (an OS, an add-on in `features`, the region) tells whether it
+    touches this cluster; the rest is counted, linked to the web archive when `web_url` is set.
+    AKS behaviour changes are already chosen by the minors crossed (entries_about)."""
+
     def rule(r: Rule) -> tuple[Finding, ...]:
         return tuple(f for f in plan.findings if f.rule is r)
 
@@ -144,7 +166,23 @@ def outline(plan: UpgradePlan) -> PlanOutline:
     for entry in plan.aks_changes:
         if entry.kind != "behavioral-change":
             aks_rest[entry.kind] = aks_rest.get(entry.kind, 0) + 1
-    urgent = tuple(e for g in plan.upstream.groups if g.kind == "urgent-upgrade" for e in g.entries)
+    # Every note is about a minor crossed: the minor its text names tells nothing more.
+    cluster = team_profile(plan.cluster.name, [plan.cluster]).clusters
+    profile = TeamProfile(plan.cluster.name, tuple(replace(c, minor=None) for c in cluster))
+    urgent: list[UrgentNote] = []
+    elsewhere: list[StoredEntry] = []
+    for group in plan.upstream.groups:
+        if group.kind != "urgent-upgrade":
+            continue
+        for entry in group.entries:
+            reasons = entry_reasons(entry.text, [f.fact for f in entry.facts], profile)
+            if reasons:
+                urgent.append(UrgentNote(entry, reasons))
+            else:
+                elsewhere.append(entry)
+    url = None
+    if web_url and elsewhere:
+        url = f"{web_url.rstrip('/')}/releases/{quote(elsewhere[0].release_key, safe='')}"
     return PlanOutline(
         blockers=blockers_of(plan),
         removed_in_use=tuple(r for r in plan.removed_apis if r.in_use),
@@ -152,11 +190,13 @@ def outline(plan: UpgradePlan) -> PlanOutline:
         end_of_support=rule(Rule.END_OF_SUPPORT),
         deprecated=rule(Rule.DEPRECATED_API),
         behaviour=behaviour,
-        urgent=urgent,
+        urgent=tuple(urgent),
         other_findings=tuple(f for f in plan.findings if f.rule not in placed),
         removed_not_in_use=sum(not r.in_use for r in plan.removed_apis),
         other_upstream=tuple(
             (g.title, len(g.entries)) for g in plan.upstream.groups if g.kind != "urgent-upgrade"
         ),
         other_aks=tuple(sorted(aks_rest.items())),
+        urgent_elsewhere=len(elsewhere),
+        urgent_elsewhere_url=url,
     )

@@ -43,6 +43,32 @@ _FAMILY_RELEASE = {
 }
 _FAMILIES = {"Windows Server": "Windows", "Ubuntu": "Ubuntu", "Azure Linux": "Azure Linux"}
 _V = re.compile(r"\bv(\d)", re.IGNORECASE)
+# `import-az` names an enabled add-on by its addonProfiles key ('addon:azurepolicy'); the
+# CHANGELOG names it in words ('the Azure Policy Add-On'). The keys are the AKS API's own.
+_ADDON_WORDS: dict[str, tuple[str, ...]] = {
+    "azurepolicy": ("Azure Policy",),
+    "azurekeyvaultsecretsprovider": (
+        "Key Vault Secrets Provider",
+        "Key Vault provider for Secrets Store CSI Driver",
+        "Secrets Store CSI Driver",
+    ),
+    "omsagent": ("Container Insights", "omsagent"),
+    "ingressapplicationgateway": ("Application Gateway Ingress Controller", "AGIC"),
+    "httpapplicationrouting": ("HTTP Application Routing",),
+    "openservicemesh": ("Open Service Mesh",),
+    "aciconnectorlinux": ("virtual nodes", "ACI connector"),
+    "kubedashboard": ("Kubernetes Dashboard",),
+    "confcom": ("confidential computing",),
+}
+# Features whose name in a text makes the text about clusters that have them, whatever else it
+# names: "Node Auto Provisioning default AKSNodeClass will now use Ubuntu 22.04" is news for
+# clusters with NAP, not for every Ubuntu 22.04 pool. The key is the name in `features`.
+_SCOPES = {
+    "node-auto-provisioning": re.compile(
+        r"\bNode[\s-]*Auto[\s-]*Provisioning\b|\bNAP\b", re.IGNORECASE
+    ),
+    "aks-automatic": re.compile(r"\bAKS\s+Automatic\b", re.IGNORECASE),
+}
 # Facts that decide an entry's relevance on their own (see the module docstring).
 _DECIDING = (KubernetesVersionFact, NodeImageFact, RetirementFact)
 
@@ -145,7 +171,7 @@ def fact_reasons(fact: Fact, team: TeamProfile) -> list[Reason]:
         ]
     if isinstance(fact, ComponentUpdateFact):
         out = [
-            Reason(c.name, f"the {feature} add-on")
+            Reason(c.name, f"the {_feature_name(feature)} add-on")
             for c in team.clusters
             for feature in c.features
             if _named(feature, fact.component)
@@ -163,15 +189,30 @@ def fact_reasons(fact: Fact, team: TeamProfile) -> list[Reason]:
 # --- text ---------------------------------------------------------------------------------------
 
 
+def _word(text: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(text)}(?![a-z0-9])", re.IGNORECASE)
+
+
 @cache
 def _feature_patterns(feature: str) -> tuple[re.Pattern[str], ...]:
+    if feature.lower().startswith("addon:"):
+        key = feature.partition(":")[2].strip().lower()
+        return tuple(_word(w) for w in _ADDON_WORDS.get(key, (key,)) if len(w) > 2)
     found = patterns(feature)
     base = feature.split(":")[0].split(" revision ")[0].strip()
     if base.lower().startswith("istio"):
         base = "Istio"
     if base and base != feature and len(base) > 2:
-        found += (re.compile(rf"(?<![a-z0-9]){re.escape(base)}(?![a-z0-9])", re.IGNORECASE),)
+        found += (_word(base),)
     return found
+
+
+def _feature_name(feature: str) -> str:
+    """'addon:azurepolicy' -> 'Azure Policy': the add-on under the CHANGELOG's name."""
+    if feature.lower().startswith("addon:"):
+        key = feature.partition(":")[2].strip().lower()
+        return _ADDON_WORDS.get(key, (key,))[0]
+    return feature
 
 
 def _named(thing: str, text: str) -> bool:
@@ -185,7 +226,10 @@ def _minor_pattern(minor: str) -> re.Pattern[str]:
 def text_reasons(text: str, team: TeamProfile) -> list[Reason]:
     """Which of the team's clusters an entry's text names something of."""
     out: list[Reason] = []
+    scopes = [name for name, pattern in _SCOPES.items() if pattern.search(text)]
     for c in team.clusters:
+        if any(scope not in c.features for scope in scopes):
+            continue  # about a feature the cluster does not have
         for os_name in c.oses:
             family = next((f for p, f in _FAMILIES.items() if os_name.startswith(p)), None)
             first = _FAMILY_RELEASE[family].search(text) if family else None
@@ -196,7 +240,9 @@ def text_reasons(text: str, team: TeamProfile) -> list[Reason]:
                     out.append(Reason(c.name, os_name))
             elif family and re.search(rf"\b{family}\b", text, re.IGNORECASE):
                 out.append(Reason(c.name, f"{family} node pools"))
-        out += [Reason(c.name, f"the {f} add-on") for f in c.features if _named(f, text)]
+        out += [
+            Reason(c.name, f"the {_feature_name(f)} add-on") for f in c.features if _named(f, text)
+        ]
         if c.minor and _minor_pattern(c.minor).search(text):
             out.append(Reason(c.name, f"Kubernetes {c.minor}"))
         if c.region and re.search(rf"\b{re.escape(c.region)}\b", text, re.IGNORECASE):
@@ -213,6 +259,14 @@ def entry_reasons(text: str, facts: Sequence[Fact], team: TeamProfile) -> tuple[
     else:
         found = [r for f in facts for r in fact_reasons(f, team)] + text_reasons(text, team)
     return tuple(dict.fromkeys(found))
+
+
+def statement_reasons(text: str, team: TeamProfile) -> tuple[Reason, ...]:
+    """Why a statement aksnews could not read (an UnreadStatement) concerns the team: by its own
+    words only. It is read for want of a fact, so the entry's facts cannot judge it, and the
+    rest of its entry may be about something else ('Istio 1.19 is available ... Istio 1.17 is no
+    longer supported')."""
+    return tuple(dict.fromkeys(text_reasons(text, team)))
 
 
 def because(reasons: Sequence[Reason], limit: int = 2) -> str:

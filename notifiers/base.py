@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from aksnews.errors import AksnewsError
-from aksnews.messages import Alert, AlertBatch, Digest
+from aksnews.messages import AlertBatch, Digest
 
 ELLIPSIS = "…"
 _SAFE_SCHEMES = ("https://", "http://")
@@ -134,8 +134,6 @@ class Notifier(Protocol):
     name: ClassVar[str]
 
     def render_digest(self, digest: Digest) -> tuple[Message, ...]: ...
-
-    def render_alert(self, alert: Alert) -> tuple[Message, ...]: ...
 
     def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]: ...
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar
 
-from aksnews.messages import Alert, AlertBatch, Digest
+from aksnews.messages import AlertBatch, Digest
 from aksnews.notifiers.base import Failure, Message, NotifierError, PostResult, Target
 
 
@@ -28,10 +28,6 @@ class FileNotifier:
 
     def render_digest(self, digest: Digest) -> tuple[Message, ...]:
         body = {"kind": "digest", "key": digest.period_key, "title": digest.title, **asdict(digest)}
-        return (Message(json.loads(json.dumps(body, default=_plain))),)
-
-    def render_alert(self, alert: Alert) -> tuple[Message, ...]:
-        body = {"kind": "alert", "key": alert.key, **asdict(alert)}
         return (Message(json.loads(json.dumps(body, default=_plain))),)
 
     def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]:

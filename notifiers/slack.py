@@ -12,7 +12,7 @@ import json
 import logging
 import socket
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from http.client import HTTPException
 from typing import Any, ClassVar
 from urllib.error import URLError
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
-MAX_CONTEXT_TEXT = 3000
 MAX_MESSAGE_TEXT = 4000
 MAX_DETAIL_TEXT = 500  # a detail line may not crowd out the item it explains
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -165,29 +164,6 @@ class SlackNotifier:
             part = _fallback(f"{digest.title} ({n}/{len(chunks)})")
             messages.append(Message({"text": part, "blocks": chunk}, thread=True))
         return tuple(messages)
-
-    def render_alert(self, alert: Alert) -> tuple[Message, ...]:
-        f = alert.finding
-        what = "Escalated" if alert.escalated else "New"
-        title = f"{f.severity.value.upper()}: {f.title}"
-        facts = [f"{what} {f.rule.value} finding", f"cluster *{escape(f.cluster)}*"]
-        if f.node_pool:
-            facts.append(f"pool *{escape(f.node_pool)}*")
-        if f.deadline:
-            facts.append(f"deadline {f.deadline}")
-        blocks = [
-            _header(title),
-            _context(fit_text(" · ".join(facts), MAX_CONTEXT_TEXT, str)),
-            _section(fit_text(f.why, MAX_SECTION_TEXT, escape)),
-            _section("*What to do:* " + fit_text(f.action, MAX_SECTION_TEXT - 15, escape)),
-        ]
-        if f.locations:
-            where = "\n".join(f"• {loc}" for loc in f.locations)
-            blocks.append(_section("*Where:*\n" + fit_text(where, MAX_SECTION_TEXT - 10, escape)))
-        links = [link(url, f"source {n}") for n, url in enumerate(f.links, start=1)]
-        if any(links):
-            blocks.append(_context(_join_within(" · ", [s for s in links if s], MAX_CONTEXT_TEXT)))
-        return (Message({"text": _fallback(title), "blocks": blocks}),)
 
     def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]:
         """One message listing every alert of the run; parts (in a thread) only past 50 blocks."""
@@ -338,16 +314,3 @@ def _header_retry_after(headers: Mapping[str, Any] | None) -> RetryAfter | None:
             raw = value[0] if isinstance(value, list | tuple) else value
             return parse_retry_after(str(raw))
     return None
-
-
-def _join_within(sep: str, parts: Sequence[str], limit: int) -> str:
-    """Join whole parts (links must not be cut in half) while they fit in `limit`."""
-    out: list[str] = []
-    size = 0
-    for part in parts:
-        extra = len(part) + (len(sep) if out else 0)
-        if size + extra > limit:
-            break
-        out.append(part)
-        size += extra
-    return sep.join(out)

@@ -74,15 +74,13 @@ def _text_size(text: str) -> int:
     return json_size(text)
 
 
-def envelope(body: list[Element], actions: list[Element] | None = None) -> dict[str, Any]:
+def envelope(body: list[Element]) -> dict[str, Any]:
     card: dict[str, Any] = {
         "$schema": CARD_SCHEMA,
         "type": "AdaptiveCard",
         "version": CARD_VERSION,
         "body": body,
     }
-    if actions:
-        card["actions"] = actions
     return {
         "type": "message",
         "attachments": [
@@ -170,41 +168,6 @@ class TeamsNotifier:
             title = _title(f"{digest.title} ({n}/{len(chunks)})")
             messages.append(Message(envelope([title, *chunk])))
         return tuple(messages)
-
-    def render_alert(self, alert: Alert) -> tuple[Message, ...]:
-        f = alert.finding
-        critical = f.severity.value == "critical"
-        facts = [
-            {"title": "Severity", "value": f.severity.value},
-            {"title": "Rule", "value": f.rule.value},
-            {"title": "Cluster", "value": escape(f.cluster)},
-        ]
-        if f.node_pool:
-            facts.append({"title": "Node pool", "value": escape(f.node_pool)})
-        if f.deadline:
-            facts.append({"title": "Deadline", "value": str(f.deadline)})
-        what = "Escalated" if alert.escalated else "New"
-        body = [
-            text_block(
-                escape(f"{what}: {f.title}"),
-                weight="Bolder",
-                size="Large",
-                color="Attention" if critical else "Warning",
-            ),
-            {"type": "FactSet", "facts": facts},
-            text_block(fit_text(f.why, MAX_ITEM_BYTES, escape, measure=_text_size)),
-            text_block(
-                "**What to do:** " + fit_text(f.action, MAX_ITEM_BYTES, escape, measure=_text_size)
-            ),
-        ]
-        if f.locations:
-            where = "\n".join(f"- {escape(loc)}" for loc in f.locations)
-            body.append(text_block(fit_text(where, MAX_ITEM_BYTES, str, measure=_text_size)))
-        actions = [
-            {"type": "Action.OpenUrl", "title": f"Source {n}", "url": url}
-            for n, url in enumerate(filter(None, map(safe_url, f.links)), start=1)
-        ]
-        return (Message(envelope(body, actions[:5])),)  # Teams shows at most 6 actions
 
     def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]:
         """One card listing every alert of the run; more cards only past 28 KB."""

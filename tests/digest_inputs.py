@@ -76,6 +76,9 @@ def details(releases: Iterable[Release], ids: Iterator[int] | None = None) -> li
                     author=entry.author,
                     sigs=entry.sigs,
                     facts=facts,
+                    action_required=entry.action_required,
+                    breaking=entry.breaking,
+                    unread=tuple((u.expected.value, u.text) for u in entry.unread),
                 )
             )
         summary = ReleaseSummary(

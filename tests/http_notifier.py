@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from aksnews.messages import Alert, AlertBatch, Digest
+from aksnews.messages import AlertBatch, Digest
 from aksnews.notifiers.base import Message, PostResult, Target
 from aksnews.notifiers.http import post_once, status_error, status_failure
 
@@ -25,9 +25,6 @@ class HttpNotifier:
 
     def render_digest(self, digest: Digest) -> tuple[Message, ...]:
         return (Message({"text": digest.title}),)
-
-    def render_alert(self, alert: Alert) -> tuple[Message, ...]:
-        return (Message({"text": alert.finding.title, "team": alert.team}),)
 
     def render_alerts(self, batch: AlertBatch) -> tuple[Message, ...]:
         titles = [a.finding.title for a in batch.alerts]

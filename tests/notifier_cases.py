@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aksnews.findings import Finding, Rule, Severity
-from aksnews.messages import Alert, Digest, DigestItem, DigestSection
+from aksnews.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
 
 OUR_URL = "https://github.com/Azure/AKS/releases/tag/2024-06-09"
 # Changelog text that tries to ping, mention, inject links and format.
@@ -73,6 +73,11 @@ def alert(escalated: bool = False, **changes: Any) -> Alert:
     }
     fields.update(changes)
     return Alert(team="payments", finding=Finding(**fields), escalated=escalated)
+
+
+def batch(*alerts: Alert, team: str = "payments", **changes: Any) -> AlertBatch:
+    """The run's alert message of one team, as production renders it (one alert by default)."""
+    return AlertBatch(team=team, alerts=alerts or (alert(),), generated_at=GENERATED, **changes)
 
 
 def slack_texts(body: Mapping[str, Any]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import Engine
 
 from aksnews.commands import run
 from aksnews.digest import DigestInputs, build_digest, render_markdown
+from aksnews.inventory.model import Cluster
 from aksnews.parsers.base import get_parser
 from aksnews.store.archive import ingest_text
 from aksnews.store.queries import get_release, get_releases, list_unread
@@ -149,7 +151,9 @@ def test_release_page_marks_them(engine: Engine) -> None:
 def test_digest_shows_them_under_their_own_heading(engine: Engine) -> None:
     _ingest(engine, FIRST)
     releases = tuple(get_releases(engine, ["aks:2026-02-01", "aks:2026-01-15"]))
-    inputs = DigestInputs(aks_releases=releases, team_minors=("1.39",))
+    # A team already trying 1.40 reads the statement about it; a team on 1.39 gets its count.
+    trying = Cluster("preview", teams=("platform",), kubernetes_version="1.40.0")
+    inputs = DigestInputs(aks_releases=releases, team_minors=("1.40",), clusters=(trying,))
     week = build_digest(
         "platform",
         inputs,
@@ -159,10 +163,27 @@ def test_digest_shows_them_under_their_own_heading(engine: Engine) -> None:
     )
     (section,) = [s for s in week.sections if s.key == "unread"]
     assert section.title.startswith("Not understood by aksnews")
-    assert [(i.label, i.text) for i in section.items] == [
-        ("kubernetes-version?", "Kubernetes 1.40 is expected in preview shortly.")
+    assert [(i.label, i.text, i.detail) for i in section.items] == [
+        (
+            "kubernetes-version?",
+            "Kubernetes 1.40 is expected in preview shortly.",
+            "because preview runs Kubernetes 1.40",
+        )
     ]
     assert "read these statements in the changelog yourself" in render_markdown(week)
+    stable = replace(trying, name="stable", kubernetes_version="1.39.2")
+    other = build_digest(
+        "platform",
+        replace(inputs, team_minors=("1.39",), clusters=(stable,)),
+        period_start=dt.date(2026, 1, 29),
+        period_end=dt.date(2026, 2, 5),
+        now=NOW,
+    )
+    assert all(s.key != "unread" for s in other.sections)
+    (rest,) = [s for s in other.sections if s.key == "everything-else"]
+    assert rest.items[-1].text == (
+        "1 statement aksnews could not read, none touching your clusters"
+    )
     # A period without unread statements has no such section.
     earlier = build_digest(
         "platform",

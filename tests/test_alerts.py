@@ -10,13 +10,21 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import Engine
 
-from aksnews.alerts import AlertState, alert_worthy, delivery_key, select_alerts
+from aksnews.alerts import (
+    AlertState,
+    alert_worthy,
+    batch_alerts,
+    batch_key,
+    delivery_key,
+    select_alerts,
+)
 from aksnews.findings import Finding, Rule, Severity, finding_key
 from aksnews.inventory.model import ApiUse, Cluster, Evidence, Inventory
 from aksnews.match import match
-from aksnews.messages import Alert
+from aksnews.messages import Alert, AlertBatch
 from aksnews.notifiers.base import Message
-from aksnews.outbox import Kind, entries, load_alert_states, queue_alerts
+from aksnews.notifiers.slack import SlackNotifier
+from aksnews.outbox import Kind, entries, load_alert_states, queue_alert_batches
 
 from archive_view import corpus_archive
 
@@ -66,15 +74,22 @@ def test_alert_worthy(rule: Rule, severity: Severity, days: int | None, worthy: 
     assert alert_worthy(_finding(rule, severity, days=days), TODAY) is worthy
 
 
-def _render(alert: Alert) -> list[tuple[str, Sequence[Message]]]:
-    return [("slack", (Message({"text": alert.finding.title}),))]
+def _render(batch: AlertBatch) -> list[tuple[str, Sequence[Message]]]:
+    return [("slack", SlackNotifier().render_alerts(batch))]
 
 
 def _run(engine: Engine, findings: Sequence[Finding], now: dt.datetime) -> tuple[Alert, ...]:
-    """One post-fetch pass: select against the stored memory, queue, remember."""
+    """One post-fetch pass as production makes it: select against the stored memory, one
+    batch per team, queue and remember."""
     selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=INVENTORY)
-    queue_alerts(engine, selection, _render, now)
+    batches = batch_alerts(selection, findings, now=now, teams_of=lambda f: ())
+    queue_alert_batches(engine, batches, selection.states, _render, now)
     return selection.alerts
+
+
+def _listed(row_body: object) -> str:
+    assert isinstance(row_body, dict)
+    return "\n".join(b["text"]["text"] for b in row_body["blocks"] if b["type"] == "section")
 
 
 def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
@@ -85,13 +100,16 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     first = _run(engine, [eos, removed, lag], NOW)
     assert {a.finding.key for a in first} == {eos.key, removed.key}
     assert not any(a.escalated for a in first)
-    assert len(entries(engine)) == 2
+    (message,) = entries(engine)  # one message for the team listing both
+    assert (message.team, message.kind) == ("payments", Kind.ALERT)
+    listed = _listed(message.message.body)
+    assert eos.title in listed and removed.title in listed and lag.title not in listed
 
     # The next fetch, same findings (reworded): nothing new.
     reworded = dataclasses.replace(removed, title="reworded", why="other evidence")
     tomorrow = NOW + dt.timedelta(days=1)
     assert _run(engine, [eos, reworded, lag], tomorrow) == ()
-    assert len(entries(engine)) == 2
+    assert len(entries(engine)) == 1
 
     # Twelve days later the end of support is 8 days away: not yet within a week.
     later = NOW + dt.timedelta(days=12)
@@ -102,8 +120,11 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     assert again.escalated and again.finding.key == eos.key
     assert delivery_key(again, week.date()) == f"{again.key}:urgent"
     rows = entries(engine)
-    assert [r.key for r in rows if r.kind is Kind.ALERT].count(f"{again.key}:urgent") == 1
-    assert len(rows) == 3
+    assert len(rows) == 2
+    escalation = AlertBatch("payments", (again,), week)
+    assert rows[-1].key == batch_key(escalation, week.date())
+    assert "(escalated)" in _listed(rows[-1].message.body)
+    assert removed.title not in _listed(rows[-1].message.body)  # only the escalated one
     # And never again after that, however close it gets.
     assert _run(engine, [eos, removed], week + dt.timedelta(days=5)) == ()
     stored = load_alert_states(engine)[eos.key]
@@ -173,6 +194,7 @@ def test_routing_of_real_findings_to_namespace_owner_and_default_team() -> None:
 def test_alert_of_a_team_without_channels_is_not_forgotten(engine: Engine) -> None:
     removed = _finding(Rule.REMOVED_API, Severity.CRITICAL)
     selection = select_alerts([removed], {}, now=NOW, inventory=INVENTORY)
-    assert queue_alerts(engine, selection, lambda alert: [], NOW) == 0
+    batches = batch_alerts(selection, [removed], now=NOW, teams_of=lambda f: ())
+    assert queue_alert_batches(engine, batches, selection.states, lambda b: [], NOW) == 0
     assert load_alert_states(engine) == {}
     assert len(_run(engine, [removed], NOW + dt.timedelta(hours=1))) == 1

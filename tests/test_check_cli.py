@@ -124,6 +124,12 @@ def test_plan_puts_apis_in_use_first(db: str) -> None:
     assert code == 0 and html.startswith("<!doctype html>") and "<script" not in html
 
 
+def test_plan_of_a_cluster_on_an_lts_patch(db: str) -> None:
+    # 1.30.101-akslts has no upstream patch of its number: the upstream range starts at 1.30.
+    code, md = _run(db, "plan", "--cluster", "lts-central", "--to", "1.31", "--today", TODAY)
+    assert code == 0 and md.startswith("# Upgrade plan: lts-central 1.30 → 1.31")
+
+
 def test_collector_that_reads_nothing_exits_1(db: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(b"\x00\x01binary")

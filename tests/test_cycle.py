@@ -240,9 +240,19 @@ def test_digest_findings_alerted_in_the_period_are_new(archive: str) -> None:
     selection = select_alerts(
         findings, load_alert_states(engine), now=yesterday, inventory=inventory
     )
-    from aksnews.outbox import queue_alerts
+    from aksnews.alerts import batch_alerts
+    from aksnews.notifiers.file import FileNotifier
+    from aksnews.outbox import queue_alert_batches
 
-    queue_alerts(engine, selection, lambda alert: [("file", ())], yesterday)
+    batches = batch_alerts(selection, findings, now=yesterday, teams_of=lambda f: ())
+    queued = queue_alert_batches(
+        engine,
+        batches,
+        selection.states,
+        lambda batch: [("file", FileNotifier().render_alerts(batch))],
+        yesterday,
+    )
+    assert queued == len(batches) > 0
     after = cycle.load_digest_inputs(engine, "payments", start, end, now)
     new = {c.finding.key for c in after.findings if c.change == "new"}
     assert new == {a.finding.key for a in selection.alerts} and new

@@ -28,7 +28,7 @@ from aksnews.digest import (
     render_markdown,
 )
 from aksnews.findings import Rule, Severity
-from aksnews.inventory.model import Inventory
+from aksnews.inventory.model import Cluster, Inventory, NodePool
 from aksnews.links import release_url
 from aksnews.messages import Digest, DigestItem
 from aksnews.notifiers.slack import escape as slack_escape
@@ -38,7 +38,7 @@ from aksnews.render import markdown_to_html
 from aksnews.store.records import ReleaseDetail, ReleaseSummary, StoredEntry
 
 from corpus import REPO, corpus_text
-from digest_inputs import AKS_CHANGELOG, corpus_inputs, upstream_release
+from digest_inputs import AKS_CHANGELOG, aks_releases, corpus_inputs, upstream_release
 
 TEAM = "payments"
 START = dt.date(2025, 10, 6)
@@ -103,7 +103,7 @@ def test_freshness_comes_first_and_unread_statements_follow_the_news() -> None:
     entry = StoredEntry(
         1, "aks:2025-10-12", "other", "Other", 0, None, "x", "x", (), 1, None, None, ()
     )
-    entry = replace(entry, unread=(("version", "Kubernetes one-dot-something is here"),))
+    entry = replace(entry, unread=(("deadline", "KEDA scalers change some time next year"),))
     (release,) = [r for r in inputs.aks_releases if r.summary.version == "2025-10-12"]
     extra = replace(release, entries=(*release.entries, replace(entry, id=10**6)))
     week = build_digest(
@@ -111,6 +111,61 @@ def test_freshness_comes_first_and_unread_statements_follow_the_news() -> None:
     )
     keys = [s.key for s in week.sections]
     assert keys.index("unread") == keys.index("news") + 1
+    (item,) = _section(week, "unread")
+    assert item.detail == "because prod-east runs the keda add-on"
+
+
+# The week of the 2023-11-05 release: two statements aksnews could not read, one about the
+# Azure Policy add-on (Gatekeeper), one about a node image fix that names no OS.
+POLICY_WEEK = (dt.date(2023, 11, 1), dt.date(2023, 11, 8))
+POLICY = Cluster(
+    "policy-prod",
+    teams=("governance",),
+    kubernetes_version="1.27.3",
+    node_pools=(NodePool("system", os_sku="Ubuntu", orchestrator_version="1.27.3"),),
+    features=("addon:azurepolicy",),  # as import-az names an enabled add-on
+)
+PLAIN = replace(POLICY, name="plain-prod", teams=("web",), features=())
+
+
+def _unread_week(cluster: Cluster, web_url: str | None = None) -> Digest:
+    start, end = POLICY_WEEK
+    inputs = corpus_inputs(
+        period_start=start,
+        period_end=end,
+        today=start,
+        team_minors=["1.27"],
+        clusters=[cluster],
+        web_url=web_url,
+    )
+    now = dt.datetime.combine(end, dt.time(9), dt.UTC)
+    return build_digest(cluster.teams[0], inputs, period_start=start, period_end=end, now=now)
+
+
+def _corpus_unread(version: str) -> list[tuple[str, str]]:
+    (release,) = [r for r in aks_releases() if r.version == version]
+    return [(u.expected.value, u.text) for e in release.entries for u in e.unread]
+
+
+def test_unread_statements_only_those_touching_the_team_the_rest_counted() -> None:
+    statements = _corpus_unread("2023-11-05")
+    assert len(statements) == 2
+    (policy,) = [t for _, t in statements if "Azure Policy Add-On" in t]
+    # The team running the Azure Policy add-on reads the Gatekeeper statement, with its reason;
+    # the node image statement names nothing it runs: counted, linked to the web archive.
+    digest = _unread_week(POLICY, web_url="https://aksnews.example/")
+    shown, more = _section(digest, "unread")
+    assert (shown.text, shown.label) == (policy, "retirement?")
+    assert shown.detail == "because policy-prod runs the Azure Policy add-on"
+    assert more.text == "and 1 more not touching your clusters"
+    assert more.url == "https://aksnews.example/releases/aks%3A2023-11-05"
+    # A team that runs neither reads none of them; the count is under "Everything else".
+    other = _unread_week(PLAIN)
+    assert "unread" not in [s.key for s in other.sections]
+    (counted,) = [i for i in _section(other, "everything-else") if i.label == "not read"]
+    assert counted.text == "2 statements aksnews could not read, none touching your clusters"
+    assert counted.url == release_url("aks", "2023-11-05", "release-2023-11-05")
+    assert "Gatekeeper" not in render_markdown(other)
 
 
 def test_action_needed_is_new_and_escalated_criticals_and_warnings_deadline_first() -> None:
@@ -204,6 +259,55 @@ def test_news_only_what_concerns_the_team_with_the_reason() -> None:
         "AKS Azure Linux v2 image has been updated to 202510.03.0.",
         "AKS Ubuntu 22.04 node image has been updated to 202510.03.0.",
     ]
+
+
+# What each cluster of tests/digest_teams.py runs, written from its definition, and the words by
+# which a changelog entry names that thing.
+RUNS = {
+    "prod-east": {"Kubernetes 1.31", "Ubuntu 22.04", "Azure Linux 2.0", "the keda add-on"},
+    "docs-west": {"Kubernetes 1.33", "Azure Linux 3.0"},
+    "legacy": {"Kubernetes 1.29 on the LTS plan", "Ubuntu 22.04"},
+    "retail-win": {"Kubernetes 1.32", "Ubuntu 22.04", "Windows Server 2022"},
+}
+FAMILY = {"Ubuntu": "Ubuntu", "Azure Linux": "Azure Linux", "Windows Server": "Windows"}
+NAMED_BY = {
+    "Kubernetes 1.31": r"(?<![\d.])1\.31(?!\d)",
+    "Kubernetes 1.32": r"(?<![\d.])1\.32(?!\d)",
+    "Kubernetes 1.33": r"(?<![\d.])1\.33(?!\d)",
+    "Kubernetes 1.29 on the LTS plan": r"1\.29\.\d+-akslts",
+    "Ubuntu 22.04": r"Ubuntu 22\.04",
+    "Azure Linux 2.0": r"Azure Linux v?2\b|Mariner",
+    "Azure Linux 3.0": r"Azure Linux v?3\b",
+    "Windows Server 2022": r"Windows (Server )?2022",
+    "the keda add-on": r"(?i)\bkeda\b",
+    "Ubuntu node pools": r"Ubuntu",
+    "Azure Linux node pools": r"Azure Linux",
+    "Windows node pools": r"Windows",
+}
+
+
+@pytest.mark.parametrize("team", TEAMS)
+def test_every_news_reason_is_true_of_the_inventory_and_named_by_the_entry(team: str) -> None:
+    """No entry outside relevance: each shown entry's reason is something its cluster runs (by
+    the table above, not by aksnews) and the entry, its sub-bullets or its release names it."""
+    owned = {c.name for c in owned_clusters(INVENTORY, team)}
+    news = [i for i in _news(team) if i.label != "more"]
+    assert news
+    for item in news:
+        assert item.detail
+        reasons, _, below = item.detail.removeprefix("because ").partition(". ")
+        said = f"{item.text} {below} {item.group or ''}"
+        for reason in re.sub(r" and \d+ more$", "", reasons).split(", "):
+            cluster, _, thing = reason.partition(" runs ")
+            families = {
+                f"{FAMILY[k]} node pools"
+                for os in RUNS[cluster]
+                for k in FAMILY
+                if os.startswith(k)
+            }
+            assert cluster in owned, (team, reason)
+            assert thing in RUNS[cluster] | families, (team, reason)
+            assert re.search(NAMED_BY[thing], said), (team, reason, said)
 
 
 def test_upstream_notes_of_the_minors_run_are_capped_with_a_link() -> None:

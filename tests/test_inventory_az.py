@@ -209,6 +209,16 @@ def _cluster_json(**fields: Any) -> dict[str, Any]:
             (),
         ),
         (
+            {"nodeProvisioningProfile": {"mode": "Auto"}},
+            "features",
+            ("node-auto-provisioning",),
+        ),
+        (
+            {"nodeProvisioningProfile": {"mode": "Manual"}},
+            "features",
+            (),
+        ),
+        (
             # Older clusters omit osSku on Windows pools: the image's build says 2019.
             {
                 "agentPoolProfiles": [

@@ -94,14 +94,6 @@ def test_digest_card_parses_and_renders(tmp_path: Path) -> None:
     assert shot.stat().st_size > 10_000
 
 
-def test_alert_card_parses_and_renders(tmp_path: Path) -> None:
-    (message,) = TeamsNotifier().render_alert(alert())
-    result = render(message, tmp_path)
-    assert result["errors"] == [] and result["warnings"] == []
-    assert result["rendered"]
-    assert "<@U123>" in result["text"] and "[x](http://evil.example)" in result["text"]
-
-
 @pytest.mark.parametrize("team", ["payments", "docs", "search", "retail"])
 def test_golden_digest_cards_parse_and_render(team: str, tmp_path: Path) -> None:
     """The golden Teams digests of tests/test_digest.py, through the real renderer."""
@@ -119,9 +111,10 @@ def test_alert_batch_card_parses_and_renders(tmp_path: Path) -> None:
     from aksnews.messages import AlertBatch
 
     one = alert()
+    escalated = alert(escalated=True, key="fedcba9876543210")
     batch = AlertBatch(
         team=one.team,
-        alerts=(one, one),
+        alerts=(one, escalated),
         generated_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
         first_run=True,
         standing=(("critical", 2),),
@@ -134,3 +127,7 @@ def test_alert_batch_card_parses_and_renders(tmp_path: Path) -> None:
     assert result["rendered"]
     assert "Open findings: 2 critical" in result["text"]
     assert OUR_URL in result["links"]
+    # The changelog's mention, link and HTML in a finding show as text, never as markup.
+    assert "<@U123>" in result["text"] and "[x](http://evil.example)" in result["text"]
+    assert "<b>html</b>" in result["text"] and "http://evil.example" not in result["links"]
+    assert "CRITICAL (escalated) policy/v1beta1" in result["text"]

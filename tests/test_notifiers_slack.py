@@ -14,6 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from aksnews.findings import Severity
 from aksnews.notifiers.base import Failure, Message, NotifierError, RetryAfter, Target
 from aksnews.notifiers.slack import SlackNotifier, escape, link
 
@@ -25,6 +26,7 @@ from notifier_cases import (
     OUR_URL,
     alert,
     assert_slack_limits,
+    batch,
     digest,
     item,
     numbered_digest,
@@ -76,7 +78,7 @@ def test_empty_digest_says_so_in_one_line(slack: SlackNotifier) -> None:
 
 def test_changelog_text_cannot_ping_mention_or_link(slack: SlackNotifier) -> None:
     d = digest(("Upstream", [item(1, HOSTILE, label="<!here>", detail=HOSTILE)]))
-    messages = slack.render_digest(d) + slack.render_alert(alert())
+    messages = slack.render_digest(d) + slack.render_alerts(batch())
     for text in all_texts(messages):
         # Every '<' left is one of our own links; the hostile ones are inert entities.
         assert re.sub(OUR_LINK, "", text).count("<") == 0, text
@@ -87,11 +89,11 @@ def test_changelog_text_cannot_ping_mention_or_link(slack: SlackNotifier) -> Non
     assert " &amp; " in joined
     assert "<!" not in joined and "<@" not in joined and "<http://evil" not in joined
     links = {m.group(1) for t in all_texts(messages) for m in OUR_LINK.finditer(t)}
-    assert links == {
-        f"{OUR_URL}#item-1",
-        OUR_URL,
-        "https://github.com/kubernetes/kubernetes/pull/1",
-    }  # the javascript: link of the finding is not a link
+    assert links == {f"{OUR_URL}#item-1", OUR_URL}  # the alert's first link: its source
+    # A javascript: link of a finding is never a link, even when it comes first.
+    (first_bad,) = slack.render_alerts(batch(alert(links=("javascript:alert(1)", OUR_URL))))
+    assert "javascript" not in json.dumps(first_bad.body)
+    assert any(t.endswith(f" · <{OUR_URL}|source>") for t in all_texts((first_bad,)))
 
 
 @pytest.mark.parametrize(
@@ -147,12 +149,16 @@ def test_long_team_name_and_title_stay_within_header_and_text_limits(
     slack: SlackNotifier,
 ) -> None:
     d = digest(("AKS releases", [item(1)]), team="t" * 400)
-    messages = slack.render_digest(d) + slack.render_alert(alert(title="T" * 5000))
+    huge = batch(alert(title="T" * 5000), team="t" * 400)
+    messages = slack.render_digest(d) + slack.render_alerts(huge)
     for message in messages:
         assert isinstance(message.body, dict)
         assert_slack_limits(message.body)
         header = message.body["blocks"][0]["text"]["text"]
         assert len(header) == 150 and header.endswith("…")
+    (line,) = [t for t in all_texts(messages[-1:]) if t.startswith("*CRITICAL*")]
+    title = line.partition("\n")[0]
+    assert title.endswith("T…") and len(title) <= 2 * 150 + len("*CRITICAL* ")
 
 
 def test_huge_sections_and_items_in_one_digest(slack: SlackNotifier) -> None:
@@ -167,13 +173,35 @@ def test_huge_sections_and_items_in_one_digest(slack: SlackNotifier) -> None:
     assert sorted(items_in(messages)) == sorted(s * 100 + n for s in range(4) for n in range(30))
 
 
-def test_alert_is_one_message(slack: SlackNotifier) -> None:
-    (message,) = slack.render_alert(alert(why="w" * 6000))
+def test_alerts_of_a_run_are_one_message_and_mark_escalations(slack: SlackNotifier) -> None:
+    warning = alert(key="fedcba9876543210", severity=Severity.WARNING, title="Quota is low")
+    huge = alert(escalated=True, action="w" * 6000)
+    (message,) = slack.render_alerts(batch(huge, warning))
     assert isinstance(message.body, dict)
     assert_slack_limits(message.body)
     types = [b["type"] for b in message.body["blocks"]]
-    assert types == ["header", "context", "section", "section", "section", "context"]
-    assert message.body["text"].startswith("CRITICAL: policy/v1beta1 PodSecurityPolicy")
+    assert types == ["header", "context", "section", "section"]
+    assert message.body["text"].startswith(
+        "CRITICAL: 2 alerts for payments: policy/v1beta1 PodSecurityPolicy"
+    )
+    first, second = (b["text"]["text"] for b in message.body["blocks"][2:])
+    assert first.startswith("*CRITICAL* (escalated) policy/v1beta1 PodSecurityPolicy")
+    assert "on *prod-east* · deadline 2024-07-01 · *Do:* www" in first and "…" in first
+    assert second.startswith("*WARNING* Quota is low")  # new: not marked
+
+
+def test_sixty_alerts_split_into_thread_parts_listing_each_once(slack: SlackNotifier) -> None:
+    alerts = [alert(key=f"{n:016x}", title=f"finding-{n:03d}") for n in range(60)]
+    messages = slack.render_alerts(batch(*alerts))
+    assert len(messages) == 2 and messages[1].thread and not messages[0].thread
+    for message in messages:
+        assert isinstance(message.body, dict)
+        assert_slack_limits(message.body)
+    lines = [
+        b["text"]["text"] for m in messages for b in m.body["blocks"] if b["type"] == "section"
+    ]  # type: ignore[index]
+    found = re.findall(r"finding-(\d{3})", "\n".join(lines))
+    assert found == [f"{n:03d}" for n in range(60)]
 
 
 # -- posting: incoming webhook ----------------------------------------------------------
@@ -221,7 +249,7 @@ def test_webhook_answers_are_classified_after_one_attempt(
     httpserver.expect_request("/services/T0/B0/secret").respond_with_data(
         body, status=status, headers={"Retry-After": "0"}
     )
-    (message,) = slack.render_alert(alert())
+    (message,) = slack.render_alerts(batch())
     with pytest.raises(NotifierError) as caught:
         slack.post(message, hook(httpserver))
     assert caught.value.failure is failure
@@ -245,7 +273,7 @@ def test_webhook_rate_limit_carries_retry_after_in_both_forms(
     httpserver.expect_request("/services/T0/B0/secret").respond_with_data(
         "rate_limited", status=429, headers={"Retry-After": header}
     )
-    (message,) = SlackNotifier().render_alert(alert())
+    (message,) = SlackNotifier().render_alerts(batch())
     started = time.monotonic()
     with pytest.raises(NotifierError) as caught:
         SlackNotifier().post(message, hook(httpserver))
@@ -258,7 +286,7 @@ def test_webhook_rate_limit_carries_retry_after_in_both_forms(
 @pytest.mark.parametrize("fault", [Fault.HANG, Fault.RESET, Fault.BROKEN], ids=lambda f: f.value)
 def test_webhook_written_then_lost_may_have_arrived(fault: Fault) -> None:
     slack = SlackNotifier(timeout=0.3)
-    (message,) = slack.render_alert(alert())
+    (message,) = slack.render_alerts(batch())
     with fault_server() as server:
         server.script("/services/T0/B0/secret", fault)
         with pytest.raises(NotifierError) as caught:
@@ -268,14 +296,14 @@ def test_webhook_written_then_lost_may_have_arrived(fault: Fault) -> None:
 
 
 def test_unreachable_webhook_was_not_sent(slack: SlackNotifier) -> None:
-    (message,) = slack.render_alert(alert())
+    (message,) = slack.render_alerts(batch())
     with pytest.raises(NotifierError) as caught:
         SlackNotifier(timeout=1).post(message, Target(url=f"http://127.0.0.1:{free_port()}/x"))
     assert caught.value.failure is Failure.NOT_SENT
 
 
 def test_target_without_destination_is_permanent(slack: SlackNotifier) -> None:
-    (message,) = slack.render_alert(alert())
+    (message,) = slack.render_alerts(batch())
     with pytest.raises(NotifierError) as caught:
         slack.post(message, Target(token="xoxb-1"))
     assert caught.value.permanent
@@ -347,7 +375,7 @@ def test_bot_token_errors(
         {"ok": False, "error": error}, status=status, headers={"Retry-After": "0"}
     )
     slack = bot(httpserver)
-    (message,) = slack.render_alert(alert())
+    (message,) = slack.render_alerts(batch())
     with pytest.raises(NotifierError, match=error) as caught:
         slack.post(message, TOKEN_TARGET)
     assert caught.value.failure is failure
@@ -356,7 +384,7 @@ def test_bot_token_errors(
 
 def test_bot_token_server_error_is_one_attempt(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/chat.postMessage").respond_with_data("upstream", status=500)
-    (message,) = bot(httpserver).render_alert(alert())
+    (message,) = bot(httpserver).render_alerts(batch())
     with pytest.raises(NotifierError) as caught:
         bot(httpserver).post(message, TOKEN_TARGET)
     assert caught.value.failure is Failure.NOT_SENT
@@ -367,7 +395,7 @@ def test_bot_token_rate_limit_does_not_sleep(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/chat.postMessage").respond_with_json(
         {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "30"}
     )
-    (message,) = bot(httpserver).render_alert(alert())
+    (message,) = bot(httpserver).render_alerts(batch())
     started = time.monotonic()
     with pytest.raises(NotifierError) as caught:
         bot(httpserver).post(message, TOKEN_TARGET)
@@ -378,7 +406,7 @@ def test_bot_token_rate_limit_does_not_sleep(httpserver: HTTPServer) -> None:
 
 def test_bot_token_refused_connection_was_not_sent() -> None:
     slack = SlackNotifier(api_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2)
-    (message,) = slack.render_alert(alert())
+    (message,) = slack.render_alerts(batch())
     with pytest.raises(NotifierError) as caught:
         slack.post(message, TOKEN_TARGET)
     assert caught.value.failure is Failure.NOT_SENT
@@ -389,7 +417,7 @@ def test_bot_token_written_then_lost_may_have_arrived(fault: Fault) -> None:
     with fault_server() as server:
         server.script("/api/chat.postMessage", fault)
         slack = SlackNotifier(api_url=server.url("/api/"), timeout=0.3)
-        (message,) = slack.render_alert(alert())
+        (message,) = slack.render_alerts(batch())
         with pytest.raises(NotifierError) as caught:
             slack.post(message, TOKEN_TARGET)
         assert caught.value.failure is Failure.MAY_HAVE_ARRIVED

@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from aksnews.errors import ConfigError
+from aksnews.findings import Severity
 from aksnews.notifiers.base import Failure, Message, NotifierError, Target, parse_retry_after
 from aksnews.notifiers.file import FileNotifier
 from aksnews.notifiers.registry import NOTIFIERS, describe, get_notifier
@@ -24,6 +25,7 @@ from notifier_cases import (
     LONG_ENTRY,
     OUR_URL,
     alert,
+    batch,
     digest,
     item,
     numbered_digest,
@@ -82,18 +84,21 @@ def test_escape_neutralises_markdown(text: str, expected: str) -> None:
 def test_links_only_from_our_data() -> None:
     assert link("https://x.test/a (b)", "src [1]") == "[src \\[1\\]](https://x.test/a%20%28b%29)"
     assert link("javascript:alert(1)", "s") == ""
-    (message,) = teams.render_alert(alert())
-    actions = card(message)["actions"]
-    assert [a["url"] for a in actions] == [
-        OUR_URL,
-        "https://github.com/kubernetes/kubernetes/pull/1",
-    ]
-    assert all(a["type"] == "Action.OpenUrl" for a in actions)
+    # The finding's links: javascript:alert(1) first would be skipped, our own URL kept.
+    hostile_first = alert(links=("javascript:alert(1)", OUR_URL))
+    (message,) = teams.render_alerts(batch(hostile_first))
+    (line,) = [t for t in texts((message,)) if "CRITICAL" in t]
+    assert line.endswith(f" · [source]({OUR_URL})")
+    assert "javascript" not in json.dumps(message.body)
 
 
 def test_hostile_text_is_escaped_everywhere() -> None:
     d = digest(("Upstream " + HOSTILE, [item(1, HOSTILE, label="**x**", detail=HOSTILE)]))
-    for text in texts(teams.render_digest(d) + teams.render_alert(alert())):
+    messages = teams.render_digest(d) + teams.render_alerts(batch(alert()))
+    joined = "\n".join(texts(messages))
+    assert "PodSecurityPolicy is removed in 1.25 Fix" in joined  # the alert is there
+    for text in texts(messages):
+        # Only our own markup: the changelog's link, bold and HTML stay text.
         assert "[x](" not in text and "**bold**" not in text and "<b>" not in text
 
 
@@ -119,12 +124,26 @@ def test_long_entry_is_cut_and_keeps_its_link() -> None:
     assert len(json.dumps(text, ensure_ascii=False).encode()) <= 6000
 
 
-def test_alert_card() -> None:
-    (message,) = teams.render_alert(alert(escalated=True))
+def test_alert_card_marks_escalations_and_critical() -> None:
+    warning = alert(key="fedcba9876543210", severity=Severity.WARNING, title="Quota is low")
+    (message,) = teams.render_alerts(batch(alert(escalated=True), warning))
     body = card(message)["body"]
-    assert body[0]["text"].startswith("Escalated: policy/v1beta1 PodSecurityPolicy")
-    assert body[0]["color"] == "Attention"
-    assert {f["title"]: f["value"] for f in body[1]["facts"]}["Deadline"] == "2024-07-01"
+    assert body[0]["text"] == "2 alerts for payments" and body[0]["color"] == "Attention"
+    first, second = [e["text"] for e in body if e.get("separator")]
+    assert first.startswith("**CRITICAL** (escalated) policy/v1beta1 PodSecurityPolicy")
+    assert "on **prod-east** · deadline 2024-07-01 · **Do:** Migrate" in first
+    assert second.startswith("**WARNING** Quota is low")  # new: not marked
+    (only_warning,) = teams.render_alerts(batch(warning))
+    assert card(only_warning)["body"][0]["color"] == "Warning"
+
+
+def test_huge_alert_batch_splits_under_28kb_listing_every_finding_once() -> None:
+    alerts = [alert(key=f"{n:016x}", title=f"finding-{n:03d} " + LONG_ENTRY) for n in range(60)]
+    messages = teams.render_alerts(batch(*alerts))
+    assert len(messages) > 1
+    assert max(len(encode(m.body)) for m in messages) < MAX_MESSAGE_BYTES
+    found = [t.split("finding-")[1][:3] for t in texts(messages) if "finding-" in t]
+    assert found == [f"{n:03d}" for n in range(60)]
 
 
 # -- posting ----------------------------------------------------------------------------
@@ -153,7 +172,7 @@ def test_429_is_rate_limited_with_either_retry_after(httpserver: HTTPServer, hea
     httpserver.expect_request(PATH).respond_with_data(
         "", status=429, headers={"Retry-After": header}
     )
-    (message,) = teams.render_alert(alert())
+    (message,) = teams.render_alerts(batch())
     with pytest.raises(NotifierError) as caught:
         teams.post(message, hook(httpserver))
     assert caught.value.failure is Failure.RATE_LIMITED
@@ -180,7 +199,7 @@ def test_answers_are_classified_after_one_attempt(
     httpserver: HTTPServer, status: int, failure: Failure
 ) -> None:
     httpserver.expect_request(PATH).respond_with_data("bad", status=status)
-    (message,) = teams.render_alert(alert())
+    (message,) = teams.render_alerts(batch())
     with pytest.raises(NotifierError, match=f"HTTP {status}") as caught:
         teams.post(message, hook(httpserver))
     assert caught.value.failure is failure
@@ -190,7 +209,7 @@ def test_answers_are_classified_after_one_attempt(
 
 @pytest.mark.parametrize("fault", [Fault.HANG, Fault.RESET, Fault.BROKEN], ids=lambda f: f.value)
 def test_written_then_lost_may_have_arrived(fault: Fault) -> None:
-    (message,) = teams.render_alert(alert())
+    (message,) = teams.render_alerts(batch())
     with fault_server() as server:
         server.script(PATH, fault)
         with pytest.raises(NotifierError) as caught:
@@ -200,7 +219,7 @@ def test_written_then_lost_may_have_arrived(fault: Fault) -> None:
 
 
 def test_refused_and_tls_failures_were_not_sent() -> None:
-    (message,) = teams.render_alert(alert())
+    (message,) = teams.render_alerts(batch())
     with pytest.raises(NotifierError) as refused:
         teams.post(message, Target(url=f"http://127.0.0.1:{free_port()}{PATH}"))
     assert refused.value.failure is Failure.NOT_SENT
@@ -212,7 +231,7 @@ def test_refused_and_tls_failures_were_not_sent() -> None:
 
 
 def test_no_url_is_permanent() -> None:
-    (message,) = teams.render_alert(alert())
+    (message,) = teams.render_alerts(batch())
     with pytest.raises(NotifierError) as caught:
         teams.post(message, Target(token="x"))
     assert caught.value.permanent
@@ -227,17 +246,19 @@ def test_file_notifier_writes_json_lines(
     out = tmp_path / "dry-run.jsonl"
     notifier = FileNotifier()
     (d,) = notifier.render_digest(digest(("AKS releases", [item(1, HOSTILE)])))
-    (a,) = notifier.render_alert(alert())
-    (slack_message,) = get_notifier("slack").render_alert(alert())
+    (a,) = notifier.render_alerts(batch())
+    (slack_message,) = get_notifier("slack").render_alerts(batch())
     for message in (d, a, slack_message):
         notifier.post(message, Target(url=str(out)))
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [line["body"].get("kind") for line in lines] == ["digest", "alert", None]
+    assert [line["body"].get("kind") for line in lines] == ["digest", "alerts", None]
     assert lines[0]["body"]["sections"][0]["items"][0]["text"] == f"item-0001 {HOSTILE}"
-    assert lines[1]["body"]["key"] == alert().key
+    assert lines[1]["body"]["title"] == "1 alert for payments"
+    assert lines[1]["body"]["alerts"][0]["finding"]["key"] == alert().finding.key
     assert lines[2]["body"] == slack_message.body
     notifier.post(a, Target(url="-"))
-    assert json.loads(capsys.readouterr().out)["body"]["finding"]["severity"] == "critical"
+    alerts = json.loads(capsys.readouterr().out)["body"]["alerts"]
+    assert alerts[0]["finding"]["severity"] == "critical"
     with pytest.raises(NotifierError):
         notifier.post(a, Target(url=str(tmp_path / "missing" / "x.jsonl")))
 

@@ -4,6 +4,7 @@ every answer carries the cluster and what it runs."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from aksnews.inventory.model import Cluster, Inventory, NodePool, SupportPlan
 from aksnews.model import (
@@ -13,7 +14,14 @@ from aksnews.model import (
     RetirementFact,
     VersionEvent,
 )
-from aksnews.relevance import Reason, because, entry_reasons, owned_clusters, team_profile
+from aksnews.relevance import (
+    Reason,
+    because,
+    entry_reasons,
+    owned_clusters,
+    statement_reasons,
+    team_profile,
+)
 
 PROD = Cluster(
     "prod-east",
@@ -109,3 +117,38 @@ def test_component_updates_reach_the_add_ons_and_scoped_minors() -> None:
     coredns = ComponentUpdateFact("CoreDNS", "1.12.1", scope="AKS 1.29")
     assert entry_reasons("", (coredns,), payments) == (Reason("old", "Kubernetes 1.29"),)
     assert entry_reasons("", (ComponentUpdateFact("Cilium", "1.17"),), payments) == ()
+
+
+def test_add_ons_imported_by_their_profile_key_are_found_under_their_changelog_name() -> None:
+    kv = Cluster("kv", teams=("kv",), features=("addon:azurekeyvaultsecretsprovider",))
+    team = team_profile("kv", [kv])
+    text = "Key Vault Secrets Provider add-on updated to v1.5.6."
+    assert entry_reasons(text, (), team) == (Reason("kv", "the Key Vault Secrets Provider add-on"),)
+    assert entry_reasons("Azure Policy add-on updated.", (), team) == ()
+    # A key aksnews has no words for is looked for as written.
+    other = team_profile("kv", [replace(kv, features=("addon:gitops",))])
+    assert entry_reasons("GitOps extension now GA.", (), other) == (
+        Reason("kv", "the gitops add-on"),
+    )
+
+
+def test_an_unread_statement_is_judged_by_its_own_words() -> None:
+    payments = team_profile("payments", [PROD])
+    assert statement_reasons("Istio 1.17 version is no longer supported.", payments) == (
+        Reason("prod-east", "the Istio revision asm-1-27 add-on"),
+    )
+    # Windows Server 2022 is not what prod-east runs (2019): the first release named decides.
+    assert statement_reasons("Windows Server 2022 images move to containerd 2.", payments) == ()
+    assert statement_reasons("Invalid agent pool modes will be rejected.", payments) == ()
+
+
+def test_an_entry_about_a_feature_concerns_only_clusters_that_have_it() -> None:
+    text = "Node Auto Provisioning default AKSNodeClass will now use Ubuntu 22.04 for 1.31."
+    plain = team_profile("payments", [PROD])  # Ubuntu 22.04 on 1.31, no NAP
+    assert entry_reasons(text, (), plain) == ()
+    nap = replace(PROD, features=("node-auto-provisioning",))
+    assert entry_reasons(text, (), team_profile("payments", [nap])) == (
+        Reason("prod-east", "Ubuntu 22.04"),
+        Reason("prod-east", "the node-auto-provisioning add-on"),
+        Reason("prod-east", "Kubernetes 1.31"),
+    )

@@ -168,7 +168,13 @@ def register(app: typer.Typer) -> None:
         matched = match_report(inventory, view, now=day, target=target)
         findings = matched.findings
         report_unchecked(matched.unchecked, None, cluster)
-        start, end = Version.parse(found.kubernetes_version or current), Version.parse(target)
+        # An LTS patch (1.30.101-akslts) has no upstream patch of its number: the range starts
+        # at its minor.
+        try:
+            start = Version.parse(found.kubernetes_version or current)
+        except ValueError:
+            start = Version.parse(current)
+        end = Version.parse(target)
         details = load_upstream_range(engine, start, end)
         crossed = list(minors_crossed(current, target))
         report = build_plan(
@@ -196,7 +202,8 @@ def register(app: typer.Typer) -> None:
         from aksnews.plan import outline
         from aksnews.render import markdown_to_html, render
 
-        text = render("plan.md.j2", plan=report, outline=outline(report))
+        web_url = state.settings().web_url or None
+        text = render("plan.md.j2", plan=report, outline=outline(report, web_url))
         if fmt is Format.HTML:
             title = f"Upgrade plan: {cluster} {current} → {target}"
             text = render("page.html.j2", title=title, body=markdown_to_html(text))

@@ -213,6 +213,8 @@ def _features(fields: Mapping[str, Any], pools: Sequence[NodePool]) -> tuple[str
         found.update(f"istio:{r.strip()}" for r in revisions if _text(r))
     if _get(fields, "workloadAutoScalerProfile", "keda", "enabled") is True:
         found.add("keda")
+    if _lower(_get(fields, "nodeProvisioningProfile", "mode")) == "auto":
+        found.add("node-auto-provisioning")
     addons = _get(fields, "addonProfiles")
     if isinstance(addons, Mapping):
         found.update(
