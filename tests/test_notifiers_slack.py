@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from aksnews.notifiers.base import Failure, Message, NotifierError, RetryAfter, Target
 from aksnews.notifiers.slack import SlackNotifier, escape, link
 
-from fault_server import Fault, fault_server, free_port
+from fault_server import Fault, client_timeout, fault_seen, fault_server, free_port
 from notifier_cases import (
     HOSTILE,
     ITEM_ID,
@@ -257,14 +257,15 @@ def test_webhook_rate_limit_carries_retry_after_in_both_forms(
 
 @pytest.mark.parametrize("fault", [Fault.HANG, Fault.RESET, Fault.BROKEN], ids=lambda f: f.value)
 def test_webhook_written_then_lost_may_have_arrived(fault: Fault) -> None:
-    slack = SlackNotifier(timeout=0.3)
+    slack = SlackNotifier(timeout=client_timeout(fault))
     (message,) = slack.render_alert(alert())
     with fault_server() as server:
         server.script("/services/T0/B0/secret", fault)
         with pytest.raises(NotifierError) as caught:
             slack.post(message, Target(url=server.url("/services/T0/B0/secret")))
         assert caught.value.failure is Failure.MAY_HAVE_ARRIVED
-        assert len(server.posts) == 1
+        assert fault_seen(caught.value) is fault  # the client met this fault, not another
+        assert len(server.wait_for_posts(1)) == 1
 
 
 def test_unreachable_webhook_was_not_sent(slack: SlackNotifier) -> None:
@@ -388,9 +389,10 @@ def test_bot_token_refused_connection_was_not_sent() -> None:
 def test_bot_token_written_then_lost_may_have_arrived(fault: Fault) -> None:
     with fault_server() as server:
         server.script("/api/chat.postMessage", fault)
-        slack = SlackNotifier(api_url=server.url("/api/"), timeout=0.3)
+        slack = SlackNotifier(api_url=server.url("/api/"), timeout=client_timeout(fault))
         (message,) = slack.render_alert(alert())
         with pytest.raises(NotifierError) as caught:
             slack.post(message, TOKEN_TARGET)
         assert caught.value.failure is Failure.MAY_HAVE_ARRIVED
-        assert len(server.posts) == 1
+        assert fault_seen(caught.value) is fault
+        assert len(server.wait_for_posts(1)) == 1
