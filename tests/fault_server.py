@@ -3,7 +3,8 @@
 Every POST is read in full and recorded (path and body) BEFORE it is answered, so `posts`
 counts what reached the peer whatever came next. Each path answers with the next scripted
 behaviour, then 'ok': an Answer (status, body, headers), RESET (a TCP reset after reading the
-request), HANG (no answer until well past any client timeout), BROKEN (a response cut short).
+request), HANG (no answer until well past any client timeout), BROKEN (a response cut short),
+HOLD (no answer until the test calls release(), then 'ok': a delivery kept in flight).
 free_port() gives a port nobody listens on, for refused connections.
 
 Timing without flakes on a loaded machine: a HANG never answers until the test is over, so a
@@ -41,6 +42,7 @@ class Fault(Enum):
     RESET = "reset"
     HANG = "hang"
     BROKEN = "broken"
+    HOLD = "hold"
 
 
 Behaviour = Answer | Fault
@@ -99,6 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.release.wait(HANG_SECONDS)
             self.close_connection = True
             return
+        if behaviour is Fault.HOLD:
+            self.server.release.wait(HANG_SECONDS)
+            behaviour = OK
         if behaviour is Fault.BROKEN:
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nok")
             self.wfile.flush()
@@ -151,6 +156,10 @@ class FaultServer:
     def posts(self) -> list[tuple[str, bytes]]:
         with self._server.lock:
             return list(self._server.posts)
+
+    def release(self) -> None:
+        """Let every held (and hung) request go on."""
+        self._server.release.set()
 
     def wait_for_posts(self, count: int) -> list[tuple[str, bytes]]:
         """The POSTs once `count` of them are recorded: a client may give up (a timeout) before
