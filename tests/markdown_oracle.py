@@ -25,7 +25,7 @@ from markdown_it.token import Token
 _MD = MarkdownIt("commonmark")
 # GitHub links a bare URL written in the text; one right after '[' or '(' is a broken link's
 # target, which aksnews leaves alone. It ends at white space or '<', without trailing
-# punctuation, and without a ')' or ']' that closes something opened before it.
+# punctuation or ']', and without a trailing ')' that has no '(' of its own in the URL.
 _BARE_URL = re.compile(r"(?<![\[(])https?://[^\s<]+")
 _TRAILING = ".,;:)]"
 _SPACES = re.compile(r"[ \t]+")  # CommonMark's spaces; a no-break space is text
