@@ -3,12 +3,21 @@
 Every POST is read in full and recorded (path and body) BEFORE it is answered, so `posts`
 counts what reached the peer whatever came next. Each path answers with the next scripted
 behaviour, then 'ok': an Answer (status, body, headers), RESET (a TCP reset after reading the
-request), HANG (no answer until well past any client timeout), BROKEN (a response cut short).
+request), HANG (no answer until well past any client timeout), BROKEN (a response cut short),
+HOLD (no answer until the test calls release(), then 'ok': a delivery kept in flight).
 free_port() gives a port nobody listens on, for refused connections.
+
+Timing without flakes on a loaded machine: a HANG never answers until the test is over, so a
+client's short timeout (HANG_TIMEOUT) always fires, however slow the machine; the other faults
+answer at once and get a generous timeout (ANSWER_TIMEOUT), so that a slow server thread cannot
+turn a reset into a timeout. Tests assert which fault the client met (fault_seen, from the
+exception's causes), never how long it took, and wait for a POST to be recorded (wait_for_posts)
+instead of assuming the server thread has run.
 """
 
 from __future__ import annotations
 
+import http.client
 import socket
 import struct
 import threading
@@ -18,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
 
 
 @dataclass(frozen=True)
@@ -31,11 +42,34 @@ class Fault(Enum):
     RESET = "reset"
     HANG = "hang"
     BROKEN = "broken"
+    HOLD = "hold"
 
 
 Behaviour = Answer | Fault
 OK = Answer()
-HANG_SECONDS = 10.0  # far past the clients' timeouts in the tests; released at teardown
+HANG_SECONDS = 60.0  # far past the clients' timeouts in the tests; released at teardown
+HANG_TIMEOUT = 0.3  # a client's timeout against a HANG: it fires whatever the load
+ANSWER_TIMEOUT = 30.0  # a client's timeout against a fault answered at once: only a bound
+WAIT_BOUND = 30.0  # how long wait_for_posts waits at most before the test fails
+
+
+def client_timeout(fault: Fault) -> float:
+    return HANG_TIMEOUT if fault is Fault.HANG else ANSWER_TIMEOUT
+
+
+def fault_seen(exc: BaseException) -> Fault | None:
+    """The fault a client's exception shows in its chain of causes: a timeout (HANG), a reset
+    (RESET) or an answer cut short (BROKEN); None for anything else."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError):
+            return Fault.HANG
+        if isinstance(seen, ConnectionResetError):
+            return Fault.RESET
+        if isinstance(seen, http.client.IncompleteRead | httpx.RemoteProtocolError):
+            return Fault.BROKEN
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def free_port() -> int:
@@ -54,6 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.posts.append((self.path.split("?")[0], body))
             self.server.headers_seen.append(dict(self.headers))
+            self.server.arrived.notify_all()
             queue = self.server.scripts[self.path.split("?")[0]]
             behaviour = queue.popleft() if queue else OK
         if behaviour is Fault.RESET:
@@ -66,6 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.release.wait(HANG_SECONDS)
             self.close_connection = True
             return
+        if behaviour is Fault.HOLD:
+            self.server.release.wait(HANG_SECONDS)
+            behaviour = OK
         if behaviour is Fault.BROKEN:
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nok")
             self.wfile.flush()
@@ -96,6 +134,7 @@ class _Server(ThreadingHTTPServer):
         self.headers_seen: list[dict[str, str]] = []
         self.scripts: defaultdict[str, deque[Behaviour]] = defaultdict(deque)
         self.release = threading.Event()
+        self.arrived = threading.Condition(self.lock)
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a reset or hung-up client is the point of these tests
@@ -116,6 +155,17 @@ class FaultServer:
     @property
     def posts(self) -> list[tuple[str, bytes]]:
         with self._server.lock:
+            return list(self._server.posts)
+
+    def release(self) -> None:
+        """Let every held (and hung) request go on."""
+        self._server.release.set()
+
+    def wait_for_posts(self, count: int) -> list[tuple[str, bytes]]:
+        """The POSTs once `count` of them are recorded: a client may give up (a timeout) before
+        the server thread has read what the client wrote."""
+        with self._server.arrived:
+            self._server.arrived.wait_for(lambda: len(self._server.posts) >= count, WAIT_BOUND)
             return list(self._server.posts)
 
     @property

@@ -5,7 +5,8 @@ heading: Deprecation, API Change, Feature, Bug or Regression, Other...; not Depe
 returns one note per bullet at any depth, its sub-bullets
 included (as the changelog parser's entries carry them). Bullets that only label a group
 ('- API', '- kube-apiserver') are left out; their children are notes of their own. The real
-parser (parsers/kubernetes_changelog.py) does much more; this keeps the mining tests free of it.
+parser (parsers/kubernetes_changelog.py) does much more; this keeps the mining tests free of it, and
+of parsers/inline.py: the plain text comes from markdown-it-py (tests/markdown_oracle.py).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from markdown_oracle import bullet_lines
+
 from aksnews.model import EntryKind
-from aksnews.parsers.inline import plain_text
 
 _HEADING = re.compile(r"^(#+)\s*(.*?)\s*$")
 _MINED = re.compile(
@@ -87,5 +89,5 @@ def mined_notes(text: str) -> list[Note]:
             continue
         markdown = "\n".join(lines)
         pr = _PR.search(markdown)
-        notes.append(Note(note_kind, plain_text(markdown), int(pr.group(1)) if pr else None, n))
+        notes.append(Note(note_kind, bullet_lines(markdown), int(pr.group(1)) if pr else None, n))
     return notes

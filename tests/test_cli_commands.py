@@ -1,4 +1,5 @@
-"""Commands no other test reaches: `aksnews notifiers` and `aksnews db upgrade`, end to end."""
+"""Commands no other test reaches: `aksnews notifiers` and `aksnews db upgrade` end to end, and
+the escaping of `check --format markdown` read back with markdown-it-py."""
 
 from __future__ import annotations
 
@@ -82,16 +83,34 @@ def test_db_upgrade_refuses_a_database_it_did_not_create(tmp_path: Path) -> None
     assert tables == {"release"}  # left untouched
 
 
+# Escaping faults the markdown-it reading below finds in aksnews.report.markdown today.
+_BREAKS_THE_ROW = pytest.mark.xfail(
+    strict=True, reason="a line break in a title ends the table row and the heading"
+)
+_ENTITY_DECODED = pytest.mark.xfail(strict=True, reason="'&amp;' is not escaped: a reader sees '&'")
+
+
 @pytest.mark.parametrize(
     ("title", "forbidden"),
     [
         ("cluster | with a pipe", "cluster | with"),
         ("<script>alert(1)</script>", "<script>"),
         ("**bold** and `code` and [link](javascript:x)", "[link]("),
+        ("a_b_c *x* ~~y~~ # not a heading", None),
+        ("1. a list? - no ![img](x) <https://example.com>", None),
+        ("trailing backslash \\", None),
+        pytest.param("two\nlines", None, marks=_BREAKS_THE_ROW),
+        pytest.param("R&amp;D", None, marks=_ENTITY_DECODED),
+        ("a \\| b: an escaped pipe of its own", None),
     ],
 )
-def test_check_markdown_keeps_hostile_text_inert(title: str, forbidden: str) -> None:
+def test_check_markdown_keeps_hostile_text_inert(title: str, forbidden: str | None) -> None:
+    """A reader of the markdown sees each title exactly as written, as text: read back with
+    markdown-it-py (GFM tables on), the table row has its five cells, the finding's cell, its
+    heading and its 'Why' line are plain text tokens equal to the title."""
     from datetime import date
+
+    from markdown_it import MarkdownIt
 
     from aksnews.findings import Finding, Rule, Severity
     from aksnews.report import markdown
@@ -112,9 +131,22 @@ def test_check_markdown_keeps_hostile_text_inert(title: str, forbidden: str) -> 
         subject=title,
     )
     out = markdown([finding])
-    assert forbidden not in out
-    table_row = out.splitlines()[2]
-    # Exactly the six column separators of a five-column row survive unescaped.
-    unescaped = [i for i, c in enumerate(table_row) if c == "|" and table_row[i - 1] != "\\"]
-    assert len(unescaped) == 6
-    assert "2026-01-31" in table_row
+    if forbidden is not None:
+        assert forbidden not in out
+    tokens = MarkdownIt("commonmark").enable("table").parse(out)
+
+    def inline_after(kind: str) -> list[list[tuple[str, str]]]:
+        return [
+            [(c.type, c.content) for c in tokens[i + 1].children or ()]
+            for i, t in enumerate(tokens)
+            if t.type == kind
+        ]
+
+    cells = inline_after("td_open")
+    assert len(cells) == 5, out  # one body row of five cells
+    assert cells[3] == [("text", title)], out
+    assert cells[4] == [("text", "2026-01-31")]
+    headings = inline_after("heading_open")
+    assert headings == [[("text", title)]], out
+    items = [c for c in inline_after("paragraph_open") if c and c[0] == ("text", "Why: " + title)]
+    assert items == [[("text", "Why: " + title)]], out

@@ -27,11 +27,19 @@ from aksnews.notifiers.teams import TeamsNotifier
 from aksnews.outbox import Kind, Status, deliver, entries, exponential_backoff, queue
 from aksnews.store.engine import open_engine
 
-from fault_server import Answer, Behaviour, Fault, FaultServer, fault_server, free_port
+from fault_server import (
+    ANSWER_TIMEOUT,
+    HANG_TIMEOUT,
+    Answer,
+    Behaviour,
+    Fault,
+    FaultServer,
+    fault_server,
+    free_port,
+)
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 LATER = NOW + MAX_RETRY_AFTER + dt.timedelta(hours=1)  # past every backoff and every cap
-TIMEOUT = 0.3
 
 
 def http_date(moment: dt.datetime) -> str:
@@ -143,12 +151,17 @@ def _resolver(case: Case, server: FaultServer, *, first_run: bool):
     scheme = "https" if down and case.tls else "http"
     base = f"{scheme}://127.0.0.1:{port}"
 
+    # A hang never answers, so its short timeout fires whatever the load; every other peer
+    # answers at once and gets a generous one, so that a slow machine cannot turn its answer
+    # into a timeout.
+    timeout = HANG_TIMEOUT if case.first is Fault.HANG else ANSWER_TIMEOUT
+
     def resolve(team: str, channel: str) -> tuple[Notifier, Target]:
         if case.channel == "slack-api":
-            notifier = SlackNotifier(api_url=f"{base}/api/", timeout=TIMEOUT)
+            notifier = SlackNotifier(api_url=f"{base}/api/", timeout=timeout)
             return notifier, Target(token="xoxb-test-token", channel="#payments")
         notifier_type = SlackNotifier if case.channel == "slack" else TeamsNotifier
-        return notifier_type(timeout=TIMEOUT), Target(url=base + _path(case))
+        return notifier_type(timeout=timeout), Target(url=base + _path(case))
 
     return resolve
 
@@ -181,6 +194,7 @@ def test_posts_per_message_over_two_runs(case: Case, server: FaultServer, sqlite
     deliver(sqlite, _resolver(case, server, first_run=False), LATER + dt.timedelta(days=1))
     (row,) = entries(sqlite)
     assert row.status is case.final
+    server.wait_for_posts(case.posts)  # a timed-out client may be ahead of the server thread
     assert server.count(marker) == case.posts
     if case.after_first is Status.PENDING:
         # A rate limit is not an attempt that brings giving up closer.
@@ -198,7 +212,7 @@ def test_a_rate_limited_channel_is_left_alone_for_the_rest_of_the_run(
         )
 
     def resolve(team: str, channel: str) -> tuple[Notifier, Target]:
-        return SlackNotifier(timeout=TIMEOUT), Target(url=server.url(path))
+        return SlackNotifier(timeout=ANSWER_TIMEOUT), Target(url=server.url(path))
 
     report = deliver(sqlite, resolve, NOW)
     assert len(server.posts) == 1  # no hammering, no sleeping: the others wait

@@ -1,6 +1,6 @@
 """The scheduler: trigger math, catch-up after downtime, one run per job across replicas, the
-SQLite single-serve lock, and SIGTERM during work (subprocesses). The clock is a value passed
-in: nothing here waits for a schedule."""
+SQLite single-serve lock, and SIGTERM and SIGINT while idle and during work (subprocesses). The
+clock is a value passed in: nothing here waits for a schedule."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from test_store import _check_search_index, _sections
 from aksnews.commands import run
 from aksnews.config import Settings
 from aksnews.inventory.model import SecretRef, Team
+from aksnews.notifiers.base import Message
 from aksnews.outbox import Kind, Status, entries
+from aksnews.outbox import queue as queue_message
 from aksnews.scheduler import (
     AlreadyRunning,
     Service,
@@ -39,13 +41,16 @@ from aksnews.scheduler import (
 )
 from aksnews.store.engine import open_engine
 from aksnews.store.inventory import replace_origin
+from aksnews.store.locks import exclusive
 from aksnews.store.schema import ReleaseRow
 
 import pg
 from corpus import corpus_path
+from fault_server import Fault, fault_server
 
 UTC = dt.UTC
 TOKYO = Team(name="payments", timezone="Asia/Tokyo", digest_day="mon", digest_time="09:00")
+NOW = dt.datetime(2025, 10, 28, 6, tzinfo=dt.UTC)
 BERLIN = Team(name="platform", timezone="Europe/Berlin", digest_day="thu", digest_time="16:30")
 AKSNEWS = Path(sys.executable).with_name("aksnews")
 
@@ -393,3 +398,138 @@ def test_replicas_poll_once_per_interval(engine: Engine, tmp_path: Path) -> None
     assert soon._poll().get("poll_skipped_recent") == 1
     later = Service(engine, settings, clock=lambda: start + dt.timedelta(hours=6))
     assert "poll_skipped_recent" not in later._poll()
+
+
+# SIGTERM and SIGINT while idle and while a delivery is in flight (subprocesses) ------------------
+
+HOOK = "/hooks/payments/secret"
+
+
+class _Log:
+    """The lines a subprocess writes to stderr, read in a thread so that the test can wait for
+    one without blocking on the pipe."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        self._lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        stream = proc.stderr
+        self._reader = threading.Thread(target=lambda: [self._lines.put(x) for x in stream])
+        self._reader.start()
+
+    def wait_for(self, *needles: str) -> None:
+        """Until every needle has appeared in a line (30 s at most per line: a bound only)."""
+        missing = set(needles)
+        while missing - {n for n in missing for line in self.seen if n in line}:
+            self.seen.append(self._lines.get(timeout=30))
+
+    def rest(self) -> str:
+        self._reader.join(30)
+        while not self._lines.empty():
+            self.seen.append(self._lines.get())
+        return "".join(self.seen)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stopped:
+    code: int
+    log: str
+    posts: int  # POSTs of the queued alert that reached the webhook
+
+
+def _serve_then_signal(tmp_path: Path, signum: int, *, in_flight: bool) -> _Stopped:
+    """Start `aksnews serve` on a SQLite archive whose outbox holds one alert for a local
+    webhook, send `signum` once it is idle (its first jobs done) or while the alert's POST is
+    held by the webhook, answer the POST after the signal, and wait for the process to end."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    missing = (tmp_path / "missing.md").as_uri()  # the poll fails at once: no network, no corpus
+    config = tmp_path / "aksnews.toml"
+    config.write_text(
+        f'aks_url = "{missing}"\ndeprecation_guide_url = "{missing}"\n'
+        f'aks_calendar_url = "{missing}"\nkubernetes_schedule_url = "{missing}"\n'
+        f'kubernetes_url = "{missing}"\nkubernetes_minors = "1.32-1.32"\nfetch_retries = 0\n'
+    )
+    with fault_server() as server:
+        engine = open_engine(url)
+        team = Team(name="payments", slack_webhook=SecretRef(env="SIGNAL_TEST_HOOK"))
+        replace_origin(engine, "file:inventory", collected_at=utc(2025, 10, 1), teams=[team])
+        message = Message({"text": "signal-test", "blocks": []})
+        queue_message(engine, "payments", "slack", Kind.ALERT, "alert:signal", [message], NOW)
+        engine.dispose()
+        if in_flight:
+            server.script(HOOK, Fault.HOLD)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AKSNEWS_")}
+        env["SIGNAL_TEST_HOOK"] = server.url(HOOK)
+        proc = subprocess.Popen(
+            [str(AKSNEWS), "--db", url, "--config", str(config), "serve"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        log = _Log(proc)
+        try:
+            if in_flight:
+                server.wait_for_posts(1)  # the alert's POST is held: its job is running
+            else:
+                log.wait_for("job=catch-up status=ok", "job=poll status=ok")  # both done: idle
+            proc.send_signal(signum)
+            log.wait_for("status=stopping")
+            server.release()  # the held POST is answered after the signal
+            code = proc.wait(60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        return _Stopped(code, log.rest(), server.count("signal-test"))
+
+
+SIGNALS = [
+    (signal.SIGTERM, False),
+    (signal.SIGINT, False),
+    (signal.SIGTERM, True),
+    (signal.SIGINT, True),
+]
+SIGNAL_IDS = ["sigterm-idle", "sigint-idle", "sigterm-delivering", "sigint-delivering"]
+
+
+@pytest.mark.parametrize(("signum", "in_flight"), SIGNALS, ids=SIGNAL_IDS)
+def test_signal_stops_serve_cleanly(tmp_path: Path, signum: int, in_flight: bool) -> None:
+    """`aksnews serve` stops on SIGTERM and on SIGINT, idle or in the middle of a delivery: the
+    running delivery finishes (the held POST is answered after the signal and its row is sent),
+    every job that started ends, the exit code is 0, and the serve and deliver locks are free
+    for the next service."""
+    stopped = _serve_then_signal(tmp_path, signum, in_flight=in_flight)
+    text = stopped.log
+    assert stopped.code == 0, text
+    assert f"signal={signal.strsignal(signum)} status=stopping" in text
+    assert text.rstrip().endswith("service=stopped"), text
+    assert "Traceback" not in text
+    started = re.findall(r"job=(\S+) status=started", text)
+    ended = re.findall(r"job=(\S+) status=(?:ok|error)", text)
+    assert started and sorted(started) == sorted(ended), text  # nothing cut off mid-job
+    engine = open_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        rows = entries(engine)
+        assert [(r.key, r.status) for r in rows if r.key == "alert:signal"] == [
+            ("alert:signal", Status.SENT)
+        ]
+        assert all(r.status is not Status.SENDING for r in rows)  # nothing left claimed
+        assert stopped.posts == 1  # sent once: not again after the answer came late
+        with serve_lock(engine):  # the next service may start
+            pass
+        with exclusive(engine, "deliver") as got:
+            assert got
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scheduler.py pauses the scheduler, but a job already handed to its executor "
+    "(serve's catch-up and poll are both due at start, one waits for the other) still starts "
+    "after the signal; the module's docstring says no job starts",
+)
+def test_no_job_starts_after_the_signal(tmp_path: Path) -> None:
+    stopped = _serve_then_signal(tmp_path, signal.SIGTERM, in_flight=True)
+    after = stopped.log.split("status=stopping", 1)[1]
+    assert "status=started" not in after, stopped.log
