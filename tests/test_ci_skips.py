@@ -28,7 +28,7 @@ WITHOUT_PLAYWRIGHT = (
     "import pytest\n"
     "sys.exit(pytest.main(sys.argv[1:]))\n"
 )
-CARD = "test_notifiers_card.py::test_alert_card_parses_and_renders"
+CARD = "test_notifiers_card.py::test_alert_batch_card_parses_and_renders"
 BROWSER = "test_web_browser.py"
 DIGEST = "test_digest.py::test_html_golden_renders_in_chromium"
 
