@@ -111,8 +111,11 @@ def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
 
 
 def _md(text: str) -> str:
-    """Text from changelogs and inventories, inert in Markdown (no HTML, no stray emphasis)."""
-    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
+    """Text from changelogs and inventories, inert in Markdown (no HTML, no stray emphasis, no
+    entity: '&amp;' stays as written). A line break would end a table row or a heading, so the
+    text is made one line."""
+    one_line = re.sub(r"\s*[\r\n]+\s*", " ", text)
+    return re.sub(r"([\\`*_{}\[\]<>#|&])", r"\\\1", one_line)
 
 
 def markdown(findings: Sequence[Finding]) -> str:
