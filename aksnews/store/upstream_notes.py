@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, or_, select
 from aksnews.store.queries import (
     _ENTRY_COLUMNS,
     _FACT_COLUMNS,
+    SUMMARY_COLUMNS,
     _entry,
     _entry_count,
     _fact,
@@ -46,7 +47,7 @@ def release_notes(
                 r.key: r
                 for r in conn.execute(
                     select(
-                        *(c for c in release.columns if c.name != "markdown"),
+                        *SUMMARY_COLUMNS,
                         _entry_count().label("entry_count"),
                     ).where(release.c.key.in_(chunk))
                 )
