@@ -122,7 +122,7 @@ def _entry_counts(conn: Connection, ids: Sequence[int]) -> dict[int, int]:
     )
     if len(ids) <= _COUNT_BY_INDEX:
         query = query.where(entry.c.release_id.in_(ids))
-    return {release_id: count for release_id, count in conn.execute(query)}
+    return {int(row[0]): int(row[1]) for row in conn.execute(query)}
 
 
 def resolve_release(conn: Connection, ref: str) -> Row[Any]:
