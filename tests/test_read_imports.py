@@ -59,7 +59,9 @@ ALERTS = ("aksnews.alerts", "aksnews.findings", "aksnews.messages", "aksnews.lif
         (["search", "node image", "--json"], '"also_in"', 0, ()),
         # A path argument too: typer's own path check would build a pydantic TypeAdapter.
         (["ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"], "unchanged", 0, ()),
-        (["show", "aks:2025-10-12"], "aks:2025-10-12", 0, ()),
+        # An AKS release is dated by its own heading: no schedule, no lifecycle code.
+        (["show", "aks:2025-10-12"], "aks:2025-10-12", 0, ("aksnews.lifecycle", "packaging")),
+        (["show", "kubernetes:v1.31.0"], "kubernetes:v1.31.0", 0, ()),
         (["facts", "--type", "retirement"], "retirement", 0, ()),
         (["calendar"], "1.31", 0, ()),
         (["apis"], "clusterconfiguration", 0, ()),
