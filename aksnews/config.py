@@ -8,7 +8,6 @@ Every setting is listed once here; README.md documents each (a test checks that)
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -151,6 +150,8 @@ def load_settings(
     values: dict[str, Any] = {}
     origin = "settings"
     if config_file:
+        import tomllib  # only with a config file: most runs have none (~4 ms of every start)
+
         path = Path(config_file)
         try:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from aksnews.api_catalogue import ApiKnowledge, FlagRemoval, GateRemoval
 from aksnews.apis import KnowledgeRow
 from aksnews.model import ComponentUpdateFact
-from aksnews.store.records import ReleaseDetail, StoredEntry
+from aksnews.store.records import ReleaseDetail, ReleaseSummary, StoredEntry
 
 # The order a reader needs: what breaks the upgrade first. (kind, title); the removed-* sections
 # come from the knowledge base, the others from the notes.
@@ -79,6 +79,14 @@ def in_range(version: str, start: Version, end: Version) -> bool:
     lower = (start.major, start.minor, start.patch if start.patch is not None else 10**9)
     upper = (end.major, end.minor, end.patch if end.patch is not None else 10**9)
     return lower < v <= upper
+
+
+def range_keys(summaries: Iterable[ReleaseSummary], start: Version, end: Version) -> list[str]:
+    """The keys of the final releases in the range, in the order build_diff reads them (by
+    version; releases of one version in the order given)."""
+    chosen = [s for s in summaries if in_range(s.version, start, end)]
+    chosen.sort(key=lambda s: release_version(s.version) or (0, 0, 0))
+    return [s.key for s in chosen]
 
 
 @dataclass(frozen=True, slots=True)

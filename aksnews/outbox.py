@@ -44,18 +44,21 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from aksnews.alerts import AlertState, batch_key
-from aksnews.findings import Severity
-from aksnews.inventory.model import SecretRef, Team
-from aksnews.messages import AlertBatch
 from aksnews.notifiers.base import Failure, Message, Notifier, NotifierError, Target
 from aksnews.redact import redact
 from aksnews.store import outbox as store
+
+# The alert and inventory types only annotate here: listing the outbox (`aksnews outbox`)
+# then imports neither the alerts nor the findings behind them.
+if TYPE_CHECKING:
+    from aksnews.alerts import AlertState
+    from aksnews.inventory.model import SecretRef, Team
+    from aksnews.messages import AlertBatch
 
 log = logging.getLogger(__name__)
 
@@ -444,6 +447,9 @@ class _Run:
 
 
 def load_alert_states(engine: Engine) -> dict[str, AlertState]:
+    from aksnews.alerts import AlertState
+    from aksnews.findings import Severity
+
     return {
         row.finding_key: AlertState(Severity(row.severity), row.deadline, row.alerted_at)
         for row in store.alert_states(engine)
@@ -470,6 +476,8 @@ def queue_alert_batches(
 
     A finding is remembered once some batch listing it reached a channel; `remembered` adds
     the keys counted but not listed by --max-alerts-per-run, which the batch links to."""
+    from aksnews.alerts import batch_key
+
     today = now.date()
     try:
         with engine.begin() as conn:

@@ -14,10 +14,13 @@ import email.utils
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from aksnews.errors import AksnewsError
-from aksnews.messages import AlertBatch, Digest
+
+# Annotations only: the outbox reads messages without importing the digest and alert types.
+if TYPE_CHECKING:
+    from aksnews.messages import AlertBatch, Digest
 
 ELLIPSIS = "…"
 _SAFE_SCHEMES = ("https://", "http://")

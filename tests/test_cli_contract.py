@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import typer
 
-from aksnews.commands import app, run
+from aksnews.commands import build_app, run
 from aksnews.config import setting_names
 from aksnews.store.engine import open_engine
 
@@ -91,7 +91,7 @@ def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, 
         yield from walk(sub, (*path, name))
 
 
-TREE = list(walk(typer.main.get_command(app)))
+TREE = list(walk(typer.main.get_command(build_app())))
 LEAVES = [(" ".join(p), c) for p, c in TREE if p and not hasattr(c, "commands")]
 GROUPS = [(" ".join(p), c) for p, c in TREE if hasattr(c, "commands")]
 

@@ -1,5 +1,7 @@
-"""Read commands start near the stack's floor: `search` and `releases` import neither the ORM
-nor pydantic (typer's pydantic option layer is replaced by aksnews.commands.convert)."""
+"""Read commands start near the stack's floor: `search`, `releases`, `show`, `facts`,
+`calendar`, `apis`, `diff`, `check` and `outbox` import neither the ORM nor pydantic (typer's
+pydantic option layer is replaced by aksnews.commands.convert; the inventory is read on Core
+tables), and listing the outbox imports no alert or finding code."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from aksnews.commands import run
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
@@ -36,25 +39,48 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('imports') / 'aksnews.db'}"
     engine = open_engine(url)  # migrated here, so the probes only read
     ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    notes = corpus_path("kubernetes/release-notes/release-notes-1.31.md")
+    ingest_file(engine, Settings(), notes, source="kubernetes", release="v1.31.0")
     engine.dispose()
+    inventory = Path(__file__).resolve().parent / "data" / "inventory.yaml"
+    assert run(["--db", url, "inventory", "load", str(inventory)]) == 0
     return url
 
 
+# What listing the outbox must not import: the alerts and the findings and lifecycle under them.
+ALERTS = ("aksnews.alerts", "aksnews.findings", "aksnews.messages", "aksnews.lifecycle")
+
+
 @pytest.mark.parametrize(
-    ("argv", "expected"),
+    ("argv", "expected", "code", "extra"),
     [
-        (["search", "cilium", "--limit", "3"], "cilium"),
-        (["releases", "--limit", "2", "--source", "aks"], "aks:"),
-        (["search", "node image", "--json"], '"also_in"'),
+        (["search", "cilium", "--limit", "3"], "cilium", 0, ()),
+        (["releases", "--limit", "2", "--source", "aks"], "aks:", 0, ()),
+        (["search", "node image", "--json"], '"also_in"', 0, ()),
         # A path argument too: typer's own path check would build a pydantic TypeAdapter.
-        (["ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"], "unchanged"),
+        (["ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"], "unchanged", 0, ()),
+        # An AKS release is dated by its own heading: no schedule, no lifecycle code.
+        (["show", "aks:2025-10-12"], "aks:2025-10-12", 0, ("aksnews.lifecycle", "packaging")),
+        (["show", "kubernetes:v1.31.0"], "kubernetes:v1.31.0", 0, ()),
+        (["facts", "--type", "retirement"], "retirement", 0, ()),
+        (["calendar"], "1.31", 0, ()),
+        (["apis"], "clusterconfiguration", 0, ()),
+        (["diff", "1.30", "1.31", "--json"], '"kubernetes:v1.31.0"', 0, ()),
+        # The test inventory has findings (exit 2); it is read without the ORM.
+        (["check", "--today", "2025-10-27"], "prod-east", 2, ()),
+        (["outbox"], "the outbox is empty", 0, ALERTS),
     ],
 )
 def test_read_command_imports_no_orm_nor_pydantic(
-    archive: str, argv: list[str], expected: str, tmp_path: Path
+    archive: str,
+    argv: list[str],
+    expected: str,
+    code: int,
+    extra: tuple[str, ...],
+    tmp_path: Path,
 ) -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), "--db", archive, *argv],
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY + extra), "--db", archive, *argv],
         capture_output=True,
         text=True,
         check=False,
@@ -62,7 +88,7 @@ def test_read_command_imports_no_orm_nor_pydantic(
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["code"] == 0
+    assert result["code"] == code, proc.stderr
     assert expected in result["out"].lower()  # the command did its work
     assert result["loaded"] == []
 

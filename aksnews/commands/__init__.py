@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import typer
 
@@ -15,15 +15,7 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperOption
 
 from aksnews import __version__
-from aksnews.commands import archive, convert
-from aksnews.commands import check as check_commands
-from aksnews.commands import freshness as freshness_commands
-from aksnews.commands import inventory as inventory_commands
-from aksnews.commands import notify as notify_commands
-from aksnews.commands import scan as scan_commands
-from aksnews.commands import service as service_commands
-from aksnews.commands import upstream as upstream_commands
-from aksnews.commands import web as web_commands
+from aksnews.commands import convert
 from aksnews.commands.context import AppState
 from aksnews.commands.options import UsageProblem
 from aksnews.errors import AksnewsError
@@ -42,21 +34,6 @@ _option_type = TyperOption.display_type_rich
 TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 convert.install()
 
-app = typer.Typer(
-    name="aksnews",
-    help="AKS and Kubernetes release news, parsed into a searchable archive.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    # Markdown reflows the docstrings' paragraphs to the terminal (the rich mode keeps every
-    # source line break) and shows `commands` as code.
-    rich_markup_mode="markdown",
-)
-db_app = typer.Typer(
-    help="Database maintenance.", no_args_is_help=True, rich_markup_mode="markdown"
-)
-app.add_typer(db_app, name="db")
-
 
 def _version(value: bool) -> None:
     if value:
@@ -64,7 +41,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _global(
     ctx: typer.Context,
     db: str | None = typer.Option(
@@ -98,18 +74,6 @@ def _global(
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-archive.register(app)
-upstream_commands.register(app)
-inventory_commands.register(app)
-check_commands.register(app)
-scan_commands.register(app)
-web_commands.register(app)
-notify_commands.register(app)
-service_commands.register(app)
-freshness_commands.register(app)
-
-
-@db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (also done automatically on first use)."""
     from aksnews.store.engine import safe_url
@@ -117,6 +81,156 @@ def db_upgrade(ctx: typer.Context) -> None:
     state: AppState = ctx.obj
     engine = state.engine()
     print(f"{safe_url(str(engine.url))}: schema is current")
+
+
+def _db(app: typer.Typer) -> None:
+    db_app = typer.Typer(
+        help="Database maintenance.", no_args_is_help=True, rich_markup_mode="markdown"
+    )
+    db_app.command("upgrade")(db_upgrade)
+    app.add_typer(db_app, name="db")
+
+
+def _archive(app: typer.Typer) -> None:
+    from aksnews.commands import archive
+
+    archive.register(app)
+
+
+def _upstream(app: typer.Typer) -> None:
+    from aksnews.commands import upstream
+
+    upstream.register(app)
+
+
+def _inventory(app: typer.Typer) -> None:
+    from aksnews.commands import inventory
+
+    inventory.register(app)
+
+
+def _check(app: typer.Typer) -> None:
+    from aksnews.commands import check
+
+    check.register(app)
+
+
+def _scan(app: typer.Typer) -> None:
+    from aksnews.commands import scan
+
+    scan.register(app)
+
+
+def _web(app: typer.Typer) -> None:
+    from aksnews.commands import web
+
+    web.register(app)
+
+
+def _notify(app: typer.Typer) -> None:
+    from aksnews.commands import notify
+
+    notify.register(app)
+
+
+def _service(app: typer.Typer) -> None:
+    from aksnews.commands import service
+
+    service.register(app)
+
+
+def _freshness(app: typer.Typer) -> None:
+    from aksnews.commands import freshness
+
+    freshness.register(app)
+
+
+Registrar = Callable[[typer.Typer], None]
+
+# The command modules, in the order of `aksnews --help`.
+REGISTRARS: tuple[Registrar, ...] = (
+    _db,
+    _archive,
+    _upstream,
+    _inventory,
+    _check,
+    _scan,
+    _web,
+    _notify,
+    _service,
+    _freshness,
+)
+
+# Every top-level command and the module that registers it. A command line builds only the
+# command it runs: typer converts the signature of every registered command on each run, and
+# building all of them (and importing their modules) took ~40 ms, a tenth of a read command.
+# tests/test_cli_registry.py checks this table against the full application.
+COMMANDS: dict[str, Registrar] = {
+    "ingest": _archive,
+    "fetch": _archive,
+    "releases": _archive,
+    "show": _archive,
+    "facts": _archive,
+    "search": _archive,
+    "calendar": _upstream,
+    "apis": _upstream,
+    "diff": _upstream,
+    "inventory": _inventory,
+    "check": _check,
+    "plan": _check,
+    "scan": _scan,
+    "web": _web,
+    "notify": _notify,
+    "outbox": _notify,
+    "notifiers": _notify,
+    "digest": _service,
+    "run-once": _service,
+    "serve": _service,
+    "status": _freshness,
+    "db": _db,
+}
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """The typer application with every command, or with only `command` (one of COMMANDS)."""
+    app = typer.Typer(
+        name="aksnews",
+        help="AKS and Kubernetes release news, parsed into a searchable archive.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        # Markdown reflows the docstrings' paragraphs to the terminal (the rich mode keeps every
+        # source line break) and shows `commands` as code.
+        rich_markup_mode="markdown",
+    )
+    app.callback()(_global)
+    if command is None:
+        for register in REGISTRARS:
+            register(app)
+        return app
+    COMMANDS[command](app)
+    app.registered_commands = [
+        c
+        for c in app.registered_commands
+        if (c.name or typer.main.get_command_name(c.callback.__name__ if c.callback else ""))
+        == command
+    ]
+    app.registered_groups = [g for g in app.registered_groups if g.name == command]
+    return app
+
+
+def _command_word(args: Sequence[str]) -> str | None:
+    """The command a command line runs, if it names one of COMMANDS; None for anything else
+    (no command, --help, an unknown word), which gets the full application and its messages."""
+    words = iter(args)
+    for word in words:
+        if word in ("--db", "--config"):
+            next(words, None)
+        elif word.startswith("--db=") or word.startswith("--config=") or word == "--debug":
+            continue
+        else:
+            return word if word in COMMANDS else None
+    return None
 
 
 def _usage_line(exc: click_errors.UsageError, args: Sequence[str]) -> str:
@@ -128,7 +242,7 @@ def _usage_line(exc: click_errors.UsageError, args: Sequence[str]) -> str:
 
 def _command_path(args: Sequence[str]) -> str:
     """'aksnews inventory scan' from the arguments (for errors raised without a context)."""
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(build_app())
     path = ["aksnews"]
     words = iter(args)
     for word in words:
@@ -150,6 +264,7 @@ def run(args: Sequence[str]) -> int:
     debug = "--debug" in args
     try:
         # Not standalone: click would exit 2 on a usage error, the code of "findings".
+        app = build_app(_command_word(args))
         result = app(list(args), prog_name="aksnews", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
         typer.echo(exc.format_message())

@@ -314,15 +314,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show one release with its entries and facts (upstream: dated by the schedule)."""
         as_json = wants_json(output, as_json)
-        from dataclasses import replace
-
-        from aksnews.release_order import dated
-        from aksnews.store.knowledge import load_upstream_dates
         from aksnews.store.queries import get_release
 
         state: AppState = ctx.obj
         detail = get_release(state.engine(), release)
         if detail.summary.source == "kubernetes" and detail.summary.date is None:
+            # Only an undated upstream release needs the schedule (and the lifecycle code).
+            from dataclasses import replace
+
+            from aksnews.release_order import dated
+            from aksnews.store.knowledge import load_upstream_dates
+
             (summary,) = dated([detail.summary], load_upstream_dates(state.engine()))
             detail = replace(detail, summary=summary)
         if as_json:

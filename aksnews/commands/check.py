@@ -48,7 +48,7 @@ def _findings(
     rules: frozenset[Rule] | None = None,
 ) -> list[Finding]:
     from aksnews.match import match_report
-    from aksnews.store.inventory import load_inventory
+    from aksnews.store.inventory_view import load_inventory
     from aksnews.store.knowledge import load_archive_view
 
     inventory = load_inventory(engine)
@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
         from aksnews.diff import Version, build_diff
         from aksnews.lifecycle import minor_key, minor_of
         from aksnews.plan import build_plan, minors_crossed
-        from aksnews.store.inventory import load_inventory
+        from aksnews.store.inventory_view import load_inventory
         from aksnews.store.knowledge import load_archive_view
         from aksnews.store.queries import entries_about, load_upstream_range
 

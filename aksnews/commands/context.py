@@ -80,7 +80,8 @@ def print_styled(lines: Sequence[Sequence[Piece]], *, page: bool = False) -> Non
             return
         out.print(text, soft_wrap=True)
     else:
-        sys.stdout.write("".join("".join(p for p, _ in line) + "\n" for line in lines))
+        # Line by line, not joined: a wide diff prints megabytes.
+        sys.stdout.writelines("".join(p for p, _ in line) + "\n" for line in lines)
 
 
 Cell = str | Piece

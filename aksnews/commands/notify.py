@@ -19,12 +19,6 @@ if TYPE_CHECKING:
 
 STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
 
-outbox_app = typer.Typer(
-    help="Show queued, sent, failed and uncertain messages; resend one by hand.",
-    invoke_without_command=True,
-    rich_markup_mode="markdown",
-)
-
 
 class DeliveryProblems(AksnewsError):
     """Something failed for good or may not have arrived in this run: an error (exit 1).
@@ -186,6 +180,12 @@ def register(app: typer.Typer) -> None:
         if report.interrupted or report.count(Status.FAILED) or report.count(Status.UNCERTAIN):
             raise DeliveryProblems("some messages failed or may not have arrived")
 
+    # A group of its own per application: register runs once for each application built.
+    outbox_app = typer.Typer(
+        help="Show queued, sent, failed and uncertain messages; resend one by hand.",
+        invoke_without_command=True,
+        rich_markup_mode="markdown",
+    )
     app.add_typer(outbox_app, name="outbox")
 
     @outbox_app.callback()

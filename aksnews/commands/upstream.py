@@ -199,9 +199,10 @@ def register(app: typer.Typer) -> None:
         """Upstream changes between two versions: urgent notes, then the removed APIs, feature
         gates and flags, deprecations, API changes, and one line per dependency."""
         as_json = wants_json(output, as_json)
-        from aksnews.diff import GROUPS, Version, build_diff
+        from aksnews.diff import GROUPS, NOTE_KINDS, Version, build_diff, minors_between, range_keys
         from aksnews.store.knowledge import load_api_knowledge
-        from aksnews.store.queries import load_upstream_range
+        from aksnews.store.queries import list_releases
+        from aksnews.store.upstream_notes import release_notes
 
         try:
             a, b = Version.parse(start), Version.parse(end)
@@ -216,7 +217,10 @@ def register(app: typer.Typer) -> None:
         if unknown:
             raise UsageProblem(f"unknown kind {sorted(unknown)[0]!r} for diff")
         engine = state.engine()
-        details = load_upstream_range(engine, a, b)
+        # Streamed, with only the notes a diff shows: memory and time do not grow with the
+        # bugs and features of a wide range.
+        summaries = list_releases(engine, source="kubernetes", minors=minors_between(a, b))
+        details = release_notes(engine, range_keys(summaries, a, b), NOTE_KINDS)
         report = build_diff(a, b, details, kind, load_api_knowledge(engine))
         if report.missing_minors:
             typer.echo(

@@ -5,32 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aksnews.inventory.codec import (
-    api_use_from,
     api_use_json,
-    cluster_from,
     cluster_json,
-    team_from,
     team_json,
 )
-from aksnews.inventory.merge import merge_clusters
-from aksnews.inventory.model import ApiUse, Cluster, Inventory, Team
+from aksnews.inventory.model import ApiUse, Cluster, Team
 from aksnews.inventory.upgrade_codec import (
     ITEM_TYPES,
-    Item,
-    inputs_of,
-    item_from,
     item_json,
     item_name,
     items_of,
 )
-from aksnews.inventory.upgrade_model import UpgradeInputs, VersionSeen
+from aksnews.inventory.upgrade_model import UpgradeInputs
+from aksnews.store.inventory_view import load_inventory
 from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow, VersionSeenRow
 
 _TABLES = Base.metadata.tables
@@ -152,73 +145,6 @@ def _record_versions(
                     continue
         row.first_seen = min(_aware(row.first_seen), collected_at)
         row.last_seen = max(_aware(row.last_seen), collected_at)
-
-
-def load_inventory(engine: Engine) -> Inventory:
-    """The merged picture of every origin (see aksnews.inventory.merge)."""
-    with Session(engine) as session:
-        items = list(
-            session.scalars(
-                select(InventoryItemRow).order_by(
-                    InventoryItemRow.collected_at, InventoryItemRow.id
-                )
-            )
-        )
-        seen = [
-            VersionSeen(
-                cluster=v.cluster,
-                version=v.version,
-                first_seen=_aware(v.first_seen).isoformat(),
-                last_seen=_aware(v.last_seen).isoformat(),
-            )
-            for v in session.scalars(
-                select(VersionSeenRow).order_by(VersionSeenRow.cluster, VersionSeenRow.version)
-            )
-        ]
-        uses = [
-            api_use_from(
-                {
-                    "cluster": u.cluster,
-                    "apiVersion": u.api_version,
-                    "kind": u.kind,
-                    "evidence": u.evidence,
-                    "location": u.location,
-                    "namespace": u.namespace,
-                    "name": u.name,
-                    "provenance": {
-                        "origin": u.origin,
-                        "collected_at": _aware(u.collected_at).isoformat(),
-                    },
-                }
-            )
-            for u in session.scalars(select(ApiUseRow).order_by(ApiUseRow.id))
-        ]
-    teams: dict[str, Team] = {}
-    clusters: list[Cluster] = []
-    default_team = None
-    # One value per (type, name): the newest origin's statement of it wins (items are read
-    # oldest first), so a workload seen in manifests and on the live cluster counts once.
-    upgrade_items: dict[tuple[str, str], Item] = {}
-    for item in items:
-        payload = json.loads(item.payload)
-        if item.item_type in _UPGRADE_TYPES:
-            value = item_from(item.item_type, payload)
-            if value is not None:
-                upgrade_items[(item.item_type, item.name)] = value
-        elif item.item_type == "team":
-            teams[item.name] = team_from(payload)  # the newest statement of a team wins
-        elif item.item_type == "cluster":
-            clusters.append(cluster_from(payload))
-        elif item.item_type == "default-team":
-            default_team = item.name
-    unique = {(u.cluster, u.api_version, u.kind, u.evidence, u.location): u for u in uses}
-    return Inventory(
-        teams=tuple(teams[name] for name in sorted(teams)),
-        clusters=merge_clusters(clusters),
-        api_uses=tuple(unique.values()),
-        default_team=default_team,
-        upgrade=replace(inputs_of(list(upgrade_items.values())), versions_seen=tuple(seen)),
-    )
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

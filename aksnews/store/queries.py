@@ -37,6 +37,9 @@ class NotFoundError(AksnewsError):
 
 
 _FACT_COLUMNS = tuple(fact.columns)
+# A release's columns but its section's markdown: listings read every release, and an upstream
+# draft's section is the whole draft (megabytes over the corpus, most of `releases`' time).
+SUMMARY_COLUMNS = tuple(c for c in release.columns if c.name != "markdown")
 _ENTRY_COLUMNS = tuple(entry.columns)
 _DATE_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 EXCERPT_CHARS = 240  # about what a search snippet shows
@@ -82,7 +85,7 @@ def list_releases(
     """Releases newest first (by date, then version) with their entry counts; `minor` or
     `minors` keep the upstream releases of those minor lines. Releases withdrawn from their
     document are left out unless `include_withdrawn`."""
-    query = select(release, _entry_count().label("entry_count"))
+    query = select(*SUMMARY_COLUMNS)
     if not include_withdrawn:
         query = query.where(release.c.withdrawn_at.is_(None))
     if source:
@@ -97,7 +100,29 @@ def list_releases(
     if limit:
         query = query.limit(limit)
     with engine.connect() as conn:
-        return [_summary(row, row.entry_count) for row in conn.execute(query)]
+        rows = conn.execute(query).all()
+        counts = _entry_counts(conn, [row.id for row in rows])
+    return [_summary(row, counts.get(row.id, 0)) for row in rows]
+
+
+# Up to this many releases are counted through the release_id index; more in one pass over the
+# entries. A correlated count per release reads each release's entry rows at random: listing
+# the whole corpus archive (283 releases) took 60 ms that way and 5 ms in one pass.
+_COUNT_BY_INDEX = 50
+
+
+def _entry_counts(conn: Connection, ids: Sequence[int]) -> dict[int, int]:
+    """Entries (not removed) per release id."""
+    if not ids:
+        return {}
+    query = (
+        select(entry.c.release_id, func.count(entry.c.id))
+        .where(entry.c.removed.is_(False))
+        .group_by(entry.c.release_id)
+    )
+    if len(ids) <= _COUNT_BY_INDEX:
+        query = query.where(entry.c.release_id.in_(ids))
+    return {int(row[0]): int(row[1]) for row in conn.execute(query)}
 
 
 def resolve_release(conn: Connection, ref: str) -> Row[Any]:

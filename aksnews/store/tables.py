@@ -119,3 +119,39 @@ unread_statement = Table(
     Column("expected", String(40), nullable=False),
     Column("text", Text, nullable=False),
 )
+
+# The inventory, for `check` and the other readers of the merged inventory (inventory_view.py).
+inventory_item = Table(
+    "inventory_item",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("origin", Text, nullable=False),
+    Column("item_type", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("collected_at", DateTime(timezone=True), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+api_use = Table(
+    "api_use",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("origin", Text, nullable=False),
+    Column("cluster", Text, nullable=False),
+    Column("api_version", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("evidence", String(20), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("namespace", Text),
+    Column("name", Text),
+    Column("collected_at", DateTime(timezone=True), nullable=False),
+)
+
+version_seen = Table(
+    "version_seen",
+    metadata,
+    Column("cluster", Text, primary_key=True),
+    Column("version", String(40), primary_key=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
