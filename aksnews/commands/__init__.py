@@ -112,11 +112,8 @@ freshness_commands.register(app)
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (also done automatically on first use)."""
-    from aksnews.store.engine import safe_url
-
     state: AppState = ctx.obj
-    engine = state.engine()
-    print(f"{safe_url(str(engine.url))}: schema is current")
+    print(f"{state.archive().safe_url}: schema is current")
 
 
 def _usage_line(exc: click_errors.UsageError, args: Sequence[str]) -> str:

@@ -19,7 +19,6 @@ from aksnews.inventory.codec import (
     team_from,
     team_json,
 )
-from aksnews.inventory.merge import merge_clusters
 from aksnews.inventory.model import ApiUse, Cluster, Inventory, Team
 from aksnews.inventory.upgrade_codec import (
     ITEM_TYPES,
@@ -154,8 +153,9 @@ def _record_versions(
         row.last_seen = max(_aware(row.last_seen), collected_at)
 
 
-def load_inventory(engine: Engine) -> Inventory:
-    """The merged picture of every origin (see aksnews.inventory.merge)."""
+def load_statements(engine: Engine) -> Inventory:
+    """Every origin's statements: teams, API uses and upgrade inputs resolved, clusters one per
+    origin's statement, oldest first (aksnews.inventory.merge.load_inventory merges them)."""
     with Session(engine) as session:
         items = list(
             session.scalars(
@@ -214,7 +214,7 @@ def load_inventory(engine: Engine) -> Inventory:
     unique = {(u.cluster, u.api_version, u.kind, u.evidence, u.location): u for u in uses}
     return Inventory(
         teams=tuple(teams[name] for name in sorted(teams)),
-        clusters=merge_clusters(clusters),
+        clusters=tuple(clusters),
         api_uses=tuple(unique.values()),
         default_team=default_team,
         upgrade=replace(inputs_of(list(upgrade_items.values())), versions_seen=tuple(seen)),
@@ -226,7 +226,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-__all__ = ["api_use_json", "load_inventory", "replace_origin"]
+__all__ = ["api_use_json", "load_statements", "replace_origin"]
 
 
 def replace_api_uses(
