@@ -141,7 +141,7 @@ def test_release_page_marks_them(engine: Engine) -> None:
     from aksnews.web.app import create_app
 
     _ingest(engine, FIRST)
-    with TestClient(create_app(engine, now=lambda: NOW)) as client:
+    with TestClient(create_app(Archive(engine), now=lambda: NOW)) as client:
         html = client.get("/releases/aks:2026-02-01").text
         assert html.count('class="unread-note"') == 1
         assert "Not understood, read it yourself:" in html

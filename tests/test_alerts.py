@@ -17,6 +17,7 @@ from aksnews.match import match
 from aksnews.messages import Alert
 from aksnews.notifiers.base import Message
 from aksnews.outbox import Kind, entries, load_alert_states, queue_alerts
+from aksnews.store.handle import Archive
 
 from archive_view import corpus_archive
 
@@ -72,8 +73,10 @@ def _render(alert: Alert) -> list[tuple[str, Sequence[Message]]]:
 
 def _run(engine: Engine, findings: Sequence[Finding], now: dt.datetime) -> tuple[Alert, ...]:
     """One post-fetch pass: select against the stored memory, queue, remember."""
-    selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=INVENTORY)
-    queue_alerts(engine, selection, _render, now)
+    selection = select_alerts(
+        findings, load_alert_states(Archive(engine)), now=now, inventory=INVENTORY
+    )
+    queue_alerts(Archive(engine), selection, _render, now)
     return selection.alerts
 
 
@@ -85,13 +88,13 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     first = _run(engine, [eos, removed, lag], NOW)
     assert {a.finding.key for a in first} == {eos.key, removed.key}
     assert not any(a.escalated for a in first)
-    assert len(entries(engine)) == 2
+    assert len(entries(Archive(engine))) == 2
 
     # The next fetch, same findings (reworded): nothing new.
     reworded = dataclasses.replace(removed, title="reworded", why="other evidence")
     tomorrow = NOW + dt.timedelta(days=1)
     assert _run(engine, [eos, reworded, lag], tomorrow) == ()
-    assert len(entries(engine)) == 2
+    assert len(entries(Archive(engine))) == 2
 
     # Twelve days later the end of support is 8 days away: not yet within a week.
     later = NOW + dt.timedelta(days=12)
@@ -101,12 +104,12 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     (again,) = _run(engine, [eos, removed], week)
     assert again.escalated and again.finding.key == eos.key
     assert delivery_key(again, week.date()) == f"{again.key}:urgent"
-    rows = entries(engine)
+    rows = entries(Archive(engine))
     assert [r.key for r in rows if r.kind is Kind.ALERT].count(f"{again.key}:urgent") == 1
     assert len(rows) == 3
     # And never again after that, however close it gets.
     assert _run(engine, [eos, removed], week + dt.timedelta(days=5)) == ()
-    stored = load_alert_states(engine)[eos.key]
+    stored = load_alert_states(Archive(engine))[eos.key]
     assert stored == AlertState(Severity.CRITICAL, eos.deadline, week)
 
 
@@ -173,6 +176,6 @@ def test_routing_of_real_findings_to_namespace_owner_and_default_team() -> None:
 def test_alert_of_a_team_without_channels_is_not_forgotten(engine: Engine) -> None:
     removed = _finding(Rule.REMOVED_API, Severity.CRITICAL)
     selection = select_alerts([removed], {}, now=NOW, inventory=INVENTORY)
-    assert queue_alerts(engine, selection, lambda alert: [], NOW) == 0
-    assert load_alert_states(engine) == {}
+    assert queue_alerts(Archive(engine), selection, lambda alert: [], NOW) == 0
+    assert load_alert_states(Archive(engine)) == {}
     assert len(_run(engine, [removed], NOW + dt.timedelta(hours=1))) == 1

@@ -13,6 +13,7 @@ import pytest
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
 from corpus import corpus_path
 
@@ -35,7 +36,7 @@ print(json.dumps({"code": code, "out": out.getvalue(),
 def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('imports') / 'aksnews.db'}"
     engine = open_engine(url)  # migrated here, so the probes only read
-    ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(Archive(engine), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
     engine.dispose()
     return url
 

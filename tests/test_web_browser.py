@@ -24,7 +24,8 @@ import icalendar
 import pytest
 from sqlalchemy import Engine
 
-from aksnews.store.knowledge import load_calendar
+from aksnews.lifecycle import load_calendar
+from aksnews.store.handle import Archive
 from aksnews.store.queries import get_release
 from aksnews.store.search import SearchQuery, search
 
@@ -87,7 +88,7 @@ def base_url(archive: Engine) -> Iterator[str]:
     from aksnews.web.app import create_app
 
     config = uvicorn.Config(
-        create_app(archive, now=lambda: NOW),
+        create_app(Archive(archive), now=lambda: NOW),
         host="127.0.0.1",
         port=_free_port(),
         log_level="warning",
@@ -188,7 +189,7 @@ def test_search_filter_release_and_permalink(page: Any, archive: Engine, base_ur
 
 
 def test_calendar_page(page: Any, archive: Engine) -> None:
-    rows = load_calendar(archive, NOW.date())
+    rows = load_calendar(Archive(archive), NOW.date())
     page.goto("/calendar")
     assert page.locator(".minor").count() == len(rows)
     assert page.locator(".supported").count() == sum(r.supported for r in rows)
@@ -213,7 +214,7 @@ def test_atom_and_ics_feeds_parse(page: Any, archive: Engine, base_url: str) -> 
     ics = page.request.get("/calendar.ics")
     assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
     events = list(icalendar.Calendar.from_ical(ics.body()).walk("VEVENT"))
-    ends = {r.minor for r in load_calendar(archive, NOW.date()) if r.end_of_support}
+    ends = {r.minor for r in load_calendar(Archive(archive), NOW.date()) if r.end_of_support}
     assert ends and all(
         any(f"Kubernetes {minor}:" in str(e["summary"]) for e in events) for minor in ends
     )
