@@ -248,11 +248,11 @@ import datetime as dt, sys
 from http_notifier import HttpNotifier
 from aksnews.notifiers.base import Target
 from aksnews.outbox import deliver
-from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
-engine = open_engine(sys.argv[1])
+archive = Archive.open(sys.argv[1])
 now = dt.datetime.fromisoformat(sys.argv[3])
-deliver(Archive(engine), lambda team, channel: (HttpNotifier(), Target(url=sys.argv[2])), now)
+deliver(archive, lambda team, channel: (HttpNotifier(), Target(url=sys.argv[2])), now)
 """
 
 

@@ -102,6 +102,8 @@ class Archive:
     """An open archive database (SQLite or PostgreSQL), migrated on open."""
 
     def __init__(self, engine: Engine) -> None:
+        # Tests of the store build one on the engine their fixtures opened; everyone else
+        # calls Archive.open.
         self._engine = engine
 
     @classmethod
@@ -110,11 +112,6 @@ class Archive:
         from aksnews.store.engine import open_engine
 
         return cls(open_engine(url, migrate=migrate))
-
-    @property
-    def engine(self) -> Engine:
-        """For aksnews.store's own modules and the tests of the store."""
-        return self._engine
 
     @property
     def safe_url(self) -> str:
