@@ -150,6 +150,22 @@ def test_the_store_imports_only_the_bottom_layer(graph: list[Import]) -> None:
     assert store_violations(graph) == []
 
 
+def test_the_bottom_layer_imports_only_itself(graph: list[Import]) -> None:
+    """What the store may import must not reach up either, or the store would through it."""
+    bottom = tuple(p for p in STORE_MAY_IMPORT if not under(p, STORE))
+    assert (
+        sorted(
+            str(i)
+            for i in graph
+            if under(i.module, bottom)
+            and under(i.target, ("aksnews",))
+            and i.target != "aksnews"
+            and not under(i.target, bottom)
+        )
+        == []
+    )
+
+
 def test_sqlalchemy_is_imported_only_in_the_store(graph: list[Import]) -> None:
     assert sql_violations(graph) == []
 
