@@ -19,10 +19,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aksnews.apis import Confidence, KnowledgeRow, api_facts, build_knowledge, minor_key
 from aksnews.model import FeatureGateRemovalFact, FlagRemovalFact, Release, Source
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 SNAPSHOT_FILE = "api_snapshot.json"
 SNAPSHOT_FORMAT = 1
@@ -204,3 +207,25 @@ def load_snapshot() -> ApiKnowledge:
     """The catalogue shipped with the package."""
     text = resources.files("aksnews").joinpath(SNAPSHOT_FILE).read_text(encoding="utf-8")
     return from_json(json.loads(text), where=f"aksnews/{SNAPSHOT_FILE}")
+
+
+def load_api_knowledge(archive: Archive | None) -> ApiKnowledge:
+    """The API knowledge base with where it came from: the archive's rows (API versions,
+    removed feature gates and flags) once it has any, else the snapshot shipped with aksnews.
+
+    This is the one entry point for commands that may run without an archive (None).
+    """
+    if archive is not None:
+        from aksnews.apis import load_knowledge
+
+        rows = load_knowledge(archive)
+        found: list[tuple[FeatureGateRemovalFact | FlagRemovalFact, str]] = []
+        for fact_type in ("feature-gate-removal", "flag-removal"):
+            for stored in archive.list_facts(fact_type=fact_type):
+                if isinstance(stored.fact, FeatureGateRemovalFact | FlagRemovalFact):
+                    found.append((stored.fact, stored.release_key))
+        gates, flags = removed_gates_and_flags(found)
+        archived = ApiKnowledge(rows, gates, flags, origin="archive")
+        if not archived.empty:
+            return archived
+    return load_snapshot()

@@ -34,8 +34,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from aksnews.model import ApiChangeFact, FactType, Release
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 
 class Confidence(IntEnum):
@@ -373,3 +377,21 @@ def _mined_row(event: _Event) -> KnowledgeRow:
         disagreements=tuple(dict.fromkeys(d for d in disagreements if d)),
         confidence=_note_confidence(group),
     )
+
+
+def load_knowledge(archive: Archive) -> tuple[KnowledgeRow, ...]:
+    """The API knowledge base: the current guide's rows merged with facts mined from notes.
+
+    Guide sections are revised in place when the page changes, so their stored facts are the
+    current page's: exactly what build_knowledge wants.
+    """
+    guide: list[SourcedFact] = []
+    mined: list[SourcedFact] = []
+    for fact_type in ("api-removal", "api-deprecation"):
+        for stored in archive.list_facts(fact_type=fact_type):
+            if not isinstance(stored.fact, ApiChangeFact):
+                continue
+            reference = f"{stored.release_key}#entry-{stored.entry_id}"
+            is_guide = stored.release_key.startswith("deprecation-guide:")
+            (guide if is_guide else mined).append(SourcedFact(stored.fact, reference))
+    return build_knowledge(guide, mined)

@@ -22,14 +22,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 
 from aksnews.config import Settings
 from aksnews.digest import DigestInputs, FindingChange, build_digest
-from aksnews.errors import AksnewsError, ConfigError
+from aksnews.errors import AksnewsError, ConfigError, DuplicateKey
 from aksnews.findings import Finding
 from aksnews.inventory.model import Inventory, Team
 from aksnews.lifecycle import minor_of
@@ -49,6 +47,9 @@ from aksnews.pipeline import FetchOutcome
 from aksnews.redact import redact_urls
 from aksnews.sources import FETCH_ORDER
 from aksnews.store.records import ReleaseDetail
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class CycleReport:
 
 
 def poll(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     now: dt.datetime,
     *,
@@ -142,28 +143,28 @@ def poll(
     for name in (s for s in FETCH_ORDER if s in sources):
         try:
             if name == "kubernetes":
-                outcomes.extend(fetch_kubernetes(engine, settings, now=clock))
+                outcomes.extend(fetch_kubernetes(archive, settings, now=clock))
                 continue
             for src, url in source_urls(settings, [name]):
-                outcomes.append(fetch_and_ingest(engine, settings, src, url, now=clock))
+                outcomes.append(fetch_and_ingest(archive, settings, src, url, now=clock))
         except AksnewsError as exc:
             errors.append((name, redact(str(exc))))
             log.warning("source=%s error=%s", name, redact(str(exc)))
     return PollReport(tuple(outcomes), tuple(errors))
 
 
-def _findings(engine: Engine, inventory: Inventory, now: dt.datetime) -> tuple[Finding, ...]:
+def _findings(archive: Archive, inventory: Inventory, now: dt.datetime) -> tuple[Finding, ...]:
+    from aksnews.findings import load_archive_view
     from aksnews.match import match
-    from aksnews.store.knowledge import load_archive_view
 
     if not inventory.clusters:
         return ()
     today = now.date()
-    return match(inventory, load_archive_view(engine, today), now=today)
+    return match(inventory, load_archive_view(archive, today), now=today)
 
 
 def match_and_alert(
-    engine: Engine,
+    archive: Archive,
     now: dt.datetime,
     *,
     notifiers: NotifierFactory = get_notifier,
@@ -173,12 +174,12 @@ def match_and_alert(
     """Match the stored inventory against the archive and queue new or escalated alerts: one
     message per team and channel listing them all (see aksnews.alerts for what is
     alert-worthy); a team alerted for the first time gets where it stands instead."""
-    from aksnews.store.inventory import load_inventory
+    from aksnews.inventory.merge import load_inventory
 
-    inventory = load_inventory(engine)
-    findings = _findings(engine, inventory, now)
+    inventory = load_inventory(archive)
+    findings = _findings(archive, inventory, now)
     return alert_findings(
-        engine,
+        archive,
         inventory,
         findings,
         now,
@@ -189,7 +190,7 @@ def match_and_alert(
 
 
 def alert_findings(
-    engine: Engine,
+    archive: Archive,
     inventory: Inventory,
     findings: tuple[Finding, ...],
     now: dt.datetime,
@@ -207,9 +208,9 @@ def alert_findings(
         team_channels,
     )
 
-    selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=inventory)
+    selection = select_alerts(findings, load_alert_states(archive), now=now, inventory=inventory)
     unrouted = list(selection.unrouted)
-    known = alerted_teams(engine)
+    known = alerted_teams(archive)
 
     def teams_of(finding: Finding) -> tuple[str, ...]:
         return finding_teams(inventory, finding)
@@ -237,7 +238,7 @@ def alert_findings(
         if alert.finding.key not in reached:
             unrouted.append(alert.finding)  # left unremembered: selected again next run
     capped = {a.finding.key for a in selection.alerts} - listed
-    count = queue_alert_batches(engine, batches, selection.states, render, now, remembered=capped)
+    count = queue_alert_batches(archive, batches, selection.states, render, now, remembered=capped)
     for finding in unrouted:
         log.warning(
             "alert not routed: finding=%s cluster=%s team=%s (no team or no channel)",
@@ -250,18 +251,18 @@ def alert_findings(
 
 
 def resolver(
-    engine: Engine,
+    archive: Archive,
     notifiers: NotifierFactory = get_notifier,
     environ: Mapping[str, str] | None = None,
 ) -> Resolve:
     """Team and channel -> (notifier, target) from the stored inventory; secrets (env:
     references) are resolved here, at the edge that sends, and remembered by the log
     redaction so that no library's log line can show them."""
+    from aksnews.inventory.merge import load_inventory
     from aksnews.outbox import team_target
     from aksnews.redact import remember
-    from aksnews.store.inventory import load_inventory
 
-    inventory = load_inventory(engine)
+    inventory = load_inventory(archive)
 
     def resolve(team_name: str, channel: str) -> tuple[Notifier, Target] | MissingSecret | None:
         team = inventory.team(team_name)
@@ -279,7 +280,7 @@ def resolver(
 
 
 def send(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     now: dt.datetime,
     *,
@@ -289,11 +290,11 @@ def send(
 ) -> DeliveryReport:
     """Deliver what is due in the outbox (see aksnews.outbox for retries and crash safety)."""
     del settings  # delivery has no settings yet; the signature matches the other steps
-    return deliver(engine, resolver(engine, notifiers, environ), now, max_attempts=max_attempts)
+    return deliver(archive, resolver(archive, notifiers, environ), now, max_attempts=max_attempts)
 
 
 def run_once(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     now: dt.datetime,
     *,
@@ -302,15 +303,15 @@ def run_once(
     max_alerts_per_run: int | None = None,
 ) -> CycleReport:
     """poll + match_and_alert + send: one cycle, for cron and Kubernetes CronJob users."""
-    polled = poll(engine, settings, now)
+    polled = poll(archive, settings, now)
     alerts = match_and_alert(
-        engine,
+        archive,
         now,
         notifiers=notifiers,
         max_alerts_per_run=max_alerts_per_run,
         web_url=settings.web_url or None,
     )
-    delivery = send(engine, settings, now, notifiers=notifiers, environ=environ)
+    delivery = send(archive, settings, now, notifiers=notifiers, environ=environ)
     return CycleReport(polled, alerts, delivery)
 
 
@@ -363,20 +364,18 @@ def _in(day: dt.date | None, start: dt.date, end: dt.date) -> bool:
 
 
 def _upstream(
-    engine: Engine, minors: tuple[str, ...], start: dt.date, end: dt.date
+    archive: Archive, minors: tuple[str, ...], start: dt.date, end: dt.date
 ) -> list[ReleaseDetail]:
     """Upstream releases of `minors` of the period: by their date, or when undated (the
     release-notes drafts) by the day they were first archived."""
-    from aksnews.store.queries import get_releases, list_releases
-
     keys = [
         summary.key
         for minor in minors
-        for summary in list_releases(engine, source="kubernetes", minor=minor)
+        for summary in archive.list_releases(source="kubernetes", minor=minor)
         if summary.date is None or _in(summary.date, start, end)
     ]
     out = []
-    for detail in get_releases(engine, keys):
+    for detail in archive.get_releases(keys):
         if detail.summary.date is None:
             first = min((r.recorded_at for r in detail.revisions), default=None)
             if first is None or not _in(first.date(), start, end):
@@ -386,7 +385,7 @@ def _upstream(
 
 
 def _finding_changes(
-    engine: Engine,
+    archive: Archive,
     inventory: Inventory,
     team: str,
     findings: tuple[Finding, ...],
@@ -395,14 +394,14 @@ def _finding_changes(
 ) -> tuple[FindingChange, ...]:
     from aksnews.finding_changes import classify
     from aksnews.outbox import load_alert_states
-    from aksnews.store.digest_findings import last_reported
+    from aksnews.report import last_reported
 
     mine = [f for f in findings if team in finding_teams(inventory, f)]
-    previous = last_reported(engine, team)
+    previous = last_reported(archive, team)
     if previous is not None:
         return classify(mine, previous)
     # The team's first digest: nothing to compare with, so 'new' means alerted this period.
-    states = load_alert_states(engine)
+    states = load_alert_states(archive)
     changes = []
     for finding in mine:
         state = states.get(finding.key)
@@ -412,7 +411,7 @@ def _finding_changes(
 
 
 def load_digest_inputs(
-    engine: Engine,
+    archive: Archive,
     team: str,
     period_start: dt.date,
     period_end: dt.date,
@@ -421,35 +420,32 @@ def load_digest_inputs(
     web_url: str | None = None,
 ) -> DigestInputs:
     """What build_digest needs for `team` and [period_start, period_end), from the store."""
-    from aksnews.freshness import judge
+    from aksnews.freshness import judge, load_source_statuses
+    from aksnews.inventory.merge import load_inventory
+    from aksnews.lifecycle import load_calendar
     from aksnews.relevance import owned_clusters
-    from aksnews.store.inventory import load_inventory
-    from aksnews.store.knowledge import load_calendar
-    from aksnews.store.queries import get_releases, list_facts, list_releases
-    from aksnews.store.status import load_source_statuses
 
-    inventory = load_inventory(engine)
+    inventory = load_inventory(archive)
     _team(inventory, team)
-    aks = get_releases(
-        engine,
+    aks = archive.get_releases(
         [
             s.key
-            for s in list_releases(engine, source="aks", since=period_start)
+            for s in archive.list_releases(source="aks", since=period_start)
             if _in(s.date, period_start, period_end)
         ],
     )
     minors = team_minors(inventory, team)
-    findings = _findings(engine, inventory, now)
+    findings = _findings(archive, inventory, now)
     return DigestInputs(
         aks_releases=tuple(aks),
-        upstream_releases=tuple(_upstream(engine, minors, period_start, period_end)),
-        calendar=tuple(load_calendar(engine, now.date())),
-        retirements=tuple(list_facts(engine, fact_type="retirement", source="aks")),
-        findings=_finding_changes(engine, inventory, team, findings, period_start, period_end),
+        upstream_releases=tuple(_upstream(archive, minors, period_start, period_end)),
+        calendar=tuple(load_calendar(archive, now.date())),
+        retirements=tuple(archive.list_facts(fact_type="retirement", source="aks")),
+        findings=_finding_changes(archive, inventory, team, findings, period_start, period_end),
         team_minors=minors,
-        release_urls={r.key: r.url for r in list_releases(engine)},
+        release_urls={r.key: r.url for r in archive.list_releases()},
         freshness=judge(
-            load_source_statuses(engine, now.date()), now, poll_interval_hours=poll_interval_hours
+            load_source_statuses(archive, now.date()), now, poll_interval_hours=poll_interval_hours
         ).warnings,
         clusters=owned_clusters(inventory, team),
         web_url=web_url,
@@ -457,7 +453,7 @@ def load_digest_inputs(
 
 
 def digest_for(
-    engine: Engine,
+    archive: Archive,
     team: str,
     period_start: dt.date,
     period_end: dt.date,
@@ -466,7 +462,7 @@ def digest_for(
     web_url: str | None = None,
 ) -> Digest:
     inputs = load_digest_inputs(
-        engine, team, period_start, period_end, now, poll_interval_hours, web_url
+        archive, team, period_start, period_end, now, poll_interval_hours, web_url
     )
     return build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
 
@@ -477,7 +473,7 @@ def digest_key(team: str, period_start: dt.date, period_end: dt.date) -> str:
 
 
 def queue_digest(
-    engine: Engine,
+    archive: Archive,
     team: str,
     period_start: dt.date,
     period_end: dt.date,
@@ -489,27 +485,27 @@ def queue_digest(
     """Queue the period's digest for every channel of the team, in one transaction; the number
     of outbox rows written (0 when this period was queued before, or the team has no channel).
     """
+    from aksnews.inventory.merge import load_inventory
     from aksnews.outbox import queue_on, team_channels
-    from aksnews.store.inventory import load_inventory
 
-    channels = team_channels(_team(load_inventory(engine), team))
+    channels = team_channels(_team(load_inventory(archive), team))
     key = digest_key(team, period_start, period_end)
-    if not channels or queued(engine, key):
+    if not channels or queued(archive, key):
         return 0
-    from aksnews.store.digest_findings import record_reported
+    from aksnews.report import record_reported
 
-    inputs = load_digest_inputs(engine, team, period_start, period_end, now, web_url=web_url)
+    inputs = load_digest_inputs(archive, team, period_start, period_end, now, web_url=web_url)
     digest = build_digest(team, inputs, period_start=period_start, period_end=period_end, now=now)
     rendered = [(channel, notifiers(channel).render_digest(digest)) for channel in channels]
     reported = [c.finding for c in inputs.findings if c.change != "resolved"]
     try:
-        with engine.begin() as conn:
+        with archive.transaction() as write:
             written = sum(
-                queue_on(conn, team, channel, Kind.DIGEST, key, messages, now, title=digest.title)
+                queue_on(write, team, channel, Kind.DIGEST, key, messages, now, title=digest.title)
                 for channel, messages in rendered
             )
             # What this digest reported is what the next one compares with.
-            record_reported(conn, team, reported, period_end, now)
+            record_reported(write, team, reported, period_end, now)
             return written
-    except IntegrityError:
+    except DuplicateKey:
         return 0  # another process queued this period first

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aksnews.api_catalogue import ApiKnowledge, FlagRemoval, GateRemoval
 from aksnews.apis import KnowledgeRow
 from aksnews.model import ComponentUpdateFact
 from aksnews.store.records import ReleaseDetail, ReleaseSummary, StoredEntry
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 # The order a reader needs: what breaks the upgrade first. (kind, title); the removed-* sections
 # come from the knowledge base, the others from the notes.
@@ -224,3 +228,13 @@ def _label(v: Version) -> str:
 def minors_between(start: Version, end: Version) -> list[str]:
     """Minor lines whose releases can fall in the range, for the store query."""
     return [f"{start.major}.{m}" for m in range(start.minor, end.minor + 1)]
+
+
+def load_upstream_range(archive: Archive, start: Version, end: Version) -> list[ReleaseDetail]:
+    """Final upstream releases after `start` up to `end`, with their entries (for diff, plan)."""
+    keys = [
+        summary.key
+        for summary in archive.list_releases(source="kubernetes", minors=minors_between(start, end))
+        if in_range(summary.version, start, end)
+    ]
+    return archive.get_releases(keys)

@@ -15,3 +15,8 @@ class ConfigError(AksnewsError):
 
 class InputError(AksnewsError):
     """A file given to aksnews cannot be read as the document it should be."""
+
+
+class DuplicateKey(AksnewsError):
+    """A write met a unique key another process wrote first: nothing of it was written (the
+    archive handle's transactions raise it; callers treat it as a duplicate avoided)."""

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from aksnews.apis import KnowledgeRow
 from aksnews.inventory.model import Cluster
@@ -20,6 +21,9 @@ from aksnews.lifecycle import MinorLifecycle
 from aksnews.links import release_key_url
 from aksnews.store.records import StoredFact
 from aksnews.versions import KubeVersion
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 
 class Rule(StrEnum):
@@ -193,3 +197,18 @@ class ClusterScope:
         if namespace is not None and namespace in self.namespace_teams:
             return self.namespace_teams[namespace]
         return self.team
+
+
+def load_archive_view(archive: Archive, today: dt.date) -> ArchiveView:
+    """What the matcher reads, from the archive's facts as of `today`."""
+    from aksnews.apis import load_knowledge
+    from aksnews.lifecycle import load_calendar
+
+    return ArchiveView(
+        knowledge=load_knowledge(archive),
+        calendar=tuple(load_calendar(archive, today)),
+        node_images=tuple(archive.list_facts(fact_type="node-image", source="aks")),
+        retirements=tuple(archive.list_facts(fact_type="retirement", source="aks")),
+        versions=tuple(archive.list_facts(fact_type="kubernetes-version", source="aks")),
+        release_urls={r.key: r.url for r in archive.list_releases()},
+    )

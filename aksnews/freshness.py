@@ -17,31 +17,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+# What the store records of a source (aksnews.store.records), judged here.
+from aksnews.store.records import SourceStatus as SourceStatus
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 MAX_RELEASE_AGE_DAYS = 14
 STALE_POLL_INTERVALS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """What the archive knows about one source (all its URLs together)."""
-
-    source: str
-    urls: int = 0
-    last_fetch: dt.datetime | None = None  # last successful fetch or ingest (UTC)
-    last_change: dt.datetime | None = None  # last fetch that brought new text
-    failed_at: dt.datetime | None = None  # last failed fetch
-    last_error: str | None = None
-    releases: int = 0
-    newest_release: str | None = None  # release key
-    newest_release_date: dt.date | None = None
-
-    @property
-    def failing(self) -> bool:
-        """The last attempt failed (no success since)."""
-        return self.failed_at is not None and (
-            self.last_fetch is None or self.failed_at > self.last_fetch
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +90,23 @@ def judged_at(today: dt.date, real_now: dt.datetime) -> dt.datetime:
     if today == real_now.date():
         return real_now
     return dt.datetime.combine(today, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+def load_source_statuses(archive: Archive, day: dt.date) -> list[SourceStatus]:
+    """Every known source's status on `day`; the newest upstream release (CHANGELOG or
+    schedule) is the newest final patch by version, dated by the release schedule."""
+    from dataclasses import replace
+
+    from aksnews.release_order import load_listing
+    from aksnews.sources import SOURCES
+
+    out = []
+    for status in archive.source_statuses(SOURCES, as_of=day):
+        if status.source in ("kubernetes", "kubernetes-schedule") and status.releases:
+            found = load_listing(archive, source=status.source, finals_only=True)
+            known = [r for r in found.releases if r.date is None or r.date <= day]
+            if known:
+                newest = known[0]
+                status = replace(status, newest_release=newest.key, newest_release_date=newest.date)
+        out.append(status)
+    return out

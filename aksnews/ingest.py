@@ -1,4 +1,5 @@
-"""Reading local documents for `aksnews ingest`: bytes in, checked text out.
+"""Reading local documents for `aksnews ingest`: bytes in, checked text out; then the parse step
+the archive mirrors (split_document, ingest_text).
 
 Air-gapped sites and tests feed files instead of URLs. Every way a file can be wrong (missing,
 too big, binary, not UTF-8) becomes an InputError naming the file, before anything is parsed.
@@ -9,8 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aksnews.errors import InputError
+
+if TYPE_CHECKING:
+    from aksnews.parsers.base import ParseOptions, Parser
+    from aksnews.store.handle import Archive
+    from aksnews.store.records import IngestReport, SplitDocument
+    from aksnews.store.state import DocumentMeta
 
 
 def read_document(path: Path, *, max_bytes: int) -> str:
@@ -56,3 +64,41 @@ def decode_document(data: bytes, name: str) -> str:
 
 def file_mtime(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+
+
+def split_document(
+    parser: Parser, text: str, path: str, options: ParseOptions | None = None
+) -> SplitDocument:
+    """Check `text` is the parser's kind of document and cut it into release sections; the
+    sections are parsed when the store asks (only the new or changed ones)."""
+    from aksnews.parsers.base import ParseOptions
+    from aksnews.store.records import SplitDocument
+
+    options = options or ParseOptions()
+    parser.check(text, path)
+    sections, warnings = parser.split(text, path, options)
+    return SplitDocument(
+        source=parser.name,
+        text=text,
+        path=path,
+        sections=tuple(sections),
+        warnings=tuple(warnings),
+        parse=lambda section: parser.parse_section(section, path, options),
+        whole=options.release is None,  # a single-release draft withdraws nothing
+    )
+
+
+def ingest_text(
+    archive: Archive,
+    parser: Parser,
+    text: str,
+    *,
+    path: str,
+    meta: DocumentMeta,
+    options: ParseOptions | None = None,
+    accept_shrink: bool = False,
+    dry_run: bool = False,
+) -> IngestReport:
+    """Make the source's releases in `archive` mirror `text` (one transaction)."""
+    document = split_document(parser, text, path, options)
+    return archive.ingest(document, meta=meta, accept_shrink=accept_shrink, dry_run=dry_run)

@@ -45,6 +45,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from aksnews.model import (
     KubernetesVersionFact,
@@ -53,15 +54,17 @@ from aksnews.model import (
     VersionEvent,
     VersionLifecycleFact,
 )
+from aksnews.versions import leading_minor
 
-_MINOR = re.compile(r"^v?(\d+)\.(\d+)")
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
+
 _PATCH = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(-akslts)?$")
 _FINAL = re.compile(r"^v?(\d+)\.(\d+)\.0$")
 
 
 def minor_of(version: str) -> str | None:
-    match = _MINOR.match(version)
-    return f"{int(match[1])}.{int(match[2])}" if match else None
+    return leading_minor(version)
 
 
 def minor_key(minor: str) -> tuple[int, int]:
@@ -551,3 +554,39 @@ def upstream_dates(facts: Iterable[ScheduleFact]) -> dict[str, UpstreamDate]:
         if isinstance(fact, UpstreamReleaseFact) and fact.date and not fact.planned:
             out.setdefault(fact.version, UpstreamDate(fact.date, item.release_key))
     return out
+
+
+def load_schedule(archive: Archive) -> list[ScheduleFact]:
+    """The upstream release schedule's facts (minors and patch dates)."""
+    return [
+        ScheduleFact(f.fact, f.release_key)
+        for fact_type in ("upstream-lifecycle", "upstream-release")
+        for f in archive.list_facts(fact_type=fact_type, source="kubernetes-schedule")
+        if isinstance(f.fact, UpstreamLifecycleFact | UpstreamReleaseFact)
+    ]
+
+
+def load_upstream_dates(archive: Archive) -> dict[str, UpstreamDate]:
+    """Dates of upstream releases by version, from the release schedule."""
+    return upstream_dates(load_schedule(archive))
+
+
+def load_calendar(archive: Archive, today: dt.date) -> list[MinorLifecycle]:
+    """The reconciled lifecycle of every minor from the archive's facts, judged on `today`."""
+    lifecycle = [
+        (f.fact, f.release_key)
+        for f in archive.list_facts(fact_type="version-lifecycle")
+        if isinstance(f.fact, VersionLifecycleFact)
+    ]
+    versions = [
+        DatedVersionFact(f.fact, f.release_key, f.release_date)
+        for f in archive.list_facts(fact_type="kubernetes-version", source="aks")
+        if isinstance(f.fact, KubernetesVersionFact)
+    ]
+    return build_calendar(
+        lifecycle,
+        versions,
+        today,
+        schedule=load_schedule(archive),
+        upstream_versions=archive.upstream_minor_versions(),
+    )

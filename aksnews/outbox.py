@@ -46,9 +46,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
-
+from aksnews.errors import DuplicateKey
 from aksnews.notifiers.base import Failure, Message, Notifier, NotifierError, Target
 from aksnews.redact import redact
 from aksnews.store import outbox as store
@@ -59,6 +57,7 @@ if TYPE_CHECKING:
     from aksnews.alerts import AlertState
     from aksnews.inventory.model import SecretRef, Team
     from aksnews.messages import AlertBatch
+    from aksnews.store.handle import Archive, ArchiveWrite
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +182,7 @@ def _body_size(message: Message) -> int:
 
 
 def queue_on(
-    conn: Connection,
+    write: ArchiveWrite,
     team: str,
     channel: str,
     kind: Kind | str,
@@ -200,10 +199,9 @@ def queue_on(
     messages differ (a digest rebuilt with more items is still the same period's digest).
     `title` says what it is in `aksnews outbox` (the digest's period, the finding).
     """
-    if not messages or store.key_queued(conn, key, channel):
+    if not messages or write.key_queued(key, channel):
         return 0
-    return store.insert_messages(
-        conn,
+    return write.insert_messages(
         key=key,
         channel=channel,
         team=team,
@@ -216,7 +214,7 @@ def queue_on(
 
 
 def queue(
-    engine: Engine,
+    archive: Archive,
     team: str,
     channel: str,
     kind: Kind | str,
@@ -229,50 +227,48 @@ def queue(
     """queue_on in its own transaction. A concurrent run that queued the same key first makes
     the unique constraint refuse this insert: that is a duplicate avoided, so 0."""
     try:
-        with engine.begin() as conn:
-            return queue_on(conn, team, channel, kind, key, messages, now, title=title)
-    except IntegrityError:
+        with archive.transaction() as write:
+            return queue_on(write, team, channel, kind, key, messages, now, title=title)
+    except DuplicateKey:
         return 0
 
 
-def queued(engine: Engine, key: str) -> bool:
+def queued(archive: Archive, key: str) -> bool:
     """Whether any channel has rows for `key` (a digest period, an alert), whatever their state."""
-    with engine.connect() as conn:
-        return store.key_queued(conn, key)
+    return archive.key_queued(key)
 
 
 def entries(
-    engine: Engine,
+    archive: Archive,
     status: Status | None = None,
     *,
     newest_first: bool = False,
     key: str | None = None,
 ) -> list[OutboxEntry]:
-    found = store.rows(
-        engine, None if status is None else status.value, newest_first=newest_first, key=key
+    found = archive.outbox_rows(
+        None if status is None else status.value, newest_first=newest_first, key=key
     )
     return [_entry(row) for row in found]
 
 
-def due(engine: Engine, now: dt.datetime) -> list[OutboxEntry]:
+def due(archive: Archive, now: dt.datetime) -> list[OutboxEntry]:
     """Pending rows whose next attempt time has come, oldest first, parts in order."""
-    return [_entry(row) for row in store.due_rows(engine, Status.PENDING.value, now)]
+    return [_entry(row) for row in archive.due_rows(Status.PENDING.value, now)]
 
 
-def resend(engine: Engine, key_or_id: str) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
+def resend(archive: Archive, key_or_id: str) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
     """Queue again, on purpose, the failed or uncertain rows named by an outbox id or a key
     (every part and channel of it): (rows queued again, rows of that name left as they are).
     A person does this after checking the channel: nothing here can know whether an uncertain
     message arrived."""
     if key_or_id.isdigit():
-        row = store.row_by_id(engine, int(key_or_id))
+        row = archive.outbox_row(int(key_or_id))
         named = [] if row is None else [_entry(row)]
     else:
-        named = entries(engine, key=key_or_id)
+        named = entries(archive, key=key_or_id)
     chosen = [e for e in named if e.status in RESENDABLE]
     if chosen:
-        store.requeue(
-            engine,
+        archive.requeue(
             [e.id for e in chosen],
             [s.value for s in RESENDABLE],
             Status.PENDING.value,
@@ -288,7 +284,7 @@ def _error_text(exc: BaseException | str) -> str:
 
 
 def deliver(
-    engine: Engine,
+    archive: Archive,
     resolve: Resolve,
     now: dt.datetime,
     *,
@@ -302,27 +298,24 @@ def deliver(
     channel configured: that counts as a failed attempt, so fixing the inventory before the
     attempts run out still gets the message out.
     """
-    from aksnews.store.locks import exclusive
-
     # One delivery per database at a time, across processes (serve, cron's notify, replicas):
     # a second run would take the first one's in-flight 'sending' rows for a crash's leftovers.
-    with exclusive(engine, "deliver") as got:
+    with archive.exclusive("deliver") as got:
         if not got:
             return DeliveryReport(outcomes=(), interrupted=(), busy=True)
-        return _Run(engine, resolve, now, max_attempts, backoff).deliver()
+        return _Run(archive, resolve, now, max_attempts, backoff).deliver()
 
 
 @dataclass
 class _Run:
-    engine: Engine
+    archive: Archive
     resolve: Resolve
     now: dt.datetime
     max_attempts: int
     backoff: Backoff
 
     def deliver(self) -> DeliveryReport:
-        interrupted = store.set_status_where(
-            self.engine,
+        interrupted = self.archive.set_status_where(
             Status.SENDING.value,
             Status.UNCERTAIN.value,
             "interrupted between post and record: not resent, check the channel",
@@ -330,8 +323,8 @@ class _Run:
         outcomes: list[Outcome] = []
         waiting: list[OutboxEntry] = []
         limited: set[tuple[str, str]] = set()  # (team, channel) that answered 'rate limited'
-        for entry in due(self.engine, self.now):
-            earlier = store.earlier_parts(self.engine, entry.key, entry.channel, entry.position)
+        for entry in due(self.archive, self.now):
+            earlier = self.archive.earlier_parts(entry.key, entry.channel, entry.position)
             if any(status in (Status.PENDING, Status.SENDING) for _, status, _ in earlier):
                 # Parts go out in order: the rest of a digest waits for its first message.
                 waiting.append(entry)
@@ -356,14 +349,14 @@ class _Run:
         resolved = self.resolve(entry.team, entry.channel)
         if isinstance(resolved, MissingSecret):
             error = f"{resolved}: set it and run `aksnews outbox resend {entry.id}`"
-            store.update(self.engine, entry.id, status=Status.FAILED.value, last_error=error)
+            self.archive.update_row(entry.id, status=Status.FAILED.value, last_error=error)
             log.warning("delivery id=%d key=%s status=failed error=%s", entry.id, entry.key, error)
             return Outcome(entry, Status.FAILED, error)
         if resolved is None:
             error = f"team {entry.team!r} has no {entry.channel} target configured"
             return self._retry_or_fail(replace(entry, attempts=entry.attempts + 1), error)
         notifier, target = resolved
-        if not store.claim(self.engine, entry.id, Status.PENDING.value, Status.SENDING.value):
+        if not self.archive.claim(entry.id, Status.PENDING.value, Status.SENDING.value):
             return None
         attempted = replace(entry, attempts=entry.attempts + 1)
         log.debug(
@@ -382,8 +375,7 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 - unknown failure mid-post: maybe delivered
             error = f"unexpected error while posting: {_error_text(exc)}"
             return self._record(attempted, Status.UNCERTAIN, error)
-        store.update(
-            self.engine,
+        self.archive.update_row(
             entry.id,
             status=Status.SENT.value,
             sent_at=self.now,
@@ -401,7 +393,7 @@ class _Run:
         if exc.failure is Failure.MAY_HAVE_ARRIVED:
             return self._record(entry, Status.UNCERTAIN, f"{error}: not resent, check the channel")
         if exc.failure is Failure.RATE_LIMITED:
-            store.count_rate_limited(self.engine, entry.id)
+            self.archive.count_rate_limited(entry.id)
             asked = exc.retry_after
             wait = self.backoff(1) if asked is None else asked.wait(self.now)
             note = f"rate limited: retry after {wait.total_seconds():g} s"
@@ -418,14 +410,13 @@ class _Run:
         `entry.attempts` counts this attempt."""
         if entry.attempts >= self.max_attempts:
             given_up = f"{error} (gave up after {entry.attempts} attempts)"
-            store.update(self.engine, entry.id, attempts=entry.attempts)
+            self.archive.update_row(entry.id, attempts=entry.attempts)
             return self._record(entry, Status.FAILED, given_up)
         return self._pending(entry, error, self.backoff(entry.attempts))
 
     def _pending(self, entry: OutboxEntry, error: str, wait: dt.timedelta) -> Outcome:
         later = self.now + wait
-        store.update(
-            self.engine,
+        self.archive.update_row(
             entry.id,
             status=Status.PENDING.value,
             attempts=entry.attempts,
@@ -438,7 +429,7 @@ class _Run:
         )
 
     def _record(self, entry: OutboxEntry, status: Status, error: str) -> Outcome:
-        store.update(self.engine, entry.id, status=status.value, last_error=error)
+        self.archive.update_row(entry.id, status=status.value, last_error=error)
         log.warning("delivery id=%d key=%s status=%s error=%s", entry.id, entry.key, status, error)
         return Outcome(replace(entry, status=status, last_error=error), status, error)
 
@@ -446,23 +437,23 @@ class _Run:
 # Alert memory -------------------------------------------------------------------------------
 
 
-def load_alert_states(engine: Engine) -> dict[str, AlertState]:
+def load_alert_states(archive: Archive) -> dict[str, AlertState]:
     from aksnews.alerts import AlertState
     from aksnews.findings import Severity
 
     return {
         row.finding_key: AlertState(Severity(row.severity), row.deadline, row.alerted_at)
-        for row in store.alert_states(engine)
+        for row in archive.alert_states()
     }
 
 
-def alerted_teams(engine: Engine) -> set[str]:
+def alerted_teams(archive: Archive) -> set[str]:
     """Teams that were ever sent an alert: any other team's next alerts are its first."""
-    return store.teams_with(engine, Kind.ALERT.value)
+    return archive.teams_with(Kind.ALERT.value)
 
 
 def queue_alert_batches(
-    engine: Engine,
+    archive: Archive,
     batches: Sequence[AlertBatch],
     states: Mapping[str, AlertState],
     render: Callable[[AlertBatch], Iterable[tuple[str, Sequence[Message]]]],
@@ -480,14 +471,14 @@ def queue_alert_batches(
 
     today = now.date()
     try:
-        with engine.begin() as conn:
+        with archive.transaction() as write:
             queued = 0
             routed: set[str] = set()
             for batch in batches:
                 key = batch_key(batch, today)
                 for channel, messages in render(batch):
                     written = queue_on(
-                        conn,
+                        write,
                         batch.team,
                         channel,
                         Kind.ALERT,
@@ -501,15 +492,14 @@ def queue_alert_batches(
                         routed.update(a.finding.key for a in batch.alerts)
             if routed:
                 routed.update(remembered)
-            store.record_alert_states(
-                conn,
+            write.record_alert_states(
                 [
                     store.AlertStateRow(k, v.severity.value, v.deadline, v.alerted_at)
                     for k, v in states.items()
                     if k in routed
                 ],
             )
-    except IntegrityError:
+    except DuplicateKey:
         return 0  # a concurrent run queued and recorded the same alerts first
     return queued
 

@@ -10,14 +10,16 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from aksnews.config import Settings
 from aksnews.errors import AksnewsError, ConfigError
 from aksnews.ingest import file_mtime, read_document
 from aksnews.store.records import IngestReport
-from aksnews.store.state import DocumentMeta, document_current, fetch_state, record_check
+from aksnews.store.state import DocumentMeta
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 
 def _now() -> dt.datetime:
@@ -25,7 +27,7 @@ def _now() -> dt.datetime:
 
 
 def ingest_file(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     path: Path,
     *,
@@ -37,7 +39,7 @@ def ingest_file(
     text = read_document(path, max_bytes=settings.max_document_bytes)
     meta = DocumentMeta(url=path.resolve().as_uri(), fetched_at=file_mtime(path))
     return _ingest(
-        engine,
+        archive,
         source,
         text,
         str(path),
@@ -49,7 +51,7 @@ def ingest_file(
 
 
 def _ingest(
-    engine: Engine,
+    archive: Archive,
     source: str,
     text: str,
     path: str,
@@ -64,16 +66,16 @@ def _ingest(
     import hashlib
 
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if release is None and document_current(engine, source, sha):
+    if release is None and archive.document_current(source, sha):
         return IngestReport(source=source, path=path, unchanged=True, dry_run=dry_run)
     # The parsers and the ORM writer, only when there is work.
+    from aksnews.ingest import ingest_text
     from aksnews.parsers.base import ParseOptions, get_parser
-    from aksnews.store.archive import ingest_text
 
     parser = get_parser(source)
     options = ParseOptions(release=release)
     return ingest_text(
-        engine,
+        archive,
         parser,
         text,
         path=path,
@@ -104,7 +106,7 @@ def source_urls(settings: Settings, sources: Iterable[str]) -> list[tuple[str, s
 
 
 def fetch_and_ingest(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     source: str,
     url: str,
@@ -119,7 +121,7 @@ def fetch_and_ingest(
         fetch_document,
     )
 
-    etag, last_modified = fetch_state(engine, source, url)
+    etag, last_modified = archive.fetch_state(source, url)
     options = FetchOptions(
         timeout=settings.fetch_timeout,
         retries=settings.fetch_retries,
@@ -130,10 +132,10 @@ def fetch_and_ingest(
     except NotFound:
         # Probing the next upstream CHANGELOG answers 404 until it exists: not a failure.
         if source != "kubernetes":
-            _record_failure(engine, source, url, now(), "not found (404)")
+            _record_failure(archive, source, url, now(), "not found (404)")
         raise
     except AksnewsError as exc:
-        _record_failure(engine, source, url, now(), str(exc))
+        _record_failure(archive, source, url, now(), str(exc))
         raise
     meta = DocumentMeta(
         url=url,
@@ -142,23 +144,22 @@ def fetch_and_ingest(
         last_modified=result.last_modified,
     )
     if result.not_modified or result.text is None:
-        record_check(engine, source, meta)
+        archive.record_check(source, meta)
         return FetchOutcome(source=source, url=url, not_modified=True, report=None)
     try:
-        report = _ingest(engine, source, result.text, url, meta, accept_shrink=accept_shrink)
+        report = _ingest(archive, source, result.text, url, meta, accept_shrink=accept_shrink)
     except AksnewsError as exc:  # fetched, but not a document of its kind (an error page)
-        _record_failure(engine, source, url, now(), str(exc))
+        _record_failure(archive, source, url, now(), str(exc))
         raise
     if report.unchanged:
-        record_check(engine, source, meta)
+        archive.record_check(source, meta)
     return FetchOutcome(source=source, url=url, not_modified=False, report=report)
 
 
-def _record_failure(engine: Engine, source: str, url: str, when: dt.datetime, error: str) -> None:
+def _record_failure(archive: Archive, source: str, url: str, when: dt.datetime, error: str) -> None:
     from aksnews.fetch import redact_url
-    from aksnews.store.state import record_failure
 
-    record_failure(engine, source, url, when, error.replace(url, redact_url(url)))
+    archive.record_failure(source, url, when, error.replace(url, redact_url(url)))
 
 
 def parse_minor_range(text: str) -> tuple[str | None, str | None]:
@@ -173,22 +174,21 @@ def parse_minor_range(text: str) -> tuple[str | None, str | None]:
     return start, end
 
 
-def default_first_minor(engine: Engine) -> str:
+def default_first_minor(archive: Archive) -> str:
     """The oldest minor worth fetching: the oldest that the AKS calendar lists or a cluster of
     the inventory runs; with neither, the newest GA minor announced by AKS minus three."""
+    from aksnews.inventory.merge import load_inventory
     from aksnews.lifecycle import minor_key, minor_of
     from aksnews.model import KubernetesVersionFact, VersionEvent, VersionLifecycleFact
-    from aksnews.store.inventory import load_inventory
-    from aksnews.store.queries import list_facts
 
     mentioned = [
         f.fact.minor
-        for f in list_facts(engine, fact_type="version-lifecycle")
+        for f in archive.list_facts(fact_type="version-lifecycle")
         if isinstance(f.fact, VersionLifecycleFact)
     ]
     mentioned += [
         m
-        for c in load_inventory(engine).clusters
+        for c in load_inventory(archive).clusters
         for m in [minor_of(c.kubernetes_version or "")]
         if m is not None
     ]
@@ -196,7 +196,7 @@ def default_first_minor(engine: Engine) -> str:
         return min(mentioned, key=minor_key)
     ga = [
         m
-        for f in list_facts(engine, fact_type="kubernetes-version", source="aks")
+        for f in archive.list_facts(fact_type="kubernetes-version", source="aks")
         if isinstance(f.fact, KubernetesVersionFact) and f.fact.event is VersionEvent.GA
         for m in [minor_of(f.fact.version)]
         if m is not None
@@ -279,7 +279,7 @@ def mirror_minors(template: str) -> tuple[str, ...]:
 
 
 def walk_kubernetes(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     *,
     now: Callable[[], dt.datetime] = _now,
@@ -297,13 +297,12 @@ def walk_kubernetes(
     """
     from aksnews.fetch import NotFound
     from aksnews.lifecycle import minor_key
-    from aksnews.store.minors import archived_minors
 
     mirror = mirror_minors(settings.kubernetes_url)
     if settings.kubernetes_minors:
         plan = parse_minors(settings.kubernetes_minors)
     else:
-        plan = MinorPlan(open_from=mirror[0] if mirror else default_first_minor(engine))
+        plan = MinorPlan(open_from=mirror[0] if mirror else default_first_minor(archive))
     outcomes: list[FetchOutcome] = []
     missing: list[MissingMinor] = []
 
@@ -312,7 +311,7 @@ def walk_kubernetes(
         try:
             outcomes.append(
                 fetch_and_ingest(
-                    engine, settings, "kubernetes", url, now=now, accept_shrink=accept_shrink
+                    archive, settings, "kubernetes", url, now=now, accept_shrink=accept_shrink
                 )
             )
         except NotFound:
@@ -323,8 +322,8 @@ def walk_kubernetes(
     for minor in plan.listed:
         fetch(minor)
     if plan.open_from is not None:
-        upstream = set(archived_minors(engine, source="kubernetes")) | set(mirror)
-        known = set(archived_minors(engine)) | upstream | {plan.open_from}
+        upstream = set(archive.archived_minors(source="kubernetes")) | set(mirror)
+        known = set(archive.archived_minors()) | upstream | {plan.open_from}
         newest_upstream = max(upstream | {plan.open_from}, key=minor_key)
         newest_known = max(known, key=minor_key)
         major, first = minor_key(plan.open_from)
@@ -344,7 +343,7 @@ def walk_kubernetes(
 
 
 def fetch_kubernetes(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     *,
     now: Callable[[], dt.datetime] = _now,
@@ -353,7 +352,7 @@ def fetch_kubernetes(
     """walk_kubernetes for callers that only log the gaps (the scheduler's poll)."""
     import logging
 
-    walk = walk_kubernetes(engine, settings, now=now, accept_shrink=accept_shrink)
+    walk = walk_kubernetes(archive, settings, now=now, accept_shrink=accept_shrink)
     for gap in walk.missing:
         logging.getLogger(__name__).warning("source=kubernetes warning=%s", gap)
     return list(walk.outcomes)

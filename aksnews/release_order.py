@@ -17,11 +17,15 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
 from aksnews.lifecycle import UpstreamDate, minor_of
 from aksnews.store.records import ReleaseSummary
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 _UPSTREAM_SOURCES = frozenset({"kubernetes", "kubernetes-schedule"})
 _FINAL = re.compile(r"^v?\d+\.\d+\.\d+$")
@@ -121,3 +125,31 @@ def listing(
     if limit is not None:
         ordered = ordered[:limit]
     return Listing(tuple(ordered), tuple(r.key for r in ordered if r.date is None))
+
+
+def load_listing(
+    archive: Archive,
+    *,
+    source: str | None = None,
+    since: dt.date | None = None,
+    limit: int | None = None,
+    finals_only: bool = False,
+    include_withdrawn: bool = False,
+) -> Listing:
+    """The archive's releases newest first, upstream ones dated by the schedule; releases
+    withdrawn from their document only with `include_withdrawn`."""
+    if source is not None and source not in _UPSTREAM_SOURCES:
+        # AKS and document sources date every release: the database orders and limits them.
+        rows = archive.list_releases(
+            source=source, since=since, limit=limit, include_withdrawn=include_withdrawn
+        )
+        return Listing(tuple(rows), tuple(r.key for r in rows if r.date is None))
+    from aksnews.lifecycle import load_upstream_dates
+
+    return listing(
+        archive.list_releases(source=source, include_withdrawn=include_withdrawn),
+        load_upstream_dates(archive),
+        since=since,
+        limit=limit,
+        finals_only=finals_only,
+    )

@@ -1,13 +1,19 @@
-"""Findings as JSON, SARIF 2.1.0 and Markdown: pure formatters for `aksnews check`."""
+"""Findings as JSON, SARIF 2.1.0 and Markdown: pure formatters for `aksnews check`; the JSON is
+also how the archive keeps a team's last reported findings (last_reported, record_reported)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aksnews import __version__
 from aksnews.findings import Finding, Rule, Severity
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive, ArchiveWrite
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {Severity.CRITICAL: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -183,3 +189,23 @@ def finding_from_json(value: dict[str, Any]) -> Finding:
         deadline=dt.date.fromisoformat(value["deadline"]) if value.get("deadline") else None,
         links=tuple(value.get("links", ())),
     )
+
+
+def last_reported(archive: Archive, team: str) -> dict[str, Finding] | None:
+    """The team's findings at its last digest; None when it never had one."""
+    stored = archive.last_reported(team)
+    if stored is None:
+        return None
+    return {key: finding_from_json(value) for key, value in stored.items()}
+
+
+def record_reported(
+    write: ArchiveWrite,
+    team: str,
+    findings: Sequence[Finding],
+    period_end: dt.date,
+    now: dt.datetime,
+) -> None:
+    """Replace the team's snapshot, inside the transaction that queues its digest."""
+    payloads = [(f.key, json.dumps(finding_json(f))) for f in findings]
+    write.record_reported(team, payloads, period_end, now)

@@ -9,12 +9,13 @@ an empty database. The description says which, for the report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from aksnews.apis import KnowledgeRow
 from aksnews.errors import AksnewsError
-from aksnews.store.engine import safe_url
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 
 class NoKnowledge(AksnewsError):
@@ -27,12 +28,10 @@ class ApiKnowledge:
     description: str  # where the rows come from, for the report: 'archive ...: guide, notes'
 
 
-def api_knowledge(engine: Engine) -> ApiKnowledge:
-    from aksnews.store.documents import latest_document
-    from aksnews.store.knowledge import load_api_knowledge
-    from aksnews.store.queries import list_releases
+def api_knowledge(archive: Archive) -> ApiKnowledge:
+    from aksnews.api_catalogue import load_api_knowledge
 
-    found = load_api_knowledge(engine)
+    found = load_api_knowledge(archive)
     rows = tuple(found.apis)
     if not rows:
         raise NoKnowledge(
@@ -49,9 +48,9 @@ def api_knowledge(engine: Engine) -> ApiKnowledge:
             description=f"the snapshot shipped with aksnews, of {found.generated} ({len(rows)} "
             f"rows from {' and '.join(inputs) or 'the corpus'}; `aksnews fetch` replaces it)",
         )
-    guide = latest_document(engine, "deprecation-guide")
-    upstream = list_releases(engine, source="kubernetes", limit=1)
-    parts = [f"archive {safe_url(str(engine.url))}"]
+    guide = archive.latest_document("deprecation-guide")
+    upstream = archive.list_releases(source="kubernetes", limit=1)
+    parts = [f"archive {archive.safe_url}"]
     in_guide = sum(1 for r in rows if r.in_guide)
     if guide is not None:
         day = guide.fetched_at.date().isoformat()

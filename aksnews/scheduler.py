@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from types import FrameType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -45,14 +45,16 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 
 from aksnews import cycle
 from aksnews.config import Settings
 from aksnews.errors import AksnewsError
 from aksnews.inventory.model import Team
 from aksnews.notifiers.registry import get_notifier
-from aksnews.store.locks import advisory_lock, file_lock, lock_path, sqlite_file
+from aksnews.store.locks import file_lock
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 log = logging.getLogger(__name__)
 
@@ -108,25 +110,25 @@ def due_period(team: Team, now: dt.datetime) -> tuple[dt.date, dt.date] | None:
 
 
 @contextmanager
-def serve_lock(engine: Engine) -> Iterator[None]:
+def serve_lock(archive: Archive) -> Iterator[None]:
     """SQLite: hold '<database>.serve.lock' exclusively for the life of the service."""
-    path = lock_path(engine, "serve")
+    path = archive.lock_path("serve")
     if path is None:
         yield
         return
     with file_lock(path) as got:
         if not got:
             raise AlreadyRunning(
-                f"another `aksnews serve` is already running on {sqlite_file(engine)} "
+                f"another `aksnews serve` is already running on {archive.sqlite_file()} "
                 f"(lock {path}); SQLite allows one service per database file"
             )
         yield
 
 
-def job_lock(engine: Engine, name: str) -> AbstractContextManager[bool]:
+def job_lock(archive: Archive, name: str) -> AbstractContextManager[bool]:
     """PostgreSQL: True while this process holds the job's advisory lock, False when another
     replica does. Other databases: always True (SQLite has one service by serve_lock)."""
-    return advisory_lock(engine, name)
+    return archive.advisory_lock(name)
 
 
 # Jobs ----------------------------------------------------------------------------------------
@@ -137,14 +139,14 @@ def _fields(counts: Mapping[str, int]) -> str:
 
 
 def run_job(
-    engine: Engine, name: str, work: Callable[[], Mapping[str, int]], *, shared: bool = True
+    archive: Archive, name: str, work: Callable[[], Mapping[str, int]], *, shared: bool = True
 ) -> bool:
     """Run `work` under the job's lock and log one line with its duration and counts.
 
     Returns whether it ran. Errors are logged (redacted) and swallowed: the scheduler must go
     on, and the next run retries. A job that is not `shared` (it changes only this process's
     scheduler) runs in every replica, without the lock."""
-    with job_lock(engine, name) if shared else nullcontext(True) as got:
+    with job_lock(archive, name) if shared else nullcontext(True) as got:
         if not got:
             log.info("job=%s status=skipped reason=running-on-another-replica", name)
             return False
@@ -168,9 +170,9 @@ POLL_REUSE = 0.9
 
 @dataclass
 class Service:
-    """The jobs of `aksnews serve`, over one engine, settings and clock."""
+    """The jobs of `aksnews serve`, over one archive, settings and clock."""
 
-    engine: Engine
+    archive: Archive
     settings: Settings
     clock: Clock = _utcnow
     notifiers: cycle.NotifierFactory = get_notifier
@@ -179,7 +181,7 @@ class Service:
     def deliver(self) -> dict[str, int]:
         """Deliver what is due (one delivery per database at a time: see outbox.deliver)."""
         report = cycle.send(
-            self.engine,
+            self.archive,
             self.settings,
             self.clock(),
             notifiers=self.notifiers,
@@ -188,17 +190,15 @@ class Service:
         return cycle.delivery_counts(report)
 
     def _poll(self) -> dict[str, int]:
-        from aksnews.store.state import last_poll
-
         # Replicas schedule their polls independently: one that finds a poll done by another
         # within most of the interval leaves it at that, so sources are fetched once per interval.
         interval = dt.timedelta(hours=self.settings.poll_interval_hours)
-        last = last_poll(self.engine)
+        last = self.archive.last_poll()
         if last is not None and self.clock() - last < interval * POLL_REUSE:
             return {"poll_skipped_recent": 1, **self.deliver()}
-        polled = cycle.poll(self.engine, self.settings, self.clock())
+        polled = cycle.poll(self.archive, self.settings, self.clock())
         alerts = cycle.match_and_alert(
-            self.engine,
+            self.archive,
             self.clock(),
             notifiers=self.notifiers,
             web_url=self.settings.web_url or None,
@@ -216,7 +216,7 @@ class Service:
         if period is None:
             return 0
         return cycle.queue_digest(
-            self.engine,
+            self.archive,
             team.name,
             *period,
             now,
@@ -235,24 +235,24 @@ class Service:
     # What the scheduler calls: each wrapped in its lock and one log line.
 
     def poll_job(self) -> bool:
-        return run_job(self.engine, "poll", self._poll)
+        return run_job(self.archive, "poll", self._poll)
 
     def notify_job(self) -> bool:
-        return run_job(self.engine, "notify", self.deliver)
+        return run_job(self.archive, "notify", self.deliver)
 
     def catch_up_job(self, teams: Sequence[Team]) -> bool:
-        return run_job(self.engine, "catch-up", lambda: self.catch_up(teams))
+        return run_job(self.archive, "catch-up", lambda: self.catch_up(teams))
 
     def digest_job(self, team: Team) -> bool:
-        return run_job(self.engine, f"digest:{team.name}", lambda: self._digest(team))
+        return run_job(self.archive, f"digest:{team.name}", lambda: self._digest(team))
 
     def teams_job(self, scheduler: BlockingScheduler) -> bool:
-        from aksnews.store.inventory import load_inventory
+        from aksnews.inventory.merge import load_inventory
 
         def work() -> dict[str, int]:
-            return sync_digest_jobs(scheduler, self, load_inventory(self.engine).teams)
+            return sync_digest_jobs(scheduler, self, load_inventory(self.archive).teams)
 
-        return run_job(self.engine, "teams", work, shared=False)
+        return run_job(self.archive, "teams", work, shared=False)
 
 
 def _schedule(team: Team) -> tuple[str, str, str]:
@@ -370,7 +370,7 @@ def _install_signal_handlers(scheduler: BlockingScheduler) -> list[threading.Thr
 
 
 def serve(
-    engine: Engine,
+    archive: Archive,
     settings: Settings,
     *,
     clock: Clock = _utcnow,
@@ -382,11 +382,11 @@ def serve(
     With `web_server` (a uvicorn.Server), the web archive runs in a thread beside the
     scheduler and stops after it: the scheduler owns the signals.
     """
-    from aksnews.store.inventory import load_inventory
+    from aksnews.inventory.merge import load_inventory
 
-    with serve_lock(engine):
-        service = Service(engine, settings, clock, notifiers)
-        teams = load_inventory(engine).teams
+    with serve_lock(archive):
+        service = Service(archive, settings, clock, notifiers)
+        teams = load_inventory(archive).teams
         scheduler = build_scheduler(service, teams, clock())
         stoppers = _install_signal_handlers(scheduler)
         log.info(

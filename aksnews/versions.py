@@ -117,6 +117,17 @@ def minor_of(version: str) -> str:
     return parse_kube_version(version).minor_version
 
 
+_LEADING_MINOR = re.compile(r"^v?(\d+)\.(\d+)")
+
+
+def leading_minor(version: str) -> str | None:
+    """The minor a version-like text starts with ('v1.32.0-rc.1' -> '1.32'); None if none.
+
+    Lenient where minor_of is strict: release versions and fact subjects of every shape."""
+    match = _LEADING_MINOR.match(version)
+    return f"{int(match[1])}.{int(match[2])}" if match else None
+
+
 def next_minor(version: str) -> str:
     """'1.29' -> '1.30' (a patch is accepted too: '1.29.4' -> '1.30')."""
     v = parse_kube_version(version)

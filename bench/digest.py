@@ -27,6 +27,7 @@ from aksnews.notifiers.slack import SlackNotifier
 from aksnews.notifiers.teams import TeamsNotifier
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
 from aksnews.store.queries import list_releases
 
@@ -44,16 +45,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="aksnews-digest-") as tmp:
         engine = open_engine(f"sqlite:///{Path(tmp) / 'archive.db'}")
         settings = Settings()
-        ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
+        ingest_file(Archive(engine), settings, corpus_path("aks/CHANGELOG.md"), source="aks")
         ingest_file(
-            engine,
+            Archive(engine),
             settings,
             corpus_path("docs/aks-supported-kubernetes-versions.md"),
             source="aks-calendar",
         )
         for minor in (31, 32):
             ingest_file(
-                engine,
+                Archive(engine),
                 settings,
                 corpus_path(f"kubernetes/release-notes/release-notes-1.{minor}.md"),
                 source="kubernetes",
@@ -83,7 +84,7 @@ def main() -> int:
             list_releases(engine, source="aks", since=START)
             baseline.append(time.perf_counter() - start)
             start = time.perf_counter()
-            inputs = load_digest_inputs(engine, team.name, START, END, NOW)
+            inputs = load_digest_inputs(Archive(engine), team.name, START, END, NOW)
             loads.append(time.perf_counter() - start)
             start = time.perf_counter()
             digest = build_digest(team.name, inputs, period_start=START, period_end=END, now=NOW)

@@ -21,11 +21,12 @@ from pathlib import Path
 
 from common import REPO
 
+from aksnews.findings import load_archive_view
 from aksnews.inventory.declarative import load_inventory_file
 from aksnews.inventory.manifests import scan_paths
 from aksnews.match import match
 from aksnews.store.engine import open_engine
-from aksnews.store.knowledge import load_archive_view
+from aksnews.store.handle import Archive
 
 from corpus import ingest_corpus
 
@@ -61,7 +62,7 @@ def main() -> int:
         loads, matches, found = [], [], 0
         for _ in range(args.rounds):
             start = time.perf_counter()
-            view = load_archive_view(engine, today)
+            view = load_archive_view(Archive(engine), today)
             loads.append(time.perf_counter() - start)
             start = time.perf_counter()
             found = len(match(inventory, view, now=today))

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.queries import get_releases, list_facts, list_releases
 from aksnews.store.records import ReleaseDetail
 
@@ -99,7 +100,7 @@ def fresh_snapshot(text: str, source: str = "aks") -> dict[str, Any]:
             path.write_text(text, encoding="utf-8")
             engine = open_engine(_empty_database(Path(tmp)))
             try:
-                ingest_file(engine, Settings(), path, source=source)
+                ingest_file(Archive(engine), Settings(), path, source=source)
                 _FRESH[sha] = snapshot(engine, source)
             finally:
                 engine.dispose()

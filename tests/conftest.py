@@ -67,12 +67,13 @@ def corpus_archive(
     from aksnews.config import Settings
     from aksnews.pipeline import ingest_file
     from aksnews.store.engine import open_engine
+    from aksnews.store.handle import Archive
 
     from corpus import corpus_path
 
     with database(request.param, request, tmp_path_factory.mktemp("archive")) as url:
         eng = open_engine(url)
-        ingest_file(eng, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+        ingest_file(Archive(eng), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
         yield eng
         eng.dispose()
 

@@ -186,21 +186,25 @@ def ingest_corpus(engine: Engine, *, release_notes: tuple[str, ...] = ()) -> Non
     v1.NN.0 notes of the given minors ('1.25'), through the real ingest path."""
     from aksnews.config import Settings
     from aksnews.pipeline import ingest_file
+    from aksnews.store.handle import Archive
 
     settings = Settings()
-    ingest_file(engine, settings, corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(Archive(engine), settings, corpus_path("aks/CHANGELOG.md"), source="aks")
     ingest_file(
-        engine, settings, corpus_path("docs/deprecation-guide.md"), source="deprecation-guide"
+        Archive(engine),
+        settings,
+        corpus_path("docs/deprecation-guide.md"),
+        source="deprecation-guide",
     )
     ingest_file(
-        engine,
+        Archive(engine),
         settings,
         corpus_path("docs/aks-supported-kubernetes-versions.md"),
         source="aks-calendar",
     )
     for minor in release_notes:
         ingest_file(
-            engine,
+            Archive(engine),
             settings,
             corpus_path(f"kubernetes/release-notes/release-notes-{minor}.md"),
             source="kubernetes",
@@ -214,11 +218,12 @@ def web_archive(folder: Path, hostile_changelog: str) -> Engine:
     from aksnews.config import Settings
     from aksnews.pipeline import ingest_file
     from aksnews.store.engine import open_engine
+    from aksnews.store.handle import Archive
 
     engine = open_engine(f"sqlite:///{folder / 'aksnews.db'}")
     settings = Settings()
     ingest_file(
-        engine,
+        Archive(engine),
         settings,
         corpus_path("kubernetes/release-notes/release-notes-1.29.md"),
         source="kubernetes",
@@ -229,5 +234,5 @@ def web_archive(folder: Path, hostile_changelog: str) -> Engine:
     combined = folder / "hostile.md"
     text = corpus_path("aks/CHANGELOG.md").read_text("utf-8")
     combined.write_text(text.rstrip("\n") + "\n\n" + hostile_changelog, encoding="utf-8")
-    ingest_file(engine, settings, combined, source="aks")
+    ingest_file(Archive(engine), settings, combined, source="aks")
     return engine

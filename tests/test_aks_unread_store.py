@@ -19,9 +19,10 @@ from sqlalchemy import Engine
 
 from aksnews.commands import run
 from aksnews.digest import DigestInputs, build_digest, render_markdown
+from aksnews.ingest import ingest_text
 from aksnews.inventory.model import Cluster
 from aksnews.parsers.base import get_parser
-from aksnews.store.archive import ingest_text
+from aksnews.store.handle import Archive
 from aksnews.store.queries import get_release, get_releases, list_unread
 from aksnews.store.state import DocumentMeta
 
@@ -34,7 +35,11 @@ NOW = dt.datetime(2026, 2, 3, 9, 0, tzinfo=dt.UTC)
 def _ingest(engine: Engine, path: Path, at: dt.datetime = NOW) -> None:
     meta = DocumentMeta(url=f"file://{path}", fetched_at=at)
     ingest_text(
-        engine, get_parser("aks"), path.read_text(encoding="utf-8"), path=str(path), meta=meta
+        Archive(engine),
+        get_parser("aks"),
+        path.read_text(encoding="utf-8"),
+        path=str(path),
+        meta=meta,
     )
 
 
@@ -138,7 +143,7 @@ def test_release_page_marks_them(engine: Engine) -> None:
     from aksnews.web.app import create_app
 
     _ingest(engine, FIRST)
-    with TestClient(create_app(engine, now=lambda: NOW)) as client:
+    with TestClient(create_app(Archive(engine), now=lambda: NOW)) as client:
         html = client.get("/releases/aks:2026-02-01").text
         assert html.count('class="unread-note"') == 1
         assert "Not understood, read it yourself:" in html

@@ -18,6 +18,7 @@ from aksnews import cycle
 from aksnews.config import Settings
 from aksnews.findings import Finding, Rule, Severity, finding_key
 from aksnews.inventory.model import Cluster, Inventory, SecretRef, Team
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
 
 NOW = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
@@ -72,8 +73,8 @@ def _run(
 ) -> dict[str, list[str]]:
     """One run: alert the findings, deliver the outbox; what each webhook received."""
     sent = len(server.log)
-    cycle.alert_findings(engine, _inventory(server), tuple(findings), now, **kw)
-    cycle.send(engine, Settings(), now)
+    cycle.alert_findings(Archive(engine), _inventory(server), tuple(findings), now, **kw)
+    cycle.send(Archive(engine), Settings(), now)
     posts: dict[str, list[str]] = {}
     for request, _ in server.log[sent:]:
         posts.setdefault(request.path, []).append(request.get_data(as_text=True))

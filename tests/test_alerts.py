@@ -25,6 +25,7 @@ from aksnews.messages import Alert, AlertBatch
 from aksnews.notifiers.base import Message
 from aksnews.notifiers.slack import SlackNotifier
 from aksnews.outbox import Kind, entries, load_alert_states, queue_alert_batches
+from aksnews.store.handle import Archive
 
 from archive_view import corpus_archive
 
@@ -81,9 +82,11 @@ def _render(batch: AlertBatch) -> list[tuple[str, Sequence[Message]]]:
 def _run(engine: Engine, findings: Sequence[Finding], now: dt.datetime) -> tuple[Alert, ...]:
     """One post-fetch pass as production makes it: select against the stored memory, one
     batch per team, queue and remember."""
-    selection = select_alerts(findings, load_alert_states(engine), now=now, inventory=INVENTORY)
+    selection = select_alerts(
+        findings, load_alert_states(Archive(engine)), now=now, inventory=INVENTORY
+    )
     batches = batch_alerts(selection, findings, now=now, teams_of=lambda f: ())
-    queue_alert_batches(engine, batches, selection.states, _render, now)
+    queue_alert_batches(Archive(engine), batches, selection.states, _render, now)
     return selection.alerts
 
 
@@ -100,7 +103,7 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     first = _run(engine, [eos, removed, lag], NOW)
     assert {a.finding.key for a in first} == {eos.key, removed.key}
     assert not any(a.escalated for a in first)
-    (message,) = entries(engine)  # one message for the team listing both
+    (message,) = entries(Archive(engine))  # one message for the team listing both
     assert (message.team, message.kind) == ("payments", Kind.ALERT)
     listed = _listed(message.message.body)
     assert eos.title in listed and removed.title in listed and lag.title not in listed
@@ -109,7 +112,7 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     reworded = dataclasses.replace(removed, title="reworded", why="other evidence")
     tomorrow = NOW + dt.timedelta(days=1)
     assert _run(engine, [eos, reworded, lag], tomorrow) == ()
-    assert len(entries(engine)) == 1
+    assert len(entries(Archive(engine))) == 1
 
     # Twelve days later the end of support is 8 days away: not yet within a week.
     later = NOW + dt.timedelta(days=12)
@@ -119,7 +122,7 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     (again,) = _run(engine, [eos, removed], week)
     assert again.escalated and again.finding.key == eos.key
     assert delivery_key(again, week.date()) == f"{again.key}:urgent"
-    rows = entries(engine)
+    rows = entries(Archive(engine))
     assert len(rows) == 2
     escalation = AlertBatch("payments", (again,), week)
     assert rows[-1].key == batch_key(escalation, week.date())
@@ -127,7 +130,7 @@ def test_alerted_once_then_again_only_on_escalation(engine: Engine) -> None:
     assert removed.title not in _listed(rows[-1].message.body)  # only the escalated one
     # And never again after that, however close it gets.
     assert _run(engine, [eos, removed], week + dt.timedelta(days=5)) == ()
-    stored = load_alert_states(engine)[eos.key]
+    stored = load_alert_states(Archive(engine))[eos.key]
     assert stored == AlertState(Severity.CRITICAL, eos.deadline, week)
 
 
@@ -195,6 +198,6 @@ def test_alert_of_a_team_without_channels_is_not_forgotten(engine: Engine) -> No
     removed = _finding(Rule.REMOVED_API, Severity.CRITICAL)
     selection = select_alerts([removed], {}, now=NOW, inventory=INVENTORY)
     batches = batch_alerts(selection, [removed], now=NOW, teams_of=lambda f: ())
-    assert queue_alert_batches(engine, batches, selection.states, lambda b: [], NOW) == 0
-    assert load_alert_states(engine) == {}
+    assert queue_alert_batches(Archive(engine), batches, selection.states, lambda b: [], NOW) == 0
+    assert load_alert_states(Archive(engine)) == {}
     assert len(_run(engine, [removed], NOW + dt.timedelta(hours=1))) == 1

@@ -17,13 +17,14 @@ from aksnews.api_catalogue import (
     ApiKnowledge,
     dumps,
     from_json,
+    load_api_knowledge,
     load_snapshot,
     to_json,
 )
 from aksnews.apis import KnowledgeRow, minor_key
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
-from aksnews.store.knowledge import load_api_knowledge
+from aksnews.store.handle import Archive
 
 from corpus import corpus_path
 
@@ -72,12 +73,12 @@ def test_snapshot_has_the_guide_and_the_notes() -> None:
 
 
 def test_the_archive_supersedes_the_snapshot(engine: Engine) -> None:
-    before = load_api_knowledge(engine)
+    before = load_api_knowledge(Archive(engine))
     assert before.origin == "snapshot" and before.apis
     assert load_api_knowledge(None).origin == "snapshot"
     guide = corpus_path("docs/deprecation-guide.md")
-    ingest_file(engine, Settings(), guide, source="deprecation-guide")
-    after = load_api_knowledge(engine)
+    ingest_file(Archive(engine), Settings(), guide, source="deprecation-guide")
+    after = load_api_knowledge(Archive(engine))
     assert after.origin == "archive" and after.generated is None
     assert {r.group_version for r in after.apis} <= {r.group_version for r in before.apis}
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import current_revision, open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.schema import SCHEMA_REVISION, Base, DocumentRow
 
 from archive_mirror import differences, fresh_snapshot, snapshot
@@ -78,7 +79,9 @@ def test_two_ingests_at_once_end_as_one_after_the_other(
     path = corpus_path("aks/CHANGELOG.md")
     if not first_use:
         engine = open_engine(url)
-        ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG-2025-09-29.md"), source="aks")
+        ingest_file(
+            Archive(engine), Settings(), corpus_path("aks/CHANGELOG-2025-09-29.md"), source="aks"
+        )
         engine.dispose()
     procs = [
         subprocess.Popen(
@@ -158,7 +161,7 @@ def test_kill_9_during_first_use_leaves_no_schema_or_a_complete_one(
             engine.dispose()
         engine = open_engine(url)  # the next use migrates (or finds the schema complete)
         try:
-            report = ingest_file(engine, Settings(), doc, source="aks")
+            report = ingest_file(Archive(engine), Settings(), doc, source="aks")
             assert len(report.new_releases) == SMALL.count("## Release"), n
         finally:
             engine.dispose()

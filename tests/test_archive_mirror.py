@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.archive import DocumentShrank
+from aksnews.store.handle import Archive
 from aksnews.store.queries import get_release, list_facts, list_releases
 from aksnews.store.records import IngestReport
 from aksnews.store.schema import DocumentRow, ReleaseRow
@@ -62,11 +63,11 @@ def test_a_truncated_download_is_refused_and_the_full_one_is_then_unchanged(
 ) -> None:
     full = corpus_path("aks/CHANGELOG.md")
     text = full.read_text("utf-8")
-    ingest_file(engine, SETTINGS, full, source="aks")
+    ingest_file(Archive(engine), SETTINGS, full, source="aks")
     before, documents = snapshot(engine), _documents(engine)
     cut = _write(tmp_path, "cut.md", text[: len(text) * 3 // 5])  # cut mid-release
     with pytest.raises(DocumentShrank) as error:
-        ingest_file(engine, SETTINGS, cut, source="aks")
+        ingest_file(Archive(engine), SETTINGS, cut, source="aks")
     message = str(error.value)
     size = len(cut.read_bytes())
     assert "cut.md" in message and "truncated" in message
@@ -74,20 +75,20 @@ def test_a_truncated_download_is_refused_and_the_full_one_is_then_unchanged(
     assert f"{len(headings(text)) - len(headings(cut.read_text('utf-8')))} fewer" in message
     assert "--accept-shrink" in message
     assert snapshot(engine) == before and _documents(engine) == documents
-    assert ingest_file(engine, SETTINGS, full, source="aks").unchanged
+    assert ingest_file(Archive(engine), SETTINGS, full, source="aks").unchanged
 
 
 def test_a_document_cut_in_its_last_release_is_refused(engine: Engine, tmp_path: Path) -> None:
     full = corpus_path("aks/CHANGELOG.md")
     text = full.read_text("utf-8").rstrip("\n")
-    ingest_file(engine, SETTINGS, full, source="aks")
+    ingest_file(Archive(engine), SETTINGS, full, source="aks")
     last = headings(text)[-1]
     cut = _write(tmp_path, "tail.md", text[:-200])  # only the end of the oldest release lost
     with pytest.raises(DocumentShrank, match=r"ends in the middle of release .*200 missing"):
-        ingest_file(engine, SETTINGS, cut, source="aks")
+        ingest_file(Archive(engine), SETTINGS, cut, source="aks")
     assert _DATE.search(last)
     # Accepted on request: the archive then mirrors the shorter text.
-    report = ingest_file(engine, SETTINGS, cut, source="aks", accept_shrink=True)
+    report = ingest_file(Archive(engine), SETTINGS, cut, source="aks", accept_shrink=True)
     assert not report.unchanged
     assert differences(snapshot(engine), fresh_snapshot(cut.read_text("utf-8"))) == []
 
@@ -100,8 +101,8 @@ def test_a_truncated_first_ingest_is_repaired_by_the_full_document(
     full = corpus_path("aks/CHANGELOG.md")
     text = full.read_text("utf-8")
     cut = _write(tmp_path, "cut.md", text[: len(text) // 2])
-    ingest_file(engine, SETTINGS, cut, source="aks")
-    report = ingest_file(engine, SETTINGS, full, source="aks")
+    ingest_file(Archive(engine), SETTINGS, cut, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, full, source="aks")
     assert not report.unchanged and report.revised_releases  # the stub release, completed
     assert differences(snapshot(engine), fresh_snapshot(text)) == []
 
@@ -112,11 +113,11 @@ def test_a_renamed_heading_is_the_same_release_renamed(engine: Engine) -> None:
     gone = keys(old.read_text("utf-8")) - keys(new.read_text("utf-8"))
     came = keys(new.read_text("utf-8")) - keys(old.read_text("utf-8"))
     assert len(gone) == len(came) == 1
-    ingest_file(engine, SETTINGS, old, source="aks")
+    ingest_file(Archive(engine), SETTINGS, old, source="aks")
     facts_before = len(list_facts(engine, source="aks"))
     with Session(engine) as s:
         release_id = s.scalar(select(ReleaseRow.id).where(ReleaseRow.key == next(iter(gone))))
-    report = ingest_file(engine, SETTINGS, new, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, new, source="aks")
     [renamed] = report.renamed_releases
     assert (renamed.old_key, renamed.new_key) == (next(iter(gone)), next(iter(came)))
     assert report.withdrawn_releases == () and report.new_releases == ()
@@ -139,10 +140,10 @@ def test_a_withdrawn_release_is_kept_but_hidden_unless_asked_for(engine: Engine)
     # PROVENANCE: 15 -> 16 removes 'Release 2024-04-11'.
     old, new = revision(15), revision(16)
     [gone] = keys(old.read_text("utf-8")) - keys(new.read_text("utf-8"))
-    ingest_file(engine, SETTINGS, old, source="aks")
+    ingest_file(Archive(engine), SETTINGS, old, source="aks")
     word = "Taints"  # in the withdrawn release's first announcement
     hits_before = search(engine, SearchQuery(text=word, limit=1000)).total
-    report = ingest_file(engine, SETTINGS, new, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, new, source="aks")
     assert report.withdrawn_releases == (gone,)
     assert gone not in {r.key for r in list_releases(engine)}
     everything = {r.key: r for r in list_releases(engine, include_withdrawn=True)}
@@ -156,7 +157,7 @@ def test_a_withdrawn_release_is_kept_but_hidden_unless_asked_for(engine: Engine)
     assert [r.change for r in get_release(engine, gone).revisions][-1] == "withdrawn"
     assert differences(snapshot(engine), fresh_snapshot(new.read_text("utf-8"))) == []
     # Back to the older revision: the release is restored, the same row with its history.
-    again = ingest_file(engine, SETTINGS, old, source="aks", accept_shrink=True)
+    again = ingest_file(Archive(engine), SETTINGS, old, source="aks", accept_shrink=True)
     assert again.restored_releases == (gone,)
     assert [r.change for r in get_release(engine, gone).revisions][-2:] == [
         "withdrawn",
@@ -171,7 +172,7 @@ def test_every_order_of_the_snapshots_ends_as_a_fresh_ingest_of_the_last(
 ) -> None:
     paths = [corpus_path(SNAPSHOTS[i]) for i in order]
     for path in paths:
-        ingest_file(engine, SETTINGS, path, source="aks", accept_shrink=True)
+        ingest_file(Archive(engine), SETTINGS, path, source="aks", accept_shrink=True)
     last = paths[-1].read_text("utf-8")
     assert differences(snapshot(engine), fresh_snapshot(last)) == []
     assert {r.key for r in list_releases(engine, source="aks")} == keys(last)
@@ -205,7 +206,7 @@ def test_a_repeated_heading_is_a_warning_and_a_numbered_release(
     engine: Engine, tmp_path: Path
 ) -> None:
     path = _write(tmp_path, "twice.md", DUPLICATED)
-    report = ingest_file(engine, SETTINGS, path, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, path, source="aks")
     lines = [i for i, line in enumerate(DUPLICATED.split("\n"), 1) if "2024-02-20" in line]
     [warning] = [w for w in report.warnings if "repeats" in w.message]
     assert warning.line == lines[1] and f"line {lines[0]}" in warning.message
@@ -213,11 +214,11 @@ def test_a_repeated_heading_is_a_warning_and_a_numbered_release(
     second = get_release(engine, "aks:2024-02-20#2")
     assert [e.text for e in second.entries] == ["A feature of the second copy."]
     assert second.summary.url.endswith("#release-2024-02-20-1")  # GitHub's anchor for a repeat
-    assert ingest_file(engine, SETTINGS, path, source="aks").unchanged
+    assert ingest_file(Archive(engine), SETTINGS, path, source="aks").unchanged
     # The first copy removed: the second is now the only one, under the plain id.
     single = _write(tmp_path, "once.md", DUPLICATED.replace(FIRST_COPY, "", 1))
     assert single.read_text("utf-8").count("2024-02-20") == 1
-    ingest_file(engine, SETTINGS, single, source="aks", accept_shrink=True)
+    ingest_file(Archive(engine), SETTINGS, single, source="aks", accept_shrink=True)
     assert differences(snapshot(engine), fresh_snapshot(single.read_text("utf-8"))) == []
 
 
@@ -236,14 +237,14 @@ def test_dry_run_shows_the_changes_and_writes_nothing(
     engine: Engine, base: int, target: int
 ) -> None:
     """09 -> 16 adds releases and renames one; 15 -> 16 withdraws one (PROVENANCE)."""
-    ingest_file(engine, SETTINGS, revision(base), source="aks")
+    ingest_file(Archive(engine), SETTINGS, revision(base), source="aks")
     before, documents = snapshot(engine), _documents(engine)
-    report = ingest_file(engine, SETTINGS, revision(target), source="aks", dry_run=True)
+    report = ingest_file(Archive(engine), SETTINGS, revision(target), source="aks", dry_run=True)
     assert report.dry_run and report.entries == 0
     assert report.new_releases or report.withdrawn_releases
     assert bool(report.renamed_releases) == (base == 9)
     assert snapshot(engine) == before and _documents(engine) == documents
-    real = ingest_file(engine, SETTINGS, revision(target), source="aks")
+    real = ingest_file(Archive(engine), SETTINGS, revision(target), source="aks")
     assert _changes(real) == _changes(report)
 
 
@@ -282,9 +283,9 @@ def test_an_upstream_changelog_withdraws_only_releases_of_its_own_minor(
     the 1.22 releases alone, and a 1.32 file without its newest release withdraws only that."""
     first = corpus_path("kubernetes/changelog/CHANGELOG-1.22.md")
     second = corpus_path("kubernetes/changelog/CHANGELOG-1.32.md")
-    ingest_file(engine, SETTINGS, first, source="kubernetes")
+    ingest_file(Archive(engine), SETTINGS, first, source="kubernetes")
     old_line = {r.key for r in list_releases(engine, source="kubernetes", minor="1.22")}
-    report = ingest_file(engine, SETTINGS, second, source="kubernetes")
+    report = ingest_file(Archive(engine), SETTINGS, second, source="kubernetes")
     assert report.withdrawn_releases == () and old_line
     assert {r.key for r in list_releases(engine, source="kubernetes", minor="1.22")} == old_line
     text = second.read_text("utf-8")
@@ -293,6 +294,6 @@ def test_an_upstream_changelog_withdraws_only_releases_of_its_own_minor(
     start = newest.start()
     end = text.index("\n# v1.32.", start + 1) + 1
     doc = _write(tmp_path, "CHANGELOG-1.32.md", text[:start] + text[end:])
-    again = ingest_file(engine, SETTINGS, doc, source="kubernetes")
+    again = ingest_file(Archive(engine), SETTINGS, doc, source="kubernetes")
     assert again.withdrawn_releases == (f"kubernetes:{newest[1]}",)
     assert {r.key for r in list_releases(engine, source="kubernetes", minor="1.22")} == old_line

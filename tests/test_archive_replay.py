@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
+from aksnews.store.handle import Archive
 from aksnews.store.records import IngestReport
 
 from archive_mirror import differences, fresh_snapshot, snapshot
@@ -171,7 +172,7 @@ def _replay(engine: Engine, tmp_path: Path, count: int) -> int:
     for step in itertools.islice(steps(count), count):
         path = tmp_path / "CHANGELOG.md"
         path.write_text(step.text, encoding="utf-8")
-        report = ingest_file(engine, SETTINGS, path, source="aks", accept_shrink=True)
+        report = ingest_file(Archive(engine), SETTINGS, path, source="aks", accept_shrink=True)
         _check(engine, step, report)
         done += 1
     return done

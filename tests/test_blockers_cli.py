@@ -23,6 +23,7 @@ import pytest
 from aksnews.commands import run
 from aksnews.inventory.manifests import scan_paths
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
 from conftest import BACKENDS, database
 from corpus import ingest_corpus
@@ -156,12 +157,12 @@ def test_digest_shows_the_blockers_beside_the_other_findings(
 
 
 def test_inventory_show_keeps_the_blocker_inputs(imported: tuple[str, str, str]) -> None:
-    from aksnews.store.inventory import load_inventory
+    from aksnews.inventory.merge import load_inventory
 
     db, _, _ = imported
     engine = open_engine(db)
     try:
-        up = load_inventory(engine).upgrade
+        up = load_inventory(Archive(engine)).upgrade
     finally:
         engine.dispose()
     # What the scan collected is what the store gives back (provenance aside).

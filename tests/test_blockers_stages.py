@@ -13,10 +13,12 @@ from blocker_inputs import shop_inventory
 from sqlalchemy import Engine
 
 from aksnews.findings import ArchiveView, Rule, Severity
+from aksnews.inventory.merge import load_inventory
 from aksnews.inventory.model import Cluster, Inventory
 from aksnews.inventory.upgrade_model import VersionSeen
 from aksnews.match import MatchReport, match_report
-from aksnews.store.inventory import load_inventory, replace_origin
+from aksnews.store.handle import Archive
+from aksnews.store.inventory import replace_origin
 
 TODAY = dt.date(2026, 3, 30)
 MIDNIGHT = dt.datetime(2026, 3, 30, tzinfo=dt.UTC)
@@ -102,7 +104,7 @@ def test_store_records_when_a_version_was_first_and_last_seen(engine: Engine) ->
             collected_at=day + dt.timedelta(days=offset),
             clusters=[Cluster("staging-east", kubernetes_version=version)],
         )
-    history = load_inventory(engine).upgrade.versions_seen
+    history = load_inventory(Archive(engine)).upgrade.versions_seen
     assert [(v.cluster, v.version, v.first_seen, v.last_seen) for v in history] == [
         ("staging-east", "1.29.4", day.isoformat(), (day + dt.timedelta(days=2)).isoformat()),
         ("staging-east", "1.30.1", *([(day + dt.timedelta(days=5)).isoformat()] * 2)),

@@ -14,11 +14,12 @@ from pytest_httpserver import HTTPServer
 from aksnews import cycle
 from aksnews.commands import run
 from aksnews.config import Settings
+from aksnews.inventory.merge import load_inventory
 from aksnews.outbox import Kind, Status, entries, load_alert_states
 from aksnews.pipeline import ingest_file
 from aksnews.scheduler import Service
 from aksnews.store.engine import open_engine
-from aksnews.store.inventory import load_inventory
+from aksnews.store.handle import Archive
 
 from conftest import BACKENDS, database
 from corpus import corpus_path, ingest_corpus
@@ -95,7 +96,7 @@ def test_run_once_fetches_matches_and_alerts_the_owning_team(
     assert "/hooks/" not in out.out + out.err
     # ... kept in the outbox as failed rows that name the variable, to resend once it is set.
     engine = open_engine(db_url)
-    waiting = [e for e in entries(engine) if e.team == "platform"]
+    waiting = [e for e in entries(Archive(engine)) if e.team == "platform"]
     assert waiting and all(e.status is Status.FAILED for e in waiting)
     assert all((e.last_error or "").startswith("SLACK_BOT_TOKEN is not set") for e in waiting)
     assert report["counts"]["failed"] == len(waiting)
@@ -120,7 +121,7 @@ def test_poll_collects_per_source_errors(mirror: HTTPServer, tmp_path: Path) -> 
         kubernetes_minors="1.32-1.32",
         fetch_retries=0,
     )
-    report = cycle.poll(engine, settings, dt.datetime(2025, 10, 27, tzinfo=dt.UTC))
+    report = cycle.poll(Archive(engine), settings, dt.datetime(2025, 10, 27, tzinfo=dt.UTC))
     assert [source for source, _ in report.errors] == ["aks"]
     assert "secret" not in report.errors[0][1] and "/missing" not in report.errors[0][1]
     assert {o.source for o in report.outcomes} == {
@@ -193,7 +194,7 @@ def test_digest_preview_in_each_format(
     assert anchor in shown
     # A preview queues nothing.
     engine = open_engine(archive)
-    assert not [e for e in entries(engine) if e.kind is Kind.DIGEST]
+    assert not [e for e in entries(Archive(engine)) if e.kind is Kind.DIGEST]
     engine.dispose()
 
 
@@ -202,7 +203,7 @@ def test_digest_send_once_per_period_shared_with_the_scheduler(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     engine = open_engine(url)
-    ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(Archive(engine), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
     _load_inventory(url)
     monday = "2025-10-27"  # payments: Monday 09:00 in Tokyo
     args = ["--db", url, "digest", "--team", "payments", "--today", monday, "--send"]
@@ -212,12 +213,14 @@ def test_digest_send_once_per_period_shared_with_the_scheduler(
     assert posted >= 2
     assert run(args) == 0  # the same period again: nothing queued, nothing posted
     # The scheduler's digest job for that Monday, running late, finds the period sent.
-    team = load_inventory(engine).team("payments")
+    team = load_inventory(Archive(engine)).team("payments")
     assert team is not None
-    late = Service(engine, Settings(), clock=lambda: dt.datetime(2025, 10, 27, 9, tzinfo=dt.UTC))
+    late = Service(
+        Archive(engine), Settings(), clock=lambda: dt.datetime(2025, 10, 27, 9, tzinfo=dt.UTC)
+    )
     assert late.queue_due_digest(team) == 0
     assert len(_posts(mirror, "/hooks/slack")) + len(_posts(mirror, "/hooks/teams")) == posted
-    keys = {e.key for e in entries(engine) if e.kind is Kind.DIGEST}
+    keys = {e.key for e in entries(Archive(engine)) if e.kind is Kind.DIGEST}
     assert keys == {"digest:payments:2025-10-20:2025-10-27"}
     engine.dispose()
 
@@ -226,19 +229,19 @@ def test_digest_findings_alerted_in_the_period_are_new(archive: str) -> None:
     engine = open_engine(archive)
     now = dt.datetime(2025, 10, 14, 12, tzinfo=dt.UTC)
     start, end = cycle.period_ending(now, "Asia/Tokyo")
-    before = cycle.load_digest_inputs(engine, "payments", start, end, now)
+    before = cycle.load_digest_inputs(Archive(engine), "payments", start, end, now)
     assert before.findings and all(c.change == "open" for c in before.findings)
     assert before.team_minors == ("1.29", "1.30")
     assert {r.summary.key for r in before.aks_releases} == {"aks:2025-10-12"}
     # Remember alerts as match_and_alert would, without posting anything (no channels used).
     from aksnews.alerts import select_alerts
 
-    inventory = load_inventory(engine)
+    inventory = load_inventory(Archive(engine))
     findings = tuple(c.finding for c in before.findings)
     # Alerted yesterday, inside the period (which ends before today).
     yesterday = now - dt.timedelta(days=1)
     selection = select_alerts(
-        findings, load_alert_states(engine), now=yesterday, inventory=inventory
+        findings, load_alert_states(Archive(engine)), now=yesterday, inventory=inventory
     )
     from aksnews.alerts import batch_alerts
     from aksnews.notifiers.file import FileNotifier
@@ -246,14 +249,14 @@ def test_digest_findings_alerted_in_the_period_are_new(archive: str) -> None:
 
     batches = batch_alerts(selection, findings, now=yesterday, teams_of=lambda f: ())
     queued = queue_alert_batches(
-        engine,
+        Archive(engine),
         batches,
         selection.states,
         lambda batch: [("file", FileNotifier().render_alerts(batch))],
         yesterday,
     )
     assert queued == len(batches) > 0
-    after = cycle.load_digest_inputs(engine, "payments", start, end, now)
+    after = cycle.load_digest_inputs(Archive(engine), "payments", start, end, now)
     new = {c.finding.key for c in after.findings if c.change == "new"}
     assert new == {a.finding.key for a in selection.alerts} and new
     engine.dispose()

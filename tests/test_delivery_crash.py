@@ -26,6 +26,7 @@ from aksnews.inventory.model import SecretRef, Team
 from aksnews.notifiers.base import Message
 from aksnews.outbox import Kind, Status, entries, queue
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
 
 from fault_server import FaultServer, fault_server
@@ -50,10 +51,10 @@ def _database(path: Path, hook: str) -> str:
     engine = open_engine(url)
     team = Team("payments", slack_webhook=SecretRef.parse("env:PAYMENTS_SLACK_WEBHOOK"))
     replace_origin(engine, "file:teams.yaml", collected_at=NOW, teams=[team])
-    queue(engine, "payments", "slack", Kind.ALERT, "alert:k:critical",
+    queue(Archive(engine), "payments", "slack", Kind.ALERT, "alert:k:critical",
           [Message({"text": MARKERS[0]})], NOW, title="critical: a finding")  # fmt: skip
     parts = [Message({"text": MARKERS[1]}), Message({"text": MARKERS[2]}, thread=True)]
-    queue(engine, "payments", "slack", Kind.DIGEST, "digest:payments:p", parts, NOW)
+    queue(Archive(engine), "payments", "slack", Kind.DIGEST, "digest:payments:p", parts, NOW)
     engine.dispose()
     return url
 
@@ -121,8 +122,8 @@ def test_kill_9_at_20_points_posts_nothing_twice_and_loses_nothing(
         engine = open_engine(url)
         environ = {"PAYMENTS_SLACK_WEBHOOK": server.url(path)}
         for when in (LATER, LATER + dt.timedelta(days=1)):
-            cycle.send(engine, Settings(), when, environ=environ)
-        rows = entries(engine)
+            cycle.send(Archive(engine), Settings(), when, environ=environ)
+        rows = entries(Archive(engine))
         engine.dispose()
         posts = {m: server.count(m, path) for m in MARKERS}
         where = f"killed at point {n}: {trace[n - 1]}"

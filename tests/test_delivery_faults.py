@@ -26,6 +26,7 @@ from aksnews.notifiers.slack import SlackNotifier
 from aksnews.notifiers.teams import TeamsNotifier
 from aksnews.outbox import Kind, Status, deliver, entries, exponential_backoff, queue
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
 from fault_server import (
     ANSWER_TIMEOUT,
@@ -172,14 +173,22 @@ def test_posts_per_message_over_two_runs(case: Case, server: FaultServer, sqlite
     body = {"text": marker, "blocks": []}
     if case.channel == "teams":
         body = {"type": "message", "attachments": [], "text": marker}
-    queue(sqlite, "payments", case.channel, Kind.ALERT, f"alert:{case.id}", [Message(body)], NOW)
+    queue(
+        Archive(sqlite),
+        "payments",
+        case.channel,
+        Kind.ALERT,
+        f"alert:{case.id}",
+        [Message(body)],
+        NOW,
+    )
     if case.first is not None:
         server.script(_path(case), case.first)
     if case.channel == "slack-api":
         server.script(_path(case), API_OK)
 
-    deliver(sqlite, _resolver(case, server, first_run=True), NOW)
-    (row,) = entries(sqlite)
+    deliver(Archive(sqlite), _resolver(case, server, first_run=True), NOW)
+    (row,) = entries(Archive(sqlite))
     assert row.status is case.after_first, row.last_error
     assert case.error in (row.last_error or "")
     assert "secret" not in (row.last_error or "") and "xoxb" not in (row.last_error or "")
@@ -188,11 +197,13 @@ def test_posts_per_message_over_two_runs(case: Case, server: FaultServer, sqlite
     if row.status is Status.PENDING:  # not before its time
         assert row.next_attempt_at is not None
         early = row.next_attempt_at - dt.timedelta(seconds=1)
-        assert deliver(sqlite, _resolver(case, server, first_run=False), early).outcomes == ()
+        assert (
+            deliver(Archive(sqlite), _resolver(case, server, first_run=False), early).outcomes == ()
+        )
 
-    deliver(sqlite, _resolver(case, server, first_run=False), LATER)
-    deliver(sqlite, _resolver(case, server, first_run=False), LATER + dt.timedelta(days=1))
-    (row,) = entries(sqlite)
+    deliver(Archive(sqlite), _resolver(case, server, first_run=False), LATER)
+    deliver(Archive(sqlite), _resolver(case, server, first_run=False), LATER + dt.timedelta(days=1))
+    (row,) = entries(Archive(sqlite))
     assert row.status is case.final
     server.wait_for_posts(case.posts)  # a timed-out client may be ahead of the server thread
     assert server.count(marker) == case.posts
@@ -208,18 +219,24 @@ def test_a_rate_limited_channel_is_left_alone_for_the_rest_of_the_run(
     server.script(path, Answer(429, "rate_limited", {"Retry-After": "30"}))
     for n in range(3):
         queue(
-            sqlite, "payments", "slack", Kind.ALERT, f"alert:{n}", [Message({"text": f"m{n}"})], NOW
+            Archive(sqlite),
+            "payments",
+            "slack",
+            Kind.ALERT,
+            f"alert:{n}",
+            [Message({"text": f"m{n}"})],
+            NOW,
         )
 
     def resolve(team: str, channel: str) -> tuple[Notifier, Target]:
         return SlackNotifier(timeout=ANSWER_TIMEOUT), Target(url=server.url(path))
 
-    report = deliver(sqlite, resolve, NOW)
+    report = deliver(Archive(sqlite), resolve, NOW)
     assert len(server.posts) == 1  # no hammering, no sleeping: the others wait
     assert [o.status for o in report.outcomes] == [Status.PENDING]
     assert len(report.waiting) == 2
-    deliver(sqlite, resolve, NOW + dt.timedelta(seconds=31))
-    assert {e.status for e in entries(sqlite)} == {Status.SENT}
+    deliver(Archive(sqlite), resolve, NOW + dt.timedelta(seconds=31))
+    assert {e.status for e in entries(Archive(sqlite))} == {Status.SENT}
     assert [server.count(f"m{n}") for n in range(3)] == [2, 1, 1]
 
 

@@ -7,11 +7,19 @@ import pytest
 from sqlalchemy import Engine
 
 from aksnews.config import Settings
-from aksnews.diff import NOTE_KINDS, Version, build_diff, minors_between, range_keys
+from aksnews.diff import (
+    NOTE_KINDS,
+    Version,
+    build_diff,
+    load_upstream_range,
+    minors_between,
+    range_keys,
+)
 from aksnews.pipeline import ingest_file
 from aksnews.store import upstream_notes
 from aksnews.store.engine import open_engine
-from aksnews.store.queries import list_releases, load_upstream_range
+from aksnews.store.handle import Archive
+from aksnews.store.queries import list_releases
 from aksnews.store.upstream_notes import release_notes
 
 from corpus import corpus_path, ingest_corpus
@@ -24,7 +32,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('diff') / 'aksnews.db'}")
     ingest_corpus(engine, release_notes=("1.29", "1.30", "1.31", "1.32"))
     changelog = corpus_path("kubernetes/changelog/CHANGELOG-1.32.md")
-    ingest_file(engine, Settings(), changelog, source="kubernetes")
+    ingest_file(Archive(engine), Settings(), changelog, source="kubernetes")
     return engine
 
 
@@ -39,7 +47,7 @@ def test_the_streamed_report_is_the_whole_releases_report(
     archive: Engine, start: str, end: str, kinds: tuple[str, ...]
 ) -> None:
     a, b = Version.parse(start), Version.parse(end)
-    whole = build_diff(a, b, load_upstream_range(archive, a, b), kinds)
+    whole = build_diff(a, b, load_upstream_range(Archive(archive), a, b), kinds)
     summaries = list_releases(archive, source="kubernetes", minors=minors_between(a, b))
     streamed = build_diff(
         a, b, release_notes(archive, range_keys(summaries, a, b), NOTE_KINDS), kinds
@@ -61,7 +69,7 @@ def test_chunk_boundaries_keep_the_order(archive: Engine, monkeypatch: pytest.Mo
 
 def test_only_the_notes_a_diff_shows_are_read(archive: Engine) -> None:
     a, b = Version.parse("1.29"), Version.parse("1.32")
-    whole = {d.summary.key: d for d in load_upstream_range(archive, a, b)}
+    whole = {d.summary.key: d for d in load_upstream_range(Archive(archive), a, b)}
     for detail in _streamed(archive, a, b):
         full = whole[detail.summary.key]
         shown = [e for e in full.entries if e.kind in NOTE_KINDS or e.action_required]

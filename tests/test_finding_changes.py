@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 
 from aksnews.finding_changes import classify
 from aksnews.findings import Finding, Rule, Severity
-from aksnews.store.digest_findings import last_reported, record_reported
+from aksnews.report import last_reported, record_reported
+from aksnews.store.handle import Archive
 
 NOW = dt.datetime(2025, 10, 13, 9, tzinfo=dt.UTC)
 
@@ -52,13 +53,14 @@ def test_classify_against_the_last_digest() -> None:
 
 
 def test_snapshot_round_trip_on_both_databases(engine: Engine) -> None:
-    assert last_reported(engine, "payments") is None  # never had a digest
+    archive = Archive(engine)
+    assert last_reported(archive, "payments") is None  # never had a digest
     findings = [_finding("a", Severity.WARNING, dt.date(2026, 3, 1)), _finding("b", Severity.INFO)]
-    with engine.begin() as conn:
-        record_reported(conn, "payments", findings, dt.date(2025, 10, 13), NOW)
-    assert last_reported(engine, "payments") == {f.key: f for f in findings}
-    with engine.begin() as conn:
-        record_reported(conn, "payments", [], dt.date(2025, 10, 20), NOW)
+    with archive.transaction() as write:
+        record_reported(write, "payments", findings, dt.date(2025, 10, 13), NOW)
+    assert last_reported(archive, "payments") == {f.key: f for f in findings}
+    with archive.transaction() as write:
+        record_reported(write, "payments", [], dt.date(2025, 10, 20), NOW)
     # A digest that reported nothing is remembered as such, not as "no digest yet".
-    assert last_reported(engine, "payments") == {}
-    assert last_reported(engine, "platform") is None
+    assert last_reported(archive, "payments") == {}
+    assert last_reported(archive, "platform") is None

@@ -22,6 +22,7 @@ from pytest_httpserver import HTTPServer
 from aksnews.commands import run
 from aksnews.freshness import SourceStatus, judge
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
 from conftest import BACKENDS, database
 from corpus import corpus_path, corpus_text
@@ -150,7 +151,7 @@ def test_web_home_and_findings_show_the_warning(archive: str) -> None:
     newest = _newest_release_in("aks/CHANGELOG.md")
     engine = open_engine(archive)
     stale_now = dt.datetime.combine(dt.date.fromisoformat(STALE_DAY), dt.time(9), tzinfo=UTC)
-    with TestClient(create_app(engine, now=lambda: stale_now)) as client:
+    with TestClient(create_app(Archive(engine), now=lambda: stale_now)) as client:
         for page in ("/", "/findings", "/calendar"):
             html = client.get(page).text
             assert 'id="freshness"' in html, page
@@ -159,7 +160,7 @@ def test_web_home_and_findings_show_the_warning(archive: str) -> None:
         html = client.get("/calendar").text
         assert 'id="conflicts"' in html and "1.29 end-of-support: chose Mar 2025" in html
     fresh_now = dt.datetime.combine(newest + dt.timedelta(days=3), dt.time(9), tzinfo=UTC)
-    with TestClient(create_app(engine, now=lambda: fresh_now)) as client:
+    with TestClient(create_app(Archive(engine), now=lambda: fresh_now)) as client:
         assert 'id="freshness"' not in client.get("/").text
     engine.dispose()
 

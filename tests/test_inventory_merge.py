@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 
 from aksnews.inventory.az import import_az
 from aksnews.inventory.declarative import load_inventory_file
-from aksnews.inventory.merge import merge_clusters
+from aksnews.inventory.merge import load_inventory, merge_clusters
 from aksnews.inventory.model import Cluster, NodeOSChannel, Provenance, UpgradeChannel
-from aksnews.store.inventory import load_inventory, replace_origin
+from aksnews.store.handle import Archive
+from aksnews.store.inventory import replace_origin
 
 FILE_TIME = dt.datetime(2025, 10, 1, tzinfo=dt.UTC)
 AZ_TIME = dt.datetime(2025, 10, 20, tzinfo=dt.UTC)
@@ -76,6 +77,6 @@ def test_what_was_stated_survives_the_store(engine: Engine, tmp_path: Path) -> N
     assert file.provenance is not None and az.provenance is not None
     replace_origin(engine, "file:inventory", collected_at=FILE_TIME, clusters=[file])
     replace_origin(engine, "az:az.json", collected_at=AZ_TIME, clusters=[az])
-    (cluster,) = load_inventory(engine).clusters
+    (cluster,) = load_inventory(Archive(engine)).clusters
     assert cluster.upgrade_channel is UpgradeChannel.NONE
     assert cluster.node_os_channel is NodeOSChannel.SECURITY_PATCH

@@ -22,6 +22,7 @@ from aksnews.commands import run
 from aksnews.model import UpstreamLifecycleFact, UpstreamReleaseFact
 from aksnews.parsers.base import DocumentRejected, get_parser, parse_document
 from aksnews.release_order import semver
+from aksnews.store.handle import Archive
 
 from conftest import BACKENDS, database
 from corpus import corpus_path, corpus_text
@@ -244,7 +245,7 @@ def test_web_home_lists_the_newest_final_releases(archive: str) -> None:
     from aksnews.web.app import create_app
 
     engine = open_engine(archive)
-    with TestClient(create_app(engine)) as client:
+    with TestClient(create_app(Archive(engine))) as client:
         html = client.get("/").text
     engine.dispose()
     upstream = html.split("Latest Kubernetes releases")[1]

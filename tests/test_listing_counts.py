@@ -10,6 +10,7 @@ from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store import queries
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.queries import get_release, list_releases
 
 from corpus import corpus_path
@@ -18,7 +19,7 @@ from corpus import corpus_path
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('counts') / 'aksnews.db'}")
-    ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(Archive(engine), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
     return engine
 
 

@@ -35,6 +35,7 @@ from aksnews.outbox import (
     team_target,
 )
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
 from http_notifier import HttpNotifier
 
@@ -72,13 +73,20 @@ def _messages(*texts: str, thread: bool = False) -> tuple[Message, ...]:
 
 
 def test_queue_is_idempotent(engine: Engine) -> None:
-    assert queue(engine, "payments", "slack", Kind.DIGEST, KEY, _messages("a", "b"), NOW) == 2
+    assert (
+        queue(Archive(engine), "payments", "slack", Kind.DIGEST, KEY, _messages("a", "b"), NOW) == 2
+    )
     # Again, and again with a different rendering of the same period: nothing new.
-    assert queue(engine, "payments", "slack", Kind.DIGEST, KEY, _messages("a", "b"), NOW) == 0
-    assert queue(engine, "payments", "slack", Kind.DIGEST, KEY, _messages("x", "y", "z"), NOW) == 0
+    assert (
+        queue(Archive(engine), "payments", "slack", Kind.DIGEST, KEY, _messages("a", "b"), NOW) == 0
+    )
+    assert (
+        queue(Archive(engine), "payments", "slack", Kind.DIGEST, KEY, _messages("x", "y", "z"), NOW)
+        == 0
+    )
     # The same key on another channel is another message.
-    assert queue(engine, "payments", "teams", Kind.DIGEST, KEY, _messages("a"), NOW) == 1
-    rows = entries(engine)
+    assert queue(Archive(engine), "payments", "teams", Kind.DIGEST, KEY, _messages("a"), NOW) == 1
+    rows = entries(Archive(engine))
     assert [(r.channel, r.position, r.message.body) for r in rows] == [
         ("slack", 0, {"text": "a"}),
         ("slack", 1, {"text": "b"}),
@@ -89,105 +97,113 @@ def test_queue_is_idempotent(engine: Engine) -> None:
 
 def test_500_then_success_over_two_runs(engine: Engine, httpserver: HTTPServer) -> None:
     hook = Hook(httpserver, [500])
-    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
-    first = deliver(engine, hook.resolve, NOW)
+    queue(Archive(engine), "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    first = deliver(Archive(engine), hook.resolve, NOW)
     assert first.count(Status.PENDING) == 1 and first.count(Status.SENT) == 0
-    (row,) = entries(engine)
+    (row,) = entries(Archive(engine))
     assert (row.status, row.attempts, row.last_error) == (Status.PENDING, 1, "hook: HTTP 500")
     assert row.next_attempt_at == NOW + exponential_backoff(1)
     # Not due before the backoff has passed: nothing posted.
-    assert deliver(engine, hook.resolve, NOW + dt.timedelta(seconds=30)).outcomes == ()
+    assert deliver(Archive(engine), hook.resolve, NOW + dt.timedelta(seconds=30)).outcomes == ()
     assert len(hook.bodies) == 1
     later = NOW + dt.timedelta(minutes=5)
-    second = deliver(engine, hook.resolve, later)
+    second = deliver(Archive(engine), hook.resolve, later)
     assert second.count(Status.SENT) == 1
-    (row,) = entries(engine)
+    (row,) = entries(Archive(engine))
     assert (row.status, row.attempts, row.sent_at) == (Status.SENT, 2, later)
     assert row.reference == "1700000002.0001"
     assert len(hook.bodies) == 2 and hook.bodies[0] == hook.bodies[1]
-    assert deliver(engine, hook.resolve, later + dt.timedelta(days=1)).outcomes == ()
+    assert deliver(Archive(engine), hook.resolve, later + dt.timedelta(days=1)).outcomes == ()
     assert len(hook.bodies) == 2
 
 
 def test_400_is_permanent(engine: Engine, httpserver: HTTPServer) -> None:
     hook = Hook(httpserver, [400])
-    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
-    report = deliver(engine, hook.resolve, NOW)
+    queue(Archive(engine), "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    report = deliver(Archive(engine), hook.resolve, NOW)
     assert report.count(Status.FAILED) == 1
-    (row,) = entries(engine)
+    (row,) = entries(Archive(engine))
     assert row.status is Status.FAILED and "invalid_payload" in (row.last_error or "")
-    deliver(engine, hook.resolve, NOW + dt.timedelta(days=30))
+    deliver(Archive(engine), hook.resolve, NOW + dt.timedelta(days=30))
     assert len(hook.bodies) == 1
 
 
 def test_retry_after_is_honoured(engine: Engine, httpserver: HTTPServer) -> None:
     hook = Hook(httpserver, [429], headers={"Retry-After": "3600"})
-    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
-    deliver(engine, hook.resolve, NOW)
-    (row,) = entries(engine)
+    queue(Archive(engine), "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    deliver(Archive(engine), hook.resolve, NOW)
+    (row,) = entries(Archive(engine))
     assert row.next_attempt_at == NOW + dt.timedelta(hours=1)  # longer than the backoff
 
 
 def test_max_attempts_then_failed(engine: Engine, httpserver: HTTPServer) -> None:
     hook = Hook(httpserver, [503] * 10)
-    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    queue(Archive(engine), "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
     when = NOW
     for _ in range(3):
-        deliver(engine, hook.resolve, when, max_attempts=3)
+        deliver(Archive(engine), hook.resolve, when, max_attempts=3)
         when += dt.timedelta(days=1)
-    (row,) = entries(engine)
+    (row,) = entries(Archive(engine))
     assert (row.status, row.attempts) == (Status.FAILED, 3)
     assert "gave up after 3 attempts" in (row.last_error or "")
-    deliver(engine, hook.resolve, when, max_attempts=3)
+    deliver(Archive(engine), hook.resolve, when, max_attempts=3)
     assert len(hook.bodies) == 3
 
 
 def test_split_digest_threads_under_first_message(engine: Engine, httpserver: HTTPServer) -> None:
     hook = Hook(httpserver, [200, 500])
     queue(
-        engine, "payments", "hook", Kind.DIGEST, KEY, _messages("s", "p1", "p2", thread=True), NOW
+        Archive(engine),
+        "payments",
+        "hook",
+        Kind.DIGEST,
+        KEY,
+        _messages("s", "p1", "p2", thread=True),
+        NOW,
     )
-    report = deliver(engine, hook.resolve, NOW)
+    report = deliver(Archive(engine), hook.resolve, NOW)
     # The 2nd part failed: the 3rd waits for it rather than overtaking it.
     assert [o.status for o in report.outcomes] == [Status.SENT, Status.PENDING]
     assert [e.position for e in report.waiting] == [2]
-    deliver(engine, hook.resolve, NOW + dt.timedelta(hours=1))
-    first_ts = entries(engine)[0].reference
+    deliver(Archive(engine), hook.resolve, NOW + dt.timedelta(hours=1))
+    first_ts = entries(Archive(engine))[0].reference
     assert [b["thread_ts"] for b in hook.bodies] == [None, first_ts, first_ts, first_ts]
     assert [b["body"] for b in hook.bodies][2:] == [{"text": "p1"}, {"text": "p2"}]
-    assert {r.status for r in entries(engine)} == {Status.SENT}
+    assert {r.status for r in entries(Archive(engine))} == {Status.SENT}
 
 
 def test_restart_resumes_pending(db_url: str, httpserver: HTTPServer) -> None:
     hook = Hook(httpserver, [])
     first = open_engine(db_url)
-    queue(first, "payments", "hook", Kind.ALERT, "alert:a:critical", _messages("a"), NOW)
-    queue(first, "payments", "hook", Kind.ALERT, "alert:b:critical", _messages("b"), NOW)
+    queue(Archive(first), "payments", "hook", Kind.ALERT, "alert:a:critical", _messages("a"), NOW)
+    queue(Archive(first), "payments", "hook", Kind.ALERT, "alert:b:critical", _messages("b"), NOW)
     first.dispose()
     second = open_engine(db_url)  # a new process would do exactly this
     try:
-        assert len(due(second, NOW)) == 2
-        assert deliver(second, hook.resolve, NOW).count(Status.SENT) == 2
+        assert len(due(Archive(second), NOW)) == 2
+        assert deliver(Archive(second), hook.resolve, NOW).count(Status.SENT) == 2
         assert [b["body"] for b in hook.bodies] == [{"text": "a"}, {"text": "b"}]
     finally:
         second.dispose()
 
 
 def test_missing_secret_fails_at_once_naming_the_variable(engine: Engine) -> None:
-    queue(engine, "payments", "slack", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
-    report = deliver(engine, lambda team, channel: MissingSecret("PAYMENTS_SLACK_WEBHOOK"), NOW)
-    (row,) = entries(engine)
+    queue(Archive(engine), "payments", "slack", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    report = deliver(
+        Archive(engine), lambda team, channel: MissingSecret("PAYMENTS_SLACK_WEBHOOK"), NOW
+    )
+    (row,) = entries(Archive(engine))
     assert row.status is Status.FAILED and report.count(Status.FAILED) == 1
     assert (row.last_error or "").startswith("PAYMENTS_SLACK_WEBHOOK is not set")
 
 
 def test_missing_target_is_retried_not_lost(engine: Engine) -> None:
-    queue(engine, "payments", "slack", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
-    report = deliver(engine, lambda team, channel: None, NOW, max_attempts=2)
+    queue(Archive(engine), "payments", "slack", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    report = deliver(Archive(engine), lambda team, channel: None, NOW, max_attempts=2)
     assert report.count(Status.PENDING) == 1
     assert "has no slack target" in (report.outcomes[0].error or "")
-    deliver(engine, lambda team, channel: None, NOW + dt.timedelta(days=1), max_attempts=2)
-    assert entries(engine)[0].status is Status.FAILED
+    deliver(Archive(engine), lambda team, channel: None, NOW + dt.timedelta(days=1), max_attempts=2)
+    assert entries(Archive(engine))[0].status is Status.FAILED
 
 
 class _BlockingHandler(BaseHTTPRequestHandler):
@@ -232,11 +248,11 @@ import datetime as dt, sys
 from http_notifier import HttpNotifier
 from aksnews.notifiers.base import Target
 from aksnews.outbox import deliver
-from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
-engine = open_engine(sys.argv[1])
+archive = Archive.open(sys.argv[1])
 now = dt.datetime.fromisoformat(sys.argv[3])
-deliver(engine, lambda team, channel: (HttpNotifier(), Target(url=sys.argv[2])), now)
+deliver(archive, lambda team, channel: (HttpNotifier(), Target(url=sys.argv[2])), now)
 """
 
 
@@ -244,7 +260,7 @@ def _alert_posting_in_a_child(
     engine: Engine, db_url: str, server: _BlockingServer
 ) -> tuple[str, subprocess.Popen[bytes]]:
     """Queue one alert and start a process delivering it to the blocking server."""
-    queue(engine, "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
+    queue(Archive(engine), "payments", "hook", Kind.ALERT, "alert:k:critical", _messages("a"), NOW)
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     env = {**os.environ, "PYTHONPATH": str(TESTS)}
     argv = [sys.executable, "-c", _DELIVER_IN_SUBPROCESS, db_url, url, NOW.isoformat()]
@@ -266,17 +282,17 @@ def test_no_duplicate_after_crash_between_post_and_record(
             child.wait()
     blocking_server.release.set()
     assert blocking_server.count == 1
-    (row,) = entries(engine)
+    (row,) = entries(Archive(engine))
     assert (row.status, row.attempts) == (Status.SENDING, 1)
 
     resolve = lambda team, channel: (HttpNotifier(), Target(url=url))  # noqa: E731
-    report = deliver(engine, resolve, NOW + dt.timedelta(minutes=10))
+    report = deliver(Archive(engine), resolve, NOW + dt.timedelta(minutes=10))
     assert report.outcomes == ()
     assert [e.key for e in report.interrupted] == ["alert:k:critical"]
     assert blocking_server.count == 1  # nothing posted again
-    (row,) = entries(engine)
+    (row,) = entries(Archive(engine))
     assert row.status is Status.UNCERTAIN and "not resent" in (row.last_error or "")
-    deliver(engine, resolve, NOW + dt.timedelta(days=1))
+    deliver(Archive(engine), resolve, NOW + dt.timedelta(days=1))
     assert blocking_server.count == 1
 
 
@@ -289,9 +305,9 @@ def test_a_second_delivery_while_one_is_posting_sends_nothing(
     try:
         assert blocking_server.arrived.wait(30), "the subprocess never posted"
         resolve = lambda team, channel: (HttpNotifier(), Target(url=url))  # noqa: E731
-        report = deliver(engine, resolve, NOW)
+        report = deliver(Archive(engine), resolve, NOW)
         assert report.busy and report.outcomes == () and report.interrupted == ()
-        (row,) = entries(engine)
+        (row,) = entries(Archive(engine))
         assert row.status is Status.SENDING  # still the other run's
         blocking_server.release.set()
         assert child.wait(30) == 0
@@ -299,10 +315,10 @@ def test_a_second_delivery_while_one_is_posting_sends_nothing(
         if child.poll() is None:
             child.kill()
             child.wait()
-    (row,) = entries(engine)
+    (row,) = entries(Archive(engine))
     assert row.status is Status.SENT and blocking_server.count == 1
     # The lock went with the other process: the next run delivers again.
-    assert not deliver(engine, resolve, NOW + dt.timedelta(days=1)).busy
+    assert not deliver(Archive(engine), resolve, NOW + dt.timedelta(days=1)).busy
 
 
 TEAM_CASES = [
@@ -353,8 +369,10 @@ def test_cli_notify_and_outbox(
     team = Team("payments", slack_webhook=SecretRef.parse("env:PAYMENTS_SLACK"))
     replace_origin(engine, "file:teams.yaml", collected_at=NOW, teams=[team])
     text = {"text": "PodSecurityPolicy is removed", "blocks": []}
-    queue(engine, "payments", "slack", Kind.ALERT, "alert:k:critical", [Message(text)], NOW)
-    queue(engine, "nobody", "slack", Kind.ALERT, "alert:j:critical", [Message(text)], NOW)
+    queue(
+        Archive(engine), "payments", "slack", Kind.ALERT, "alert:k:critical", [Message(text)], NOW
+    )
+    queue(Archive(engine), "nobody", "slack", Kind.ALERT, "alert:j:critical", [Message(text)], NOW)
 
     assert run(["notify", "--dry-run", "--json"]) == 0
     dry = json.loads(capsys.readouterr().out)

@@ -16,6 +16,7 @@ from werkzeug import Request, Response
 
 from aksnews.config import Settings
 from aksnews.pipeline import fetch_and_ingest, fetch_kubernetes, parse_minor_range
+from aksnews.store.handle import Archive
 from aksnews.store.queries import archive_counts, list_releases
 
 from corpus import corpus_path
@@ -47,17 +48,17 @@ def test_fetch_then_304_then_changed_document(engine: Engine, httpserver: HTTPSe
     url = httpserver.url_for("/CHANGELOG.md")
     settings = Settings(aks_url=url, fetch_retries=0)
 
-    first = fetch_and_ingest(engine, settings, "aks", url)
+    first = fetch_and_ingest(Archive(engine), settings, "aks", url)
     assert first.report is not None and len(first.report.new_releases) > 200
     counts = archive_counts(engine)
 
-    second = fetch_and_ingest(engine, settings, "aks", url)
+    second = fetch_and_ingest(Archive(engine), settings, "aks", url)
     assert second.not_modified and second.report is None
     assert archive_counts(engine) == counts
     assert httpserver.log[-1][0].headers.get("If-None-Match") == '"v1"'
 
     state.update(version="aks/CHANGELOG.md", etag='"v2"')
-    third = fetch_and_ingest(engine, settings, "aks", url)
+    third = fetch_and_ingest(Archive(engine), settings, "aks", url)
     assert third.report is not None
     assert len(third.report.new_releases) == 1
     # Only the new and the edited sections were parsed, not all 232.
@@ -75,7 +76,7 @@ def test_fetch_rejects_an_html_error_page_and_keeps_the_archive(
     )
     url = httpserver.url_for("/CHANGELOG.md")
     with pytest.raises(FetchError, match="HTML"):
-        fetch_and_ingest(engine, Settings(fetch_retries=0), "aks", url)
+        fetch_and_ingest(Archive(engine), Settings(fetch_retries=0), "aks", url)
     assert archive_counts(engine)["releases"] == 0
 
 
@@ -89,7 +90,7 @@ def test_upstream_minors_are_discovered_until_404(engine: Engine, httpserver: HT
     template = httpserver.url_for("/") + "CHANGELOG-{minor}.md"
     settings = Settings(kubernetes_url=template, kubernetes_minors="1.32-", fetch_retries=0)
 
-    outcomes = fetch_kubernetes(engine, settings)
+    outcomes = fetch_kubernetes(Archive(engine), settings)
 
     assert [o.url.rsplit("/", 1)[1] for o in outcomes] == ["CHANGELOG-1.32.md"]
     versions = [r.version for r in list_releases(engine, source="kubernetes")]
@@ -166,21 +167,21 @@ def test_the_upstream_window_starts_at_the_oldest_minor_in_calendar_or_inventory
     from aksnews.pipeline import FALLBACK_FIRST_MINOR, default_first_minor, ingest_file
     from aksnews.store.inventory import replace_origin
 
-    assert default_first_minor(engine) == FALLBACK_FIRST_MINOR  # an empty archive
+    assert default_first_minor(Archive(engine)) == FALLBACK_FIRST_MINOR  # an empty archive
     ingest_file(
-        engine,
+        Archive(engine),
         Settings(),
         corpus_path("docs/aks-supported-kubernetes-versions.md"),
         source="aks-calendar",
     )
-    assert default_first_minor(engine) == "1.27"  # the calendar's oldest row (LTS table)
+    assert default_first_minor(Archive(engine)) == "1.27"  # the calendar's oldest row (LTS table)
     replace_origin(
         engine,
         "test",
         collected_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         clusters=[Cluster(name="old", kubernetes_version="1.24.9")],
     )
-    assert default_first_minor(engine) == "1.24"  # a cluster still runs 1.24
+    assert default_first_minor(Archive(engine)) == "1.24"  # a cluster still runs 1.24
 
 
 def test_a_served_document_cut_short_is_refused_then_the_full_one_is_unchanged(
@@ -199,13 +200,13 @@ def test_a_served_document_cut_short_is_refused_then_the_full_one_is_unchanged(
     )
     url = httpserver.url_for("/CHANGELOG.md")
     settings = Settings(aks_url=url, fetch_retries=0)
-    fetch_and_ingest(engine, settings, "aks", url)
+    fetch_and_ingest(Archive(engine), settings, "aks", url)
     counts = archive_counts(engine)
     state.update(body=full[: len(full) // 3], etag='"cut"')
     with pytest.raises(DocumentShrank, match=r"looks truncated .*fewer"):
-        fetch_and_ingest(engine, settings, "aks", url)
+        fetch_and_ingest(Archive(engine), settings, "aks", url)
     assert archive_counts(engine) == counts
     assert fetch_state(engine, "aks", url)[0] == '"full"'  # not the ETag of the refused body
     state.update(body=full, etag='"full-again"')
-    again = fetch_and_ingest(engine, settings, "aks", url)
+    again = fetch_and_ingest(Archive(engine), settings, "aks", url)
     assert again.report is not None and again.report.unchanged

@@ -16,6 +16,7 @@ from aksnews.commands import run
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 
 from corpus import corpus_path
 
@@ -38,9 +39,9 @@ print(json.dumps({"code": code, "out": out.getvalue(),
 def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('imports') / 'aksnews.db'}"
     engine = open_engine(url)  # migrated here, so the probes only read
-    ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(Archive(engine), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
     notes = corpus_path("kubernetes/release-notes/release-notes-1.31.md")
-    ingest_file(engine, Settings(), notes, source="kubernetes", release="v1.31.0")
+    ingest_file(Archive(engine), Settings(), notes, source="kubernetes", release="v1.31.0")
     engine.dispose()
     inventory = Path(__file__).resolve().parent / "data" / "inventory.yaml"
     assert run(["--db", url, "inventory", "load", str(inventory)]) == 0
@@ -94,9 +95,11 @@ def test_read_command_imports_no_orm_nor_pydantic(
 
 
 def test_the_probe_sees_an_orm_import(archive: str, tmp_path: Path) -> None:
-    """The probe can fail: a command that uses the ORM (inventory) shows it loaded."""
+    """The probe can fail: a command that uses the ORM (writing the inventory) shows it loaded."""
+    inventory = Path(__file__).resolve().parent / "data" / "inventory.yaml"
+    command = ["--db", archive, "inventory", "load", str(inventory)]
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), "--db", archive, "inventory", "show"],
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), *command],
         capture_output=True,
         text=True,
         check=False,

@@ -25,6 +25,7 @@ from aksnews.inventory.model import (
     UpgradeChannel,
 )
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
 
 from corpus import corpus_path
@@ -127,7 +128,7 @@ def test_run_once_twelve_criticals_two_channels(tmp_path: Path, mirror: HTTPServ
 
     def run(now: dt.datetime) -> tuple[cycle.CycleReport, dict[str, list[str]]]:
         since = len(mirror.log)
-        return cycle.run_once(engine, settings, now), _posts(mirror, since)
+        return cycle.run_once(Archive(engine), settings, now), _posts(mirror, since)
 
     report, first = run(FIRST)
     assert report.poll.errors == ()

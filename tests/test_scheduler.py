@@ -40,6 +40,7 @@ from aksnews.scheduler import (
     serve_lock,
 )
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
 from aksnews.store.locks import exclusive
 from aksnews.store.schema import ReleaseRow
@@ -116,7 +117,7 @@ def test_build_scheduler_jobs_and_misfire_policy(tmp_path: Path) -> None:
     engine = open_engine(f"sqlite:///{tmp_path / 'a.db'}")
     settings = Settings(poll_interval_hours=6)
     now = utc(2025, 10, 27, 3)
-    scheduler = build_scheduler(Service(engine, settings), [TOKYO, BERLIN], now)
+    scheduler = build_scheduler(Service(Archive(engine), settings), [TOKYO, BERLIN], now)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
         "catch-up",
@@ -156,14 +157,14 @@ def hooked(tmp_path: Path, httpserver: HTTPServer) -> Iterator[Engine]:
 
 
 def _digests(engine: Engine) -> list[str]:
-    return [e.key for e in entries(engine) if e.kind is Kind.DIGEST]
+    return [e.key for e in entries(Archive(engine)) if e.kind is Kind.DIGEST]
 
 
 def test_downtime_across_digest_time_sends_it_once(hooked: Engine, httpserver: HTTPServer) -> None:
     (team,) = _teams(hooked)
     # Down from Sunday to Tuesday: Monday 09:00 Tokyo (00:00 UTC) passed while down.
     restart = utc(2025, 10, 28, 6)
-    service = Service(hooked, Settings(), clock=lambda: restart)
+    service = Service(Archive(hooked), Settings(), clock=lambda: restart)
     first = service.catch_up([team])
     assert first["digest_rows_queued"] == 1 and first["sent"] == 1
     assert _digests(hooked) == ["digest:payments:2025-10-20:2025-10-27"]
@@ -172,9 +173,9 @@ def test_downtime_across_digest_time_sends_it_once(hooked: Engine, httpserver: H
     assert service.digest_job(team)
     assert _digests(hooked) == ["digest:payments:2025-10-20:2025-10-27"]
     assert len(httpserver.log) == 1
-    assert all(e.status is Status.SENT for e in entries(hooked))
+    assert all(e.status is Status.SENT for e in entries(Archive(hooked)))
     # The next Monday is a new period.
-    later = Service(hooked, Settings(), clock=lambda: utc(2025, 11, 3, 0, 1))
+    later = Service(Archive(hooked), Settings(), clock=lambda: utc(2025, 11, 3, 0, 1))
     assert later.catch_up([team])["digest_rows_queued"] == 1
     assert len(httpserver.log) == 2
 
@@ -184,7 +185,7 @@ def test_inventory_edits_reach_the_digest_jobs_without_a_restart(
 ) -> None:
     httpserver.expect_request("/hooks/platform", method="POST").respond_with_data("ok")
     now = utc(2025, 10, 28, 6)  # Tuesday: Monday's digest time has passed
-    service = Service(hooked, Settings(), clock=lambda: now)
+    service = Service(Archive(hooked), Settings(), clock=lambda: now)
     scheduler = build_scheduler(service, _teams(hooked), now)
 
     def digest_jobs() -> dict[str, str]:
@@ -212,9 +213,9 @@ def test_inventory_edits_reach_the_digest_jobs_without_a_restart(
 
 
 def _teams(engine: Engine) -> tuple[Team, ...]:
-    from aksnews.store.inventory import load_inventory
+    from aksnews.inventory.merge import load_inventory
 
-    return load_inventory(engine).teams
+    return load_inventory(Archive(engine)).teams
 
 
 # One run per job across replicas (PostgreSQL) ------------------------------------------------
@@ -240,23 +241,25 @@ def test_two_replicas_run_a_job_once(postgres_server: str) -> None:
 
             results: dict[str, bool] = {}
             worker = threading.Thread(
-                target=lambda: results.__setitem__("first", run_job(first, "poll", slow))
+                target=lambda: results.__setitem__("first", run_job(Archive(first), "poll", slow))
             )
             worker.start()
             assert started.wait(10)
             contender = threading.Thread(
-                target=lambda: results.__setitem__("second", run_job(second, "poll", quick))
+                target=lambda: results.__setitem__(
+                    "second", run_job(Archive(second), "poll", quick)
+                )
             )
             contender.start()
             contender.join(10)
             # Another job id is not blocked by the poll.
-            assert run_job(second, "notify", lambda: {"n": 1})
+            assert run_job(Archive(second), "notify", lambda: {"n": 1})
             release.set()
             worker.join(10)
             assert results == {"first": True, "second": False}
             assert runs == ["first"]
             # Once released, the lock is free again for the other replica.
-            assert run_job(second, "poll", quick)
+            assert run_job(Archive(second), "poll", quick)
         finally:
             first.dispose()
             second.dispose()
@@ -270,12 +273,12 @@ def test_second_serve_on_one_sqlite_file_is_refused(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     one, two = open_engine(url), open_engine(url)
-    with serve_lock(one):
-        with pytest.raises(AlreadyRunning, match="already running"), serve_lock(two):
+    with serve_lock(Archive(one)):
+        with pytest.raises(AlreadyRunning, match="already running"), serve_lock(Archive(two)):
             pass
         assert run(["--db", url, "serve"]) == 1
         assert "another `aksnews serve` is already running" in capsys.readouterr().err
-    with serve_lock(two):  # released when the first service ends
+    with serve_lock(Archive(two)):  # released when the first service ends
         pass
     one.dispose()
     two.dispose()
@@ -391,12 +394,12 @@ def test_replicas_poll_once_per_interval(engine: Engine, tmp_path: Path) -> None
         fetch_retries=0,
     )
     start = dt.datetime.now(UTC)
-    first = Service(engine, settings, clock=lambda: start)
+    first = Service(Archive(engine), settings, clock=lambda: start)
     counts = first._poll()
     assert "poll_skipped_recent" not in counts
-    soon = Service(engine, settings, clock=lambda: start + dt.timedelta(hours=2))
+    soon = Service(Archive(engine), settings, clock=lambda: start + dt.timedelta(hours=2))
     assert soon._poll().get("poll_skipped_recent") == 1
-    later = Service(engine, settings, clock=lambda: start + dt.timedelta(hours=6))
+    later = Service(Archive(engine), settings, clock=lambda: start + dt.timedelta(hours=6))
     assert "poll_skipped_recent" not in later._poll()
 
 

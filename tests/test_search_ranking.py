@@ -17,6 +17,7 @@ from aksnews.commands import run
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.store.search import SearchQuery, search
 
@@ -30,9 +31,9 @@ def archive(
 ) -> Iterator[tuple[Engine, str]]:
     with database(request.param, request, tmp_path_factory.mktemp("ranking")) as url:
         engine = open_engine(url)
-        ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+        ingest_file(Archive(engine), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
         changelog = corpus_path("kubernetes/changelog/CHANGELOG-1.32.md")
-        ingest_file(engine, Settings(), changelog, source="kubernetes")
+        ingest_file(Archive(engine), Settings(), changelog, source="kubernetes")
         yield engine, url
         engine.dispose()
 

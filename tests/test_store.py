@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from aksnews.config import Settings
 from aksnews.errors import AksnewsError
 from aksnews.pipeline import ingest_file
+from aksnews.store.handle import Archive
 from aksnews.store.queries import archive_counts, get_release, list_releases, revised_releases
 from aksnews.store.schema import DocumentRow, EntryRevisionRow, EntryRow, ReleaseRevisionRow
 
@@ -53,7 +54,7 @@ def test_corpus_changelog_gives_every_release_with_entries(engine: Engine) -> No
     path = corpus_path("aks/CHANGELOG.md")
     expected = len(_HEADING.findall(path.read_text(encoding="utf-8")))
     assert expected == 231  # what the issue states, derived from the document
-    report = ingest_file(engine, SETTINGS, path, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, path, source="aks")
     assert len(report.new_releases) == expected
     releases = list_releases(engine, source="aks")
     assert len(releases) == expected
@@ -67,9 +68,9 @@ def test_corpus_changelog_gives_every_release_with_entries(engine: Engine) -> No
 
 def test_reingesting_the_same_file_adds_nothing(engine: Engine) -> None:
     path = corpus_path("aks/CHANGELOG.md")
-    ingest_file(engine, SETTINGS, path, source="aks")
+    ingest_file(Archive(engine), SETTINGS, path, source="aks")
     before = _counts(engine)
-    report = ingest_file(engine, SETTINGS, path, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, path, source="aks")
     assert report.unchanged
     assert _counts(engine) == before
 
@@ -82,10 +83,10 @@ def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> N
     edited = {key for key in set(new) & set(old) if new[key] != old[key]}
     assert len(added) == 1 and edited  # the corpus note says so; derived here
 
-    ingest_file(engine, SETTINGS, old_path, source="aks")
+    ingest_file(Archive(engine), SETTINGS, old_path, source="aks")
     with Session(engine) as s:
         ids_before = _entry_ids(s)
-    report = ingest_file(engine, SETTINGS, new_path, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, new_path, source="aks")
 
     assert set(report.new_releases) == added
     assert set(report.revised_releases) == edited
@@ -102,7 +103,7 @@ def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> N
     _check_search_index(engine)
     # The older copy again is a revert: the archive follows it (the newer release withdrawn,
     # the edits undone as new revisions), then the same copy once more is unchanged.
-    again = ingest_file(engine, SETTINGS, old_path, source="aks")
+    again = ingest_file(Archive(engine), SETTINGS, old_path, source="aks")
     assert not again.unchanged
     assert set(again.withdrawn_releases) == added
     assert set(again.revised_releases) == edited
@@ -110,7 +111,7 @@ def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> N
     for key in edited:
         assert [r.change for r in get_release(engine, key).revisions][1:] == ["edited", "edited"]
     before = _counts(engine)
-    assert ingest_file(engine, SETTINGS, old_path, source="aks").unchanged
+    assert ingest_file(Archive(engine), SETTINGS, old_path, source="aks").unchanged
     assert _counts(engine) == before
 
 
@@ -156,11 +157,11 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
 def test_bad_input_is_refused_and_leaves_the_archive_alone(
     engine: Engine, tmp_path: Path, name: str, data: bytes, message: str
 ) -> None:
-    ingest_file(engine, SETTINGS, corpus_path("aks/CHANGELOG-2024-03-22.md"), source="aks")
+    ingest_file(Archive(engine), SETTINGS, corpus_path("aks/CHANGELOG-2024-03-22.md"), source="aks")
     before = _counts(engine)
     path = _write(tmp_path, name, data)
     with pytest.raises(AksnewsError) as error:
-        ingest_file(engine, SETTINGS, path, source="aks")
+        ingest_file(Archive(engine), SETTINGS, path, source="aks")
     assert name in str(error.value)
     assert message.lower() in str(error.value).lower()
     assert _counts(engine) == before
@@ -171,7 +172,7 @@ def test_a_huge_file_is_refused_before_it_is_read(engine: Engine, tmp_path: Path
     with path.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # 50 MB, sparse: the size check must come first
     with pytest.raises(AksnewsError, match="larger than"):
-        ingest_file(engine, SETTINGS, path, source="aks")
+        ingest_file(Archive(engine), SETTINGS, path, source="aks")
     assert archive_counts(engine)["releases"] == 0
 
 
@@ -181,7 +182,7 @@ def test_impossible_date_is_a_warning_and_the_rest_is_kept(engine: Engine, tmp_p
         "## Release 2024-02-01\n\n* Bug Fixes\n  * Fixed a real thing.\n"
     )
     path = _write(tmp_path, "odd.md", text.encode())
-    report = ingest_file(engine, SETTINGS, path, source="aks")
+    report = ingest_file(Archive(engine), SETTINGS, path, source="aks")
     assert report.new_releases == ("aks:2024-02-01",)
     assert any(w.line == 3 and "2024-13-45" in w.message for w in report.warnings)
 
@@ -202,7 +203,7 @@ def test_a_failure_mid_document_rolls_everything_back(
 
     monkeypatch.setattr(aks_changelog.AksChangelogParser, "parse_section", failing)
     with pytest.raises(RuntimeError):
-        ingest_file(engine, SETTINGS, corpus_path("aks/CHANGELOG.md"), source="aks")
+        ingest_file(Archive(engine), SETTINGS, corpus_path("aks/CHANGELOG.md"), source="aks")
     assert _counts(engine) == (0, 0, 0, 0, 0)
     assert corpus_text("aks/CHANGELOG.md")  # the corpus itself is untouched
 
@@ -211,10 +212,13 @@ def test_revising_an_upstream_release_keeps_the_search_index_exact(engine: Engin
     """CHANGELOG-1.32's v1.32.0 section, then the release-notes draft of the same release: the
     section is revised in place (entries updated in batches), and the index still matches."""
     ingest_file(
-        engine, SETTINGS, corpus_path("kubernetes/changelog/CHANGELOG-1.32.md"), source="kubernetes"
+        Archive(engine),
+        SETTINGS,
+        corpus_path("kubernetes/changelog/CHANGELOG-1.32.md"),
+        source="kubernetes",
     )
     report = ingest_file(
-        engine,
+        Archive(engine),
         SETTINGS,
         corpus_path("kubernetes/release-notes/release-notes-1.32.md"),
         source="kubernetes",

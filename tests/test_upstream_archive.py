@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from aksnews.config import Settings
 from aksnews.pipeline import ingest_file
 from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
 from aksnews.store.queries import get_release, list_releases
 
 from conftest import BACKENDS, database
@@ -33,16 +34,18 @@ def upstream(
     with database(request.param, request, tmp_path_factory.mktemp("upstream")) as url:
         engine = open_engine(url)
         for name in ("deprecation-guide-2021.md", "deprecation-guide.md"):
-            ingest_file(engine, SETTINGS, corpus_path(f"docs/{name}"), source="deprecation-guide")
+            ingest_file(
+                Archive(engine), SETTINGS, corpus_path(f"docs/{name}"), source="deprecation-guide"
+            )
         ingest_file(
-            engine,
+            Archive(engine),
             SETTINGS,
             corpus_path("docs/aks-supported-kubernetes-versions.md"),
             source="aks-calendar",
         )
         for minor in range(23, 32):
             ingest_file(
-                engine,
+                Archive(engine),
                 SETTINGS,
                 corpus_path(f"kubernetes/release-notes/release-notes-1.{minor}.md"),
                 source="kubernetes",
@@ -50,9 +53,12 @@ def upstream(
             )
         for name in ("CHANGELOG-1.22.md", "CHANGELOG-1.32.md"):
             ingest_file(
-                engine, SETTINGS, corpus_path(f"kubernetes/changelog/{name}"), source="kubernetes"
+                Archive(engine),
+                SETTINGS,
+                corpus_path(f"kubernetes/changelog/{name}"),
+                source="kubernetes",
             )
-        ingest_file(engine, SETTINGS, corpus_path("aks/CHANGELOG.md"), source="aks")
+        ingest_file(Archive(engine), SETTINGS, corpus_path("aks/CHANGELOG.md"), source="aks")
         yield engine, url
         engine.dispose()
 
@@ -336,7 +342,7 @@ def test_kind_names_and_action_required_are_archived(engine: Engine, tmp_path: P
         + note(3, "A plain feature."),
         encoding="utf-8",
     )
-    ingest_file(engine, SETTINGS, doc, source="kubernetes")
+    ingest_file(Archive(engine), SETTINGS, doc, source="kubernetes")
     entries = get_release(engine, "kubernetes:v1.40.0").entries
     assert [(e.pr, e.kind, e.action_required) for e in entries] == [
         (1, "design", False),

@@ -24,8 +24,9 @@ from sqlalchemy import Engine
 from aksnews.commands.web import check_bind, is_loopback
 from aksnews.errors import ConfigError
 from aksnews.inventory.model import Cluster, NodePool, Team
+from aksnews.lifecycle import load_calendar
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
-from aksnews.store.knowledge import load_calendar
 from aksnews.store.queries import get_release, list_releases
 from aksnews.store.search import SearchQuery, search
 
@@ -94,7 +95,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def client(archive: Engine) -> Iterator[TestClient]:
     from aksnews.web.app import create_app
 
-    with TestClient(create_app(archive, now=lambda: NOW)) as test_client:
+    with TestClient(create_app(Archive(archive), now=lambda: NOW)) as test_client:
         yield test_client
 
 
@@ -254,7 +255,7 @@ def test_release_listing_and_home(client: TestClient, archive: Engine) -> None:
 
 
 def test_calendar_page_and_api(client: TestClient, archive: Engine) -> None:
-    rows = load_calendar(archive, TODAY)
+    rows = load_calendar(Archive(archive), TODAY)
     supported = [r.minor for r in rows if r.supported]
     assert len(supported) == 3  # N-2
     html = _page(client, "/calendar")
@@ -326,7 +327,11 @@ def test_ics_feed_of_all_deadlines(client: TestClient, archive: Engine) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
     events = _events(response.content)
-    eos = {r.minor: r.end_of_support for r in load_calendar(archive, TODAY) if r.end_of_support}
+    eos = {
+        r.minor: r.end_of_support
+        for r in load_calendar(Archive(archive), TODAY)
+        if r.end_of_support
+    }
     assert len(events) >= len(eos) > 0
     starts = [e.decoded("dtstart") for e in events]
     assert all(isinstance(s, dt.date) and not isinstance(s, dt.datetime) for s in starts)
@@ -339,7 +344,7 @@ def test_ics_feed_of_all_deadlines(client: TestClient, archive: Engine) -> None:
 
 
 def test_ics_feed_for_one_team(client: TestClient, archive: Engine) -> None:
-    eos = {r.minor: r.end_of_support for r in load_calendar(archive, TODAY)}
+    eos = {r.minor: r.end_of_support for r in load_calendar(Archive(archive), TODAY)}
     payments = _events(client.get("/calendar.ics?team=payments").content)
     summaries = {str(e["summary"]) for e in payments}
     assert any("Kubernetes 1.29:" in s for s in summaries)
@@ -390,7 +395,7 @@ def test_every_page_is_inert(client: TestClient) -> None:
 def test_bearer_token_is_required_when_set(archive: Engine) -> None:
     from aksnews.web.app import create_app
 
-    with TestClient(create_app(archive, token="s3cret", now=lambda: NOW)) as secured:
+    with TestClient(create_app(Archive(archive), token="s3cret", now=lambda: NOW)) as secured:
         assert secured.get("/healthz").status_code == 200
         for url in (
             "/",
@@ -574,7 +579,7 @@ def test_search_page_without_words_or_filters_shows_the_form(client: TestClient)
 def test_home_shows_where_each_team_stands(client: TestClient, archive: Engine) -> None:
     from aksnews.web.views import current_findings
 
-    findings = current_findings(archive, NOW.date())
+    findings = current_findings(Archive(archive), NOW.date())
     html = _page(client, "/")
     assert "Where each team stands" in html
     assert html.index("Where each team stands") < html.index("Latest AKS releases")

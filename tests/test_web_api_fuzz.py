@@ -23,6 +23,7 @@ from aksnews.config import Settings  # noqa: E402
 from aksnews.inventory.model import Cluster, Team  # noqa: E402
 from aksnews.pipeline import ingest_file  # noqa: E402
 from aksnews.store.engine import open_engine  # noqa: E402
+from aksnews.store.handle import Archive  # noqa: E402
 from aksnews.store.inventory import replace_origin  # noqa: E402
 
 from corpus import corpus_path  # noqa: E402
@@ -36,9 +37,9 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     folder: Path = tmp_path_factory.mktemp("fuzz")
     engine = open_engine(f"sqlite:///{folder / 'aksnews.db'}")
-    ingest_file(engine, Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    ingest_file(Archive(engine), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
     ingest_file(
-        engine,
+        Archive(engine),
         Settings(),
         corpus_path("kubernetes/release-notes/release-notes-1.29.md"),
         source="kubernetes",
@@ -51,7 +52,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Any:
         teams=[Team("payments")],
         clusters=[Cluster("prod", teams=("payments",), kubernetes_version="1.29.4")],
     )
-    app = create_app(engine, now=lambda: NOW)
+    app = create_app(Archive(engine), now=lambda: NOW)
     return schemathesis.openapi.from_asgi("/api/openapi.json", app)
 
 

@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import Engine
 from web_browser import TIMEOUT_MS, chromium, needs_chromium, screenshot, served
 
-from aksnews.store.knowledge import load_calendar
+from aksnews.lifecycle import load_calendar
+from aksnews.store.handle import Archive
 from aksnews.store.queries import get_release
 from aksnews.store.search import SearchQuery, search
 
@@ -56,7 +57,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def base_url(archive: Engine) -> Iterator[str]:
     from aksnews.web.app import create_app
 
-    with served(create_app(archive, now=lambda: NOW)) as url:
+    with served(create_app(Archive(archive), now=lambda: NOW)) as url:
         yield url
 
 
@@ -133,7 +134,7 @@ def test_search_filter_release_and_permalink(page: Any, archive: Engine, base_ur
 
 
 def test_calendar_page(page: Any, archive: Engine) -> None:
-    rows = load_calendar(archive, NOW.date())
+    rows = load_calendar(Archive(archive), NOW.date())
     page.goto("/calendar")
     assert page.locator(".minor").count() == len(rows)
     assert page.locator(".supported").count() == sum(r.supported for r in rows)
@@ -158,7 +159,7 @@ def test_atom_and_ics_feeds_parse(page: Any, archive: Engine, base_url: str) -> 
     ics = page.request.get("/calendar.ics")
     assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
     events = list(icalendar.Calendar.from_ical(ics.body()).walk("VEVENT"))
-    ends = {r.minor for r in load_calendar(archive, NOW.date()) if r.end_of_support}
+    ends = {r.minor for r in load_calendar(Archive(archive), NOW.date()) if r.end_of_support}
     assert ends and all(
         any(f"Kubernetes {minor}:" in str(e["summary"]) for e in events) for minor in ends
     )

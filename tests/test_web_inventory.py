@@ -16,13 +16,12 @@ from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 from web_inventory import CLUSTERS, TEAMS
 
 from aksnews.findings import Finding, Rule, Severity
 from aksnews.inventory.model import Cluster, NodePool, Team
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
-from aksnews.store.queries import get_release
 
 from corpus import corpus_text, web_archive
 
@@ -39,7 +38,7 @@ ALL_CLUSTERS = (*CLUSTERS, HOSTILE)
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     engine = web_archive(tmp_path_factory.mktemp("web-inventory"), "")
     replace_origin(
         engine,
@@ -48,12 +47,12 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         teams=(*TEAMS, Team(HOSTILE_TEAM)),
         clusters=ALL_CLUSTERS,
     )
-    yield engine
+    yield Archive(engine)
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def client(archive: Engine) -> Iterator[TestClient]:
+def client(archive: Archive) -> Iterator[TestClient]:
     from aksnews.web.app import create_app
 
     with TestClient(create_app(archive, now=lambda: NOW)) as test_client:
@@ -61,7 +60,7 @@ def client(archive: Engine) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def findings(archive: Engine) -> tuple[Finding, ...]:
+def findings(archive: Archive) -> tuple[Finding, ...]:
     from aksnews.web.views import current_findings
 
     return current_findings(archive, TODAY)
@@ -366,7 +365,7 @@ def _bullets(release_heading: str) -> tuple[int, int]:
     return len(bullets), len(nested)
 
 
-def test_release_page_renders_nested_lists_once(client: TestClient, archive: Engine) -> None:
+def test_release_page_renders_nested_lists_once(client: TestClient, archive: Archive) -> None:
     bullets, nested = _bullets("Release Notes 2025-10-12")
     assert nested >= 10  # the LTS patches, CSI driver versions, resource requests
     html = _page(client, "/releases/aks:2025-10-12")
@@ -375,7 +374,7 @@ def test_release_page_renders_nested_lists_once(client: TestClient, archive: Eng
     parser.feed(body)
     assert parser.items == bullets  # one <li> per bullet: no list inside an entry's item
     assert parser.lists_in_markdown == 0
-    detail = get_release(archive, "aks:2025-10-12")
+    detail = archive.get_release("aks:2025-10-12")
     assert len(detail.entries) == bullets
     ids = {e.position: f"entry-{e.id}" for e in detail.entries}
     for entry in detail.entries:
@@ -384,10 +383,10 @@ def test_release_page_renders_nested_lists_once(client: TestClient, archive: Eng
     assert sum(p is not None for p in parser.parent.values()) == nested
 
 
-def test_release_page_metadata_is_quiet(client: TestClient, archive: Engine) -> None:
+def test_release_page_metadata_is_quiet(client: TestClient, archive: Archive) -> None:
     html = _page(client, "/releases/aks:2025-10-12")
     metas = re.findall(r'<div class="entry-meta">(.*?)</div>', html)
-    detail = get_release(archive, "aks:2025-10-12")
+    detail = archive.get_release("aks:2025-10-12")
     assert len(metas) == len(detail.entries)
     for meta in metas:
         shown = re.sub(r"<[^>]+>", "", re.sub(r'title="[^"]*"', "", meta))
@@ -415,7 +414,7 @@ def test_item_markdown_drops_only_the_entrys_own_bullet(markdown: str, item: str
     assert item_markdown(markdown) == item
 
 
-def test_entry_tree_nests_children_and_keeps_orphans_at_the_top(archive: Engine) -> None:
+def test_entry_tree_nests_children_and_keeps_orphans_at_the_top(archive: Archive) -> None:
     from aksnews.web.entry_tree import EntryNode, entry_tree
     from aksnews.web.views import release_view
 

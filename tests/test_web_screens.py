@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from web_browser import TIMEOUT_MS, chromium, needs_chromium, screenshot, served
 from web_inventory import CLUSTERS, TEAMS
 
 from aksnews.findings import Finding, Severity
+from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin
 
 from corpus import web_archive
@@ -32,17 +32,17 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     engine = web_archive(tmp_path_factory.mktemp("web-screens"), "")
     replace_origin(
         engine, "test", collected_at=NOW - dt.timedelta(days=1), teams=TEAMS, clusters=CLUSTERS
     )
-    yield engine
+    yield Archive(engine)
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def findings(archive: Engine) -> tuple[Finding, ...]:
+def findings(archive: Archive) -> tuple[Finding, ...]:
     from aksnews.web.team_views import matched
 
     found = matched(archive, NOW.date()).findings
@@ -51,7 +51,7 @@ def findings(archive: Engine) -> tuple[Finding, ...]:
 
 
 @pytest.fixture(scope="module")
-def base_url(archive: Engine) -> Iterator[str]:
+def base_url(archive: Archive) -> Iterator[str]:
     from aksnews.web.app import create_app
 
     with served(create_app(archive, now=lambda: NOW)) as url:

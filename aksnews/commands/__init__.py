@@ -76,11 +76,8 @@ def _global(
 
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (also done automatically on first use)."""
-    from aksnews.store.engine import safe_url
-
     state: AppState = ctx.obj
-    engine = state.engine()
-    print(f"{safe_url(str(engine.url))}: schema is current")
+    print(f"{state.archive().safe_url}: schema is current")
 
 
 def _db(app: typer.Typer) -> None:

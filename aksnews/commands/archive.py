@@ -111,9 +111,7 @@ def _report_each(reports: list[IngestReport]) -> None:
 
 
 def _list_unread(state: AppState, source: str | None, since: str | None, as_json: bool) -> None:
-    from aksnews.store.queries import list_unread
-
-    rows = list_unread(state.engine(), source=_source(source), since=parse_date(since, "--since"))
+    rows = state.archive().list_unread(source=_source(source), since=parse_date(since, "--since"))
     if as_json:
         from aksnews.output import unread_json
 
@@ -158,7 +156,7 @@ def register(app: typer.Typer) -> None:
 
         state: AppState = ctx.obj
         _source(source)
-        engine = state.engine()
+        archive = state.archive()
         reports = []
         if release and len(release) != len(paths):
             raise InputError(
@@ -169,7 +167,7 @@ def register(app: typer.Typer) -> None:
         for path, name in progress(list(zip(paths, releases, strict=True)), "ingesting"):
             reports.append(
                 ingest_file(
-                    engine,
+                    archive,
                     state.settings(),
                     path,
                     source=source,
@@ -207,21 +205,21 @@ def register(app: typer.Typer) -> None:
         for s in source:
             _source(s)
         settings = state.settings()
-        engine = state.engine()
+        archive = state.archive()
         outcomes: list[FetchOutcome] = []
         failed: list[str] = []
         for name in progress([s for s in FETCH_ORDER if s in source], "fetching"):
             # One unreachable source must not keep the others from being polled.
             try:
                 if name == "kubernetes":
-                    walk = walk_kubernetes(engine, settings, accept_shrink=accept_shrink)
+                    walk = walk_kubernetes(archive, settings, accept_shrink=accept_shrink)
                     outcomes.extend(walk.outcomes)
                     for gap in walk.missing:
                         typer.echo(f"aksnews: warning: {gap}", err=True)
                     continue
                 for src, url in source_urls(settings, [name]):
                     outcomes.append(
-                        fetch_and_ingest(engine, settings, src, url, accept_shrink=accept_shrink)
+                        fetch_and_ingest(archive, settings, src, url, accept_shrink=accept_shrink)
                     )
             except AksnewsError as exc:
                 typer.echo(f"aksnews: error: {name}: {exc}", err=True)
@@ -269,11 +267,11 @@ def register(app: typer.Typer) -> None:
         with --since unless a newer release of its line is older than that day.
         """
         as_json = wants_json(output, as_json)
-        from aksnews.store.knowledge import load_listing
+        from aksnews.release_order import load_listing
 
         state: AppState = ctx.obj
         found = load_listing(
-            state.engine(),
+            state.archive(),
             source=_source(source),
             since=parse_date(since, "--since"),
             limit=limit,
@@ -314,18 +312,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show one release with its entries and facts (upstream: dated by the schedule)."""
         as_json = wants_json(output, as_json)
-        from aksnews.store.queries import get_release
 
         state: AppState = ctx.obj
-        detail = get_release(state.engine(), release)
+        detail = state.archive().get_release(release)
         if detail.summary.source == "kubernetes" and detail.summary.date is None:
             # Only an undated upstream release needs the schedule (and the lifecycle code).
             from dataclasses import replace
 
+            from aksnews.lifecycle import load_upstream_dates
             from aksnews.release_order import dated
-            from aksnews.store.knowledge import load_upstream_dates
 
-            (summary,) = dated([detail.summary], load_upstream_dates(state.engine()))
+            (summary,) = dated([detail.summary], load_upstream_dates(state.archive()))
             detail = replace(detail, summary=summary)
         if as_json:
             from aksnews.output import release_detail_json
@@ -366,7 +363,6 @@ def register(app: typer.Typer) -> None:
         """List typed facts (versions, node images, components, CVEs, retirements, APIs)."""
         as_json = wants_json(output, as_json)
         from aksnews.model import FactType
-        from aksnews.store.queries import list_facts
 
         if unread:
             _list_unread(ctx.obj, source, since, as_json)
@@ -375,8 +371,7 @@ def register(app: typer.Typer) -> None:
             known = ", ".join(t.value for t in FactType)
             raise InputError(f"unknown fact type {fact_type!r} (known: {known})")
         state: AppState = ctx.obj
-        rows = list_facts(
-            state.engine(),
+        rows = state.archive().list_facts(
             fact_type=fact_type,
             source=_source(source),
             since=parse_date(since, "--since"),
@@ -418,11 +413,9 @@ def register(app: typer.Typer) -> None:
         """Full-text search over every archived entry, best matches first."""
         as_json = wants_json(output, as_json)
         from aksnews.store.search import SearchQuery
-        from aksnews.store.search import search as run_search
 
         state: AppState = ctx.obj
-        results = run_search(
-            state.engine(),
+        results = state.archive().search(
             SearchQuery(
                 text=" ".join(query),
                 source=_source(source),

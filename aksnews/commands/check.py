@@ -14,9 +14,8 @@ from aksnews.errors import InputError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Engine
-
     from aksnews.findings import Finding, Rule, Unchecked
+    from aksnews.store.handle import Archive
 
 FORMATS = (Format.TEXT, Format.JSON, Format.SARIF, Format.MARKDOWN)
 PLAN_FORMATS = (Format.MARKDOWN, Format.HTML, Format.JSON)
@@ -41,17 +40,17 @@ def report_unchecked(
 
 
 def _findings(
-    engine: Engine,
+    archive: Archive,
     today: dt.date,
     cluster: str | None,
     target: str | None,
     rules: frozenset[Rule] | None = None,
 ) -> list[Finding]:
+    from aksnews.findings import load_archive_view
+    from aksnews.inventory.merge import load_inventory
     from aksnews.match import match_report
-    from aksnews.store.inventory_view import load_inventory
-    from aksnews.store.knowledge import load_archive_view
 
-    inventory = load_inventory(engine)
+    inventory = load_inventory(archive)
     if not inventory.clusters:
         raise InputError("the inventory is empty: run `aksnews inventory load FILE` first")
     if cluster is not None and inventory.cluster(cluster) is None:
@@ -60,8 +59,8 @@ def _findings(
     if target is not None:
         from aksnews.commands.options import known_minor
 
-        target = known_minor(engine, target, "--target")
-    report = match_report(inventory, load_archive_view(engine, today), now=today, target=target)
+        target = known_minor(archive, target, "--target")
+    report = match_report(inventory, load_archive_view(archive, today), now=today, target=target)
     report_unchecked(report.unchecked, rules, cluster)
     return [
         f
@@ -109,7 +108,7 @@ def register(app: typer.Typer) -> None:
         chosen = select_rules(rules, skip_rules)
         state: AppState = ctx.obj
         day = today_or(today)
-        findings = _findings(state.engine(), day, cluster, target, chosen)
+        findings = _findings(state.archive(), day, cluster, target, chosen)
         warn_if_stale(state, day)
         if fmt is Format.JSON:
             from aksnews.output import dumps
@@ -137,18 +136,17 @@ def register(app: typer.Typer) -> None:
         today: str | None = typer.Option(None, "--today", help="Judge as of this date."),
     ) -> None:
         """Upgrade impact report from the cluster's version to a target minor."""
-        from aksnews.diff import Version, build_diff
+        from aksnews.diff import Version, build_diff, load_upstream_range
+        from aksnews.findings import load_archive_view
+        from aksnews.inventory.merge import load_inventory
         from aksnews.lifecycle import minor_key, minor_of
         from aksnews.plan import build_plan, minors_crossed
-        from aksnews.store.inventory_view import load_inventory
-        from aksnews.store.knowledge import load_archive_view
-        from aksnews.store.queries import entries_about, load_upstream_range
 
         fmt = choose_format(output, as_json, PLAN_FORMATS)
         state: AppState = ctx.obj
-        engine = state.engine()
+        archive = state.archive()
         day = today_or(today)
-        inventory = load_inventory(engine)
+        inventory = load_inventory(archive)
         found = inventory.cluster(cluster)
         if found is None:
             raise InputError(f"no cluster {cluster!r} in the inventory")
@@ -157,10 +155,10 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"{cluster}: the inventory has no Kubernetes version for it")
         from aksnews.commands.options import known_minor
 
-        target = known_minor(engine, to, "--to")
+        target = known_minor(archive, to, "--to")
         if minor_key(target) <= minor_key(current):
             raise UsageProblem(f"--to must be a minor after {current}, not {to!r}")
-        view = load_archive_view(engine, day)
+        view = load_archive_view(archive, day)
         from aksnews.commands.freshness import warn_if_stale
         from aksnews.match import match_report
 
@@ -175,7 +173,7 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             start = Version.parse(current)
         end = Version.parse(target)
-        details = load_upstream_range(engine, start, end)
+        details = load_upstream_range(archive, start, end)
         crossed = list(minors_crossed(current, target))
         report = build_plan(
             found,
@@ -185,8 +183,7 @@ def register(app: typer.Typer) -> None:
             calendar=view.calendar,
             knowledge=view.knowledge,
             upstream=build_diff(start, end, details),
-            aks_changes=entries_about(
-                engine,
+            aks_changes=archive.entries_about(
                 source="aks",
                 kinds=["behavioral-change", "component-update"],
                 minors=crossed,

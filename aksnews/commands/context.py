@@ -1,4 +1,4 @@
-"""State shared by commands: settings and the database engine, created on first use."""
+"""State shared by commands: settings and the archive handle, created on first use."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from aksnews.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from sqlalchemy import Engine
 
     from aksnews.config import Settings
+    from aksnews.store.handle import Archive
 
 
 @dataclass
@@ -24,7 +24,7 @@ class AppState:
     config_file: str | None
     debug: bool
     _settings: Settings | None = field(default=None, repr=False)
-    _engine: Engine | None = field(default=None, repr=False)
+    _archive: Archive | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         if self._settings is None:
@@ -35,12 +35,12 @@ class AppState:
             )
         return self._settings
 
-    def engine(self) -> Engine:
-        if self._engine is None:
-            from aksnews.store.engine import open_engine
+    def archive(self) -> Archive:
+        if self._archive is None:
+            from aksnews.store.handle import Archive
 
-            self._engine = open_engine(self.settings().database_url)
-        return self._engine
+            self._archive = Archive.open(self.settings().database_url)
+        return self._archive
 
 
 def console() -> Console:

@@ -17,10 +17,10 @@ def staleness(state: AppState, day: dt.date) -> Staleness:
     from aksnews.freshness import judge, judged_at
 
     now = judged_at(day, dt.datetime.now(dt.UTC))
-    from aksnews.store.status import load_source_statuses
+    from aksnews.freshness import load_source_statuses
 
     return judge(
-        load_source_statuses(state.engine(), day),
+        load_source_statuses(state.archive(), day),
         now,
         poll_interval_hours=state.settings().poll_interval_hours,
     )
@@ -65,14 +65,13 @@ def register(app: typer.Typer) -> None:
         archive is stale (newest AKS release older than 14 days, or a source not fetched for
         two poll intervals)."""
         from aksnews.errors import InputError
-        from aksnews.freshness import judge, judged_at
-        from aksnews.store.status import load_source_statuses
+        from aksnews.freshness import judge, judged_at, load_source_statuses
 
         if output not in ("table", "json"):
             raise InputError(f"--output must be table or json, not {output!r}")
         state: AppState = ctx.obj
         day = today_or(today)
-        found = load_source_statuses(state.engine(), day)
+        found = load_source_statuses(state.archive(), day)
         verdict = judge(
             found,
             judged_at(day, dt.datetime.now(dt.UTC)),

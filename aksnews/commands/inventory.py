@@ -34,14 +34,11 @@ def _now() -> dt.datetime:
 
 
 def _store(state: AppState, origin: str, result: CollectResult, now: dt.datetime) -> None:
-    from aksnews.store.inventory import replace_origin
-
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if result.read == 0 and (result.warnings or not (result.clusters or result.upgrade)):
         raise NothingRead(f"{origin}: nothing could be read")
-    replace_origin(
-        state.engine(),
+    state.archive().replace_origin(
         origin,
         collected_at=now,
         clusters=result.clusters,
@@ -86,14 +83,12 @@ def load(
     """Apply the inventory file; loading it again replaces what it said before."""
     as_json = wants_json(output, as_json)
     from aksnews.inventory.declarative import load_inventory_file
-    from aksnews.store.inventory import replace_origin
 
     state: AppState = ctx.obj
     now = _now()
     inventory = load_inventory_file(path, now=now)
     origin = f"file:{path.resolve()}"
-    replace_origin(
-        state.engine(),
+    state.archive().replace_origin(
         origin,
         collected_at=now,
         teams=inventory.teams,
@@ -187,7 +182,6 @@ def scan(
     """
     as_json = wants_json(output, as_json)
     from aksnews.inventory.manifests import scan_paths
-    from aksnews.store.inventory import replace_api_uses
 
     state: AppState = ctx.obj
     now = _now()
@@ -208,8 +202,7 @@ def scan(
     upgrade = {origin: _defined_under(result.upgrade, root) for root, origin in roots.items()}
     if replace:
         by_origin.setdefault(f"scan:{cluster}", [])  # what scans stored before per-path origins
-    stored = replace_api_uses(
-        state.engine(),
+    stored = state.archive().replace_api_uses(
         by_origin,
         collected_at=now,
         family=family,
@@ -330,10 +323,10 @@ def show(
     """Show the merged inventory (secrets shown as references, never values)."""
     as_json = wants_json(output, as_json)
     from aksnews.inventory.codec import api_use_json, cluster_json, team_json
-    from aksnews.store.inventory import load_inventory
+    from aksnews.inventory.merge import load_inventory
 
     state: AppState = ctx.obj
-    inventory = load_inventory(state.engine())
+    inventory = load_inventory(state.archive())
     if as_json:
         document: dict[str, Any] = {
             "teams": [team_json(t, redact=True) for t in inventory.teams],

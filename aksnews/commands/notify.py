@@ -13,9 +13,8 @@ from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from aksnews.outbox import OutboxEntry, Resolve
+    from aksnews.store.handle import Archive
 
 STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
 
@@ -72,11 +71,11 @@ def entry_json(entry: OutboxEntry, *, body: bool = False) -> dict[str, Any]:
     return document
 
 
-def _resolver(engine: Engine) -> Resolve:
+def _resolver(archive: Archive) -> Resolve:
     """Team and channel -> (notifier, target), from the stored inventory's team settings."""
     from aksnews.cycle import resolver
 
-    return resolver(engine)
+    return resolver(archive)
 
 
 def _table(rows: list[OutboxEntry], title: str) -> None:
@@ -132,10 +131,10 @@ def register(app: typer.Typer) -> None:
         from aksnews.outbox import Status, deliver, due
 
         state: AppState = ctx.obj
-        engine = state.engine()
+        archive = state.archive()
         now = _now(now_text)
         if dry_run:
-            rows = due(engine, now)
+            rows = due(archive, now)
             if as_json:
                 print_json([entry_json(e, body=True) for e in rows])
             elif not rows:
@@ -143,7 +142,7 @@ def register(app: typer.Typer) -> None:
             else:
                 _table(rows, f"{len(rows)} message(s) would be sent")
             return
-        report = deliver(engine, _resolver(engine), now, max_attempts=max_attempts)
+        report = deliver(archive, _resolver(archive), now, max_attempts=max_attempts)
         if as_json:
             print_json(
                 {
@@ -214,7 +213,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--status must be one of {', '.join(STATUSES)}, not {status!r}")
         state: AppState = ctx.obj
         rows = entries(
-            state.engine(), None if status is None else Status(status), newest_first=True
+            state.archive(), None if status is None else Status(status), newest_first=True
         )
         if fmt == "json":
             print_json([entry_json(e) for e in rows])
@@ -238,7 +237,7 @@ def register(app: typer.Typer) -> None:
 
         fmt = _output(output, as_json)
         state: AppState = ctx.obj
-        chosen, left = requeue(state.engine(), which)
+        chosen, left = requeue(state.archive(), which)
         if fmt == "json":
             print_json(
                 {

@@ -17,7 +17,7 @@ import typer
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from aksnews.store.handle import Archive
 
 
 class Format(StrEnum):
@@ -80,19 +80,18 @@ class UsageProblem(InputError):
     """A usage error found after parsing (a bad format or version): exit 1, one line."""
 
 
-def known_minor(engine: Engine, value: str, option: str) -> str:
+def known_minor(archive: Archive, value: str, option: str) -> str:
     """`value` as a minor ('1.30') that the archive knows, or a usage error saying the newest.
 
     With an archive that knows no minors yet (nothing fetched), any well-formed minor passes:
     there is nothing to check it against.
     """
     from aksnews.lifecycle import minor_key, minor_of
-    from aksnews.store.minors import archived_minors
 
     minor = minor_of(value)
     if minor is None:
         raise UsageProblem(f"{option} wants a minor version such as 1.30, not {value!r}")
-    known = archived_minors(engine)
+    known = archive.archived_minors()
     if known and minor not in known:
         newest = max(known, key=minor_key)
         oldest = min(known, key=minor_key)

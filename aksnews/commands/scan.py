@@ -34,10 +34,9 @@ FORMATS = (
 COMPONENTS = ("k8s",)
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from aksnews.apis import KnowledgeRow
     from aksnews.scan import ScanRow
+    from aksnews.store.handle import Archive
 
 
 def target_minor(target_versions: list[str], target: str | None) -> str | None:
@@ -118,10 +117,10 @@ def register(app: typer.Typer) -> None:
                     raise UsageProblem(f"--components: unknown component {name!r} (known: k8s)")
         minor = target_minor(target_versions, target)
         state: AppState = ctx.obj
-        engine = state.engine()
-        knowledge = api_knowledge(engine)
+        archive = state.archive()
+        knowledge = api_knowledge(archive)
         if minor is None:
-            minor = _newest_minor(engine, knowledge.rows)
+            minor = _newest_minor(archive, knowledge.rows)
         scanned = read_inputs(paths, sys.stdin.buffer, dt.datetime.now(dt.UTC))
         for warning in scanned.warnings:
             typer.echo(f"warning: {warning}", err=True)
@@ -144,12 +143,11 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code)
 
 
-def _newest_minor(engine: Engine, rows: Sequence[KnowledgeRow]) -> str:
+def _newest_minor(archive: Archive, rows: Sequence[KnowledgeRow]) -> str:
     """The newest minor the archive knows, else the newest removal release in the knowledge."""
     from aksnews.lifecycle import minor_key, minor_of
-    from aksnews.store.minors import archived_minors
 
-    known = set(archived_minors(engine))
+    known = set(archive.archived_minors())
     known.update(m for row in rows if (m := minor_of(row.removed_in or "")))
     return max(known, key=minor_key)
 

@@ -108,13 +108,13 @@ def register(app: typer.Typer) -> None:
         that period, so a period's digest is never sent twice.
         """
         from aksnews import cycle
-        from aksnews.store.inventory import load_inventory
+        from aksnews.inventory.merge import load_inventory
 
         fmt = choose_format(output, as_json, FORMATS)
         state: AppState = ctx.obj
-        engine = state.engine()
+        archive = state.archive()
         now = _now(parse_date(today, "--today"))
-        team_row = load_inventory(engine).team(team)
+        team_row = load_inventory(archive).team(team)
         timezone = team_row.timezone if team_row is not None else "UTC"
         start, end = cycle.period_ending(now, timezone)
         first = parse_date(since, "--since")
@@ -124,9 +124,9 @@ def register(app: typer.Typer) -> None:
             start = first
         if send:
             queued = cycle.queue_digest(
-                engine, team, start, end, now, web_url=state.settings().web_url or None
+                archive, team, start, end, now, web_url=state.settings().web_url or None
             )
-            report = cycle.send(engine, state.settings(), now)
+            report = cycle.send(archive, state.settings(), now)
             key = cycle.digest_key(team, start, end)
             sent = [o for o in report.outcomes if o.entry.key == key]
             outcome = ", ".join(
@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
 
             # Whatever this period's digest has that is not out yet (a retry, a failure, an
             # uncertain post, a missing secret) makes the command fail: a script must know.
-            unsent = [e for e in entries(engine, key=key) if e.status is not Status.SENT]
+            unsent = [e for e in entries(archive, key=key) if e.status is not Status.SENT]
             for e in unsent:
                 typer.echo(
                     f"{e.status.value}: {e.channel} part {e.position}"
@@ -162,7 +162,7 @@ def register(app: typer.Typer) -> None:
             return
         settings = state.settings()
         built = cycle.digest_for(
-            engine, team, start, end, now, settings.poll_interval_hours, settings.web_url or None
+            archive, team, start, end, now, settings.poll_interval_hours, settings.web_url or None
         )
         stale = next((s for s in built.sections if s.key == "freshness"), None)
         for item in stale.items if stale else ():
@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
 
         state: AppState = ctx.obj
         report = cycle.run_once(
-            state.engine(), state.settings(), _now(None), max_alerts_per_run=max_alerts_per_run
+            state.archive(), state.settings(), _now(None), max_alerts_per_run=max_alerts_per_run
         )
         counts = report.counts()
         if as_json:
@@ -251,7 +251,7 @@ def register(app: typer.Typer) -> None:
             check_bind(host, token, insecure)
             config = uvicorn.Config(
                 create_app(
-                    state.engine(),
+                    state.archive(),
                     token=token,
                     poll_interval_hours=state.settings().poll_interval_hours,
                 ),
@@ -261,5 +261,5 @@ def register(app: typer.Typer) -> None:
                 log_level="warning",
             )
             server = uvicorn.Server(config)
-        code = run_service(state.engine(), state.settings(), web_server=server)
+        code = run_service(state.archive(), state.settings(), web_server=server)
         raise typer.Exit(code)

@@ -65,14 +65,14 @@ def register(app: typer.Typer) -> None:
         shipped with aksnews answers (the origin is said on stderr).
         """
         as_json = wants_json(output, as_json)
+        from aksnews.api_catalogue import load_api_knowledge
         from aksnews.lifecycle import minor_of
-        from aksnews.store.knowledge import load_api_knowledge
 
         state: AppState = ctx.obj
         for option, value in (("--removed-in", removed_in), ("--deprecated-in", deprecated_in)):
             if value is not None:
-                known_minor(state.engine(), value, option)
-        knowledge = load_api_knowledge(state.engine())
+                known_minor(state.archive(), value, option)
+        knowledge = load_api_knowledge(state.archive())
         rows = list(knowledge.apis)
         if removed_in:
             rows = [r for r in rows if r.removed_in == minor_of(removed_in)]
@@ -138,13 +138,12 @@ def register(app: typer.Typer) -> None:
         """
         as_json = wants_json(output, as_json)
         from aksnews.commands.freshness import warn_if_stale
-        from aksnews.lifecycle import all_conflicts
-        from aksnews.store.knowledge import load_calendar
+        from aksnews.lifecycle import all_conflicts, load_calendar
 
         state: AppState = ctx.obj
         day = today_or(today)
-        engine = state.engine()
-        rows = load_calendar(engine, day)
+        archive = state.archive()
+        rows = load_calendar(archive, day)
         warn_if_stale(state, day)
         if conflicts:
             found = all_conflicts(rows)
@@ -199,10 +198,8 @@ def register(app: typer.Typer) -> None:
         """Upstream changes between two versions: urgent notes, then the removed APIs, feature
         gates and flags, deprecations, API changes, and one line per dependency."""
         as_json = wants_json(output, as_json)
+        from aksnews.api_catalogue import load_api_knowledge
         from aksnews.diff import GROUPS, NOTE_KINDS, Version, build_diff, minors_between, range_keys
-        from aksnews.store.knowledge import load_api_knowledge
-        from aksnews.store.queries import list_releases
-        from aksnews.store.upstream_notes import release_notes
 
         try:
             a, b = Version.parse(start), Version.parse(end)
@@ -212,16 +209,16 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"{end} is older than {start}")
         state: AppState = ctx.obj
         for name, value in (("start", start), ("end", end)):
-            known_minor(state.engine(), value, name)
+            known_minor(state.archive(), value, name)
         unknown = set(kind) - {g[0] for g in GROUPS}
         if unknown:
             raise UsageProblem(f"unknown kind {sorted(unknown)[0]!r} for diff")
-        engine = state.engine()
+        archive = state.archive()
         # Streamed, with only the notes a diff shows: memory and time do not grow with the
         # bugs and features of a wide range.
-        summaries = list_releases(engine, source="kubernetes", minors=minors_between(a, b))
-        details = release_notes(engine, range_keys(summaries, a, b), NOTE_KINDS)
-        report = build_diff(a, b, details, kind, load_api_knowledge(engine))
+        summaries = archive.list_releases(source="kubernetes", minors=minors_between(a, b))
+        details = archive.release_notes(range_keys(summaries, a, b), NOTE_KINDS)
+        report = build_diff(a, b, details, kind, load_api_knowledge(archive))
         if report.missing_minors:
             typer.echo(
                 f"warning: no upstream notes archived for {', '.join(report.missing_minors)}: "

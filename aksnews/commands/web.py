@@ -58,6 +58,6 @@ def register(app: typer.Typer) -> None:
         check_bind(host, token, insecure)
         state: AppState = ctx.obj
         application = create_app(
-            state.engine(), token=token, poll_interval_hours=state.settings().poll_interval_hours
+            state.archive(), token=token, poll_interval_hours=state.settings().poll_interval_hours
         )
         uvicorn.run(application, host=host, port=port, server_header=False, log_level="info")

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import fields, replace
+from typing import TYPE_CHECKING
 
-from aksnews.inventory.model import Cluster, NodePool
+from aksnews.inventory.model import Cluster, Inventory, NodePool
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 _OWNERSHIP = {"teams", "features", "namespaces", "node_pools", "name", "provenance", "stated"}
 
@@ -74,3 +78,9 @@ def merge_clusters(clusters: Iterable[Cluster]) -> tuple[Cluster, ...]:
             )
         )
     return tuple(result)
+
+
+def load_inventory(archive: Archive) -> Inventory:
+    """The merged picture of every origin the archive holds."""
+    statements = archive.inventory_statements()
+    return replace(statements, clusters=merge_clusters(statements.clusters))

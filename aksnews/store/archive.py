@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from aksnews.errors import AksnewsError
 from aksnews.model import Entry, ParseWarning, Release, fact_to_json
-from aksnews.parsers.base import ParseOptions, Parser
 from aksnews.store.locks import serialised
 from aksnews.store.mirror import (
     ArchivedRelease,
@@ -30,7 +29,7 @@ from aksnews.store.mirror import (
     plan_document,
     shrink_problem,
 )
-from aksnews.store.records import IngestReport, Renamed
+from aksnews.store.records import IngestReport, Renamed, SplitDocument
 from aksnews.store.schema import (
     Base,
     DocumentHeadRow,
@@ -57,28 +56,22 @@ class DocumentShrank(AksnewsError):
     """A document much shorter than the one the archive mirrors: refused unless accepted."""
 
 
-def ingest_text(
+def ingest_document(
     engine: Engine,
-    parser: Parser,
-    text: str,
+    document: SplitDocument,
     *,
-    path: str,
     meta: DocumentMeta,
-    options: ParseOptions | None = None,
     accept_shrink: bool = False,
     dry_run: bool = False,
 ) -> IngestReport:
-    """Make the source's releases mirror `text`; the document is one transaction.
+    """Make the source's releases mirror `document`; the document is one transaction.
 
     Ingests of one source are serialised per database, so two at once end as one after the
     other would. With `dry_run` the plan is reported and nothing is written.
     """
-    options = options or ParseOptions()
-    source = parser.name
+    source, text, path, whole = document.source, document.text, document.path, document.whole
+    sections, warnings = document.sections, document.warnings
     sha = sha256_text(text)
-    whole = options.release is None  # a single-release draft withdraws nothing
-    parser.check(text, path)
-    sections, warnings = parser.split(text, path, options)
     with serialised(engine, f"ingest-{source}"):
         if whole and document_current(engine, source, sha):
             return IngestReport(source=source, path=path, unchanged=True, dry_run=dry_run)
@@ -88,7 +81,7 @@ def ingest_text(
             plan = plan_document(
                 source,
                 sections,
-                lambda section: parser.parse_section(section, path, options),
+                document.parse,
                 archived,
                 lambda ids: _markdown(conn, ids),
                 path=path,
@@ -127,7 +120,7 @@ def ingest_text(
             )
             if dry_run:
                 return report
-            document = DocumentRow(
+            stored = DocumentRow(
                 source=source,
                 url=meta.url,
                 fetched_at=meta.fetched_at,
@@ -137,9 +130,9 @@ def ingest_text(
                 bytes=size,
                 text=text,
             )
-            session.add(document)
+            session.add(stored)
             session.flush()
-            document_id = document.id
+            document_id = stored.id
             writer = _Writer(session, document_id, meta.fetched_at)
             writer.apply(plan)
             if whole:
@@ -616,4 +609,4 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-__all__ = ["DocumentMeta", "ParseWarning", "ingest_text", "sha256_text"]
+__all__ = ["DocumentMeta", "ParseWarning", "ingest_document", "sha256_text"]

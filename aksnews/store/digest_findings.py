@@ -1,15 +1,16 @@
-"""The findings a team's last digest reported (see aksnews.finding_changes)."""
+"""The findings a team's last digest reported (see aksnews.finding_changes), stored as the JSON
+values the report format gives them (aksnews.report.finding_json): the store keeps the text, the
+cycle turns it back into findings."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from aksnews.findings import Finding
-from aksnews.report import finding_from_json, finding_json
 from aksnews.store.schema import Base, DigestFindingRow
 
 _TABLE = Base.metadata.tables["digest_finding"]
@@ -18,8 +19,8 @@ _TABLE = Base.metadata.tables["digest_finding"]
 _MARKER = ""
 
 
-def last_reported(engine: Engine, team: str) -> dict[str, Finding] | None:
-    """The team's findings at its last digest; None when it never had one."""
+def last_reported(engine: Engine, team: str) -> dict[str, Any] | None:
+    """The team's findings at its last digest, JSON values by key; None when it had none."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(DigestFindingRow.finding_key, DigestFindingRow.payload).where(
@@ -28,19 +29,20 @@ def last_reported(engine: Engine, team: str) -> dict[str, Finding] | None:
         ).all()
     if not rows:
         return None
-    return {key: finding_from_json(json.loads(payload)) for key, payload in rows if key != _MARKER}
+    return {key: json.loads(payload) for key, payload in rows if key != _MARKER}
 
 
 def record_reported(
     conn: Connection,
     team: str,
-    findings: Sequence[Finding],
+    findings: Sequence[tuple[str, str]],
     period_end: dt.date,
     now: dt.datetime,
 ) -> None:
-    """Replace the team's snapshot, inside the transaction that queues its digest."""
+    """Replace the team's snapshot with (finding key, JSON text) pairs, inside the transaction
+    that queues its digest."""
     conn.execute(delete(DigestFindingRow).where(DigestFindingRow.team == team))
-    rows = [(_MARKER, "{}")] + [(f.key, json.dumps(finding_json(f))) for f in findings]
+    rows = [(_MARKER, "{}"), *findings]
     conn.execute(
         insert(_TABLE),
         [

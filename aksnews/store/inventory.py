@@ -23,7 +23,6 @@ from aksnews.inventory.upgrade_codec import (
     items_of,
 )
 from aksnews.inventory.upgrade_model import UpgradeInputs
-from aksnews.store.inventory_view import load_inventory
 from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow, VersionSeenRow
 
 _TABLES = Base.metadata.tables
@@ -152,7 +151,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-__all__ = ["api_use_json", "load_inventory", "replace_origin"]
+__all__ = ["api_use_json", "replace_origin"]
 
 
 def replace_api_uses(

@@ -1,4 +1,4 @@
-"""Reading the merged inventory on Core tables.
+"""Reading the inventory's statements on Core tables.
 
 `check`, `plan` and the digest read the inventory on every run; through the ORM classes of
 schema.py they imported sqlalchemy.orm and the mapped schema (~100 ms of a `check`). Writing
@@ -14,7 +14,6 @@ from dataclasses import replace
 from sqlalchemy import Engine, select
 
 from aksnews.inventory.codec import api_use_from, cluster_from, team_from
-from aksnews.inventory.merge import merge_clusters
 from aksnews.inventory.model import Cluster, Inventory, Team
 from aksnews.inventory.upgrade_codec import ITEM_TYPES, Item, inputs_of, item_from
 from aksnews.inventory.upgrade_model import VersionSeen
@@ -23,8 +22,9 @@ from aksnews.store.tables import api_use, inventory_item, version_seen
 _UPGRADE_TYPES = frozenset(ITEM_TYPES.values())
 
 
-def load_inventory(engine: Engine) -> Inventory:
-    """The merged picture of every origin (see aksnews.inventory.merge)."""
+def load_statements(engine: Engine) -> Inventory:
+    """Every origin's statements: teams, API uses and upgrade inputs resolved, clusters one per
+    origin's statement, oldest first (aksnews.inventory.merge.load_inventory merges them)."""
     with engine.connect() as conn:
         items = list(
             conn.execute(
@@ -81,7 +81,7 @@ def load_inventory(engine: Engine) -> Inventory:
     unique = {(u.cluster, u.api_version, u.kind, u.evidence, u.location): u for u in uses}
     return Inventory(
         teams=tuple(teams[name] for name in sorted(teams)),
-        clusters=merge_clusters(clusters),
+        clusters=tuple(clusters),
         api_uses=tuple(unique.values()),
         default_team=default_team,
         upgrade=replace(inputs_of(list(upgrade_items.values())), versions_seen=tuple(seen)),

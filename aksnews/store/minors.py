@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from aksnews.lifecycle import minor_of
 from aksnews.store.tables import fact, release
+from aksnews.versions import leading_minor
 
 # Facts whose subject is a version or a minor ('1.32.7', '1.32').
 _VERSION_FACTS = ("kubernetes-version", "version-lifecycle")
@@ -24,5 +24,5 @@ def archived_minors(engine: Engine, *, source: str | None = None) -> frozenset[s
         subjects = conn.scalars(
             select(fact.c.subject).where(fact.c.type.in_(_VERSION_FACTS)).distinct()
         )
-        minors.update(m for s in subjects if (m := minor_of(s.removeprefix("v"))))
+        minors.update(m for s in subjects if (m := leading_minor(s.removeprefix("v"))))
     return frozenset(minors)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, ScalarSelect, and_, func, or_, select
 
@@ -27,9 +27,6 @@ from aksnews.store.search import normalise_minor
 # Core tables, not the ORM classes: read commands then import neither sqlalchemy.orm nor the
 # mapped schema (see tables.py).
 from aksnews.store.tables import entry, fact, release, release_revision, unread_statement
-
-if TYPE_CHECKING:
-    from aksnews.diff import Version
 
 
 class NotFoundError(AksnewsError):
@@ -512,15 +509,3 @@ def list_entries(
         ]
         total = conn.scalar(count) or 0
     return hits, total
-
-
-def load_upstream_range(engine: Engine, start: Version, end: Version) -> list[ReleaseDetail]:
-    """Final upstream releases after `start` up to `end`, with their entries (for diff, plan)."""
-    from aksnews.diff import in_range, minors_between  # only the diff and plan commands need it
-
-    keys = [
-        summary.key
-        for summary in list_releases(engine, source="kubernetes", minors=minors_between(start, end))
-        if in_range(summary.version, start, end)
-    ]
-    return get_releases(engine, keys)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     # Annotations only: an unchanged re-ingest, which builds one IngestReport, then imports no
     # model (its dataclasses and enums cost ~10 to 25 ms of start-up).
-    from aksnews.model import Fact, ParseWarning
+    from aksnews.model import Fact, ParseWarning, Release, Section
 
 # Markers around highlighted words in search snippets; each output format turns them into its
 # own markup (bold in a terminal, <mark> on a page) after escaping the text.
@@ -146,3 +147,40 @@ class StoredUnread:
     text: str  # the sentence that was not understood
     entry_text: str
     url: str  # the release on its source page
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What the archive knows about one source (all its URLs together)."""
+
+    source: str
+    urls: int = 0
+    last_fetch: dt.datetime | None = None  # last successful fetch or ingest (UTC)
+    last_change: dt.datetime | None = None  # last fetch that brought new text
+    failed_at: dt.datetime | None = None  # last failed fetch
+    last_error: str | None = None
+    releases: int = 0
+    newest_release: str | None = None  # release key
+    newest_release_date: dt.date | None = None
+
+    @property
+    def failing(self) -> bool:
+        """The last attempt failed (no success since)."""
+        return self.failed_at is not None and (
+            self.last_fetch is None or self.failed_at > self.last_fetch
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SplitDocument:
+    """A document its parser has checked and cut into release sections (aksnews.ingest): what
+    the store mirrors. The store calls `parse` only for the sections that are new or changed
+    since the archived revision, so an edited CHANGELOG costs the parse of what changed."""
+
+    source: str
+    text: str
+    path: str
+    sections: tuple[Section, ...]
+    warnings: tuple[ParseWarning, ...]
+    parse: Callable[[Section], tuple[Release | None, list[ParseWarning]]]
+    whole: bool = True  # False for a single-release draft, which withdraws nothing

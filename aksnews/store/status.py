@@ -1,5 +1,6 @@
 """What `aksnews status` and the freshness warnings read: per source its fetch state and its
-newest release. Plain SQL through SQLAlchemy Core, a few aggregate queries."""
+newest release. Plain SQL through SQLAlchemy Core, a few aggregate queries; the newest upstream
+release by version is aksnews.freshness.load_source_statuses's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine, func, select
 
-from aksnews.freshness import SourceStatus
+from aksnews.store.records import SourceStatus
 from aksnews.store.tables import release, source
 
 
@@ -86,24 +87,4 @@ def source_statuses(
                 newest_release_date=_date(newest),
             )
         )
-    return out
-
-
-def load_source_statuses(engine: Engine, day: dt.date) -> list[SourceStatus]:
-    """Every known source's status on `day`; the newest upstream release (CHANGELOG or
-    schedule) is the newest final patch by version, dated by the release schedule."""
-    from dataclasses import replace
-
-    from aksnews.sources import SOURCES
-    from aksnews.store.knowledge import load_listing
-
-    out = []
-    for status in source_statuses(engine, SOURCES, as_of=day):
-        if status.source in ("kubernetes", "kubernetes-schedule") and status.releases:
-            found = load_listing(engine, source=status.source, finals_only=True)
-            known = [r for r in found.releases if r.date is None or r.date <= day]
-            if known:
-                newest = known[0]
-                status = replace(status, newest_release=newest.key, newest_release_date=newest.date)
-        out.append(status)
     return out

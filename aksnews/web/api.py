@@ -53,7 +53,7 @@ def findings_params(
     """The findings the /findings page and API filter select (empty parameters: no filter)."""
     try:
         return team_views.findings_page_view(
-            ctx.engine,
+            ctx.archive,
             ctx.today(),
             team=text_param(team, "team"),
             cluster=text_param(cluster, "cluster"),
@@ -79,7 +79,7 @@ def api_router(ctx: WebContext) -> APIRouter:
         query = params.query
         if query is None:
             raise bad_request(NOTHING_TO_SEARCH)
-        return views.search_out(query, views.find_entries(ctx.engine, query), permalinks(request))
+        return views.search_out(query, views.find_entries(ctx.archive, query), permalinks(request))
 
     @router.get("/releases", response_model=list[ReleaseOut])
     def api_releases(
@@ -92,7 +92,7 @@ def api_router(ctx: WebContext) -> APIRouter:
     ) -> list[ReleaseOut]:
         """Archived releases, newest first."""
         return views.releases_view(
-            ctx.engine,
+            ctx.archive,
             source=source_param(source, ALL_SOURCES),
             since=parse_day(since, "since"),
             minor=text_param(version, "version"),
@@ -108,22 +108,22 @@ def api_router(ctx: WebContext) -> APIRouter:
         ref = text_param(release_id, "release id")
         if ref is None:
             raise bad_request("release id is empty")
-        return views.release_view(ctx.engine, ref, permalinks(request))
+        return views.release_view(ctx.archive, ref, permalinks(request))
 
     @router.get("/entries/{entry_id}", response_model=EntryOut)
     def api_entry(request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> EntryOut:
         """One entry with its facts."""
-        return views.entry_view(ctx.engine, entry_id, permalinks(request))
+        return views.entry_view(ctx.archive, entry_id, permalinks(request))
 
     @router.get("/calendar", response_model=CalendarOut)
     def api_calendar() -> CalendarOut:
         """Kubernetes minors on AKS: support status today and the dates that decide it."""
-        return views.calendar_view(ctx.engine, ctx.today())
+        return views.calendar_view(ctx.archive, ctx.today())
 
     @router.get("/node-images", response_model=NodeImagesOut)
     def api_node_images() -> NodeImagesOut:
         """Node images announced in AKS releases, per OS family, newest first."""
-        return views.node_images_view(ctx.engine)
+        return views.node_images_view(ctx.archive)
 
     @router.get("/findings", response_model=FindingsOut)
     def api_findings(
@@ -141,10 +141,10 @@ def api_router(ctx: WebContext) -> APIRouter:
         """Upcoming end-of-support and retirement dates, soonest first; `inventory`: every date
         that touches the stored inventory's clusters, overdue ones included."""
         today = ctx.today()
-        deadlines = views.all_deadlines(ctx.engine, today, views.release_urls(ctx.engine))
+        deadlines = views.all_deadlines(ctx.archive, today, views.release_urls(ctx.archive))
         out = views.deadlines_view(deadlines, today)
         return out.model_copy(
-            update={"inventory": team_views.inventory_deadlines_view(ctx.engine, today)}
+            update={"inventory": team_views.inventory_deadlines_view(ctx.archive, today)}
         )
 
     return router

@@ -15,11 +15,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from aksnews import __version__
 from aksnews.errors import AksnewsError
+from aksnews.store.handle import Archive
 from aksnews.store.queries import NotFoundError
 from aksnews.web.api import api_router
 from aksnews.web.common import BearerAuth, WebContext, page, wants_json
@@ -48,7 +48,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 def create_app(
-    engine: Engine,
+    archive: Archive,
     *,
     token: str | None = None,
     now: Callable[[], dt.datetime] | None = None,
@@ -56,7 +56,7 @@ def create_app(
 ) -> FastAPI:
     """The application; `token` requires a bearer token on everything but /healthz, `now`
     is the clock the calendar, findings and deadlines are computed for."""
-    ctx = WebContext(engine=engine, clock=now or _utcnow, poll_interval_hours=poll_interval_hours)
+    ctx = WebContext(archive=archive, clock=now or _utcnow, poll_interval_hours=poll_interval_hours)
     app = FastAPI(
         title="aksnews archive",
         version=__version__,

@@ -11,13 +11,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
-from sqlalchemy import Engine
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aksnews.model import EntryKind, Source
 from aksnews.render import environment, markdown_to_html
+from aksnews.store.handle import Archive
 from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.store.search import SearchQuery
 
@@ -37,7 +37,7 @@ MAX_ID = 2**31 - 1  # entry ids are 32-bit integer columns
 
 @dataclass(frozen=True, slots=True)
 class WebContext:
-    engine: Engine
+    archive: Archive
     clock: Callable[[], dt.datetime]
     poll_interval_hours: float = 6.0  # for the freshness warning (aksnews.freshness)
 

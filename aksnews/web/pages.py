@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from aksnews.inventory.merge import load_inventory
 from aksnews.match import scope_of
-from aksnews.store.inventory import load_inventory
 from aksnews.store.queries import NotFoundError
 from aksnews.web import team_views, views
 from aksnews.web.api import findings_params, permalinks
@@ -40,8 +40,8 @@ def page_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
-        latest = {source: views.latest_releases(ctx.engine, source) for source in SEARCH_SOURCES}
-        home = team_views.home_view(ctx.engine, ctx.clock())
+        latest = {source: views.latest_releases(ctx.archive, source) for source in SEARCH_SOURCES}
+        home = team_views.home_view(ctx.archive, ctx.clock())
         return page(
             request,
             "web_home.html.j2",
@@ -49,7 +49,7 @@ def page_router(ctx: WebContext) -> APIRouter:
             latest=latest,
             standings=home.standings,
             fetches=home.fetches,
-            freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
+            freshness=views.freshness_view(ctx.archive, ctx.clock(), ctx.poll_interval_hours),
         )
 
     @router.get("/search", response_class=HTMLResponse)
@@ -64,7 +64,7 @@ def page_router(ctx: WebContext) -> APIRouter:
             "results": None,
         }
         if query is not None:
-            results = views.find_entries(ctx.engine, query)
+            results = views.find_entries(ctx.archive, query)
             link = permalinks(request)
             context["results"] = [(views.hit_out(hit, link), hit.snippet) for hit in results.hits]
             context["total"] = results.total
@@ -86,7 +86,7 @@ def page_router(ctx: WebContext) -> APIRouter:
     @router.get("/releases", response_class=HTMLResponse)
     def releases_page(request: Request, source: SourceQ = None) -> HTMLResponse:
         chosen = source_param(source)
-        rows = views.releases_view(ctx.engine, source=chosen, since=None, minor=None, limit=None)
+        rows = views.releases_view(ctx.archive, source=chosen, since=None, minor=None, limit=None)
         return page(request, "web_releases.html.j2", title="Releases", releases=rows, source=chosen)
 
     @router.get("/releases/{release_id}", response_class=HTMLResponse)
@@ -96,7 +96,7 @@ def page_router(ctx: WebContext) -> APIRouter:
         ref = text_param(release_id, "release id")
         if ref is None:
             raise bad_request("release id is empty")
-        detail = views.release_view(ctx.engine, ref, permalinks(request))
+        detail = views.release_view(ctx.archive, ref, permalinks(request))
         trees = [entry_tree(group.entries) for group in detail.groups]
         return page(
             request,
@@ -111,25 +111,25 @@ def page_router(ctx: WebContext) -> APIRouter:
     def entry_page(
         request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]
     ) -> HTMLResponse:
-        entry = views.entry_view(ctx.engine, entry_id, permalinks(request))
+        entry = views.entry_view(ctx.archive, entry_id, permalinks(request))
         return page(
             request, "web_entry.html.j2", title=f"{entry.release}: {entry.kind}", entry=entry
         )
 
     @router.get("/calendar", response_class=HTMLResponse)
     def calendar_page(request: Request) -> HTMLResponse:
-        calendar = views.calendar_view(ctx.engine, ctx.today())
+        calendar = views.calendar_view(ctx.archive, ctx.today())
         return page(
             request,
             "web_calendar.html.j2",
             title="Kubernetes versions on AKS",
             calendar=calendar,
-            freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
+            freshness=views.freshness_view(ctx.archive, ctx.clock(), ctx.poll_interval_hours),
         )
 
     @router.get("/node-images", response_class=HTMLResponse)
     def node_images_page(request: Request) -> HTMLResponse:
-        view = team_views.node_images_page_view(ctx.engine)
+        view = team_views.node_images_page_view(ctx.archive)
         running: dict[tuple[str, str], list[str]] = {}
         for pool in view.pools:
             running.setdefault((pool.family, pool.version), []).append(pool.label)
@@ -158,19 +158,19 @@ def page_router(ctx: WebContext) -> APIRouter:
             title="Findings",
             findings=findings,
             choices=choices,
-            freshness=views.freshness_view(ctx.engine, ctx.clock(), ctx.poll_interval_hours),
+            freshness=views.freshness_view(ctx.archive, ctx.clock(), ctx.poll_interval_hours),
         )
 
     @router.get("/deadlines", response_class=HTMLResponse)
     def deadlines_page(request: Request) -> HTMLResponse:
         today = ctx.today()
-        deadlines = views.all_deadlines(ctx.engine, today, views.release_urls(ctx.engine))
+        deadlines = views.all_deadlines(ctx.archive, today, views.release_urls(ctx.archive))
         return page(
             request,
             "web_deadlines.html.j2",
             title="Deadlines",
             deadlines=views.deadlines_view(deadlines, today),
-            inventory=team_views.inventory_deadlines_view(ctx.engine, today),
+            inventory=team_views.inventory_deadlines_view(ctx.archive, today),
         )
 
     @router.get("/feeds/search.atom")
@@ -179,7 +179,7 @@ def page_router(ctx: WebContext) -> APIRouter:
         if query is None:
             raise bad_request(NOTHING_TO_SEARCH)
         results: SearchOut = views.search_out(
-            query, views.find_entries(ctx.engine, query), permalinks(request)
+            query, views.find_entries(ctx.archive, query), permalinks(request)
         )
         base = str(request.base_url).rstrip("/")
         body = search_atom(
@@ -195,11 +195,11 @@ def page_router(ctx: WebContext) -> APIRouter:
         team: Annotated[str | None, Query(max_length=200, description="One team's")] = None,
     ) -> Response:
         today = ctx.today()
-        deadlines = views.all_deadlines(ctx.engine, today, views.release_urls(ctx.engine))
+        deadlines = views.all_deadlines(ctx.archive, today, views.release_urls(ctx.archive))
         name = "AKS deadlines"
         chosen = text_param(team, "team")
         if chosen is not None:
-            inventory = load_inventory(ctx.engine)
+            inventory = load_inventory(ctx.archive)
             known = {t.name for t in inventory.teams} | {
                 t for c in inventory.clusters for t in c.teams
             }
@@ -212,7 +212,7 @@ def page_router(ctx: WebContext) -> APIRouter:
                 for c in inventory.clusters
                 if chosen in c.teams or scope_of(inventory, c).team == chosen
             ]
-            findings = [f for f in views.current_findings(ctx.engine, today) if f.team == chosen]
+            findings = [f for f in views.current_findings(ctx.archive, today) if f.team == chosen]
             deadlines = views.team_deadlines(
                 deadlines, [c.kubernetes_version or "" for c in clusters], findings
             )

@@ -1,23 +1,23 @@
 """From the store to the home, findings, deadlines and node-images pages' views of the
 inventory (aksnews.web.triage, aksnews.web.inventory_pages decide; this module only reads).
 
-Every read goes through aksnews.store; `today` and `now` come from the caller's clock.
+Every read goes through the archive handle (aksnews.store.handle); `today` and `now` come
+from the caller's clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from aksnews.findings import Finding
+from aksnews.findings import Finding, load_archive_view
+from aksnews.freshness import load_source_statuses
+from aksnews.inventory.merge import load_inventory
 from aksnews.inventory.model import Inventory
+from aksnews.lifecycle import load_calendar
 from aksnews.match import match
-from aksnews.store.inventory import load_inventory
-from aksnews.store.knowledge import load_archive_view, load_calendar, load_listing
-from aksnews.store.queries import get_releases, list_facts
-from aksnews.store.status import load_source_statuses
+from aksnews.release_order import load_listing
 from aksnews.web import triage
 from aksnews.web.inventory_pages import (
     DeadlineRow,
@@ -35,6 +35,9 @@ from aksnews.web.models import (
 )
 from aksnews.web.views import node_images_view, release_urls
 
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
+
 # How many of the newest AKS releases the home page searches for each team's newest news.
 NEWS_RELEASES = 12
 
@@ -47,9 +50,9 @@ class Matched:
     findings: tuple[Finding, ...]
 
 
-def matched(engine: Engine, today: dt.date) -> Matched:
-    inventory = load_inventory(engine)
-    return Matched(inventory, match(inventory, load_archive_view(engine, today), now=today))
+def matched(archive: Archive, today: dt.date) -> Matched:
+    inventory = load_inventory(archive)
+    return Matched(inventory, match(inventory, load_archive_view(archive, today), now=today))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,21 +61,21 @@ class HomeView:
     fetches: list[triage.FetchLine]
 
 
-def home_view(engine: Engine, now: dt.datetime) -> HomeView:
+def home_view(archive: Archive, now: dt.datetime) -> HomeView:
     today = now.date()
-    state = matched(engine, today)
+    state = matched(archive, today)
     newest: dict[str, tuple[str, str, dt.date | None]] = {}
     if state.inventory.clusters:
-        keys = [r.key for r in load_listing(engine, source="aks", limit=NEWS_RELEASES).releases]
-        newest = newest_concerning(state.inventory, get_releases(engine, keys), today)
+        keys = [r.key for r in load_listing(archive, source="aks", limit=NEWS_RELEASES).releases]
+        newest = newest_concerning(state.inventory, archive.get_releases(keys), today)
     return HomeView(
         standings=triage.team_standings(state.inventory, state.findings, today, newest),
-        fetches=triage.fetch_lines(load_source_statuses(engine, today)),
+        fetches=triage.fetch_lines(load_source_statuses(archive, today)),
     )
 
 
 def findings_page_view(
-    engine: Engine,
+    archive: Archive,
     today: dt.date,
     *,
     team: str | None,
@@ -82,7 +85,7 @@ def findings_page_view(
 ) -> tuple[FindingsOut, triage.FilterChoices]:
     """The filtered findings and the values each filter may take; FilterError for an unknown
     value."""
-    state = matched(engine, today)
+    state = matched(archive, today)
     chosen = triage.parse_filter(
         state.inventory, state.findings, team=team, cluster=cluster, severity=severity, rule=rule
     )
@@ -114,15 +117,15 @@ def deadline_out(row: DeadlineRow) -> InventoryDeadlineOut:
     )
 
 
-def inventory_deadlines_view(engine: Engine, today: dt.date) -> list[InventoryDeadlineOut]:
-    state = matched(engine, today)
+def inventory_deadlines_view(archive: Archive, today: dt.date) -> list[InventoryDeadlineOut]:
+    state = matched(archive, today)
     rows = inventory_deadlines(
         state.inventory,
-        load_calendar(engine, today),
-        list_facts(engine, fact_type="retirement", source="aks"),
+        load_calendar(archive, today),
+        archive.list_facts(fact_type="retirement", source="aks"),
         state.findings,
         today,
-        release_urls(engine),
+        release_urls(archive),
     )
     return [deadline_out(r) for r in rows]
 
@@ -134,10 +137,10 @@ class NodeImagesPage:
     skus: dict[str, tuple[str, ...]]  # OS family -> the osSKU values that run it
 
 
-def node_images_page_view(engine: Engine) -> NodeImagesPage:
-    images = node_images_view(engine)
+def node_images_page_view(archive: Archive) -> NodeImagesPage:
+    images = node_images_view(archive)
     return NodeImagesPage(
         images=images,
-        pools=pool_images(load_inventory(engine), images),
+        pools=pool_images(load_inventory(archive), images),
         skus={f.os: os_skus(f.os) for f in images.families},
     )

@@ -1,7 +1,7 @@
 """From the store to what the pages and the JSON API show (aksnews.web.models).
 
-Read-only: every function takes the engine and reads through aksnews.store; the matcher and the
-calendar get `today` from the caller, which owns the clock.
+Read-only: every function takes the archive handle (aksnews.store.handle) and only reads; the
+matcher and the calendar get `today` from the caller, which owns the clock.
 """
 
 from __future__ import annotations
@@ -9,25 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from aksnews.findings import Finding, Rule
-from aksnews.lifecycle import MinorLifecycle, minor_of
+from aksnews.findings import Finding, Rule, load_archive_view
+from aksnews.inventory.merge import load_inventory
+from aksnews.lifecycle import MinorLifecycle, load_calendar, minor_of
 from aksnews.match import match
 from aksnews.model import EntryKind, NodeImageFact, RetirementFact, Source, fact_to_json
 from aksnews.output import snippet_markdown
-from aksnews.store.inventory import load_inventory
-from aksnews.store.knowledge import load_archive_view, load_calendar, load_listing
-from aksnews.store.queries import (
-    get_entry,
-    get_release,
-    list_entries,
-    list_facts,
-    list_releases,
-)
+from aksnews.release_order import load_listing
 from aksnews.store.records import ReleaseSummary, SearchHit, StoredEntry, StoredFact
-from aksnews.store.search import SearchQuery, SearchResults, search
+from aksnews.store.search import SearchQuery, SearchResults
 from aksnews.subjects import normalise
 from aksnews.web.models import (
     CalendarOut,
@@ -51,6 +43,9 @@ from aksnews.web.models import (
     TeamFindings,
     UnreadOut,
 )
+
+if TYPE_CHECKING:
+    from aksnews.store.handle import Archive
 
 Permalink = Callable[[int], str]
 
@@ -121,7 +116,7 @@ def entry_out(entry: StoredEntry, permalink: Permalink) -> EntryOut:
 
 
 def releases_view(
-    engine: Engine,
+    archive: Archive,
     *,
     source: str | None,
     since: dt.date | None,
@@ -129,30 +124,29 @@ def releases_view(
     limit: int | None,
 ) -> list[ReleaseOut]:
     if minor is not None:
-        rows = list_releases(engine, source=source, since=since, minor=minor, limit=limit)
+        rows = archive.list_releases(source=source, since=since, minor=minor, limit=limit)
         return [release_out(r) for r in rows]
-    found = load_listing(engine, source=source, since=since, limit=limit)
+    found = load_listing(archive, source=source, since=since, limit=limit)
     return [release_out(r) for r in found.releases]
 
 
-def freshness_view(engine: Engine, now: dt.datetime, poll_interval_hours: float) -> list[str]:
+def freshness_view(archive: Archive, now: dt.datetime, poll_interval_hours: float) -> list[str]:
     """The freshness warnings (aksnews.freshness) for the pages that judge the present."""
-    from aksnews.freshness import judge
-    from aksnews.store.status import load_source_statuses
+    from aksnews.freshness import judge, load_source_statuses
 
-    statuses = load_source_statuses(engine, now.date())
+    statuses = load_source_statuses(archive, now.date())
     return list(judge(statuses, now, poll_interval_hours=poll_interval_hours).warnings)
 
 
-def latest_releases(engine: Engine, source: str, limit: int = 10) -> list[ReleaseOut]:
+def latest_releases(archive: Archive, source: str, limit: int = 10) -> list[ReleaseOut]:
     """The home page's newest releases of a source; upstream: final releases only."""
-    found = load_listing(engine, source=source, limit=limit, finals_only=True)
+    found = load_listing(archive, source=source, limit=limit, finals_only=True)
     return [release_out(r) for r in found.releases]
 
 
-def release_view(engine: Engine, ref: str, permalink: Permalink) -> ReleaseDetailOut:
+def release_view(archive: Archive, ref: str, permalink: Permalink) -> ReleaseDetailOut:
     """A release with its entries grouped: AKS by section as written, upstream by kind."""
-    detail = get_release(engine, ref)
+    detail = archive.get_release(ref)
     groups: dict[str, list[EntryOut]] = {}
     upstream = detail.summary.source == Source.KUBERNETES
     for entry in detail.entries:
@@ -167,8 +161,8 @@ def release_view(engine: Engine, ref: str, permalink: Permalink) -> ReleaseDetai
     )
 
 
-def entry_view(engine: Engine, entry_id: int, permalink: Permalink) -> EntryOut:
-    return entry_out(get_entry(engine, entry_id), permalink)
+def entry_view(archive: Archive, entry_id: int, permalink: Permalink) -> EntryOut:
+    return entry_out(archive.get_entry(entry_id), permalink)
 
 
 def hit_out(hit: SearchHit, permalink: Permalink) -> SearchHitOut:
@@ -187,12 +181,11 @@ def hit_out(hit: SearchHit, permalink: Permalink) -> SearchHitOut:
     )
 
 
-def find_entries(engine: Engine, query: SearchQuery) -> SearchResults:
+def find_entries(archive: Archive, query: SearchQuery) -> SearchResults:
     """Full-text search when the query has words; else the filtered entries, newest first."""
     if query.text:
-        return search(engine, query)
-    hits, total = list_entries(
-        engine,
+        return archive.search(query)
+    hits, total = archive.list_entries(
         source=query.source,
         kind=query.kind,
         minor=query.minor,
@@ -239,14 +232,14 @@ def minor_out(row: MinorLifecycle) -> MinorOut:
     )
 
 
-def calendar_view(engine: Engine, today: dt.date) -> CalendarOut:
-    return CalendarOut(today=today, minors=[minor_out(r) for r in load_calendar(engine, today)])
+def calendar_view(archive: Archive, today: dt.date) -> CalendarOut:
+    return CalendarOut(today=today, minors=[minor_out(r) for r in load_calendar(archive, today)])
 
 
-def node_images_view(engine: Engine) -> NodeImagesOut:
+def node_images_view(archive: Archive) -> NodeImagesOut:
     """Node images per OS family, newest release first; families with the newest image first."""
     families: dict[str, list[NodeImageOut]] = {}
-    for stored in list_facts(engine, fact_type="node-image", source="aks"):
+    for stored in archive.list_facts(fact_type="node-image", source="aks"):
         fact = stored.fact
         if not isinstance(fact, NodeImageFact):
             continue
@@ -267,8 +260,8 @@ def node_images_view(engine: Engine) -> NodeImagesOut:
     return NodeImagesOut(families=[NodeImageFamily(os=os, images=imgs) for os, imgs in ordered])
 
 
-def current_findings(engine: Engine, today: dt.date) -> tuple[Finding, ...]:
-    return match(load_inventory(engine), load_archive_view(engine, today), now=today)
+def current_findings(archive: Archive, today: dt.date) -> tuple[Finding, ...]:
+    return match(load_inventory(archive), load_archive_view(archive, today), now=today)
 
 
 def finding_out(finding: Finding) -> FindingOut:
@@ -329,7 +322,7 @@ _CALENDAR_DATES = (
 
 
 def all_deadlines(
-    engine: Engine, today: dt.date, release_url: Callable[[str], str | None]
+    archive: Archive, today: dt.date, release_url: Callable[[str], str | None]
 ) -> list[DeadlineOut]:
     """Every dated end of support (per minor) and retirement, oldest first.
 
@@ -337,7 +330,7 @@ def all_deadlines(
     the newest release that states it.
     """
     out: list[DeadlineOut] = []
-    for row in load_calendar(engine, today):
+    for row in load_calendar(archive, today):
         for attr, what in _CALENDAR_DATES:
             when = getattr(row, attr)
             if when is None:
@@ -354,7 +347,7 @@ def all_deadlines(
                 )
             )
     seen: set[tuple[str, dt.date]] = set()
-    for stored in list_facts(engine, fact_type="retirement", source="aks"):
+    for stored in archive.list_facts(fact_type="retirement", source="aks"):
         fact = stored.fact
         if not isinstance(fact, RetirementFact) or fact.date is None:
             continue
@@ -434,6 +427,6 @@ def _same_retirement(deadline: DeadlineOut, finding: Finding) -> bool:
     )
 
 
-def release_urls(engine: Engine) -> Callable[[str], str | None]:
+def release_urls(archive: Archive) -> Callable[[str], str | None]:
     """Release key -> the release section's public URL."""
-    return {r.key: r.url for r in list_releases(engine)}.get
+    return {r.key: r.url for r in archive.list_releases()}.get
