@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Strict editable mode keeps mypy able to see aksnews.parsers and friends (see README, Layout);
 # it links files, so adding a module means reinstalling: the folders are prerequisites.
-PACKAGE_DIRS := aksnews aksnews/store aksnews/commands aksnews/inventory aksnews/web parsers notifiers templates alembic alembic/versions
+PACKAGE_DIRS := aksnews aksnews/model aksnews/sources aksnews/knowledge aksnews/match aksnews/report aksnews/deliver aksnews/service aksnews/store aksnews/commands aksnews/inventory aksnews/web parsers notifiers templates alembic alembic/versions
 INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check
 
 .PHONY: run test lint typecheck pytest bench clean

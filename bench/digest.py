@@ -20,12 +20,12 @@ from pathlib import Path
 from common import REPO
 
 from aksnews.config import Settings
-from aksnews.cycle import load_digest_inputs
-from aksnews.digest import build_digest, render_html, render_markdown
-from aksnews.inventory.model import Cluster, Team
+from aksnews.deliver.digest import build_digest, render_html, render_markdown
+from aksnews.model.inventory import Cluster, Team
 from aksnews.notifiers.slack import SlackNotifier
 from aksnews.notifiers.teams import TeamsNotifier
-from aksnews.pipeline import ingest_file
+from aksnews.service.cycle import load_digest_inputs
+from aksnews.sources.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 from aksnews.store.handle import Archive
 from aksnews.store.inventory import replace_origin

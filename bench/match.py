@@ -21,10 +21,10 @@ from pathlib import Path
 
 from common import REPO
 
-from aksnews.findings import load_archive_view
 from aksnews.inventory.declarative import load_inventory_file
 from aksnews.inventory.manifests import scan_paths
-from aksnews.match import match
+from aksnews.match.matcher import match
+from aksnews.model.findings import load_archive_view
 from aksnews.store.engine import open_engine
 from aksnews.store.handle import Archive
 

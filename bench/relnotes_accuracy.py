@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from aksnews.model import Entry, EntryKind
+from aksnews.model.releases import Entry, EntryKind
 from aksnews.parsers import kubernetes_changelog
 from aksnews.parsers.base import ParseOptions, parse_document
 from aksnews.parsers.kubernetes_changelog import KubernetesChangelogParser

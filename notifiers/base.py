@@ -20,7 +20,7 @@ from aksnews.errors import AksnewsError
 
 # Annotations only: the outbox reads messages without importing the digest and alert types.
 if TYPE_CHECKING:
-    from aksnews.messages import AlertBatch, Digest
+    from aksnews.model.messages import AlertBatch, Digest
 
 ELLIPSIS = "…"
 _SAFE_SCHEMES = ("https://", "http://")

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar
 
-from aksnews.messages import AlertBatch, Digest
+from aksnews.model.messages import AlertBatch, Digest
 from aksnews.notifiers.base import Failure, Message, NotifierError, PostResult, Target
 
 

@@ -17,7 +17,7 @@ from http.client import HTTPException
 from typing import Any, ClassVar
 from urllib.error import URLError
 
-from aksnews.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
+from aksnews.model.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
 from aksnews.notifiers.base import (
     Failure,
     Limits,

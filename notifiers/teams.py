@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from aksnews.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
+from aksnews.model.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
 from aksnews.notifiers.base import (
     Failure,
     Limits,

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from aksnews.model import EntryKind
+from aksnews.model.releases import EntryKind
 from aksnews.parsers.aks_kube_versions import FactContext
 
 _HEADING = re.compile(r"(?P<level>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")

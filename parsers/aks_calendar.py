@@ -30,7 +30,7 @@ import datetime as dt
 import re
 from typing import ClassVar
 
-from aksnews.model import (
+from aksnews.model.releases import (
     Entry,
     EntryKind,
     ParseWarning,

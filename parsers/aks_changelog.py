@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import ClassVar
 
-from aksnews.model import (
+from aksnews.model.releases import (
     Entry,
     EntryKind,
     Fact,

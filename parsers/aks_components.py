@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from aksnews.model import ComponentUpdateFact
+from aksnews.model.releases import ComponentUpdateFact
 from aksnews.parsers.aks_scopes import Scope, scope_at
 from aksnews.parsers.aks_text import KUBE_MINOR, REVISION, Token, spans, version_at
 

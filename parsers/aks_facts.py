@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from aksnews.model import (
+from aksnews.model.releases import (
     ComponentUpdateFact,
     CveFact,
     Fact,

@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from aksnews.model import KubernetesVersionFact, VersionEvent
+from aksnews.model.releases import KubernetesVersionFact, VersionEvent
 from aksnews.parsers.aks_lexicon import (
     KV_PHRASES,
     SUBJECT_PREDICATE,

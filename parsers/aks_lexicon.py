@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from aksnews.model import VersionEvent
+from aksnews.model.releases import VersionEvent
 
 # What happened to a version, as phrased in the changelog. At one position the first phrase
 # that matches wins, so longer phrases come first ('generally available' before 'available').

@@ -24,7 +24,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from aksnews.model import RetirementFact
+from aksnews.model.releases import RetirementFact
 from aksnews.parsers.aks_prose import date_near, find_dates
 from aksnews.parsers.aks_text import spans
 

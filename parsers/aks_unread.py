@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
 
-from aksnews.model import (
+from aksnews.model.releases import (
     Expectation,
     Fact,
     FactType,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aksnews.model import (
+from aksnews.model.releases import (
     ApiChangeFact,
     EntryKind,
     Fact,

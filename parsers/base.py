@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from aksnews.errors import AksnewsError
-from aksnews.model import ParseResult, ParseWarning, Release, Section, Source
+from aksnews.model.releases import ParseResult, ParseWarning, Release, Section, Source
 
 
 class DocumentRejected(AksnewsError):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from aksnews.model import (
+from aksnews.model.releases import (
     ApiChangeFact,
     Entry,
     EntryKind,

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from aksnews.model import Entry, EntryKind, Fact, ParseWarning, Release, Section, Source
+from aksnews.model.releases import Entry, EntryKind, Fact, ParseWarning, Release, Section, Source
 from aksnews.parsers.api_mining import mine_note
 from aksnews.parsers.base import (
     DocumentRejected,

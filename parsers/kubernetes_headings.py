@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from aksnews.model import EntryKind
+from aksnews.model.releases import EntryKind
 
 
 class Mode(Enum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aksnews.model import ComponentUpdateFact, CveFact, Fact
+from aksnews.model.releases import ComponentUpdateFact, CveFact, Fact
 from aksnews.parsers.inline import links, plain_text
 
 # Variants: several PRs; no author; '[liggitt](...)' without the '@'; '[SIG ...]' inside the

@@ -33,7 +33,7 @@ from typing import ClassVar
 
 import yaml
 
-from aksnews.model import (
+from aksnews.model.releases import (
     Entry,
     EntryKind,
     ParseWarning,

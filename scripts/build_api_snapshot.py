@@ -2,7 +2,7 @@
 
 Inputs, from the corpus (AKSNEWS_CORPUS, else ../shared/corpus next to the checkout): the
 current deprecated API migration guide and the upstream release-notes drafts 1.14 to 1.34. The
-file records the date it was made and the sha256 of every input; tests/test_api_catalogue.py
+file records the date it was made and the sha256 of every input; tests/knowledge/test_api_catalogue.py
 regenerates it from the same inputs and checks that it equals the shipped file. Only facts are
 kept (versions, kinds, releases, replacements, PR numbers): the rows' notes are left empty.
 
@@ -20,8 +20,8 @@ import os
 import sys
 from pathlib import Path
 
-from aksnews.api_catalogue import SNAPSHOT_FILE, ApiKnowledge, dumps, from_releases, to_json
-from aksnews.model import Release
+from aksnews.knowledge.catalogue import SNAPSHOT_FILE, ApiKnowledge, dumps, from_releases, to_json
+from aksnews.model.releases import Release
 from aksnews.parsers.base import ParseOptions, parse_document
 from aksnews.parsers.deprecation_guide import DeprecationGuideParser
 from aksnews.parsers.kubernetes_changelog import KubernetesChangelogParser

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from aksnews.model import (
+from aksnews.model.releases import (
     ComponentUpdateFact,
     CveFact,
     Fact,

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from aksnews.config import Settings
-from aksnews.pipeline import ingest_file
+from aksnews.model.records import ReleaseDetail
+from aksnews.sources.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 from aksnews.store.handle import Archive
 from aksnews.store.queries import get_releases, list_facts, list_releases
-from aksnews.store.records import ReleaseDetail
 
 # Row ids and history counters: the only fields a mirror and a fresh ingest may differ in.
 _IGNORED = frozenset({"id", "entry_id", "revision", "revisions"})

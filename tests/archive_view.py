@@ -12,11 +12,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from aksnews.apis import SourcedFact, build_knowledge
-from aksnews.findings import ArchiveView
-from aksnews.lifecycle import DatedVersionFact, build_calendar
+from aksnews.knowledge.apis import SourcedFact, build_knowledge
+from aksnews.knowledge.lifecycle import DatedVersionFact, build_calendar
 from aksnews.links import release_url
-from aksnews.model import (
+from aksnews.model.findings import ArchiveView
+from aksnews.model.records import StoredFact
+from aksnews.model.releases import (
     ApiChangeFact,
     FactType,
     KubernetesVersionFact,
@@ -24,7 +25,6 @@ from aksnews.model import (
     VersionLifecycleFact,
 )
 from aksnews.parsers.base import ParseOptions, get_parser, parse_document
-from aksnews.store.records import StoredFact
 
 from corpus import RELEASE_NOTE_MINORS, corpus_text
 

@@ -14,8 +14,8 @@ from aksnews.inventory.az_capacity import AzOptions, read_az_file
 from aksnews.inventory.declarative import load_inventory_file
 from aksnews.inventory.manifests import scan_paths
 from aksnews.inventory.merge import merge_clusters
-from aksnews.inventory.model import CollectResult, Inventory
 from aksnews.inventory.workloads import combine
+from aksnews.model.inventory import CollectResult, Inventory
 
 DATA = Path(__file__).parent / "data" / "blockers"
 AZ_FILES = (

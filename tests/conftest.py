@@ -65,7 +65,7 @@ def corpus_archive(
 ) -> Iterator[Engine]:
     """An archive holding the corpus AKS CHANGELOG, shared by the read-only tests of a module."""
     from aksnews.config import Settings
-    from aksnews.pipeline import ingest_file
+    from aksnews.sources.pipeline import ingest_file
     from aksnews.store.engine import open_engine
     from aksnews.store.handle import Archive
 

@@ -185,7 +185,7 @@ def ingest_corpus(engine: Engine, *, release_notes: tuple[str, ...] = ()) -> Non
     """Fill an archive with the AKS CHANGELOG, the deprecation guide, the AKS calendar and the
     v1.NN.0 notes of the given minors ('1.25'), through the real ingest path."""
     from aksnews.config import Settings
-    from aksnews.pipeline import ingest_file
+    from aksnews.sources.pipeline import ingest_file
     from aksnews.store.handle import Archive
 
     settings = Settings()
@@ -216,7 +216,7 @@ def web_archive(folder: Path, hostile_changelog: str) -> Engine:
     """The web tests' archive: the AKS CHANGELOG, the v1.29.0 notes and a small hand-written
     changelog full of markup that must stay inert, in a SQLite file under `folder`."""
     from aksnews.config import Settings
-    from aksnews.pipeline import ingest_file
+    from aksnews.sources.pipeline import ingest_file
     from aksnews.store.engine import open_engine
     from aksnews.store.handle import Archive
 

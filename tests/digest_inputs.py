@@ -11,13 +11,18 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
-from aksnews.digest import DigestInputs, FindingChange
-from aksnews.inventory.model import Cluster
-from aksnews.lifecycle import DatedVersionFact, build_calendar
+from aksnews.deliver.digest import DigestInputs, FindingChange
+from aksnews.knowledge.lifecycle import DatedVersionFact, build_calendar
 from aksnews.links import release_url
-from aksnews.model import KubernetesVersionFact, Release, RetirementFact, VersionLifecycleFact
+from aksnews.model.inventory import Cluster
+from aksnews.model.records import ReleaseDetail, ReleaseSummary, StoredEntry, StoredFact
+from aksnews.model.releases import (
+    KubernetesVersionFact,
+    Release,
+    RetirementFact,
+    VersionLifecycleFact,
+)
 from aksnews.parsers.base import ParseOptions, get_parser, parse_document
-from aksnews.store.records import ReleaseDetail, ReleaseSummary, StoredEntry, StoredFact
 
 from corpus import corpus_text
 

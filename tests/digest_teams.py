@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aksnews.digest import FindingChange
-from aksnews.findings import Finding, Rule, Severity, finding_key
-from aksnews.inventory.model import (
+from aksnews.deliver.digest import FindingChange
+from aksnews.links import pr_url, release_url
+from aksnews.model.findings import Finding, Rule, Severity, finding_key
+from aksnews.model.inventory import (
     Cluster,
     NodeOSChannel,
     NodePool,
     SupportPlan,
     UpgradeChannel,
 )
-from aksnews.links import pr_url, release_url
 
 RELEASE_URL = release_url("aks", "2025-10-12", "release-notes-2025-10-12")
 SEPT_URL = release_url("aks", "2025-09-21", "release-notes-2025-09-21")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from aksnews.messages import AlertBatch, Digest
+from aksnews.model.messages import AlertBatch, Digest
 from aksnews.notifiers.base import Message, PostResult, Target
 from aksnews.notifiers.http import post_once, status_error, status_failure
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from markdown_oracle import bullet_lines
 
-from aksnews.model import EntryKind
+from aksnews.model.releases import EntryKind
 
 _HEADING = re.compile(r"^(#+)\s*(.*?)\s*$")
 _MINED = re.compile(

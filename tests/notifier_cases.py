@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aksnews.findings import Finding, Rule, Severity
-from aksnews.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
+from aksnews.model.findings import Finding, Rule, Severity
+from aksnews.model.messages import Alert, AlertBatch, Digest, DigestItem, DigestSection
 
 OUR_URL = "https://github.com/Azure/AKS/releases/tag/2024-06-09"
 # Changelog text that tries to ping, mention, inject links and format.

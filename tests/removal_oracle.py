@@ -15,7 +15,7 @@ narrative sections, up to the next one), its own sentence cut and a few plain ru
   group only, unless the version is named after 'to', 'use' or 'in favour of' (a replacement).
 
 What it yields is a set of (what, name, minor) per release. It is deliberately simple: where it
-and the miner disagree, a person reads the note (tests/test_removal_recall.py prints them).
+and the miner disagree, a person reads the note (tests/parsers/test_removal_recall.py prints them).
 """
 
 from __future__ import annotations

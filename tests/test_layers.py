@@ -29,15 +29,15 @@ PACKAGE_DIRS = {
 STORE = ("aksnews.store",)
 STORE_MAY_IMPORT = (
     "aksnews.store",
-    "aksnews.model",
+    "aksnews.model.releases",
     "aksnews.errors",
     "aksnews.config",
     "aksnews.versions",
     "aksnews.links",
-    "aksnews.inventory.model",
-    "aksnews.inventory.upgrade_model",
-    "aksnews.inventory.codec",
-    "aksnews.inventory.upgrade_codec",
+    "aksnews.model.inventory",
+    "aksnews.model.upgrade",
+    "aksnews.model.inventory_codec",
+    "aksnews.model.upgrade_codec",
 )
 
 # SQLAlchemy (Core, ORM, its exceptions) only inside these; alembic/ is not an aksnews module
@@ -143,7 +143,7 @@ def graph() -> list[Import]:
 def test_the_graph_covers_every_package(graph: list[Import]) -> None:
     importing = {i.module for i in graph}
     assert {"aksnews.store.handle", "aksnews.parsers.base", "aksnews.notifiers.base"} <= importing
-    assert "aksnews.cycle" in importing and "aksnews.web.views" in importing
+    assert "aksnews.service.cycle" in importing and "aksnews.web.views" in importing
 
 
 def test_the_store_imports_only_the_bottom_layer(graph: list[Import]) -> None:
@@ -177,26 +177,26 @@ def test_the_checks_see_lazy_and_type_checking_imports() -> None:
         "if TYPE_CHECKING:\n"
         "    from sqlalchemy import Engine\n"
         "def f():\n"
-        "    from aksnews.lifecycle import build_calendar\n"
+        "    from aksnews.knowledge.lifecycle import build_calendar\n"
         "    import sqlalchemy.orm\n"
-        "    from aksnews.model import Release\n"
+        "    from aksnews.model.releases import Release\n"
     )
     path = ROOT / "aksnews" / "store" / "ex.py"
     as_store = list(imports_of(source, "aksnews.store.ex", path))
     assert store_violations(as_store) == [
-        "aksnews/store/ex.py:5: aksnews.store.ex imports aksnews.lifecycle",
-        "aksnews/store/ex.py:5: aksnews.store.ex imports aksnews.lifecycle.build_calendar",
+        "aksnews/store/ex.py:5: aksnews.store.ex imports aksnews.knowledge.lifecycle",
+        "aksnews/store/ex.py:5: aksnews.store.ex imports aksnews.knowledge.lifecycle.build_calendar",
     ]
     assert sql_violations(as_store) == []
-    as_stage = list(imports_of(source, "aksnews.cycle", ROOT / "aksnews" / "cycle.py"))
+    as_stage = list(imports_of(source, "aksnews.service.cycle", ROOT / "aksnews" / "cycle.py"))
     assert sql_violations(as_stage) == [
-        "aksnews/cycle.py:3: aksnews.cycle imports sqlalchemy",
-        "aksnews/cycle.py:3: aksnews.cycle imports sqlalchemy.Engine",
-        "aksnews/cycle.py:6: aksnews.cycle imports sqlalchemy.orm",
+        "aksnews/service/cycle.py:3: aksnews.service.cycle imports sqlalchemy",
+        "aksnews/service/cycle.py:3: aksnews.service.cycle imports sqlalchemy.Engine",
+        "aksnews/service/cycle.py:6: aksnews.service.cycle imports sqlalchemy.orm",
     ]
 
 
 def test_relative_imports_resolve_against_their_package() -> None:
     path = ROOT / "aksnews" / "store" / "ex.py"
     found = {i.target for i in imports_of("from ..lifecycle import x\n", "aksnews.store.ex", path)}
-    assert "aksnews.lifecycle" in found
+    assert "aksnews.knowledge.lifecycle" in found

@@ -4,7 +4,7 @@ that report node images the AKS CHANGELOG announced (and one it did not)."""
 
 from __future__ import annotations
 
-from aksnews.inventory.model import (
+from aksnews.model.inventory import (
     Cluster,
     NodeOSChannel,
     NodePool,

@@ -161,7 +161,7 @@ REGISTRARS: tuple[Registrar, ...] = (
 # Every top-level command and the module that registers it. A command line builds only the
 # command it runs: typer converts the signature of every registered command on each run, and
 # building all of them (and importing their modules) took ~40 ms, a tenth of a read command.
-# tests/test_cli_registry.py checks this table against the full application.
+# tests/commands/test_cli_registry.py checks this table against the full application.
 COMMANDS: dict[str, Registrar] = {
     "ingest": _archive,
     "fetch": _archive,

@@ -18,12 +18,12 @@ from aksnews.commands.context import (
 )
 from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import AksnewsError, InputError
-from aksnews.sources import FETCH_ORDER, SOURCES
+from aksnews.sources.registry import FETCH_ORDER, SOURCES
 
 if TYPE_CHECKING:
-    from aksnews.model import Fact
-    from aksnews.pipeline import FetchOutcome
-    from aksnews.store.records import IngestReport
+    from aksnews.model.records import IngestReport
+    from aksnews.model.releases import Fact
+    from aksnews.sources.pipeline import FetchOutcome
 
 
 def _source(value: str | None) -> str | None:
@@ -80,7 +80,7 @@ def _report_unread(reports: list[IngestReport]) -> None:
 
 def _report_ingest(reports: list[IngestReport], as_json: bool) -> None:
     if as_json:
-        from aksnews.output import ingest_json
+        from aksnews.report.records import ingest_json
 
         print_json([ingest_json(r) for r in reports])
         return
@@ -113,7 +113,7 @@ def _report_each(reports: list[IngestReport]) -> None:
 def _list_unread(state: AppState, source: str | None, since: str | None, as_json: bool) -> None:
     rows = state.archive().list_unread(source=_source(source), since=parse_date(since, "--since"))
     if as_json:
-        from aksnews.output import unread_json
+        from aksnews.report.records import unread_json
 
         print_json([unread_json(u) for u in rows])
         return
@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
         heading changed in place is a rename of the same release.
         """
         as_json = wants_json(output, as_json)
-        from aksnews.pipeline import ingest_file
+        from aksnews.sources.pipeline import ingest_file
 
         state: AppState = ctx.obj
         _source(source)
@@ -199,7 +199,7 @@ def register(app: typer.Typer) -> None:
         probed and its 404 ends the walk; a minor missing before that is reported).
         """
         as_json = wants_json(output, as_json)
-        from aksnews.pipeline import fetch_and_ingest, source_urls, walk_kubernetes
+        from aksnews.sources.pipeline import fetch_and_ingest, source_urls, walk_kubernetes
 
         state: AppState = ctx.obj
         for s in source:
@@ -225,7 +225,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"aksnews: error: {name}: {exc}", err=True)
                 failed.append(name)
         if as_json:
-            from aksnews.output import ingest_json
+            from aksnews.report.records import ingest_json
 
             print_json(
                 [
@@ -267,7 +267,7 @@ def register(app: typer.Typer) -> None:
         with --since unless a newer release of its line is older than that day.
         """
         as_json = wants_json(output, as_json)
-        from aksnews.release_order import load_listing
+        from aksnews.knowledge.release_order import load_listing
 
         state: AppState = ctx.obj
         found = load_listing(
@@ -279,7 +279,7 @@ def register(app: typer.Typer) -> None:
         )
         rows = found.releases
         if as_json:
-            from aksnews.output import release_json
+            from aksnews.report.records import release_json
 
             print_json([release_json(r) for r in rows])
             return
@@ -319,13 +319,13 @@ def register(app: typer.Typer) -> None:
             # Only an undated upstream release needs the schedule (and the lifecycle code).
             from dataclasses import replace
 
-            from aksnews.lifecycle import load_upstream_dates
-            from aksnews.release_order import dated
+            from aksnews.knowledge.lifecycle import load_upstream_dates
+            from aksnews.knowledge.release_order import dated
 
             (summary,) = dated([detail.summary], load_upstream_dates(state.archive()))
             detail = replace(detail, summary=summary)
         if as_json:
-            from aksnews.output import release_detail_json
+            from aksnews.report.records import release_detail_json
 
             print_json(release_detail_json(detail))
             return
@@ -362,7 +362,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List typed facts (versions, node images, components, CVEs, retirements, APIs)."""
         as_json = wants_json(output, as_json)
-        from aksnews.model import FactType
+        from aksnews.model.releases import FactType
 
         if unread:
             _list_unread(ctx.obj, source, since, as_json)
@@ -378,11 +378,11 @@ def register(app: typer.Typer) -> None:
             include_withdrawn=include_all,
         )
         if as_json:
-            from aksnews.output import fact_json
+            from aksnews.report.records import fact_json
 
             print_json([fact_json(f) for f in rows])
             return
-        from aksnews.model import fact_to_json
+        from aksnews.model.releases import fact_to_json
 
         def details(fact: Fact) -> str:
             return ", ".join(
@@ -427,11 +427,11 @@ def register(app: typer.Typer) -> None:
             ),
         )
         if as_json:
-            from aksnews.output import hit_json
+            from aksnews.report.records import hit_json
 
             print_json([hit_json(h) for h in results.hits])
             return
-        from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
+        from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START
 
         lines: list[list[Piece]] = []
         for hit in results.hits:

@@ -14,7 +14,7 @@ from aksnews.errors import InputError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from aksnews.findings import Finding, Rule, Unchecked
+    from aksnews.model.findings import Finding, Rule, Unchecked
     from aksnews.store.handle import Archive
 
 FORMATS = (Format.TEXT, Format.JSON, Format.SARIF, Format.MARKDOWN)
@@ -46,9 +46,9 @@ def _findings(
     target: str | None,
     rules: frozenset[Rule] | None = None,
 ) -> list[Finding]:
-    from aksnews.findings import load_archive_view
     from aksnews.inventory.merge import load_inventory
-    from aksnews.match import match_report
+    from aksnews.match.matcher import match_report
+    from aksnews.model.findings import load_archive_view
 
     inventory = load_inventory(archive)
     if not inventory.clusters:
@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 nothing at or above --fail-on; 3 a removed API is in use; 2 other
         findings at or above --fail-on; 1 an error (bad input, empty inventory).
         """
-        from aksnews.report import exit_code, finding_json, markdown, sarif
+        from aksnews.report.check import exit_code, finding_json, markdown, sarif
 
         fmt = choose_format(output, as_json, FORMATS)
         if fail_on not in FAIL_ON:
@@ -111,11 +111,11 @@ def register(app: typer.Typer) -> None:
         findings = _findings(state.archive(), day, cluster, target, chosen)
         warn_if_stale(state, day)
         if fmt is Format.JSON:
-            from aksnews.output import dumps
+            from aksnews.report.records import dumps
 
             typer.echo(dumps([finding_json(f) for f in findings]))
         elif fmt is Format.SARIF:
-            from aksnews.output import dumps
+            from aksnews.report.records import dumps
 
             typer.echo(dumps(sarif(findings)))
         elif fmt is Format.MARKDOWN:
@@ -136,11 +136,11 @@ def register(app: typer.Typer) -> None:
         today: str | None = typer.Option(None, "--today", help="Judge as of this date."),
     ) -> None:
         """Upgrade impact report from the cluster's version to a target minor."""
-        from aksnews.diff import Version, build_diff, load_upstream_range
-        from aksnews.findings import load_archive_view
         from aksnews.inventory.merge import load_inventory
-        from aksnews.lifecycle import minor_key, minor_of
-        from aksnews.plan import build_plan, minors_crossed
+        from aksnews.knowledge.diff import Version, build_diff, load_upstream_range
+        from aksnews.knowledge.lifecycle import minor_key, minor_of
+        from aksnews.model.findings import load_archive_view
+        from aksnews.report.plan import build_plan, minors_crossed
 
         fmt = choose_format(output, as_json, PLAN_FORMATS)
         state: AppState = ctx.obj
@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
             raise UsageProblem(f"--to must be a minor after {current}, not {to!r}")
         view = load_archive_view(archive, day)
         from aksnews.commands.freshness import warn_if_stale
-        from aksnews.match import match_report
+        from aksnews.match.matcher import match_report
 
         warn_if_stale(state, day)
         matched = match_report(inventory, view, now=day, target=target)
@@ -192,12 +192,12 @@ def register(app: typer.Typer) -> None:
         )
         if fmt is Format.JSON:
             from aksnews.commands.plan_json import plan_json
-            from aksnews.output import dumps
+            from aksnews.report.records import dumps
 
             typer.echo(dumps(plan_json(report)))
             return
-        from aksnews.plan import outline
-        from aksnews.render import markdown_to_html, render
+        from aksnews.report.plan import outline
+        from aksnews.report.render import markdown_to_html, render
 
         web_url = state.settings().web_url or None
         text = render("plan.md.j2", plan=report, outline=outline(report, web_url))
@@ -209,7 +209,7 @@ def register(app: typer.Typer) -> None:
 
 def select_rules(rules: str | None, skip: str | None) -> frozenset[Rule]:
     """The rules --rules and --skip-rules leave in (default: all); unknown names are refused."""
-    from aksnews.findings import Rule
+    from aksnews.model.findings import Rule
 
     def parse(value: str, option: str) -> set[Rule]:
         names = {n.strip() for n in value.split(",") if n.strip()}

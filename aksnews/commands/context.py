@@ -134,7 +134,7 @@ def today_or(value: str | None) -> dt.date:
 
 def print_json(document: object) -> None:
     """The --json contract: exactly one JSON document on stdout."""
-    from aksnews.output import dumps
+    from aksnews.report.records import dumps
 
     print(dumps(document))
 

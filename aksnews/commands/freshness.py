@@ -10,14 +10,14 @@ import typer
 from aksnews.commands.context import AppState, print_json, print_table, today_or
 
 if TYPE_CHECKING:
-    from aksnews.freshness import SourceStatus, Staleness
+    from aksnews.sources.freshness import SourceStatus, Staleness
 
 
 def staleness(state: AppState, day: dt.date) -> Staleness:
-    from aksnews.freshness import judge, judged_at
+    from aksnews.sources.freshness import judge, judged_at
 
     now = judged_at(day, dt.datetime.now(dt.UTC))
-    from aksnews.freshness import load_source_statuses
+    from aksnews.sources.freshness import load_source_statuses
 
     return judge(
         load_source_statuses(state.archive(), day),
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         archive is stale (newest AKS release older than 14 days, or a source not fetched for
         two poll intervals)."""
         from aksnews.errors import InputError
-        from aksnews.freshness import judge, judged_at, load_source_statuses
+        from aksnews.sources.freshness import judge, judged_at, load_source_statuses
 
         if output not in ("table", "json"):
             raise InputError(f"--output must be table or json, not {output!r}")

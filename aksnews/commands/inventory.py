@@ -15,8 +15,8 @@ from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
-    from aksnews.inventory.model import ApiUse, Cluster, CollectResult
-    from aksnews.inventory.upgrade_model import UpgradeInputs
+    from aksnews.model.inventory import ApiUse, Cluster, CollectResult
+    from aksnews.model.upgrade import UpgradeInputs
 
 app = typer.Typer(
     help="What your clusters run: the inventory file plus what collectors observe.",
@@ -111,7 +111,7 @@ def load(
         f"{path}: {len(inventory.teams)} teams, {len(inventory.clusters)} clusters, "
         f"{pools} node pools"
     )
-    from aksnews.outbox import unset_secrets
+    from aksnews.deliver.outbox import unset_secrets
 
     # Checked now so that a typo shows today, not as a failed digest next Monday.
     for team in inventory.teams:
@@ -237,7 +237,7 @@ def scan(
 
 def _defined_under(inputs: UpgradeInputs, origin: str) -> UpgradeInputs:
     """The workloads, budgets and services that the manifests under one scanned root define."""
-    from aksnews.inventory.upgrade_model import UpgradeInputs
+    from aksnews.model.upgrade import UpgradeInputs
 
     def mine(items: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(i for i in items if i.provenance is not None and i.provenance.origin == origin)
@@ -322,8 +322,8 @@ def show(
 ) -> None:
     """Show the merged inventory (secrets shown as references, never values)."""
     as_json = wants_json(output, as_json)
-    from aksnews.inventory.codec import api_use_json, cluster_json, team_json
     from aksnews.inventory.merge import load_inventory
+    from aksnews.model.inventory_codec import api_use_json, cluster_json, team_json
 
     state: AppState = ctx.obj
     inventory = load_inventory(state.archive())
@@ -368,7 +368,7 @@ def _upgrade_json(inputs: UpgradeInputs) -> dict[str, Any]:
     """The blocker rules' inputs, one list per kind (item_type names), for `show --json`."""
     from dataclasses import asdict
 
-    from aksnews.inventory.upgrade_codec import ITEM_TYPES, item_json, items_of
+    from aksnews.model.upgrade_codec import ITEM_TYPES, item_json, items_of
 
     document: dict[str, Any] = {name: [] for name in ITEM_TYPES.values()}
     for item in items_of(inputs):

@@ -13,7 +13,7 @@ from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
-    from aksnews.outbox import OutboxEntry, Resolve
+    from aksnews.deliver.outbox import OutboxEntry, Resolve
     from aksnews.store.handle import Archive
 
 STATUSES = ("pending", "sending", "sent", "failed", "uncertain")
@@ -73,7 +73,7 @@ def entry_json(entry: OutboxEntry, *, body: bool = False) -> dict[str, Any]:
 
 def _resolver(archive: Archive) -> Resolve:
     """Team and channel -> (notifier, target), from the stored inventory's team settings."""
-    from aksnews.cycle import resolver
+    from aksnews.service.cycle import resolver
 
     return resolver(archive)
 
@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
         not have arrived (uncertain: see `aksnews outbox --status uncertain`); 1 an error.
         """
         as_json = wants_json(output, as_json)
-        from aksnews.outbox import Status, deliver, due
+        from aksnews.deliver.outbox import Status, deliver, due
 
         state: AppState = ctx.obj
         archive = state.archive()
@@ -206,7 +206,7 @@ def register(app: typer.Typer) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        from aksnews.outbox import Status, entries
+        from aksnews.deliver.outbox import Status, entries
 
         fmt = _output(output, as_json)
         if status is not None and status not in STATUSES:
@@ -232,8 +232,8 @@ def register(app: typer.Typer) -> None:
         """Queue a failed or uncertain message again, on purpose, after checking the channel
         (an uncertain message may have arrived). The next `aksnews notify` (or `serve`)
         sends it, with a fresh count of attempts."""
-        from aksnews.outbox import RESENDABLE
-        from aksnews.outbox import resend as requeue
+        from aksnews.deliver.outbox import RESENDABLE
+        from aksnews.deliver.outbox import resend as requeue
 
         fmt = _output(output, as_json)
         state: AppState = ctx.obj

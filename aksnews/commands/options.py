@@ -86,7 +86,7 @@ def known_minor(archive: Archive, value: str, option: str) -> str:
     With an archive that knows no minors yet (nothing fetched), any well-formed minor passes:
     there is nothing to check it against.
     """
-    from aksnews.lifecycle import minor_key, minor_of
+    from aksnews.knowledge.lifecycle import minor_key, minor_of
 
     minor = minor_of(value)
     if minor is None:

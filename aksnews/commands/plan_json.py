@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aksnews.inventory.codec import cluster_json
-from aksnews.output import entry_json
-from aksnews.plan import UpgradePlan
-from aksnews.report import finding_json
+from aksnews.model.inventory_codec import cluster_json
+from aksnews.report.check import finding_json
+from aksnews.report.plan import UpgradePlan
+from aksnews.report.records import entry_json
 
 
 def plan_json(plan: UpgradePlan) -> dict[str, Any]:

@@ -34,14 +34,14 @@ FORMATS = (
 COMPONENTS = ("k8s",)
 
 if TYPE_CHECKING:
-    from aksnews.apis import KnowledgeRow
-    from aksnews.scan import ScanRow
+    from aksnews.knowledge.apis import KnowledgeRow
+    from aksnews.match.scan import ScanRow
     from aksnews.store.handle import Archive
 
 
 def target_minor(target_versions: list[str], target: str | None) -> str | None:
     """The minor asked for by Pluto's --target-versions k8s=vX.Y.Z or by --target X.Y."""
-    from aksnews.lifecycle import minor_of
+    from aksnews.knowledge.lifecycle import minor_of
 
     chosen: list[tuple[str, str]] = []
     for value in target_versions:
@@ -106,9 +106,9 @@ def register(app: typer.Typer) -> None:
         (`helm template . | aksnews scan -`). Exit codes: 0 nothing found, 2 deprecated, 3
         removed, 1 an error.
         """
-        from aksnews.scan import ScanOptions, exit_code, judge
-        from aksnews.scan_input import read_inputs
-        from aksnews.scan_knowledge import api_knowledge
+        from aksnews.inventory.scan_input import read_inputs
+        from aksnews.knowledge.scan_source import api_knowledge
+        from aksnews.match.scan import ScanOptions, exit_code, judge
 
         fmt = choose_format(output, as_json, FORMATS)
         for component in components:
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
 
 def _newest_minor(archive: Archive, rows: Sequence[KnowledgeRow]) -> str:
     """The newest minor the archive knows, else the newest removal release in the knowledge."""
-    from aksnews.lifecycle import minor_key, minor_of
+    from aksnews.knowledge.lifecycle import minor_key, minor_of
 
     known = set(archive.archived_minors())
     known.update(m for row in rows if (m := minor_of(row.removed_in or "")))
@@ -153,7 +153,7 @@ def _newest_minor(archive: Archive, rows: Sequence[KnowledgeRow]) -> str:
 
 
 def _print(fmt: Format, rows: list[ScanRow], minor: str, knowledge: str) -> None:
-    from aksnews import scan_report
+    from aksnews.report import scan as scan_report
 
     if fmt is Format.JSON:
         print_json(scan_report.document(rows, minor, knowledge))

@@ -22,7 +22,7 @@ from aksnews.commands.options import (
 from aksnews.errors import AksnewsError, InputError
 
 if TYPE_CHECKING:
-    from aksnews.messages import Digest
+    from aksnews.model.messages import Digest
 
 FORMATS = (Format.MARKDOWN, Format.HTML, Format.SLACK, Format.TEAMS, Format.JSON)
 
@@ -44,17 +44,17 @@ def _now(today: dt.date | None) -> dt.datetime:
 def _render(digest: Digest, fmt: Format) -> str:
     if fmt is Format.JSON:
         from aksnews.notifiers.registry import get_notifier
-        from aksnews.output import dumps
+        from aksnews.report.records import dumps
 
         # The digest's own structure, as the file notifier writes it: one JSON document.
         [message] = get_notifier("file").render_digest(digest)
         return dumps(message.body) + "\n"
     if fmt is Format.MARKDOWN:
-        from aksnews.digest import render_markdown
+        from aksnews.deliver.digest import render_markdown
 
         return render_markdown(digest)
     if fmt is Format.HTML:
-        from aksnews.digest import render_html
+        from aksnews.deliver.digest import render_html
 
         return render_html(digest)
     from aksnews.notifiers.registry import get_notifier
@@ -107,8 +107,8 @@ def register(app: typer.Typer) -> None:
         timezone, today excluded. --send uses the same outbox key as the scheduled digest of
         that period, so a period's digest is never sent twice.
         """
-        from aksnews import cycle
         from aksnews.inventory.merge import load_inventory
+        from aksnews.service import cycle
 
         fmt = choose_format(output, as_json, FORMATS)
         state: AppState = ctx.obj
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
                     )
                 )
             )
-            from aksnews.outbox import Status, entries
+            from aksnews.deliver.outbox import Status, entries
 
             # Whatever this period's digest has that is not out yet (a retry, a failure, an
             # uncertain post, a missing secret) makes the command fail: a script must know.
@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
         arrived; 1 an error.
         """
         as_json = wants_json(output, as_json)
-        from aksnews import cycle
+        from aksnews.service import cycle
 
         state: AppState = ctx.obj
         report = cycle.run_once(
@@ -236,7 +236,7 @@ def register(app: typer.Typer) -> None:
         SQLite: one serve per database file. PostgreSQL: run replicas freely; each job runs on
         one of them at a time. --web serves the archive in the same process (see `aksnews web`).
         """
-        from aksnews.scheduler import serve as run_service
+        from aksnews.service.scheduler import serve as run_service
 
         state: AppState = ctx.obj
         _service_logging(state.debug)

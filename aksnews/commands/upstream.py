@@ -25,13 +25,13 @@ from aksnews.commands.options import (
 from aksnews.errors import InputError
 
 if TYPE_CHECKING:
-    from aksnews.apis import KnowledgeRow
-    from aksnews.diff import UpgradeDiff
-    from aksnews.lifecycle import Claim, Conflict, MinorLifecycle, Resolved
+    from aksnews.knowledge.apis import KnowledgeRow
+    from aksnews.knowledge.diff import UpgradeDiff
+    from aksnews.knowledge.lifecycle import Claim, Conflict, MinorLifecycle, Resolved
 
 
 def _minor_sort(minor: str | None) -> tuple[int, int]:
-    from aksnews.lifecycle import minor_key
+    from aksnews.knowledge.lifecycle import minor_key
 
     return minor_key(minor) if minor else (999, 0)
 
@@ -65,8 +65,8 @@ def register(app: typer.Typer) -> None:
         shipped with aksnews answers (the origin is said on stderr).
         """
         as_json = wants_json(output, as_json)
-        from aksnews.api_catalogue import load_api_knowledge
-        from aksnews.lifecycle import minor_of
+        from aksnews.knowledge.catalogue import load_api_knowledge
+        from aksnews.knowledge.lifecycle import minor_of
 
         state: AppState = ctx.obj
         for option, value in (("--removed-in", removed_in), ("--deprecated-in", deprecated_in)):
@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
         """
         as_json = wants_json(output, as_json)
         from aksnews.commands.freshness import warn_if_stale
-        from aksnews.lifecycle import all_conflicts, load_calendar
+        from aksnews.knowledge.lifecycle import all_conflicts, load_calendar
 
         state: AppState = ctx.obj
         day = today_or(today)
@@ -198,8 +198,15 @@ def register(app: typer.Typer) -> None:
         """Upstream changes between two versions: urgent notes, then the removed APIs, feature
         gates and flags, deprecations, API changes, and one line per dependency."""
         as_json = wants_json(output, as_json)
-        from aksnews.api_catalogue import load_api_knowledge
-        from aksnews.diff import GROUPS, NOTE_KINDS, Version, build_diff, minors_between, range_keys
+        from aksnews.knowledge.catalogue import load_api_knowledge
+        from aksnews.knowledge.diff import (
+            GROUPS,
+            NOTE_KINDS,
+            Version,
+            build_diff,
+            minors_between,
+            range_keys,
+        )
 
         try:
             a, b = Version.parse(start), Version.parse(end)
@@ -238,7 +245,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _diff_json(report: UpgradeDiff) -> dict[str, Any]:
-    from aksnews.output import entry_json
+    from aksnews.report.records import entry_json
 
     return {
         "from": report.start,
@@ -391,7 +398,7 @@ def _diff_lines(report: UpgradeDiff) -> list[list[Piece]]:
 
 
 def knowledge_json(row: KnowledgeRow) -> dict[str, Any]:
-    from aksnews.api_catalogue import row_json
+    from aksnews.knowledge.catalogue import row_json
 
     return row_json(row)
 

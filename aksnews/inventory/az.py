@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aksnews.inventory.model import (
+from aksnews.model.inventory import (
     Cluster,
     CollectorWarning,
     CollectResult,

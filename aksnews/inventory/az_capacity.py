@@ -24,8 +24,8 @@ from typing import Any
 
 from aksnews.inventory.az import DEFAULT_MAX_BYTES, _get, _int, _text, _Unreadable
 from aksnews.inventory.az import _read_json as read_json
-from aksnews.inventory.model import CollectorWarning, CollectResult, Provenance
-from aksnews.inventory.upgrade_model import (
+from aksnews.model.inventory import CollectorWarning, CollectResult, Provenance
+from aksnews.model.upgrade import (
     MaintenanceWindow,
     Subnet,
     UpgradeInputs,

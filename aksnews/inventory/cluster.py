@@ -29,7 +29,9 @@ import httpx
 
 from aksnews import __version__
 from aksnews.inventory.kubeconfig import TOKEN_ENV, ClusterAccess, load_kubeconfig, ssl_context
-from aksnews.inventory.model import (
+from aksnews.inventory.node_pools import node_pools
+from aksnews.inventory.workloads import combine, read_objects
+from aksnews.model.inventory import (
     ApiUse,
     Cluster,
     CollectorWarning,
@@ -37,9 +39,7 @@ from aksnews.inventory.model import (
     Evidence,
     Provenance,
 )
-from aksnews.inventory.node_pools import node_pools
-from aksnews.inventory.upgrade_model import UpgradeInputs
-from aksnews.inventory.workloads import combine, read_objects
+from aksnews.model.upgrade import UpgradeInputs
 
 __all__ = [
     "DEFAULT_RESOURCES",

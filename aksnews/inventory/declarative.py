@@ -44,7 +44,7 @@ from aksnews.inventory.file_spec import (
     kind_of,
 )
 from aksnews.inventory.json_text import join_surrogate_pairs
-from aksnews.inventory.model import (
+from aksnews.model.inventory import (
     Cluster,
     Inventory,
     NodePool,

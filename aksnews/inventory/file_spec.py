@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from aksnews.inventory.model import NodeOSChannel, SupportPlan, UpgradeChannel
+from aksnews.model.inventory import NodeOSChannel, SupportPlan, UpgradeChannel
 from aksnews.versions import parse_kube_version, parse_node_image_version
 
 STAGES = ("dev", "staging", "production")

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from aksnews.inventory.manifests import read_documents
-from aksnews.inventory.model import (
+from aksnews.inventory.workloads import combine, read_objects
+from aksnews.model.inventory import (
     ApiUse,
     CollectorWarning,
     CollectResult,
     Evidence,
     Provenance,
 )
-from aksnews.inventory.upgrade_model import UpgradeInputs
-from aksnews.inventory.workloads import combine, read_objects
+from aksnews.model.upgrade import UpgradeInputs
 
 RELEASE_SECRET_TYPE = "helm.sh/release.v1"
 DEPLOYED = "deployed"

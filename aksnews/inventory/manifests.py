@@ -32,15 +32,15 @@ from yaml._yaml import CParser  # libyaml's parser; yaml.cyaml only wraps it in 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aksnews.inventory.json_text import join_surrogate_pairs
-from aksnews.inventory.model import (
+from aksnews.inventory.workloads import BODY_KINDS, combine, read_objects
+from aksnews.model.inventory import (
     ApiUse,
     CollectorWarning,
     CollectResult,
     Evidence,
     Provenance,
 )
-from aksnews.inventory.upgrade_model import UpgradeInputs
-from aksnews.inventory.workloads import BODY_KINDS, combine, read_objects
+from aksnews.model.upgrade import UpgradeInputs
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 # In a directory only these are read; a file named on the command line is always read.

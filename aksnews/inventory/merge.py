@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING
 
-from aksnews.inventory.model import Cluster, Inventory, NodePool
+from aksnews.model.inventory import Cluster, Inventory, NodePool
 
 if TYPE_CHECKING:
     from aksnews.store.handle import Archive

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from aksnews.inventory.model import NodePool, Provenance
+from aksnews.model.inventory import NodePool, Provenance
 from aksnews.versions import parse_kube_version, parse_node_image_version
 
 # Node labels AKS sets on every node.

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from aksnews.inventory.model import Provenance
-from aksnews.inventory.upgrade_model import (
+from aksnews.model.inventory import Provenance
+from aksnews.model.upgrade import (
     Container,
     DisruptionBudget,
     Selector,

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, te
 from sqlalchemy.orm import Session
 
 from aksnews.errors import AksnewsError
-from aksnews.model import Entry, ParseWarning, Release, fact_to_json
+from aksnews.model.records import IngestReport, Renamed, SplitDocument
+from aksnews.model.releases import Entry, ParseWarning, Release, fact_to_json
 from aksnews.store.locks import serialised
 from aksnews.store.mirror import (
     ArchivedRelease,
@@ -29,7 +30,6 @@ from aksnews.store.mirror import (
     plan_document,
     shrink_problem,
 )
-from aksnews.store.records import IngestReport, Renamed, SplitDocument
 from aksnews.store.schema import (
     Base,
     DocumentHeadRow,

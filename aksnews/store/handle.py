@@ -24,11 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from aksnews.errors import DuplicateKey
 
 if TYPE_CHECKING:
-    from aksnews.inventory.model import ApiUse, Cluster, Inventory, Team
-    from aksnews.inventory.upgrade_model import UpgradeInputs
-    from aksnews.store.documents import DocumentOrigin
-    from aksnews.store.outbox import AlertStateRow, OutboxRow
-    from aksnews.store.records import (
+    from aksnews.model.inventory import ApiUse, Cluster, Inventory, Team
+    from aksnews.model.records import (
         IngestReport,
         ReleaseDetail,
         ReleaseSummary,
@@ -39,6 +36,9 @@ if TYPE_CHECKING:
         StoredFact,
         StoredUnread,
     )
+    from aksnews.model.upgrade import UpgradeInputs
+    from aksnews.store.documents import DocumentOrigin
+    from aksnews.store.outbox import AlertStateRow, OutboxRow
     from aksnews.store.search import SearchQuery, SearchResults
     from aksnews.store.state import DocumentMeta
 

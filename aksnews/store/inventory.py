@@ -10,19 +10,19 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aksnews.inventory.codec import (
+from aksnews.model.inventory import ApiUse, Cluster, Team
+from aksnews.model.inventory_codec import (
     api_use_json,
     cluster_json,
     team_json,
 )
-from aksnews.inventory.model import ApiUse, Cluster, Team
-from aksnews.inventory.upgrade_codec import (
+from aksnews.model.upgrade import UpgradeInputs
+from aksnews.model.upgrade_codec import (
     ITEM_TYPES,
     item_json,
     item_name,
     items_of,
 )
-from aksnews.inventory.upgrade_model import UpgradeInputs
 from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow, VersionSeenRow
 
 _TABLES = Base.metadata.tables

@@ -13,10 +13,10 @@ from dataclasses import replace
 
 from sqlalchemy import Engine, select
 
-from aksnews.inventory.codec import api_use_from, cluster_from, team_from
-from aksnews.inventory.model import Cluster, Inventory, Team
-from aksnews.inventory.upgrade_codec import ITEM_TYPES, Item, inputs_of, item_from
-from aksnews.inventory.upgrade_model import VersionSeen
+from aksnews.model.inventory import Cluster, Inventory, Team
+from aksnews.model.inventory_codec import api_use_from, cluster_from, team_from
+from aksnews.model.upgrade import VersionSeen
+from aksnews.model.upgrade_codec import ITEM_TYPES, Item, inputs_of, item_from
 from aksnews.store.tables import api_use, inventory_item, version_seen
 
 _UPGRADE_TYPES = frozenset(ITEM_TYPES.values())

@@ -1,6 +1,6 @@
 """What the knowledge views read beyond facts: the views themselves (the API knowledge base in
-aksnews.apis and aksnews.api_catalogue, the calendar in aksnews.lifecycle, listings in
-aksnews.release_order, the matcher's view in aksnews.findings) are built from what the archive
+aksnews.knowledge.apis and aksnews.knowledge.catalogue, the calendar in aksnews.knowledge.lifecycle, listings in
+aksnews.knowledge.release_order, the matcher's view in aksnews.model.findings) are built from what the archive
 handle returns."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from aksnews.model import ParseWarning, Release, Section
+from aksnews.model.releases import ParseWarning, Release, Section
 
 # Sources whose documents each hold one minor line (CHANGELOG-1.NN.md): a document withdraws
 # releases of its own minors only. Every other source has one document for all its releases.

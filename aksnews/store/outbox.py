@@ -1,8 +1,8 @@
-"""The outbox's SQL: rows of messages to post and the alert memory (states in aksnews/outbox.py).
+"""The outbox's SQL: rows of messages to post and the alert memory (states in aksnews/deliver/outbox.py).
 
 Every change of a row's status is one committed transaction, and the ones that start a post
 are compare-and-set on the status, so two processes can never both claim a row. Statuses are
-plain strings here; aksnews.outbox owns their meaning.
+plain strings here; aksnews.deliver.outbox owns their meaning.
 """
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Row, ScalarSelect, and
 
 from aksnews.errors import AksnewsError
 from aksnews.links import release_url
-from aksnews.model import fact_from_json
-from aksnews.store.records import (
+from aksnews.model.records import (
     ReleaseDetail,
     ReleaseRevision,
     ReleaseSummary,
@@ -22,6 +21,7 @@ from aksnews.store.records import (
     StoredFact,
     StoredUnread,
 )
+from aksnews.model.releases import fact_from_json
 from aksnews.store.search import normalise_minor
 
 # Core tables, not the ORM classes: read commands then import neither sqlalchemy.orm nor the

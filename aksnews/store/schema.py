@@ -227,7 +227,7 @@ class VersionSeenRow(Base):
 
 
 class OutboxRow(Base):
-    """One message to post to a team's channel; see aksnews/outbox.py for the life cycle."""
+    """One message to post to a team's channel; see aksnews/deliver/outbox.py for the life cycle."""
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 
 from aksnews.errors import AksnewsError
 from aksnews.links import release_url
-from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
+from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
 
 
 class SearchError(AksnewsError):

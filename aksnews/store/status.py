@@ -1,6 +1,6 @@
 """What `aksnews status` and the freshness warnings read: per source its fetch state and its
 newest release. Plain SQL through SQLAlchemy Core, a few aggregate queries; the newest upstream
-release by version is aksnews.freshness.load_source_statuses's."""
+release by version is aksnews.sources.freshness.load_source_statuses's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine, func, select
 
-from aksnews.store.records import SourceStatus
+from aksnews.model.records import SourceStatus
 from aksnews.store.tables import release, source
 
 

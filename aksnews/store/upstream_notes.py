@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, or_, select
 
+from aksnews.model.records import ReleaseDetail, StoredEntry, StoredFact
 from aksnews.store.queries import (
     _ENTRY_COLUMNS,
     _FACT_COLUMNS,
@@ -24,7 +25,6 @@ from aksnews.store.queries import (
     _fact,
     _summary,
 )
-from aksnews.store.records import ReleaseDetail, StoredEntry, StoredFact
 from aksnews.store.tables import entry, fact, release, unread_statement
 
 # Releases read per round of queries: few enough that the notes a diff does not show never

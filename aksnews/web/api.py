@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from aksnews.model import Source
+from aksnews.model.releases import Source
 from aksnews.web import team_views, views
 from aksnews.web.common import (
     MAX_ID,

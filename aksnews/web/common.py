@@ -15,10 +15,10 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from aksnews.model import EntryKind, Source
-from aksnews.render import environment, markdown_to_html
+from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START
+from aksnews.model.releases import EntryKind, Source
+from aksnews.report.render import environment, markdown_to_html
 from aksnews.store.handle import Archive
-from aksnews.store.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.store.search import SearchQuery
 
 # Pages need no script at all: forbid it outright, so even a rendering bug cannot run one.
@@ -39,7 +39,7 @@ MAX_ID = 2**31 - 1  # entry ids are 32-bit integer columns
 class WebContext:
     archive: Archive
     clock: Callable[[], dt.datetime]
-    poll_interval_hours: float = 6.0  # for the freshness warning (aksnews.freshness)
+    poll_interval_hours: float = 6.0  # for the freshness warning (aksnews.sources.freshness)
 
     def today(self) -> dt.date:
         return self.clock().date()

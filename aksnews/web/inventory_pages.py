@@ -1,8 +1,8 @@
 """What the deadlines, node-images and home pages show about the stored inventory: the dates
 that touch its clusters, the images its pools run, and the newest news for each team.
 
-Pure: what touches a cluster is decided by aksnews.relevance (the digest's own function), the
-pool's OS family by aksnews.match_nodes.pool_os; the callers read the store and own the clock.
+Pure: what touches a cluster is decided by aksnews.match.relevance (the digest's own function), the
+pool's OS family by aksnews.match.nodes.pool_os; the callers read the store and own the clock.
 """
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from aksnews.findings import Finding, Rule, Severity
-from aksnews.inventory.model import Inventory, NodePool
-from aksnews.lifecycle import MinorLifecycle
-from aksnews.match_nodes import pool_os
-from aksnews.model import RetirementFact
-from aksnews.relevance import (
+from aksnews.knowledge.lifecycle import MinorLifecycle
+from aksnews.match.nodes import pool_os
+from aksnews.match.relevance import (
     Reason,
     entry_reasons,
     fact_reasons,
     owned_clusters,
     team_profile,
 )
-from aksnews.store.records import ReleaseDetail, StoredFact
-from aksnews.subjects import canonical, normalise
+from aksnews.model.findings import Finding, Rule, Severity
+from aksnews.model.inventory import Inventory, NodePool
+from aksnews.model.records import ReleaseDetail, StoredFact
+from aksnews.model.releases import RetirementFact
+from aksnews.model.subjects import canonical, normalise
 from aksnews.versions import NodeImageVersion, parse_node_image_version, try_parse_kube_version
 from aksnews.web.models import NodeImagesOut
 from aksnews.web.triage import known_teams
@@ -188,7 +188,7 @@ def inventory_deadlines(
 # --- node images --------------------------------------------------------------------------------
 
 # The osSKU values of a node pool (az aks nodepool add --os-sku), in the API's spelling; which OS
-# family each gives is asked of aksnews.match_nodes.pool_os, so there is one answer.
+# family each gives is asked of aksnews.match.nodes.pool_os, so there is one answer.
 _OS_SKUS = (
     "Ubuntu",
     "Ubuntu2204",
@@ -210,7 +210,7 @@ def _first_minor(version: str) -> str:
 def os_skus(family: str) -> tuple[str, ...]:
     """The osSKU values that run `family`, with the Kubernetes versions where that depends on
     the version: ('Ubuntu2204', 'Ubuntu on 1.25+'). Old names ('Mariner') count as their
-    family's one name (aksnews.subjects)."""
+    family's one name (aksnews.model.subjects)."""
     family = canonical(family)
     out = []
     for sku in _OS_SKUS:
@@ -290,7 +290,7 @@ def newest_concerning(
     inventory: Inventory, releases: Sequence[ReleaseDetail], today: dt.date
 ) -> dict[str, tuple[str, str, dt.date | None]]:
     """Per team, (key, title, date) of the newest of `releases` (given newest first) released
-    by `today` with an entry that concerns it by aksnews.relevance; a nested entry is judged
+    by `today` with an entry that concerns it by aksnews.match.relevance; a nested entry is judged
     with its parent's text, as the digest does."""
     teams = {
         name: team_profile(name, owned_clusters(inventory, name)) for name in known_teams(inventory)

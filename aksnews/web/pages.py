@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from aksnews.inventory.merge import load_inventory
-from aksnews.match import scope_of
+from aksnews.match.matcher import scope_of
 from aksnews.store.queries import NotFoundError
 from aksnews.web import team_views, views
 from aksnews.web.api import findings_params, permalinks

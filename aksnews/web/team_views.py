@@ -11,13 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aksnews.findings import Finding, load_archive_view
-from aksnews.freshness import load_source_statuses
 from aksnews.inventory.merge import load_inventory
-from aksnews.inventory.model import Inventory
-from aksnews.lifecycle import load_calendar
-from aksnews.match import match
-from aksnews.release_order import load_listing
+from aksnews.knowledge.lifecycle import load_calendar
+from aksnews.knowledge.release_order import load_listing
+from aksnews.match.matcher import match
+from aksnews.model.findings import Finding, load_archive_view
+from aksnews.model.inventory import Inventory
+from aksnews.sources.freshness import load_source_statuses
 from aksnews.web import triage
 from aksnews.web.inventory_pages import (
     DeadlineRow,

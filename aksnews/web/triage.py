@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from aksnews.findings import Finding, Rule, Severity
-from aksnews.freshness import SourceStatus
-from aksnews.inventory.model import Inventory
+from aksnews.model.findings import Finding, Rule, Severity
+from aksnews.model.inventory import Inventory
+from aksnews.sources.freshness import SourceStatus
 from aksnews.web.models import ClusterFindings, FindingOut, FindingsOut, TeamFindings
 from aksnews.web.views import findings_view
 
@@ -29,7 +29,7 @@ class FilterError(ValueError):
 def finding_teams(inventory: Inventory, finding: Finding) -> tuple[str, ...]:
     """Every team a finding concerns: the one the matcher routed it to (else the default team),
     then every team that owns its cluster (a cluster team or a namespace owner, as
-    aksnews.relevance.owns); NO_TEAM when none."""
+    aksnews.match.relevance.owns); NO_TEAM when none."""
     first = finding.team or inventory.default_team
     cluster = inventory.cluster(finding.cluster)
     owners = [*cluster.teams, *(owner for _, owner in cluster.namespaces)] if cluster else []

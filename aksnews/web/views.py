@@ -11,16 +11,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aksnews.findings import Finding, Rule, load_archive_view
 from aksnews.inventory.merge import load_inventory
-from aksnews.lifecycle import MinorLifecycle, load_calendar, minor_of
-from aksnews.match import match
-from aksnews.model import EntryKind, NodeImageFact, RetirementFact, Source, fact_to_json
-from aksnews.output import snippet_markdown
-from aksnews.release_order import load_listing
-from aksnews.store.records import ReleaseSummary, SearchHit, StoredEntry, StoredFact
+from aksnews.knowledge.lifecycle import MinorLifecycle, load_calendar, minor_of
+from aksnews.knowledge.release_order import load_listing
+from aksnews.match.matcher import match
+from aksnews.model.findings import Finding, Rule, load_archive_view
+from aksnews.model.records import ReleaseSummary, SearchHit, StoredEntry, StoredFact
+from aksnews.model.releases import EntryKind, NodeImageFact, RetirementFact, Source, fact_to_json
+from aksnews.model.subjects import normalise
+from aksnews.report.records import snippet_markdown
 from aksnews.store.search import SearchQuery, SearchResults
-from aksnews.subjects import normalise
 from aksnews.web.models import (
     CalendarOut,
     ClusterFindings,
@@ -131,8 +131,8 @@ def releases_view(
 
 
 def freshness_view(archive: Archive, now: dt.datetime, poll_interval_hours: float) -> list[str]:
-    """The freshness warnings (aksnews.freshness) for the pages that judge the present."""
-    from aksnews.freshness import judge, load_source_statuses
+    """The freshness warnings (aksnews.sources.freshness) for the pages that judge the present."""
+    from aksnews.sources.freshness import judge, load_source_statuses
 
     statuses = load_source_statuses(archive, now.date())
     return list(judge(statuses, now, poll_interval_hours=poll_interval_hours).warnings)
@@ -351,7 +351,7 @@ def all_deadlines(
         fact = stored.fact
         if not isinstance(fact, RetirementFact) or fact.date is None:
             continue
-        name = normalise(fact.subject_text)  # one name per thing (aksnews.subjects)
+        name = normalise(fact.subject_text)  # one name per thing (aksnews.model.subjects)
         if (name.casefold(), fact.date) in seen:
             continue
         seen.add((name.casefold(), fact.date))

@@ -1,0 +1,131 @@
+"""Read commands start near the stack's floor: `search`, `releases`, `show`, `facts`,
+`calendar`, `apis`, `diff`, `check` and `outbox` import neither the ORM nor pydantic (typer's
+pydantic option layer is replaced by aksnews.commands.convert; the inventory is read on Core
+tables), and listing the outbox imports no alert or finding code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aksnews.commands import run
+from aksnews.config import Settings
+from aksnews.sources.pipeline import ingest_file
+from aksnews.store.engine import open_engine
+from aksnews.store.handle import Archive
+
+from corpus import corpus_path
+
+HEAVY = ("sqlalchemy.orm", "pydantic", "httpx", "alembic", "markdown_it", "rich")
+
+# Runs the command in-process through aksnews.commands.run, then lists the heavy modules loaded.
+PROBE = """
+import contextlib, io, json, sys
+from aksnews.commands import run
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = run(sys.argv[2:])
+heavy = json.loads(sys.argv[1])
+print(json.dumps({"code": code, "out": out.getvalue(),
+                  "loaded": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('imports') / 'aksnews.db'}"
+    engine = open_engine(url)  # migrated here, so the probes only read
+    ingest_file(Archive(engine), Settings(), corpus_path("aks/CHANGELOG.md"), source="aks")
+    notes = corpus_path("kubernetes/release-notes/release-notes-1.31.md")
+    ingest_file(Archive(engine), Settings(), notes, source="kubernetes", release="v1.31.0")
+    engine.dispose()
+    inventory = Path(__file__).resolve().parent.parent / "data" / "inventory.yaml"
+    assert run(["--db", url, "inventory", "load", str(inventory)]) == 0
+    return url
+
+
+# What listing the outbox must not import: the alerts and the findings and lifecycle under them.
+ALERTS = (
+    "aksnews.deliver.alerts",
+    "aksnews.model.findings",
+    "aksnews.model.messages",
+    "aksnews.knowledge.lifecycle",
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected", "code", "extra"),
+    [
+        (["search", "cilium", "--limit", "3"], "cilium", 0, ()),
+        (["releases", "--limit", "2", "--source", "aks"], "aks:", 0, ()),
+        (["search", "node image", "--json"], '"also_in"', 0, ()),
+        # A path argument too: typer's own path check would build a pydantic TypeAdapter.
+        (["ingest", str(corpus_path("aks/CHANGELOG.md")), "--source", "aks"], "unchanged", 0, ()),
+        # An AKS release is dated by its own heading: no schedule, no lifecycle code.
+        (
+            ["show", "aks:2025-10-12"],
+            "aks:2025-10-12",
+            0,
+            ("aksnews.knowledge.lifecycle", "packaging"),
+        ),
+        (["show", "kubernetes:v1.31.0"], "kubernetes:v1.31.0", 0, ()),
+        (["facts", "--type", "retirement"], "retirement", 0, ()),
+        (["calendar"], "1.31", 0, ()),
+        (["apis"], "clusterconfiguration", 0, ()),
+        (["diff", "1.30", "1.31", "--json"], '"kubernetes:v1.31.0"', 0, ()),
+        # The test inventory has findings (exit 2); it is read without the ORM.
+        (["check", "--today", "2025-10-27"], "prod-east", 2, ()),
+        (["outbox"], "the outbox is empty", 0, ALERTS),
+    ],
+)
+def test_read_command_imports_no_orm_nor_pydantic(
+    archive: str,
+    argv: list[str],
+    expected: str,
+    code: int,
+    extra: tuple[str, ...],
+    tmp_path: Path,
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY + extra), "--db", archive, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["code"] == code, proc.stderr
+    assert expected in result["out"].lower()  # the command did its work
+    assert result["loaded"] == []
+
+
+def test_the_probe_sees_an_orm_import(archive: str, tmp_path: Path) -> None:
+    """The probe can fail: a command that uses the ORM (writing the inventory) shows it loaded."""
+    inventory = Path(__file__).resolve().parent.parent / "data" / "inventory.yaml"
+    command = ["--db", archive, "inventory", "load", str(inventory)]
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert "sqlalchemy.orm" in json.loads(proc.stdout)["loaded"], proc.stderr
+
+
+def test_fetching_does_not_import_the_httpx_command_line_client(tmp_path: Path) -> None:
+    """httpx's package imports its CLI (click, rich, pygments) when they are installed."""
+    code = (
+        "import sys, json, aksnews.sources.fetch, httpx; httpx.Client().close(); "
+        "print(json.dumps(sorted(m for m in ('httpx._main', 'rich', 'pygments', 'click') "
+        "if sys.modules.get(m) is not None)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert json.loads(proc.stdout) == []
