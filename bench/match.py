@@ -23,8 +23,8 @@ from common import REPO
 
 from aksnews.inventory.declarative import load_inventory_file
 from aksnews.inventory.manifests import scan_paths
+from aksnews.knowledge.view import load_archive_view
 from aksnews.match.matcher import match
-from aksnews.model.findings import load_archive_view
 from aksnews.store.engine import open_engine
 from aksnews.store.handle import Archive
 

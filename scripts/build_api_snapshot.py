@@ -2,9 +2,10 @@
 
 Inputs, from the corpus (AKSNEWS_CORPUS, else ../shared/corpus next to the checkout): the
 current deprecated API migration guide and the upstream release-notes drafts 1.14 to 1.34. The
-file records the date it was made and the sha256 of every input; tests/knowledge/test_api_catalogue.py
-regenerates it from the same inputs and checks that it equals the shipped file. Only facts are
-kept (versions, kinds, releases, replacements, PR numbers): the rows' notes are left empty.
+file records the date it was made and the sha256 of every input;
+tests/knowledge/test_api_catalogue.py regenerates it from the same inputs and checks that it
+equals the shipped file. Only facts are kept (versions, kinds, releases, replacements, PR
+numbers): the rows' notes are left empty.
 
 Run: python scripts/build_api_snapshot.py [--date YYYY-MM-DD] [--check]
 (--check: exit 1 when the shipped file differs from a fresh build, nothing written).

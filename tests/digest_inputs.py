@@ -11,9 +11,10 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
-from aksnews.deliver.digest import DigestInputs, FindingChange
+from aksnews.deliver.digest import DigestInputs
 from aksnews.knowledge.lifecycle import DatedVersionFact, build_calendar
 from aksnews.links import release_url
+from aksnews.model.findings import FindingChange
 from aksnews.model.inventory import Cluster
 from aksnews.model.records import ReleaseDetail, ReleaseSummary, StoredEntry, StoredFact
 from aksnews.model.releases import (

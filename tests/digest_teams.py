@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aksnews.deliver.digest import FindingChange
 from aksnews.links import pr_url, release_url
-from aksnews.model.findings import Finding, Rule, Severity, finding_key
+from aksnews.model.findings import Finding, FindingChange, Rule, Severity, finding_key
 from aksnews.model.inventory import (
     Cluster,
     NodeOSChannel,

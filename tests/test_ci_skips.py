@@ -28,9 +28,9 @@ WITHOUT_PLAYWRIGHT = (
     "import pytest\n"
     "sys.exit(pytest.main(sys.argv[1:]))\n"
 )
-CARD = "test_notifiers_card.py::test_alert_batch_card_parses_and_renders"
-BROWSER = "test_web_browser.py"
-DIGEST = "test_digest.py::test_html_golden_renders_in_chromium"
+CARD = "notifiers/test_notifiers_card.py::test_alert_batch_card_parses_and_renders"
+BROWSER = "web/test_web_browser.py"
+DIGEST = "deliver/test_digest.py::test_html_golden_renders_in_chromium"
 
 
 def _run_under_ci(tests: Path, node_ids: list[str], cwd: Path, *, playwright: bool) -> str:

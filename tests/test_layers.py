@@ -1,5 +1,6 @@
-"""The layering, read from the import graph (ast, no import executed): SQL only in the store,
-and the store importing nothing of aksnews above the bottom layer of values.
+"""The layering, read from the import graph (ast, no import executed): every package imports
+only packages below it in the documented order (README, "Layout"), SQL only in the store, the
+store importing nothing of aksnews above the bottom layer of values, no module over 600 lines.
 
 Every import statement counts, wherever it is: at module level, inside a function (the lazy
 imports that keep start-up cheap) and under `if TYPE_CHECKING:`. The allowed sets are module
@@ -24,20 +25,17 @@ PACKAGE_DIRS = {
     "aksnews.notifiers": ROOT / "notifiers",
 }
 
-# The store may import only itself and the bottom layer: the values that cross stages (model,
-# inventory values and their JSON codecs, version and link helpers), errors and config.
+# The store may import only itself and the bottom layer: the values that cross stages (the
+# model package: releases, records, findings, messages, inventory values and their JSON codecs),
+# version and link helpers, errors and config.
 STORE = ("aksnews.store",)
 STORE_MAY_IMPORT = (
     "aksnews.store",
-    "aksnews.model.releases",
+    "aksnews.model",
     "aksnews.errors",
     "aksnews.config",
     "aksnews.versions",
     "aksnews.links",
-    "aksnews.model.inventory",
-    "aksnews.model.upgrade",
-    "aksnews.model.inventory_codec",
-    "aksnews.model.upgrade_codec",
 )
 
 # SQLAlchemy (Core, ORM, its exceptions) only inside these; alembic/ is not an aksnews module
@@ -185,10 +183,13 @@ def test_the_checks_see_lazy_and_type_checking_imports() -> None:
     as_store = list(imports_of(source, "aksnews.store.ex", path))
     assert store_violations(as_store) == [
         "aksnews/store/ex.py:5: aksnews.store.ex imports aksnews.knowledge.lifecycle",
-        "aksnews/store/ex.py:5: aksnews.store.ex imports aksnews.knowledge.lifecycle.build_calendar",
+        "aksnews/store/ex.py:5: aksnews.store.ex imports "
+        "aksnews.knowledge.lifecycle.build_calendar",
     ]
     assert sql_violations(as_store) == []
-    as_stage = list(imports_of(source, "aksnews.service.cycle", ROOT / "aksnews" / "cycle.py"))
+    as_stage = list(
+        imports_of(source, "aksnews.service.cycle", ROOT / "aksnews" / "service" / "cycle.py")
+    )
     assert sql_violations(as_stage) == [
         "aksnews/service/cycle.py:3: aksnews.service.cycle imports sqlalchemy",
         "aksnews/service/cycle.py:3: aksnews.service.cycle imports sqlalchemy.Engine",
@@ -199,4 +200,77 @@ def test_the_checks_see_lazy_and_type_checking_imports() -> None:
 def test_relative_imports_resolve_against_their_package() -> None:
     path = ROOT / "aksnews" / "store" / "ex.py"
     found = {i.target for i in imports_of("from ..lifecycle import x\n", "aksnews.store.ex", path)}
-    assert "aksnews.knowledge.lifecycle" in found
+    assert "aksnews.lifecycle" in found
+
+
+# The documented order, bottom first (README, "Layout"): a module may import its own layer and
+# the layers below it, never one above. The longest matching prefix decides a module's layer.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("base", ("aksnews.errors", "aksnews.versions", "aksnews.links", "aksnews.redact")),
+    ("config", ("aksnews.config",)),
+    ("model", ("aksnews.model",)),
+    ("parsers", ("aksnews.parsers",)),
+    ("store", ("aksnews.store",)),
+    ("knowledge", ("aksnews.knowledge",)),
+    ("sources", ("aksnews.sources", "aksnews.inventory")),
+    ("match", ("aksnews.match",)),
+    ("report", ("aksnews.report", "aksnews.templates")),
+    ("deliver", ("aksnews.notifiers", "aksnews.deliver")),
+    ("service", ("aksnews.service",)),
+    ("front", ("aksnews.web", "aksnews.commands")),
+    ("cli", ("aksnews.cli",)),
+)
+MAX_LINES = 600
+
+
+def layer_of(name: str) -> int | None:
+    found: tuple[int, int] | None = None
+    for rank, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if under(name, (prefix,)) and (found is None or len(prefix) > found[1]):
+                found = (rank, len(prefix))
+    return None if found is None else found[0]
+
+
+def upward_imports(graph: Iterable[Import]) -> list[str]:
+    out = []
+    for i in graph:
+        here, there = layer_of(i.module), layer_of(i.target)
+        if here is not None and there is not None and there > here:
+            out.append(f"{i} ({LAYERS[here][0]} -> {LAYERS[there][0]})")
+    return sorted(out)
+
+
+def test_every_module_has_a_layer() -> None:
+    """A new package must be placed in the order before it can be imported."""
+    names = [
+        module_name(package, folder, path)
+        for package, folder in PACKAGE_DIRS.items()
+        for path in folder.rglob("*.py")
+    ]
+    assert [n for n in names if n != "aksnews" and layer_of(n) is None] == []
+
+
+def test_no_package_imports_a_package_above_it(graph: list[Import]) -> None:
+    assert upward_imports(graph) == []
+
+
+def test_an_upward_import_is_found() -> None:
+    path = ROOT / "aksnews" / "match" / "ex.py"
+    found = upward_imports(
+        imports_of("from aksnews.deliver import digest\n", "aksnews.match.ex", path)
+    )
+    assert found == [
+        "aksnews/match/ex.py:1: aksnews.match.ex imports aksnews.deliver (match -> deliver)",
+        "aksnews/match/ex.py:1: aksnews.match.ex imports aksnews.deliver.digest (match -> deliver)",
+    ]
+
+
+def test_no_module_passes_600_lines() -> None:
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for folder in PACKAGE_DIRS.values()
+        for path in folder.rglob("*.py")
+        if path.name != "sqlite_schema.py"  # generated statements, not code to read
+    }
+    assert {path: n for path, n in sizes.items() if n > MAX_LINES} == {}

@@ -47,8 +47,8 @@ def _findings(
     rules: frozenset[Rule] | None = None,
 ) -> list[Finding]:
     from aksnews.inventory.merge import load_inventory
+    from aksnews.knowledge.view import load_archive_view
     from aksnews.match.matcher import match_report
-    from aksnews.model.findings import load_archive_view
 
     inventory = load_inventory(archive)
     if not inventory.clusters:
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         from aksnews.inventory.merge import load_inventory
         from aksnews.knowledge.diff import Version, build_diff, load_upstream_range
         from aksnews.knowledge.lifecycle import minor_key, minor_of
-        from aksnews.model.findings import load_archive_view
+        from aksnews.knowledge.view import load_archive_view
         from aksnews.report.plan import build_plan, minors_crossed
 
         fmt = choose_format(output, as_json, PLAN_FORMATS)

@@ -13,7 +13,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import quote
 
 from aksnews.deliver.digest_clusters import cluster_items
@@ -28,7 +27,7 @@ from aksnews.match.relevance import (
     statement_reasons,
     team_profile,
 )
-from aksnews.model.findings import Finding, Severity, days_until, sort_key
+from aksnews.model.findings import Change, Finding, FindingChange, Severity, days_until, sort_key
 from aksnews.model.inventory import Cluster
 from aksnews.model.messages import Digest, DigestItem, DigestSection
 from aksnews.model.records import ReleaseDetail, StoredEntry, StoredFact
@@ -36,8 +35,6 @@ from aksnews.model.releases import EntryKind, RetirementFact
 from aksnews.model.subjects import normalise
 from aksnews.report.render import render
 from aksnews.versions import try_parse_kube_version
-
-Change = Literal["new", "escalated", "open", "resolved"]
 
 # Only http(s) links reach a rendered digest: a javascript: or data: URL can never be made
 # clickable, whatever a finding or a stored record carries.
@@ -66,14 +63,6 @@ NOTHING_TO_DO = "Nothing to act on: no new or escalated critical or warning find
 # News entries shown in full; past this the rest is one linked line, so a typical week fits one
 # Slack message (50 blocks) and one Teams card (28 KB).
 NEWS_LIMIT = 12
-
-
-@dataclass(frozen=True, slots=True)
-class FindingChange:
-    """A finding of the team and how it moved since the last digest."""
-
-    finding: Finding
-    change: Change  # new: first seen; escalated: severity up or deadline closer; resolved: gone
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ from aksnews.model.inventory import Cluster, SupportPlan, UpgradeChannel
 from aksnews.model.messages import DigestItem
 
 if TYPE_CHECKING:
-    from aksnews.deliver.digest import DigestInputs, FindingChange
+    from aksnews.deliver.digest import DigestInputs
+    from aksnews.model.findings import FindingChange
 
 _BEHIND = re.compile(r"(\d+)\s+(?:[\w. ]+?\s)?images?\s+behind", re.IGNORECASE)
 

@@ -1,7 +1,7 @@
 """The API catalogue: the knowledge base as one value, from the archive or from a shipped snapshot.
 
-An ApiKnowledge holds the API rows (aksnews.knowledge.apis.KnowledgeRow), the removed feature gates and
-the removed flags, and says where it came from:
+An ApiKnowledge holds the API rows (aksnews.knowledge.apis.KnowledgeRow), the removed feature
+gates and the removed flags, and says where it came from:
 
 - 'archive': built from what `aksnews fetch` / `ingest` stored (store/knowledge.py);
 - 'snapshot': the package's api_snapshot.json, generated from the deprecation guide and the

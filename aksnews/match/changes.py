@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aksnews.deliver.digest import FindingChange
-from aksnews.model.findings import Finding, sort_key
+from aksnews.model.findings import Finding, FindingChange, sort_key
 
 
 def _escalated(now: Finding, before: Finding) -> bool:

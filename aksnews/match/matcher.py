@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from aksnews.knowledge.view import ArchiveView
 from aksnews.match.apis import api_findings, knowledge_index
 from aksnews.match.capacity import surge_ip, surge_quota
 from aksnews.match.cgroup import cgroup_v2_runtime
@@ -31,7 +32,6 @@ from aksnews.match.stages import stage_order
 from aksnews.match.support import end_of_support, ga_minors, updates, upgrade_target
 from aksnews.match.workloads import pdb_blocks_drain, unsafe_rollout
 from aksnews.model.findings import (
-    ArchiveView,
     ClusterScope,
     Finding,
     MatchSettings,

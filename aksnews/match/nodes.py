@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from aksnews.knowledge.view import ArchiveView
 from aksnews.model.findings import (
-    ArchiveView,
     ClusterScope,
     Finding,
     MatchSettings,

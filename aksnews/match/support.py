@@ -2,9 +2,10 @@
 minor its next upgrade goes to (the API rules judge apiVersions against that minor).
 
 Which minors are GA, and until when they are supported, comes from the reconciled lifecycle
-(aksnews.knowledge.lifecycle, ArchiveView.calendar) and from nowhere else, so that `check`, `plan` and
-`calendar` never disagree. The lifecycle infers what no source states (GA from a community patch
-after the last preview, end of support by the N-2 rule) and marks those dates as inferred.
+(aksnews.knowledge.lifecycle, ArchiveView.calendar) and from nowhere else, so that `check`,
+`plan` and `calendar` never disagree. The lifecycle infers what no source states (GA from a
+community patch after the last preview, end of support by the N-2 rule) and marks those dates
+as inferred.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from aksnews.knowledge.lifecycle import (
     Support,
     is_supported,
 )
+from aksnews.knowledge.view import ArchiveView
 from aksnews.model.findings import (
-    ArchiveView,
     ClusterScope,
     Finding,
     MatchSettings,

@@ -1,5 +1,5 @@
-"""What the matcher produces and what it reads: findings, rules, severities, settings, and the
-slice of the archive it needs (ArchiveView).
+"""What the matcher produces: findings, rules, severities, settings, and how a finding moved
+since a team's last digest (what it reads is aksnews.knowledge.view.ArchiveView).
 
 A finding's key is a hash of what it is about (rule, cluster, node pool, subject), never of its
 text or dates, so the same finding is recognised run after run while its wording, severity or
@@ -13,17 +13,10 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from aksnews.knowledge.apis import KnowledgeRow
-from aksnews.knowledge.lifecycle import MinorLifecycle
-from aksnews.links import release_key_url
 from aksnews.model.inventory import Cluster
-from aksnews.model.records import StoredFact
 from aksnews.versions import KubeVersion
-
-if TYPE_CHECKING:
-    from aksnews.store.handle import Archive
 
 
 class Rule(StrEnum):
@@ -91,31 +84,6 @@ class MatchSettings:
     # Retirements: critical within a month of the date (or past it), warning within a quarter.
     retirement_critical_days: int = 30
     retirement_warning_days: int = 90
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveView:
-    """What the matcher reads from the archive; the store fills it, tests build it from files.
-
-    - knowledge: the merged API knowledge base (aksnews.knowledge.apis.build_knowledge); row references
-      are 'release key#...' strings;
-    - calendar: one MinorLifecycle per Kubernetes minor (aksnews.knowledge.lifecycle.build_calendar);
-    - node_images, retirements, versions: stored node-image, retirement and kubernetes-version
-      facts of AKS releases, each with its release key and release date;
-    - release_urls: release key -> public URL with the heading anchor, for links back to the
-      source (missing keys fall back to the document's page).
-    """
-
-    knowledge: tuple[KnowledgeRow, ...] = ()
-    calendar: tuple[MinorLifecycle, ...] = ()
-    node_images: tuple[StoredFact, ...] = ()
-    retirements: tuple[StoredFact, ...] = ()
-    versions: tuple[StoredFact, ...] = ()
-    release_urls: Mapping[str, str] = field(default_factory=dict)
-
-    def url(self, release_key: str) -> str:
-        """The release's URL; without a stored one, the page of its document."""
-        return release_key_url(self.release_urls, release_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,16 +167,13 @@ class ClusterScope:
         return self.team
 
 
-def load_archive_view(archive: Archive, today: dt.date) -> ArchiveView:
-    """What the matcher reads, from the archive's facts as of `today`."""
-    from aksnews.knowledge.apis import load_knowledge
-    from aksnews.knowledge.lifecycle import load_calendar
+# How a finding moved since the team's last digest (aksnews.match.changes decides it).
+Change = Literal["new", "escalated", "open", "resolved"]
 
-    return ArchiveView(
-        knowledge=load_knowledge(archive),
-        calendar=tuple(load_calendar(archive, today)),
-        node_images=tuple(archive.list_facts(fact_type="node-image", source="aks")),
-        retirements=tuple(archive.list_facts(fact_type="retirement", source="aks")),
-        versions=tuple(archive.list_facts(fact_type="kubernetes-version", source="aks")),
-        release_urls={r.key: r.url for r in archive.list_releases()},
-    )
+
+@dataclass(frozen=True, slots=True)
+class FindingChange:
+    """A finding of the team and how it moved since the last digest."""
+
+    finding: Finding
+    change: Change  # new: first seen; escalated: severity up or deadline closer; resolved: gone

@@ -1,8 +1,8 @@
 """What aksnews tells a team: the weekly digest and targeted alerts, before any formatting.
 
-Built by pure stages (aksnews/deliver/digest.py, aksnews/deliver/alerts.py) and rendered by notifiers
-(aksnews.notifiers.*), which turn them into channel payloads. Text in these values is plain text
-straight from changelogs: every renderer escapes it for its own format.
+Built by pure stages (aksnews/deliver/digest.py, aksnews/deliver/alerts.py) and rendered by
+notifiers (aksnews.notifiers.*), which turn them into channel payloads. Text in these values is
+plain text straight from changelogs: every renderer escapes it for its own format.
 """
 
 from __future__ import annotations

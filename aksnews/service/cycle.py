@@ -3,7 +3,8 @@ outbox; and the weekly digest of a team.
 
 I/O orchestration only: each decision is made by a pure stage (match, select_alerts,
 build_digest, the notifiers' renderers); this module loads their inputs and stores their
-outputs. `aksnews run-once`, `aksnews digest` and the scheduler (aksnews/service/scheduler.py) call it.
+outputs. `aksnews run-once`, `aksnews digest` and the scheduler (aksnews/service/scheduler.py)
+call it.
 
 Digest periods: a digest covers [start, end) in the team's own calendar, and its outbox key
 (Digest.period_key) is made from those dates only. The scheduler's digest for a fire time and
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aksnews.config import Settings
-from aksnews.deliver.digest import DigestInputs, FindingChange, build_digest
+from aksnews.deliver.digest import DigestInputs, build_digest
 from aksnews.deliver.outbox import (
     DeliveryReport,
     Kind,
@@ -38,7 +39,7 @@ from aksnews.deliver.outbox import (
 )
 from aksnews.errors import AksnewsError, ConfigError, DuplicateKey
 from aksnews.knowledge.lifecycle import minor_of
-from aksnews.model.findings import Finding
+from aksnews.model.findings import Finding, FindingChange
 from aksnews.model.inventory import Inventory, Team
 from aksnews.model.messages import AlertBatch, Digest
 from aksnews.model.records import ReleaseDetail
@@ -154,8 +155,8 @@ def poll(
 
 
 def _findings(archive: Archive, inventory: Inventory, now: dt.datetime) -> tuple[Finding, ...]:
+    from aksnews.knowledge.view import load_archive_view
     from aksnews.match.matcher import match
-    from aksnews.model.findings import load_archive_view
 
     if not inventory.clusters:
         return ()
@@ -288,7 +289,7 @@ def send(
     environ: Mapping[str, str] | None = None,
     max_attempts: int = 5,
 ) -> DeliveryReport:
-    """Deliver what is due in the outbox (see aksnews.deliver.outbox for retries and crash safety)."""
+    """Deliver what is due in the outbox (aksnews.deliver.outbox: retries and crash safety)."""
     del settings  # delivery has no settings yet; the signature matches the other steps
     return deliver(archive, resolver(archive, notifiers, environ), now, max_attempts=max_attempts)
 

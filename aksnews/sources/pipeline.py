@@ -1,7 +1,7 @@
-"""Where the stages meet: fetch or read a document, parse what changed, store it.
+"""The ingest flow of one source: fetch or read a document, parse what changed, store it.
 
-The CLI and (later) the scheduler call these functions; the stages themselves never call each
-other.
+The CLI commands and the service cycle (aksnews.service.cycle, the one orchestrator) call these
+functions; the stages themselves never call each other.
 """
 
 from __future__ import annotations

@@ -11,22 +11,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
-import re
-from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from aksnews.errors import AksnewsError
 from aksnews.model.records import IngestReport, Renamed, SplitDocument
-from aksnews.model.releases import Entry, ParseWarning, Release, fact_to_json
+from aksnews.model.releases import ParseWarning
 from aksnews.store.locks import serialised
 from aksnews.store.mirror import (
     ArchivedRelease,
     Head,
     Plan,
-    Revised,
     plan_document,
     shrink_problem,
 )
@@ -34,18 +30,13 @@ from aksnews.store.schema import (
     Base,
     DocumentHeadRow,
     DocumentRow,
-    EntryRow,
-    FactRow,
-    ReleaseRevisionRow,
     ReleaseRow,
-    UnreadRow,
 )
 from aksnews.store.state import DocumentMeta, document_current, record_source
+from aksnews.store.writer import ReleaseWriter, chunks
 
 # Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows).
 _TABLES = Base.metadata.tables
-_MINOR_MENTION = re.compile(r"(?<![\d.])1\.(\d{1,2})(?=(?:\.\d+)?(?![\d]))")
-_UPSTREAM_MINOR = re.compile(r"^v(\d+\.\d+)")
 
 
 def sha256_text(text: str) -> str:
@@ -133,7 +124,7 @@ def ingest_document(
             session.add(stored)
             session.flush()
             document_id = stored.id
-            writer = _Writer(session, document_id, meta.fetched_at)
+            writer = ReleaseWriter(session, document_id, meta.fetched_at)
             writer.apply(plan)
             if whole:
                 _set_head(conn, source, plan, document_id, sha, size, meta.fetched_at)
@@ -181,7 +172,7 @@ def _archived(conn: Connection, source: str) -> list[ArchivedRelease]:
 
 def _markdown(conn: Connection, ids: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
-    for chunk in _chunks([str(i) for i in ids], 500):
+    for chunk in chunks([str(i) for i in ids], 500):
         for release_id, markdown in conn.execute(
             select(ReleaseRow.id, ReleaseRow.markdown).where(
                 ReleaseRow.id.in_([int(i) for i in chunk])
@@ -230,383 +221,6 @@ def _set_head(
             "updated_at": now,
         },
     )
-
-
-def _minors(entry: Entry, release: Release) -> str:
-    found = {f"1.{m}" for m in _MINOR_MENTION.findall(entry.text)}
-    match = _UPSTREAM_MINOR.match(release.version)
-    if release.source.value == "kubernetes" and match:
-        found.add(match.group(1))
-    return " " + " ".join(sorted(found)) + " " if found else " "
-
-
-class _Writer:
-    """Bulk inserts for new releases, careful reconciliation for edited ones."""
-
-    def __init__(self, session: Session, document_id: int, now: dt.datetime) -> None:
-        self.session = session
-        self.document_id = document_id
-        self.now = now
-        self.entries_written = 0
-        self.facts_written = 0
-        self.unread: list[tuple[str, str, str]] = []  # (release key, expected, text)
-
-    def apply(self, plan: Plan) -> None:
-        self._insert_new(plan.new)
-        for item in plan.revised:
-            self._revise(item)
-        self._shift_lines(plan)
-        for kept in plan.kept:
-            if kept.archived.withdrawn:
-                self._mark(kept.archived, "restored", withdrawn_at=None)
-        for row in plan.withdrawn:
-            self._mark(row, "withdrawn", withdrawn_at=self.now)
-
-    def _shift_lines(self, plan: Plan) -> None:
-        """Releases kept unparsed move with the text above them: their heading and entry lines
-        follow, as a fresh ingest of the document would give them."""
-        moved = [
-            {"b_id": k.archived.id, "b_line": k.line, "b_delta": k.line - k.archived.line}
-            for k in plan.kept
-            if k.line != k.archived.line
-        ]
-        if not moved:
-            return
-        conn = self.session.connection()
-        release, entry = _TABLES["release"], _TABLES["entry"]
-        conn.execute(
-            update(release)
-            .where(release.c.id == bindparam("b_id"))
-            .values(line=bindparam("b_line")),
-            moved,
-        )
-        conn.execute(
-            update(entry)
-            .where(entry.c.release_id == bindparam("b_id"))
-            .values(line=entry.c.line + bindparam("b_delta")),
-            moved,
-        )
-
-    def _mark(self, row: ArchivedRelease, change: str, *, withdrawn_at: dt.datetime | None) -> None:
-        """Withdraw or restore a release: a revision of its own, the text unchanged."""
-        conn = self.session.connection()
-        revision = row.revision + 1
-        conn.execute(
-            update(_TABLES["release"])
-            .where(_TABLES["release"].c.id == row.id)
-            .values(withdrawn_at=withdrawn_at, revision=revision, updated_at=self.now)
-        )
-        markdown = conn.execute(
-            select(ReleaseRow.markdown).where(ReleaseRow.id == row.id)
-        ).scalar_one()
-        conn.execute(
-            insert(_TABLES["release_revision"]),
-            {
-                "release_id": row.id,
-                "revision": revision,
-                "document_id": self.document_id,
-                "section_sha256": row.section_sha256,
-                "markdown": markdown,
-                "recorded_at": self.now,
-                "change": change,
-                "title": row.title,
-                "date": row.date,
-            },
-        )
-
-    def _release_values(self, release: Release) -> dict[str, object]:
-        match = _UPSTREAM_MINOR.match(release.version)
-        return {
-            "source": release.source.value,
-            "version": release.version,
-            "minor": match.group(1) if match else None,
-            "title": release.title,
-            "date": release.date,
-            "tag": release.tag,
-            "hotfix": release.hotfix,
-            "anchor": release.anchor,
-            "line": release.line,
-            "section_sha256": release.section_sha256,
-            "markdown": release.markdown,
-            "document_id": self.document_id,
-            "updated_at": self.now,
-        }
-
-    def _insert_new(self, releases: Sequence[Release]) -> None:
-        """Plain executemany inserts, then one query for the ids.
-
-        RETURNING with guaranteed parameter order is an order of magnitude slower for
-        thousands of rows, and (release key) and (release, position) identify rows anyway.
-        """
-        if not releases:
-            return
-        conn = self.session.connection()
-        conn.execute(
-            insert(_TABLES["release"]),
-            [
-                {**self._release_values(r), "key": r.key, "first_seen_at": self.now, "revision": 1}
-                for r in releases
-            ],
-        )
-        ids: dict[str, int] = {}
-        keys = [r.key for r in releases]
-        for chunk in _chunks(keys, 500):
-            for key, rid in conn.execute(
-                select(ReleaseRow.key, ReleaseRow.id).where(ReleaseRow.key.in_(chunk))
-            ):
-                ids[key] = rid
-        conn.execute(
-            insert(_TABLES["release_revision"]),
-            [self._revision_row(ids[r.key], 1, r) for r in releases],
-        )
-        entry_rows = [self._entry_row(ids[r.key], r, e) for r in releases for e in r.entries]
-        if entry_rows:
-            conn.execute(insert(_TABLES["entry"]), entry_rows)
-            self.entries_written += len(entry_rows)
-        entry_ids: dict[tuple[int, int], int] = {}
-        for chunk in _chunks([str(i) for i in ids.values()], 500):
-            entry_ids.update(
-                ((rid, pos), eid)
-                for rid, pos, eid in conn.execute(
-                    select(EntryRow.release_id, EntryRow.position, EntryRow.id).where(
-                        EntryRow.release_id.in_([int(i) for i in chunk])
-                    )
-                )
-            )
-        facts = [
-            row
-            for r in releases
-            for e in r.entries
-            for row in _fact_rows(ids[r.key], entry_ids[(ids[r.key], e.position)], e)
-        ]
-        self._insert_facts(facts)
-        self._insert_unread(
-            [
-                (r, ids[r.key], entry_ids[(ids[r.key], e.position)], e)
-                for r in releases
-                for e in r.entries
-                if e.unread
-            ]
-        )
-        self._index(list(entry_ids.values()))
-
-    def _index(self, entry_ids: list[int]) -> None:
-        """Add new entries to SQLite's full-text index (PostgreSQL's is a generated column)."""
-        conn = self.session.connection()
-        if conn.dialect.name != "sqlite" or not entry_ids:
-            return
-        for chunk in _chunks([str(i) for i in entry_ids], 900):
-            conn.execute(
-                text(
-                    "INSERT INTO entry_fts(rowid, text, section) SELECT id, text, section "
-                    f"FROM entry WHERE id IN ({','.join(chunk)})"
-                )
-            )
-
-    def _revision_row(
-        self,
-        release_id: int,
-        revision: int,
-        release: Release,
-        change: str = "new",
-        old: ArchivedRelease | None = None,
-    ) -> dict[str, object]:
-        return {
-            "release_id": release_id,
-            "revision": revision,
-            "document_id": self.document_id,
-            "section_sha256": release.section_sha256,
-            "markdown": release.markdown,
-            "recorded_at": self.now,
-            "change": change,
-            "title": release.title,
-            "date": release.date,
-            "old_title": old.title if old else None,
-            "old_date": old.date if old else None,
-        }
-
-    def _entry_row(self, release_id: int, release: Release, entry: Entry) -> dict[str, object]:
-        return {
-            "release_id": release_id,
-            "position": entry.position,
-            "parent_position": entry.parent,
-            "kind": entry.kind_name,
-            "section": entry.section,
-            "markdown": entry.markdown,
-            "text": entry.text,
-            "links": json.dumps(list(entry.links)),
-            "line": entry.line,
-            "pr": entry.pr,
-            "author": entry.author,
-            "sigs": " ".join(entry.sigs),
-            "minors": _minors(entry, release),
-            "removed": False,
-            "action_required": entry.action_required,
-            "breaking": entry.breaking,
-        }
-
-    def _insert_entries(self, rows: list[dict[str, object]]) -> list[int]:
-        if not rows:
-            return []
-        self.entries_written += len(rows)
-        return list(
-            self.session.scalars(
-                insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True), rows
-            )
-        )
-
-    def _insert_unread(self, items: Sequence[tuple[Release, int, int, Entry]]) -> None:
-        """Unread statements of the given entries, as (release, release id, entry id, entry)."""
-        rows = [
-            {"release_id": rid, "entry_id": eid, "expected": u.expected.value, "text": u.text}
-            for release, rid, eid, entry in items
-            for u in entry.unread
-        ]
-        self.unread.extend(
-            (release.key, u.expected.value, u.text)
-            for release, _, _, entry in items
-            for u in entry.unread
-        )
-        if rows:
-            self.session.connection().execute(insert(_TABLES["unread_statement"]), rows)
-
-    def _insert_facts(self, rows: list[dict[str, object]]) -> None:
-        if rows:
-            self.facts_written += len(rows)
-            self.session.connection().execute(insert(_TABLES["fact"]), rows)
-
-    def _revise(self, item: Revised) -> None:
-        """An edited, restored or renamed section: keep entry ids where the text is unchanged,
-        record the rest."""
-        release, archived = item.release, item.archived
-        release_id, revision = archived.id, archived.revision + 1
-        if item.renamed:
-            change = "renamed"
-        elif archived.withdrawn:
-            change = "restored"
-        else:
-            change = "edited"
-        values = {**self._release_values(release), "revision": revision, "withdrawn_at": None}
-        if item.renamed:
-            values["key"] = release.key
-        self.session.execute(update(ReleaseRow).where(ReleaseRow.id == release_id).values(values))
-        self.session.execute(
-            insert(ReleaseRevisionRow),
-            [
-                self._revision_row(
-                    release_id, revision, release, change, archived if item.renamed else None
-                )
-            ],
-        )
-        old = list(
-            self.session.execute(
-                select(EntryRow.id, EntryRow.markdown, EntryRow.kind, EntryRow.section)
-                .where(EntryRow.release_id == release_id, EntryRow.removed.is_(False))
-                .order_by(EntryRow.position)
-            )
-        )
-        unused = {row.id: row for row in old}
-        sections = {row.id: row.section for row in old}
-        by_markdown: dict[str, list[int]] = {}
-        for row in old:
-            by_markdown.setdefault(row.markdown, []).append(row.id)
-        matched: list[int | None] = []
-        for entry in release.entries:
-            ids = by_markdown.get(entry.markdown)
-            if ids:
-                unused.pop(ids[0])
-                matched.append(ids.pop(0))
-            else:
-                matched.append(None)
-        # Entries whose text changed take over the unmatched old rows in order (the same
-        # bullet, edited), so their permalinks survive and the old text becomes a revision.
-        leftovers = [row for row in old if row.id in unused]
-        new_rows: list[dict[str, object]] = []
-        same_text: list[dict[str, object]] = []  # moved or re-kinded, text unchanged
-        edited: list[dict[str, object]] = []
-        revisions: list[dict[str, object]] = []
-        entry_ids: list[int] = []
-        for entry, match in zip(release.entries, matched, strict=True):
-            values = self._entry_row(release_id, release, entry)
-            if match is not None:
-                # Same text; a changed section must still reach the search index.
-                moved = values["section"] != sections[match]
-                (edited if moved else same_text).append({"b_id": match, **values})
-                entry_ids.append(match)
-            elif leftovers:
-                prior = leftovers.pop(0)
-                revisions.append(
-                    {
-                        "entry_id": prior.id,
-                        "markdown": prior.markdown,
-                        "kind": prior.kind,
-                        "recorded_at": self.now,
-                    }
-                )
-                edited.append({"b_id": prior.id, **values})
-                entry_ids.append(prior.id)
-            else:
-                new_rows.append(values)
-                entry_ids.append(-1)
-        conn = self.session.connection()
-        entry_table = _TABLES["entry"]
-        if revisions:
-            conn.execute(insert(_TABLES["entry_revision"]), revisions)
-        # Batched updates. Rows whose text is unchanged leave text and section out of the SET,
-        # so SQLite's search-index trigger (AFTER UPDATE OF text, section) does not fire.
-        for batch, skip in ((same_text, {"text", "section"}), (edited, set())):
-            if not batch:
-                continue
-            columns = [k for k in batch[0] if k != "b_id" and k not in skip]
-            conn.execute(
-                update(entry_table)
-                .where(entry_table.c.id == bindparam("b_id"))
-                .values({c: bindparam(c) for c in columns}),
-                [{k: v for k, v in row.items() if k == "b_id" or k in columns} for row in batch],
-            )
-            self.entries_written += len(batch)
-        fresh_ids = self._insert_entries(new_rows)
-        self._index(fresh_ids)
-        inserted = iter(fresh_ids)
-        entry_ids = [next(inserted) if eid == -1 else eid for eid in entry_ids]
-        if leftovers:
-            conn.execute(
-                update(entry_table)
-                .where(entry_table.c.id.in_([row.id for row in leftovers]))
-                .values(removed=True)
-            )
-        # Facts are derived from the entries: replace them wholesale.
-        self.session.execute(delete(FactRow).where(FactRow.release_id == release_id))
-        facts: list[dict[str, object]] = []
-        for entry, eid in zip(release.entries, entry_ids, strict=True):
-            facts.extend(_fact_rows(release_id, eid, entry))
-        self._insert_facts(facts)
-        # So are the statements it could not read: the re-parsed release replaces its own.
-        self.session.execute(delete(UnreadRow).where(UnreadRow.release_id == release_id))
-        self._insert_unread(
-            [
-                (release, release_id, eid, entry)
-                for entry, eid in zip(release.entries, entry_ids, strict=True)
-                if entry.unread
-            ]
-        )
-
-
-def _fact_rows(release_id: int, entry_id: int, entry: Entry) -> list[dict[str, object]]:
-    return [
-        {
-            "release_id": release_id,
-            "entry_id": entry_id,
-            "type": fact.type.value,
-            "subject": fact.subject,
-            "payload": json.dumps(fact_to_json(fact), sort_keys=True),
-        }
-        for fact in entry.facts
-    ]
-
-
-def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 __all__ = ["DocumentMeta", "ParseWarning", "ingest_document", "sha256_text"]

@@ -1,6 +1,6 @@
 """The findings a team's last digest reported (see aksnews.match.changes), stored as the JSON
-values the report format gives them (aksnews.report.check.finding_json): the store keeps the text, the
-cycle turns it back into findings."""
+values the report format gives them (aksnews.report.check.finding_json): the store keeps the
+text, the cycle turns it back into findings."""
 
 from __future__ import annotations
 

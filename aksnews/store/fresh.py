@@ -7,8 +7,9 @@ locked transaction that the migrations would use (a kill at any point leaves no 
 complete one). Existing files still migrate through alembic; PostgreSQL always does.
 
 aksnews/store/sqlite_schema.py holds the statements; it is generated from a migrated file by
-`python -m aksnews.store.fresh > aksnews/store/sqlite_schema.py`, and tests/store/test_fresh_schema.py
-checks that a file built from it equals one built by the migrations.
+`python -m aksnews.store.fresh > aksnews/store/sqlite_schema.py`, and
+tests/store/test_fresh_schema.py checks that a file built from it equals one built by the
+migrations.
 """
 
 from __future__ import annotations

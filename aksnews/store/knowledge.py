@@ -1,7 +1,6 @@
-"""What the knowledge views read beyond facts: the views themselves (the API knowledge base in
-aksnews.knowledge.apis and aksnews.knowledge.catalogue, the calendar in aksnews.knowledge.lifecycle, listings in
-aksnews.knowledge.release_order, the matcher's view in aksnews.model.findings) are built from what the archive
-handle returns."""
+"""What the knowledge views read beyond facts. The views themselves are built in
+aksnews.knowledge from what the archive handle returns: the API knowledge base (apis,
+catalogue), the calendar (lifecycle), listings (release_order) and the matcher's view (view)."""
 
 from __future__ import annotations
 

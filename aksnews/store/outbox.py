@@ -1,4 +1,4 @@
-"""The outbox's SQL: rows of messages to post and the alert memory (states in aksnews/deliver/outbox.py).
+"""The outbox's SQL: rows of messages to post and the alert memory (its states: deliver/outbox.py).
 
 Every change of a row's status is one committed transaction, and the ones that start a post
 are compare-and-set on the status, so two processes can never both claim a row. Statuses are

@@ -2,8 +2,8 @@
 
 Reading through these instead of the ORM classes of schema.py keeps `sqlalchemy.orm` and the
 mapped schema (~70 ms of start-up) out of read commands such as `releases`, `show` and `facts`.
-They describe the same tables (tests/store/test_core_tables.py compares every column with schema.py);
-schema.py and the migrations remain the definition.
+They describe the same tables (tests/store/test_core_tables.py compares every column with
+schema.py); schema.py and the migrations remain the definition.
 """
 
 from __future__ import annotations

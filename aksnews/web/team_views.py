@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from aksnews.inventory.merge import load_inventory
 from aksnews.knowledge.lifecycle import load_calendar
 from aksnews.knowledge.release_order import load_listing
+from aksnews.knowledge.view import load_archive_view
 from aksnews.match.matcher import match
-from aksnews.model.findings import Finding, load_archive_view
+from aksnews.model.findings import Finding
 from aksnews.model.inventory import Inventory
 from aksnews.sources.freshness import load_source_statuses
 from aksnews.web import triage

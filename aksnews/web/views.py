@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from aksnews.inventory.merge import load_inventory
 from aksnews.knowledge.lifecycle import MinorLifecycle, load_calendar, minor_of
 from aksnews.knowledge.release_order import load_listing
+from aksnews.knowledge.view import load_archive_view
 from aksnews.match.matcher import match
-from aksnews.model.findings import Finding, Rule, load_archive_view
+from aksnews.model.findings import Finding, Rule
 from aksnews.model.records import ReleaseSummary, SearchHit, StoredEntry, StoredFact
 from aksnews.model.releases import EntryKind, NodeImageFact, RetirementFact, Source, fact_to_json
 from aksnews.model.subjects import normalise

@@ -22,14 +22,13 @@ from aksnews.deliver.digest import (
     NEWS_LIMIT,
     NOTHING_TO_DO,
     DigestInputs,
-    FindingChange,
     build_digest,
     render_html,
     render_markdown,
 )
 from aksnews.links import release_url
 from aksnews.match.relevance import owned_clusters
-from aksnews.model.findings import Rule, Severity
+from aksnews.model.findings import FindingChange, Rule, Severity
 from aksnews.model.inventory import Cluster, Inventory, NodePool
 from aksnews.model.messages import Digest, DigestItem
 from aksnews.model.records import ReleaseDetail, ReleaseSummary, StoredEntry

@@ -19,11 +19,12 @@ import pytest
 from blocker_inputs import AZ_FILES, DATA, shop_inventory
 
 from aksnews.inventory.az import import_az
+from aksnews.knowledge.view import ArchiveView
 from aksnews.match.capacity import surge_nodes
 from aksnews.match.cgroup import runtime_of, uses_cgroup_v2, v2_pools
 from aksnews.match.matcher import MatchReport, match_report
 from aksnews.match.workloads import blocking_reason
-from aksnews.model.findings import ArchiveView, Finding, Rule, Severity
+from aksnews.model.findings import Finding, Rule, Severity
 from aksnews.model.inventory import (
     Cluster,
     Inventory,

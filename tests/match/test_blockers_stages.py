@@ -13,8 +13,9 @@ from blocker_inputs import shop_inventory
 from sqlalchemy import Engine
 
 from aksnews.inventory.merge import load_inventory
+from aksnews.knowledge.view import ArchiveView
 from aksnews.match.matcher import MatchReport, match_report
-from aksnews.model.findings import ArchiveView, Rule, Severity
+from aksnews.model.findings import Rule, Severity
 from aksnews.model.inventory import Cluster, Inventory
 from aksnews.model.upgrade import VersionSeen
 from aksnews.store.handle import Archive

@@ -14,11 +14,12 @@ import pytest
 
 from aksnews.knowledge.apis import KnowledgeRow
 from aksnews.knowledge.lifecycle import MinorLifecycle
+from aksnews.knowledge.view import ArchiveView
 from aksnews.links import DEPRECATION_GUIDE_PAGE, pr_url
 from aksnews.match.matcher import MatchSettings, match
 from aksnews.match.nodes import pool_os
 from aksnews.match.support import GaMinor, upgrade_target
-from aksnews.model.findings import BLOCKER_RULES, ArchiveView, ClusterScope, Finding, Rule, Severity
+from aksnews.model.findings import BLOCKER_RULES, ClusterScope, Finding, Rule, Severity
 from aksnews.model.inventory import (
     ApiUse,
     Cluster,

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from aksnews.knowledge.view import ArchiveView
 from aksnews.match.matcher import match
-from aksnews.model.findings import ArchiveView, Rule, Severity
+from aksnews.model.findings import Rule, Severity
 from aksnews.model.inventory import Cluster, Inventory, NodePool, SupportPlan, UpgradeChannel
 from aksnews.model.records import StoredFact
 from aksnews.model.releases import RetirementFact

@@ -21,7 +21,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from test_store import _check_search_index, _sections
 
 from aksnews.commands import run
 from aksnews.config import Settings
@@ -46,6 +45,7 @@ from aksnews.store.locks import exclusive
 from aksnews.store.schema import ReleaseRow
 
 import pg
+from archive_checks import check_search_index, sections
 from corpus import corpus_path
 from fault_server import Fault, fault_server
 
@@ -292,7 +292,7 @@ def _releases(url: str) -> int:
     try:
         with Session(engine) as session:
             count = session.scalar(select(func.count(ReleaseRow.id))) or 0
-        _check_search_index(engine)
+        check_search_index(engine)
         return count
     finally:
         engine.dispose()
@@ -300,7 +300,7 @@ def _releases(url: str) -> int:
 
 def _expected_aks_releases() -> int:
     """Release sections of the corpus CHANGELOG, cut on '## Release' lines as test_store does."""
-    return len(_sections(corpus_path("aks/CHANGELOG.md").read_text(encoding="utf-8")))
+    return len(sections(corpus_path("aks/CHANGELOG.md").read_text(encoding="utf-8")))
 
 
 def test_sigterm_during_ingest_leaves_all_or_nothing(tmp_path: Path) -> None:
@@ -371,7 +371,7 @@ def test_sigterm_during_serve_poll_finishes_the_job_and_exits_zero(tmp_path: Pat
     assert "service=stopped" in log
     with Session(engine := open_engine(url)) as session:
         aks = session.scalar(select(func.count(ReleaseRow.id)).where(ReleaseRow.source == "aks"))
-    _check_search_index(engine)
+    check_search_index(engine)
     engine.dispose()
     # The running poll was allowed to finish: the whole document, never part of it.
     assert aks == _expected_aks_releases()

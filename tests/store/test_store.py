@@ -20,25 +20,12 @@ from aksnews.store.handle import Archive
 from aksnews.store.queries import archive_counts, get_release, list_releases, revised_releases
 from aksnews.store.schema import DocumentRow, EntryRevisionRow, EntryRow, ReleaseRevisionRow
 
+from archive_checks import check_search_index, sections
 from archive_mirror import differences, fresh_snapshot, snapshot
 from corpus import corpus_path, corpus_text
 
 SETTINGS = Settings()
 _HEADING = re.compile(r"^## Release", re.MULTILINE)
-_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-
-
-def _sections(text: str) -> dict[str, str]:
-    """Release date -> raw section text, cut independently of the parser (on '## ' lines)."""
-    out: dict[str, str] = {}
-    parts = re.split(r"^(?=## )", text, flags=re.MULTILINE)
-    for part in parts:
-        heading = part.split("\n", 1)[0]
-        match = _DATE.search(heading) if heading.startswith("## Release") else None
-        if match:
-            y, m, d = (int(g) for g in match.groups())
-            out[f"aks:{y:04d}-{m:02d}-{d:02d}"] = part.rstrip("\n")
-    return out
 
 
 def _counts(engine: Engine) -> tuple[int, ...]:
@@ -59,8 +46,8 @@ def test_corpus_changelog_gives_every_release_with_entries(engine: Engine) -> No
     releases = list_releases(engine, source="aks")
     assert len(releases) == expected
     assert all(r.entry_count > 0 for r in releases), [r.key for r in releases if not r.entry_count]
-    assert {r.key for r in releases} == set(_sections(path.read_text(encoding="utf-8")))
-    _check_search_index(engine)
+    assert {r.key for r in releases} == set(sections(path.read_text(encoding="utf-8")))
+    check_search_index(engine)
     newest = get_release(engine, "2025-10-12")
     assert newest.summary.title == "Release Notes 2025-10-12"
     assert newest.summary.url.endswith("#release-notes-2025-10-12")
@@ -78,7 +65,7 @@ def test_reingesting_the_same_file_adds_nothing(engine: Engine) -> None:
 def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> None:
     old_path = corpus_path("aks/CHANGELOG-2025-09-29.md")
     new_path = corpus_path("aks/CHANGELOG.md")
-    old, new = _sections(old_path.read_text("utf-8")), _sections(new_path.read_text("utf-8"))
+    old, new = sections(old_path.read_text("utf-8")), sections(new_path.read_text("utf-8"))
     added = set(new) - set(old)
     edited = {key for key in set(new) & set(old) if new[key] != old[key]}
     assert len(added) == 1 and edited  # the corpus note says so; derived here
@@ -100,7 +87,7 @@ def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> N
         kept = [key for key in ids_before if key in ids_after]
         assert kept and all(ids_before[key] == ids_after[key] for key in kept)
         assert (s.scalar(select(func.count(EntryRevisionRow.id))) or 0) > 0
-    _check_search_index(engine)
+    check_search_index(engine)
     # The older copy again is a revert: the archive follows it (the newer release withdrawn,
     # the edits undone as new revisions), then the same copy once more is unchanged.
     again = ingest_file(Archive(engine), SETTINGS, old_path, source="aks")
@@ -113,17 +100,6 @@ def test_newer_changelog_adds_one_release_and_records_edits(engine: Engine) -> N
     before = _counts(engine)
     assert ingest_file(Archive(engine), SETTINGS, old_path, source="aks").unchanged
     assert _counts(engine) == before
-
-
-def _check_search_index(engine: Engine) -> None:
-    """SQLite: FTS5 compares its index with the entry table (raises when they differ)."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO entry_fts(entry_fts, rank) VALUES('integrity-check', 1)")
-        indexed = conn.exec_driver_sql("SELECT count(*) FROM entry_fts").scalar_one()
-        rows = conn.exec_driver_sql("SELECT count(*) FROM entry").scalar_one()
-    assert indexed == rows
 
 
 def _entry_ids(session: Session) -> dict[tuple[int, str], list[int]]:
@@ -225,7 +201,7 @@ def test_revising_an_upstream_release_keeps_the_search_index_exact(engine: Engin
         release="v1.32.0",
     )
     assert report.revised_releases == ("kubernetes:v1.32.0",)
-    _check_search_index(engine)
+    check_search_index(engine)
     detail = get_release(engine, "kubernetes:v1.32.0")
     assert [r.revision for r in detail.revisions] == [1, 2]
     assert detail.entries and all(e.release_key == "kubernetes:v1.32.0" for e in detail.entries)
