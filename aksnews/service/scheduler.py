@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
@@ -139,16 +139,28 @@ def _fields(counts: Mapping[str, int]) -> str:
 
 
 def run_job(
-    archive: Archive, name: str, work: Callable[[], Mapping[str, int]], *, shared: bool = True
+    archive: Archive,
+    name: str,
+    work: Callable[[], Mapping[str, int]],
+    *,
+    shared: bool = True,
+    stopping: threading.Event | None = None,
 ) -> bool:
     """Run `work` under the job's lock and log one line with its duration and counts.
 
     Returns whether it ran. Errors are logged (redacted) and swallowed: the scheduler must go
     on, and the next run retries. A job that is not `shared` (it changes only this process's
-    scheduler) runs in every replica, without the lock."""
+    scheduler) runs in every replica, without the lock. Once `stopping` is set, no job starts:
+    pausing the scheduler does not stop a job its executor was already handed."""
+    if stopping is not None and stopping.is_set():
+        log.info("job=%s status=skipped reason=stopping", name)
+        return False
     with job_lock(archive, name) if shared else nullcontext(True) as got:
         if not got:
             log.info("job=%s status=skipped reason=running-on-another-replica", name)
+            return False
+        if stopping is not None and stopping.is_set():  # the signal came while it waited
+            log.info("job=%s status=skipped reason=stopping", name)
             return False
         log.info("job=%s status=started", name)
         started = time.monotonic()
@@ -177,6 +189,8 @@ class Service:
     clock: Clock = _utcnow
     notifiers: cycle.NotifierFactory = get_notifier
     environ: Mapping[str, str] | None = None
+    # Set by SIGTERM/SIGINT: from then on every job returns without starting.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def deliver(self) -> dict[str, int]:
         """Deliver what is due (one delivery per database at a time: see outbox.deliver)."""
@@ -235,16 +249,23 @@ class Service:
     # What the scheduler calls: each wrapped in its lock and one log line.
 
     def poll_job(self) -> bool:
-        return run_job(self.archive, "poll", self._poll)
+        return run_job(self.archive, "poll", self._poll, stopping=self.stopping)
 
     def notify_job(self) -> bool:
-        return run_job(self.archive, "notify", self.deliver)
+        return run_job(self.archive, "notify", self.deliver, stopping=self.stopping)
 
     def catch_up_job(self, teams: Sequence[Team]) -> bool:
-        return run_job(self.archive, "catch-up", lambda: self.catch_up(teams))
+        return run_job(
+            self.archive, "catch-up", lambda: self.catch_up(teams), stopping=self.stopping
+        )
 
     def digest_job(self, team: Team) -> bool:
-        return run_job(self.archive, f"digest:{team.name}", lambda: self._digest(team))
+        return run_job(
+            self.archive,
+            f"digest:{team.name}",
+            lambda: self._digest(team),
+            stopping=self.stopping,
+        )
 
     def teams_job(self, scheduler: BlockingScheduler) -> bool:
         from aksnews.inventory.merge import load_inventory
@@ -252,7 +273,7 @@ class Service:
         def work() -> dict[str, int]:
             return sync_digest_jobs(scheduler, self, load_inventory(self.archive).teams)
 
-        return run_job(self.archive, "teams", work, shared=False)
+        return run_job(self.archive, "teams", work, shared=False, stopping=self.stopping)
 
 
 def _schedule(team: Team) -> tuple[str, str, str]:
@@ -351,14 +372,17 @@ def build_scheduler(service: Service, teams: Sequence[Team], now: dt.datetime) -
     return scheduler
 
 
-def _install_signal_handlers(scheduler: BlockingScheduler) -> list[threading.Thread]:
+def _install_signal_handlers(
+    scheduler: BlockingScheduler, stopping: threading.Event
+) -> list[threading.Thread]:
     stoppers: list[threading.Thread] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         if stoppers:
             return  # already stopping
+        stopping.set()  # a job already handed to the executor returns without starting
         log.info("signal=%s status=stopping (the running job finishes)", signal.strsignal(signum))
-        scheduler.pause()  # no job starts from now on
+        scheduler.pause()  # the scheduler hands out no more jobs
         # shutdown(wait=True) blocks until the running job ends: not in a signal handler.
         stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
         stoppers.append(stopper)
@@ -388,7 +412,7 @@ def serve(
         service = Service(archive, settings, clock, notifiers)
         teams = load_inventory(archive).teams
         scheduler = build_scheduler(service, teams, clock())
-        stoppers = _install_signal_handlers(scheduler)
+        stoppers = _install_signal_handlers(scheduler, service.stopping)
         log.info(
             "service=started poll_interval_hours=%s teams=%d jobs=%s",
             settings.poll_interval_hours,
