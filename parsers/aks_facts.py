@@ -22,6 +22,7 @@ from aksnews.model.releases import (
     RetirementFact,
     VersionEvent,
 )
+from aksnews.model.versions import WINDOWS_BUILDS
 from aksnews.parsers.aks_components import component_updates, has_change_verb, parent_component
 from aksnews.parsers.aks_kube_versions import (
     NO_CONTEXT,
@@ -33,7 +34,6 @@ from aksnews.parsers.aks_prose import lower_same_length
 from aksnews.parsers.aks_retirements import has_trigger_word
 from aksnews.parsers.aks_retirements import retirement_facts as retirements
 from aksnews.parsers.aks_text import normalize
-from aksnews.versions import WINDOWS_BUILDS
 
 _DIGIT = re.compile(r"\d")
 

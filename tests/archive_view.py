@@ -15,7 +15,7 @@ from functools import cache
 from aksnews.knowledge.apis import SourcedFact, build_knowledge
 from aksnews.knowledge.lifecycle import DatedVersionFact, build_calendar
 from aksnews.knowledge.view import ArchiveView
-from aksnews.links import release_url
+from aksnews.model.links import release_url
 from aksnews.model.records import StoredFact
 from aksnews.model.releases import (
     ApiChangeFact,

@@ -13,9 +13,9 @@ from functools import cache
 
 from aksnews.deliver.digest import DigestInputs
 from aksnews.knowledge.lifecycle import DatedVersionFact, build_calendar
-from aksnews.links import release_url
 from aksnews.model.findings import FindingChange
 from aksnews.model.inventory import Cluster
+from aksnews.model.links import release_url
 from aksnews.model.records import ReleaseDetail, ReleaseSummary, StoredEntry, StoredFact
 from aksnews.model.releases import (
     KubernetesVersionFact,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aksnews.links import pr_url, release_url
 from aksnews.model.findings import Finding, FindingChange, Rule, Severity, finding_key
 from aksnews.model.inventory import (
     Cluster,
@@ -14,6 +13,7 @@ from aksnews.model.inventory import (
     SupportPlan,
     UpgradeChannel,
 )
+from aksnews.model.links import pr_url, release_url
 
 RELEASE_URL = release_url("aks", "2025-10-12", "release-notes-2025-10-12")
 SEPT_URL = release_url("aks", "2025-09-21", "release-notes-2025-09-21")

@@ -26,16 +26,14 @@ PACKAGE_DIRS = {
 }
 
 # The store may import only itself and the bottom layer: the values that cross stages (the
-# model package: releases, records, findings, messages, inventory values and their JSON codecs),
-# version and link helpers, errors and config.
+# model package: releases, records, findings, messages, inventory values and their JSON codecs,
+# versions and links), errors and config.
 STORE = ("aksnews.store",)
 STORE_MAY_IMPORT = (
     "aksnews.store",
     "aksnews.model",
     "aksnews.errors",
     "aksnews.config",
-    "aksnews.versions",
-    "aksnews.links",
 )
 
 # SQLAlchemy (Core, ORM, its exceptions) only inside these; alembic/ is not an aksnews module
@@ -206,7 +204,7 @@ def test_relative_imports_resolve_against_their_package() -> None:
 # The documented order, bottom first (README, "Layout"): a module may import its own layer and
 # the layers below it, never one above. The longest matching prefix decides a module's layer.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("aksnews.errors", "aksnews.versions", "aksnews.links", "aksnews.redact")),
+    ("base", ("aksnews.errors", "aksnews.redact")),
     ("config", ("aksnews.config",)),
     ("model", ("aksnews.model",)),
     ("parsers", ("aksnews.parsers",)),

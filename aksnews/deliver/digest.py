@@ -17,7 +17,6 @@ from urllib.parse import quote
 
 from aksnews.deliver.digest_clusters import cluster_items
 from aksnews.knowledge.lifecycle import MinorLifecycle, minor_of
-from aksnews.links import AKS_CALENDAR_PAGE, pr_url, release_key_url
 from aksnews.match.relevance import (
     Reason,
     TeamProfile,
@@ -29,12 +28,13 @@ from aksnews.match.relevance import (
 )
 from aksnews.model.findings import Change, Finding, FindingChange, Severity, days_until, sort_key
 from aksnews.model.inventory import Cluster
+from aksnews.model.links import AKS_CALENDAR_PAGE, pr_url, release_key_url
 from aksnews.model.messages import Digest, DigestItem, DigestSection
 from aksnews.model.records import ReleaseDetail, StoredEntry, StoredFact
 from aksnews.model.releases import EntryKind, RetirementFact
 from aksnews.model.subjects import normalise
+from aksnews.model.versions import try_parse_kube_version
 from aksnews.report.render import render
-from aksnews.versions import try_parse_kube_version
 
 # Only http(s) links reach a rendered digest: a javascript: or data: URL can never be made
 # clickable, whatever a finding or a stored record carries.

@@ -33,7 +33,7 @@ from aksnews.model.inventory import (
     SupportPlan,
     UpgradeChannel,
 )
-from aksnews.versions import WINDOWS_BUILDS, parse_node_image_version, try_parse_kube_version
+from aksnews.model.versions import WINDOWS_BUILDS, parse_node_image_version, try_parse_kube_version
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # `az aks list` for hundreds of clusters is a few MB
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"

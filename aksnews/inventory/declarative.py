@@ -53,7 +53,7 @@ from aksnews.model.inventory import (
     SupportPlan,
     Team,
 )
-from aksnews.versions import parse_kube_version
+from aksnews.model.versions import parse_kube_version
 
 try:  # libyaml parses several times faster; the composer on top of it stays in Python.
     from yaml import CSafeLoader as _Parser

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from aksnews.model.inventory import NodeOSChannel, SupportPlan, UpgradeChannel
-from aksnews.versions import parse_kube_version, parse_node_image_version
+from aksnews.model.versions import parse_kube_version, parse_node_image_version
 
 STAGES = ("dev", "staging", "production")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from aksnews.model.inventory import NodePool, Provenance
-from aksnews.versions import parse_kube_version, parse_node_image_version
+from aksnews.model.versions import parse_kube_version, parse_node_image_version
 
 # Node labels AKS sets on every node.
 _POOL_LABELS = ("kubernetes.azure.com/agentpool", "agentpool")

@@ -54,7 +54,7 @@ from aksnews.model.releases import (
     VersionEvent,
     VersionLifecycleFact,
 )
-from aksnews.versions import leading_minor
+from aksnews.model.versions import leading_minor
 
 if TYPE_CHECKING:
     from aksnews.store.handle import Archive

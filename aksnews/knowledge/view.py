@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from aksnews.knowledge.apis import KnowledgeRow
 from aksnews.knowledge.lifecycle import MinorLifecycle
-from aksnews.links import release_key_url
+from aksnews.model.links import release_key_url
 from aksnews.model.records import StoredFact
 
 if TYPE_CHECKING:

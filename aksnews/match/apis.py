@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from aksnews.knowledge.advice import Advice, advise
 from aksnews.knowledge.apis import KnowledgeRow
 from aksnews.knowledge.view import ArchiveView
-from aksnews.links import DEPRECATION_GUIDE_PAGE, pr_url
 from aksnews.match.support import Target
 from aksnews.model.findings import ClusterScope, Finding, Rule, Severity, finding_key
 from aksnews.model.inventory import ApiUse, Evidence
-from aksnews.versions import minor_key, try_parse_kube_version
+from aksnews.model.links import DEPRECATION_GUIDE_PAGE, pr_url
+from aksnews.model.versions import minor_key, try_parse_kube_version
 
 _EVIDENCE = {
     Evidence.MANIFEST: "manifest, certain",

@@ -33,7 +33,7 @@ from aksnews.match.nodes import pool_os
 from aksnews.model.findings import ClusterScope, Finding, Rule, Severity, Unchecked, finding_key
 from aksnews.model.inventory import NodePool
 from aksnews.model.upgrade import UpgradeInputs
-from aksnews.versions import KubeVersion, try_parse_kube_version
+from aksnews.model.versions import KubeVersion, try_parse_kube_version
 
 FAQ = (
     "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/"

@@ -43,7 +43,7 @@ from aksnews.model.findings import (
 )
 from aksnews.model.inventory import ApiUse, Cluster, Inventory
 from aksnews.model.upgrade import UpgradeInputs
-from aksnews.versions import try_parse_kube_version
+from aksnews.model.versions import try_parse_kube_version
 
 DEFAULT_SETTINGS = MatchSettings()
 

@@ -36,7 +36,7 @@ from aksnews.model.records import StoredFact
 from aksnews.model.releases import NodeImageFact, RetirementFact
 from aksnews.model.subjects import canonical, normalise
 from aksnews.model.subjects import patterns as name_patterns
-from aksnews.versions import (
+from aksnews.model.versions import (
     WINDOWS_BUILDS,
     KubeVersion,
     NodeImageVersion,

@@ -30,7 +30,7 @@ from aksnews.model.releases import (
     RetirementFact,
 )
 from aksnews.model.subjects import canonical, patterns
-from aksnews.versions import try_parse_kube_version
+from aksnews.model.versions import try_parse_kube_version
 
 # An OS release named in a text: when a text names releases of a family and none the team runs,
 # the family word alone ("Windows") must not make it relevant.

@@ -22,7 +22,7 @@ from enum import StrEnum
 from aksnews.knowledge.apis import KnowledgeRow
 from aksnews.match.apis import knowledge_index
 from aksnews.model.inventory import ApiUse
-from aksnews.versions import try_parse_kube_version
+from aksnews.model.versions import try_parse_kube_version
 
 # Kubernetes deprecation policy, rule 4a: beta API versions are served at least 9 months or 3
 # releases after their deprecation, whichever is longer.

@@ -35,7 +35,7 @@ from aksnews.model.findings import (
 from aksnews.model.inventory import SupportPlan, UpgradeChannel
 from aksnews.model.records import StoredFact
 from aksnews.model.releases import KubernetesVersionFact, VersionEvent
-from aksnews.versions import KubeVersion, minor_key, next_minor, try_parse_kube_version
+from aksnews.model.versions import KubeVersion, minor_key, next_minor, try_parse_kube_version
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Literal
 
 from aksnews.model.inventory import Cluster
-from aksnews.versions import KubeVersion
+from aksnews.model.versions import KubeVersion
 
 
 class Rule(StrEnum):

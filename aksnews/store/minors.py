@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from aksnews.model.versions import leading_minor
 from aksnews.store.tables import fact, release
-from aksnews.versions import leading_minor
 
 # Facts whose subject is a version or a minor ('1.32.7', '1.32').
 _VERSION_FACTS = ("kubernetes-version", "version-lifecycle")

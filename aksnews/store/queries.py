@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Row, ScalarSelect, and_, func, or_, select
 
 from aksnews.errors import AksnewsError
-from aksnews.links import release_url
+from aksnews.model.links import release_url
 from aksnews.model.records import (
     ReleaseDetail,
     ReleaseRevision,

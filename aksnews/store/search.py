@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from aksnews.errors import AksnewsError
-from aksnews.links import release_url
+from aksnews.model.links import release_url
 from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
 
 

@@ -26,7 +26,11 @@ from aksnews.model.inventory import Inventory, NodePool
 from aksnews.model.records import ReleaseDetail, StoredFact
 from aksnews.model.releases import RetirementFact
 from aksnews.model.subjects import canonical, normalise
-from aksnews.versions import NodeImageVersion, parse_node_image_version, try_parse_kube_version
+from aksnews.model.versions import (
+    NodeImageVersion,
+    parse_node_image_version,
+    try_parse_kube_version,
+)
 from aksnews.web.models import NodeImagesOut
 from aksnews.web.triage import known_teams
 

@@ -26,10 +26,10 @@ from aksnews.deliver.digest import (
     render_html,
     render_markdown,
 )
-from aksnews.links import release_url
 from aksnews.match.relevance import owned_clusters
 from aksnews.model.findings import FindingChange, Rule, Severity
 from aksnews.model.inventory import Cluster, Inventory, NodePool
+from aksnews.model.links import release_url
 from aksnews.model.messages import Digest, DigestItem
 from aksnews.model.records import ReleaseDetail, ReleaseSummary, StoredEntry
 from aksnews.notifiers.slack import escape as slack_escape

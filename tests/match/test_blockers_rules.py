@@ -34,7 +34,7 @@ from aksnews.model.inventory import (
     UpgradeChannel,
 )
 from aksnews.model.upgrade import DisruptionBudget, Subnet
-from aksnews.versions import parse_kube_version
+from aksnews.model.versions import parse_kube_version
 
 EMPTY = ArchiveView()
 TODAY = dt.date(2026, 3, 30)  # the Monday after BST began

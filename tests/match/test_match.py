@@ -15,7 +15,6 @@ import pytest
 from aksnews.knowledge.apis import KnowledgeRow
 from aksnews.knowledge.lifecycle import MinorLifecycle
 from aksnews.knowledge.view import ArchiveView
-from aksnews.links import DEPRECATION_GUIDE_PAGE, pr_url
 from aksnews.match.matcher import MatchSettings, match
 from aksnews.match.nodes import pool_os
 from aksnews.match.support import GaMinor, upgrade_target
@@ -31,7 +30,8 @@ from aksnews.model.inventory import (
     Team,
     UpgradeChannel,
 )
-from aksnews.versions import parse_kube_version, parse_node_image_version
+from aksnews.model.links import DEPRECATION_GUIDE_PAGE, pr_url
+from aksnews.model.versions import parse_kube_version, parse_node_image_version
 
 from archive_view import corpus_archive
 from corpus import corpus_text

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from aksnews.versions import (
+from aksnews.model.versions import (
     ImageFamily,
     KubeVersion,
     compare_kube_versions,
