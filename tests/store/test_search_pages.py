@@ -5,7 +5,8 @@ page, also_in and the totals equal a reference computed here by the plain rule o
 
 The reference reads every match with its bm25 score and sorts in Python: identical texts are
 one hit, the newest (by release date, then entry id); prose before listings (dependency bumps,
-checksum and table rows); AKS before upstream; relevance; newer first.
+checksum and table rows); AKS before upstream; relevance; newer first. (No AKS entry of the
+corpus is a listing, so the first two rules never disagree here.)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from sqlalchemy import Engine
 
 from aksnews.config import Settings
+from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.sources.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 from aksnews.store.handle import Archive
@@ -118,11 +120,15 @@ def test_pages_equal_the_rule_applied_to_every_match(whole_corpus: Engine) -> No
     for words in queries:
         matches = _matches(whole_corpus, words)
         expected = _reference(matches)
+        texts = {m.id: m.text for m in matches}
         for offset, limit in ((0, 20), (20, 20), (0, 5), (990, 20)):
             results = search(whole_corpus, SearchQuery(text=words, offset=offset, limit=limit))
             assert _page(results) == expected[offset : offset + limit], (words, offset)
             assert results.matches == len(matches)
             assert results.total == len(expected), words
+            for hit in results.hits:  # each snippet is cut from its own entry's text
+                plain = hit.snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+                assert all(p.strip() in texts[hit.entry_id] for p in plain.split("…")), hit
         large += len(expected) > 1000
         collapsed += any(h.also_in for h in expected[:40])
     # The sample holds frequent words and first pages where copies collapse.
