@@ -9,8 +9,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from aksnews.model.releases import Entry, Release, fact_to_json
 from aksnews.store.mirror import (
@@ -18,17 +17,12 @@ from aksnews.store.mirror import (
     Plan,
     Revised,
 )
-from aksnews.store.schema import (
-    Base,
-    EntryRow,
-    FactRow,
-    ReleaseRevisionRow,
-    ReleaseRow,
-    UnreadRow,
-)
+from aksnews.store.tables import metadata
 
-# Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows).
-_TABLES = Base.metadata.tables
+# Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows,
+# and importing it costs a cold ingest ~100 ms).
+_TABLES = metadata.tables
+_RELEASE, _ENTRY = _TABLES["release"], _TABLES["entry"]
 _MINOR_MENTION = re.compile(r"(?<![\d.])1\.(\d{1,2})(?=(?:\.\d+)?(?![\d]))")
 _UPSTREAM_MINOR = re.compile(r"^v(\d+\.\d+)")
 
@@ -44,8 +38,8 @@ def _minors(entry: Entry, release: Release) -> str:
 class ReleaseWriter:
     """Bulk inserts for new releases, careful reconciliation for edited ones."""
 
-    def __init__(self, session: Session, document_id: int, now: dt.datetime) -> None:
-        self.session = session
+    def __init__(self, conn: Connection, document_id: int, now: dt.datetime) -> None:
+        self.conn = conn
         self.document_id = document_id
         self.now = now
         self.entries_written = 0
@@ -73,7 +67,7 @@ class ReleaseWriter:
         ]
         if not moved:
             return
-        conn = self.session.connection()
+        conn = self.conn
         release, entry = _TABLES["release"], _TABLES["entry"]
         conn.execute(
             update(release)
@@ -90,7 +84,7 @@ class ReleaseWriter:
 
     def _mark(self, row: ArchivedRelease, change: str, *, withdrawn_at: dt.datetime | None) -> None:
         """Withdraw or restore a release: a revision of its own, the text unchanged."""
-        conn = self.session.connection()
+        conn = self.conn
         revision = row.revision + 1
         conn.execute(
             update(_TABLES["release"])
@@ -98,7 +92,7 @@ class ReleaseWriter:
             .values(withdrawn_at=withdrawn_at, revision=revision, updated_at=self.now)
         )
         markdown = conn.execute(
-            select(ReleaseRow.markdown).where(ReleaseRow.id == row.id)
+            select(_RELEASE.c.markdown).where(_RELEASE.c.id == row.id)
         ).scalar_one()
         conn.execute(
             insert(_TABLES["release_revision"]),
@@ -141,7 +135,7 @@ class ReleaseWriter:
         """
         if not releases:
             return
-        conn = self.session.connection()
+        conn = self.conn
         conn.execute(
             insert(_TABLES["release"]),
             [
@@ -153,7 +147,7 @@ class ReleaseWriter:
         keys = [r.key for r in releases]
         for chunk in chunks(keys, 500):
             for key, rid in conn.execute(
-                select(ReleaseRow.key, ReleaseRow.id).where(ReleaseRow.key.in_(chunk))
+                select(_RELEASE.c.key, _RELEASE.c.id).where(_RELEASE.c.key.in_(chunk))
             ):
                 ids[key] = rid
         conn.execute(
@@ -169,8 +163,8 @@ class ReleaseWriter:
             entry_ids.update(
                 ((rid, pos), eid)
                 for rid, pos, eid in conn.execute(
-                    select(EntryRow.release_id, EntryRow.position, EntryRow.id).where(
-                        EntryRow.release_id.in_([int(i) for i in chunk])
+                    select(_ENTRY.c.release_id, _ENTRY.c.position, _ENTRY.c.id).where(
+                        _ENTRY.c.release_id.in_([int(i) for i in chunk])
                     )
                 )
             )
@@ -193,7 +187,7 @@ class ReleaseWriter:
 
     def _index(self, entry_ids: list[int]) -> None:
         """Add new entries to SQLite's full-text index (PostgreSQL's is a generated column)."""
-        conn = self.session.connection()
+        conn = self.conn
         if conn.dialect.name != "sqlite" or not entry_ids:
             return
         for chunk in chunks([str(i) for i in entry_ids], 900):
@@ -251,8 +245,8 @@ class ReleaseWriter:
             return []
         self.entries_written += len(rows)
         return list(
-            self.session.scalars(
-                insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True), rows
+            self.conn.scalars(
+                insert(_ENTRY).returning(_ENTRY.c.id, sort_by_parameter_order=True), rows
             )
         )
 
@@ -269,12 +263,12 @@ class ReleaseWriter:
             for u in entry.unread
         )
         if rows:
-            self.session.connection().execute(insert(_TABLES["unread_statement"]), rows)
+            self.conn.execute(insert(_TABLES["unread_statement"]), rows)
 
     def _insert_facts(self, rows: list[dict[str, object]]) -> None:
         if rows:
             self.facts_written += len(rows)
-            self.session.connection().execute(insert(_TABLES["fact"]), rows)
+            self.conn.execute(insert(_TABLES["fact"]), rows)
 
     def _revise(self, item: Revised) -> None:
         """An edited, restored or renamed section: keep entry ids where the text is unchanged,
@@ -290,9 +284,9 @@ class ReleaseWriter:
         values = {**self._release_values(release), "revision": revision, "withdrawn_at": None}
         if item.renamed:
             values["key"] = release.key
-        self.session.execute(update(ReleaseRow).where(ReleaseRow.id == release_id).values(values))
-        self.session.execute(
-            insert(ReleaseRevisionRow),
+        self.conn.execute(update(_RELEASE).where(_RELEASE.c.id == release_id).values(values))
+        self.conn.execute(
+            insert(_TABLES["release_revision"]),
             [
                 self._revision_row(
                     release_id, revision, release, change, archived if item.renamed else None
@@ -300,10 +294,10 @@ class ReleaseWriter:
             ],
         )
         old = list(
-            self.session.execute(
-                select(EntryRow.id, EntryRow.markdown, EntryRow.kind, EntryRow.section)
-                .where(EntryRow.release_id == release_id, EntryRow.removed.is_(False))
-                .order_by(EntryRow.position)
+            self.conn.execute(
+                select(_ENTRY.c.id, _ENTRY.c.markdown, _ENTRY.c.kind, _ENTRY.c.section)
+                .where(_ENTRY.c.release_id == release_id, _ENTRY.c.removed.is_(False))
+                .order_by(_ENTRY.c.position)
             )
         )
         unused = {row.id: row for row in old}
@@ -349,7 +343,7 @@ class ReleaseWriter:
             else:
                 new_rows.append(values)
                 entry_ids.append(-1)
-        conn = self.session.connection()
+        conn = self.conn
         entry_table = _TABLES["entry"]
         if revisions:
             conn.execute(insert(_TABLES["entry_revision"]), revisions)
@@ -377,13 +371,15 @@ class ReleaseWriter:
                 .values(removed=True)
             )
         # Facts are derived from the entries: replace them wholesale.
-        self.session.execute(delete(FactRow).where(FactRow.release_id == release_id))
+        fact = _TABLES["fact"]
+        self.conn.execute(delete(fact).where(fact.c.release_id == release_id))
         facts: list[dict[str, object]] = []
         for entry, eid in zip(release.entries, entry_ids, strict=True):
             facts.extend(_fact_rows(release_id, eid, entry))
         self._insert_facts(facts)
         # So are the statements it could not read: the re-parsed release replaces its own.
-        self.session.execute(delete(UnreadRow).where(UnreadRow.release_id == release_id))
+        unread = _TABLES["unread_statement"]
+        self.conn.execute(delete(unread).where(unread.c.release_id == release_id))
         self._insert_unread(
             [
                 (release, release_id, eid, entry)
