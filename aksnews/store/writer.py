@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text, update
 
 from aksnews.model.releases import Entry, Release, fact_to_json
 from aksnews.store.mirror import (
@@ -136,8 +137,9 @@ class ReleaseWriter:
         if not releases:
             return
         conn = self.conn
-        conn.execute(
-            insert(_TABLES["release"]),
+        insert_many(
+            conn,
+            _TABLES["release"],
             [
                 {**self._release_values(r), "key": r.key, "first_seen_at": self.now, "revision": 1}
                 for r in releases
@@ -150,13 +152,14 @@ class ReleaseWriter:
                 select(_RELEASE.c.key, _RELEASE.c.id).where(_RELEASE.c.key.in_(chunk))
             ):
                 ids[key] = rid
-        conn.execute(
-            insert(_TABLES["release_revision"]),
+        insert_many(
+            conn,
+            _TABLES["release_revision"],
             [self._revision_row(ids[r.key], 1, r) for r in releases],
         )
         entry_rows = [self._entry_row(ids[r.key], r, e) for r in releases for e in r.entries]
         if entry_rows:
-            conn.execute(insert(_TABLES["entry"]), entry_rows)
+            insert_many(conn, _TABLES["entry"], entry_rows)
             self.entries_written += len(entry_rows)
         entry_ids: dict[tuple[int, int], int] = {}
         for chunk in chunks([str(i) for i in ids.values()], 500):
@@ -263,12 +266,12 @@ class ReleaseWriter:
             for u in entry.unread
         )
         if rows:
-            self.conn.execute(insert(_TABLES["unread_statement"]), rows)
+            insert_many(self.conn, _TABLES["unread_statement"], rows)
 
     def _insert_facts(self, rows: list[dict[str, object]]) -> None:
         if rows:
             self.facts_written += len(rows)
-            self.conn.execute(insert(_TABLES["fact"]), rows)
+            insert_many(self.conn, _TABLES["fact"], rows)
 
     def _revise(self, item: Revised) -> None:
         """An edited, restored or renamed section: keep entry ids where the text is unchanged,
@@ -400,6 +403,47 @@ def _fact_rows(release_id: int, entry_id: int, entry: Entry) -> list[dict[str, o
         }
         for fact in entry.facts
     ]
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """An executemany INSERT of rows that all have the same keys.
+
+    On SQLite the rows go to the driver as tuples, each value through the bind processor that
+    SQLAlchemy itself would apply (dates and times as text, booleans as 0/1), so the stored
+    values are the same; skipping SQLAlchemy's per-row parameter processing saves a cold ingest
+    of the AKS CHANGELOG (~8,000 rows) about 40 ms. Other databases use SQLAlchemy's insert.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), list(rows))
+        return
+    names = list(rows[0])
+    dialect = conn.dialect
+    processed = [
+        (i, process)
+        for i, n in enumerate(names)
+        if (process := table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    get = itemgetter(*names)
+    params: list[tuple[object, ...]] = []
+    for row in rows:
+        values = get(row)
+        if len(names) == 1:
+            values = (values,)
+        if processed:
+            values = list(values)
+            for i, process in processed:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            values = tuple(values)
+        params.append(values)
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    conn.exec_driver_sql(sql, params)
 
 
 def chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
