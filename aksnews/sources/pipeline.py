@@ -68,7 +68,7 @@ def _ingest(
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if release is None and archive.document_current(source, sha):
         return IngestReport(source=source, path=path, unchanged=True, dry_run=dry_run)
-    # The parsers and the ORM writer, only when there is work.
+    # The parsers and the writer, only when there is work.
     from aksnews.parsers.base import ParseOptions, get_parser
     from aksnews.sources.local import ingest_text
 

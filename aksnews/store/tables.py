@@ -1,7 +1,8 @@
-"""Core `Table` descriptions of the archive tables that the read paths query.
+"""Core `Table` descriptions of the archive tables that the read paths and the ingest use.
 
-Reading through these instead of the ORM classes of schema.py keeps `sqlalchemy.orm` and the
-mapped schema (~70 ms of start-up) out of read commands such as `releases`, `show` and `facts`.
+Reading and writing through these instead of the ORM classes of schema.py keeps
+`sqlalchemy.orm` and the mapped schema (~100 ms of start-up) out of read commands such as
+`releases`, `show` and `facts`, and out of `ingest`.
 They describe the same tables (tests/store/test_core_tables.py compares every column with
 schema.py); schema.py and the migrations remain the definition.
 """
@@ -35,6 +36,32 @@ source = Table(
     Column("changed_at", DateTime(timezone=True)),
     Column("failed_at", DateTime(timezone=True)),
     Column("last_error", Text),
+)
+
+document = Table(
+    "document",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(40), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("bytes", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+document_head = Table(
+    "document_head",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("scope", String(200), primary_key=True),
+    Column("document_id", Integer, ForeignKey("document.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("releases", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 release = Table(
@@ -97,6 +124,16 @@ entry = Table(
     Column("removed", Boolean, nullable=False),
     Column("action_required", Boolean, nullable=False),
     Column("breaking", Boolean, nullable=False),
+)
+
+entry_revision = Table(
+    "entry_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("entry.id"), nullable=False),
+    Column("markdown", Text, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
 fact = Table(

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text, update
 
 from aksnews.model.releases import Entry, Release, fact_to_json
 from aksnews.store.mirror import (
@@ -18,17 +18,12 @@ from aksnews.store.mirror import (
     Plan,
     Revised,
 )
-from aksnews.store.schema import (
-    Base,
-    EntryRow,
-    FactRow,
-    ReleaseRevisionRow,
-    ReleaseRow,
-    UnreadRow,
-)
+from aksnews.store.tables import metadata
 
-# Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows).
-_TABLES = Base.metadata.tables
+# Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows,
+# and importing it costs a cold ingest ~100 ms).
+_TABLES = metadata.tables
+_RELEASE, _ENTRY = _TABLES["release"], _TABLES["entry"]
 _MINOR_MENTION = re.compile(r"(?<![\d.])1\.(\d{1,2})(?=(?:\.\d+)?(?![\d]))")
 _UPSTREAM_MINOR = re.compile(r"^v(\d+\.\d+)")
 
@@ -44,8 +39,8 @@ def _minors(entry: Entry, release: Release) -> str:
 class ReleaseWriter:
     """Bulk inserts for new releases, careful reconciliation for edited ones."""
 
-    def __init__(self, session: Session, document_id: int, now: dt.datetime) -> None:
-        self.session = session
+    def __init__(self, conn: Connection, document_id: int, now: dt.datetime) -> None:
+        self.conn = conn
         self.document_id = document_id
         self.now = now
         self.entries_written = 0
@@ -73,7 +68,7 @@ class ReleaseWriter:
         ]
         if not moved:
             return
-        conn = self.session.connection()
+        conn = self.conn
         release, entry = _TABLES["release"], _TABLES["entry"]
         conn.execute(
             update(release)
@@ -90,7 +85,7 @@ class ReleaseWriter:
 
     def _mark(self, row: ArchivedRelease, change: str, *, withdrawn_at: dt.datetime | None) -> None:
         """Withdraw or restore a release: a revision of its own, the text unchanged."""
-        conn = self.session.connection()
+        conn = self.conn
         revision = row.revision + 1
         conn.execute(
             update(_TABLES["release"])
@@ -98,7 +93,7 @@ class ReleaseWriter:
             .values(withdrawn_at=withdrawn_at, revision=revision, updated_at=self.now)
         )
         markdown = conn.execute(
-            select(ReleaseRow.markdown).where(ReleaseRow.id == row.id)
+            select(_RELEASE.c.markdown).where(_RELEASE.c.id == row.id)
         ).scalar_one()
         conn.execute(
             insert(_TABLES["release_revision"]),
@@ -141,9 +136,10 @@ class ReleaseWriter:
         """
         if not releases:
             return
-        conn = self.session.connection()
-        conn.execute(
-            insert(_TABLES["release"]),
+        conn = self.conn
+        insert_many(
+            conn,
+            _TABLES["release"],
             [
                 {**self._release_values(r), "key": r.key, "first_seen_at": self.now, "revision": 1}
                 for r in releases
@@ -153,24 +149,25 @@ class ReleaseWriter:
         keys = [r.key for r in releases]
         for chunk in chunks(keys, 500):
             for key, rid in conn.execute(
-                select(ReleaseRow.key, ReleaseRow.id).where(ReleaseRow.key.in_(chunk))
+                select(_RELEASE.c.key, _RELEASE.c.id).where(_RELEASE.c.key.in_(chunk))
             ):
                 ids[key] = rid
-        conn.execute(
-            insert(_TABLES["release_revision"]),
+        insert_many(
+            conn,
+            _TABLES["release_revision"],
             [self._revision_row(ids[r.key], 1, r) for r in releases],
         )
         entry_rows = [self._entry_row(ids[r.key], r, e) for r in releases for e in r.entries]
         if entry_rows:
-            conn.execute(insert(_TABLES["entry"]), entry_rows)
+            insert_many(conn, _TABLES["entry"], entry_rows)
             self.entries_written += len(entry_rows)
         entry_ids: dict[tuple[int, int], int] = {}
         for chunk in chunks([str(i) for i in ids.values()], 500):
             entry_ids.update(
                 ((rid, pos), eid)
                 for rid, pos, eid in conn.execute(
-                    select(EntryRow.release_id, EntryRow.position, EntryRow.id).where(
-                        EntryRow.release_id.in_([int(i) for i in chunk])
+                    select(_ENTRY.c.release_id, _ENTRY.c.position, _ENTRY.c.id).where(
+                        _ENTRY.c.release_id.in_([int(i) for i in chunk])
                     )
                 )
             )
@@ -193,7 +190,7 @@ class ReleaseWriter:
 
     def _index(self, entry_ids: list[int]) -> None:
         """Add new entries to SQLite's full-text index (PostgreSQL's is a generated column)."""
-        conn = self.session.connection()
+        conn = self.conn
         if conn.dialect.name != "sqlite" or not entry_ids:
             return
         for chunk in chunks([str(i) for i in entry_ids], 900):
@@ -251,8 +248,8 @@ class ReleaseWriter:
             return []
         self.entries_written += len(rows)
         return list(
-            self.session.scalars(
-                insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True), rows
+            self.conn.scalars(
+                insert(_ENTRY).returning(_ENTRY.c.id, sort_by_parameter_order=True), rows
             )
         )
 
@@ -269,12 +266,12 @@ class ReleaseWriter:
             for u in entry.unread
         )
         if rows:
-            self.session.connection().execute(insert(_TABLES["unread_statement"]), rows)
+            insert_many(self.conn, _TABLES["unread_statement"], rows)
 
     def _insert_facts(self, rows: list[dict[str, object]]) -> None:
         if rows:
             self.facts_written += len(rows)
-            self.session.connection().execute(insert(_TABLES["fact"]), rows)
+            insert_many(self.conn, _TABLES["fact"], rows)
 
     def _revise(self, item: Revised) -> None:
         """An edited, restored or renamed section: keep entry ids where the text is unchanged,
@@ -290,9 +287,9 @@ class ReleaseWriter:
         values = {**self._release_values(release), "revision": revision, "withdrawn_at": None}
         if item.renamed:
             values["key"] = release.key
-        self.session.execute(update(ReleaseRow).where(ReleaseRow.id == release_id).values(values))
-        self.session.execute(
-            insert(ReleaseRevisionRow),
+        self.conn.execute(update(_RELEASE).where(_RELEASE.c.id == release_id).values(values))
+        self.conn.execute(
+            insert(_TABLES["release_revision"]),
             [
                 self._revision_row(
                     release_id, revision, release, change, archived if item.renamed else None
@@ -300,10 +297,10 @@ class ReleaseWriter:
             ],
         )
         old = list(
-            self.session.execute(
-                select(EntryRow.id, EntryRow.markdown, EntryRow.kind, EntryRow.section)
-                .where(EntryRow.release_id == release_id, EntryRow.removed.is_(False))
-                .order_by(EntryRow.position)
+            self.conn.execute(
+                select(_ENTRY.c.id, _ENTRY.c.markdown, _ENTRY.c.kind, _ENTRY.c.section)
+                .where(_ENTRY.c.release_id == release_id, _ENTRY.c.removed.is_(False))
+                .order_by(_ENTRY.c.position)
             )
         )
         unused = {row.id: row for row in old}
@@ -349,7 +346,7 @@ class ReleaseWriter:
             else:
                 new_rows.append(values)
                 entry_ids.append(-1)
-        conn = self.session.connection()
+        conn = self.conn
         entry_table = _TABLES["entry"]
         if revisions:
             conn.execute(insert(_TABLES["entry_revision"]), revisions)
@@ -377,13 +374,15 @@ class ReleaseWriter:
                 .values(removed=True)
             )
         # Facts are derived from the entries: replace them wholesale.
-        self.session.execute(delete(FactRow).where(FactRow.release_id == release_id))
+        fact = _TABLES["fact"]
+        self.conn.execute(delete(fact).where(fact.c.release_id == release_id))
         facts: list[dict[str, object]] = []
         for entry, eid in zip(release.entries, entry_ids, strict=True):
             facts.extend(_fact_rows(release_id, eid, entry))
         self._insert_facts(facts)
         # So are the statements it could not read: the re-parsed release replaces its own.
-        self.session.execute(delete(UnreadRow).where(UnreadRow.release_id == release_id))
+        unread = _TABLES["unread_statement"]
+        self.conn.execute(delete(unread).where(unread.c.release_id == release_id))
         self._insert_unread(
             [
                 (release, release_id, eid, entry)
@@ -404,6 +403,47 @@ def _fact_rows(release_id: int, entry_id: int, entry: Entry) -> list[dict[str, o
         }
         for fact in entry.facts
     ]
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """An executemany INSERT of rows that all have the same keys.
+
+    On SQLite the rows go to the driver as tuples, each value through the bind processor that
+    SQLAlchemy itself would apply (dates and times as text, booleans as 0/1), so the stored
+    values are the same; skipping SQLAlchemy's per-row parameter processing saves a cold ingest
+    of the AKS CHANGELOG (~8,000 rows) about 40 ms. Other databases use SQLAlchemy's insert.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), list(rows))
+        return
+    names = list(rows[0])
+    dialect = conn.dialect
+    processed = [
+        (i, process)
+        for i, n in enumerate(names)
+        if (process := table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    get = itemgetter(*names)
+    params: list[tuple[object, ...]] = []
+    for row in rows:
+        values = get(row)
+        if len(names) == 1:
+            values = (values,)
+        if processed:
+            values = list(values)
+            for i, process in processed:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            values = tuple(values)
+        params.append(values)
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    conn.exec_driver_sql(sql, params)
 
 
 def chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:

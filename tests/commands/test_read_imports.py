@@ -129,3 +129,29 @@ def test_fetching_does_not_import_the_httpx_command_line_client(tmp_path: Path) 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert json.loads(proc.stdout) == []
+
+
+def test_a_cold_ingest_imports_no_orm(tmp_path: Path) -> None:
+    """An ingest into a new file writes on Core tables: neither the ORM nor the mapped schema
+    (~100 ms of a cold ingest), nor alembic (the new file is created from the schema script)."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    changelog = str(corpus_path("aks/CHANGELOG.md"))
+    heavy = (*HEAVY, "aksnews.store.schema")
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(heavy), "--db", url, "ingest", changelog],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["code"] == 0, proc.stderr
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            releases = conn.exec_driver_sql("SELECT count(*) FROM release").scalar()
+    finally:
+        engine.dispose()
+    assert releases and f"{releases} new," in result["out"]  # it wrote the releases it reports
+    assert result["loaded"] == []
