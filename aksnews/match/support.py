@@ -147,8 +147,6 @@ def end_of_support(
         resolved = row.resolved(Milestone.LTS_END)
     else:
         what = "standard support"
-        if lts:
-            notes.append(f"The calendar names no LTS end for {minor}: using standard support.")
         if row is not None and row.end_of_support is not None:
             deadline = row.end_of_support
             resolved = row.resolved(Milestone.END_OF_SUPPORT)
@@ -166,6 +164,11 @@ def end_of_support(
     else:
         return None
     supported = _supported(ga, rows, now)
+    newer = [m for m in supported if minor_key(m) > minor_key(minor)]
+    if lts and what == "standard support":
+        # The LTS plan outlives standard support, but no source here dates its end for this
+        # minor: saying the cluster's support ended would be a claim the sources do not make.
+        return _lts_end_unknown(scope, minor, deadline, now, newer, _links(archive, sources), notes)
     ended = days <= 0
     title = (
         f"Kubernetes {minor} on {scope.name}: {what} "
@@ -179,7 +182,6 @@ def end_of_support(
     why.extend(notes)
     if supported:
         why.append(f"Supported minors on {now}: {', '.join(supported)}.")
-    newer = [m for m in supported if minor_key(m) > minor_key(minor)]
     if newer:
         action = f"Upgrade {scope.name} to {newer[0]} or newer"
         action += " before that date." if not ended else " now: the cluster gets no fixes."
@@ -207,6 +209,49 @@ def end_of_support(
 
 
 # --- available updates --------------------------------------------------------------------------
+
+
+def _lts_end_unknown(
+    scope: ClusterScope,
+    minor: str,
+    standard_end: dt.date,
+    now: dt.date,
+    newer: Sequence[str],
+    links: tuple[str, ...],
+    notes: Sequence[str],
+) -> Finding:
+    """A cluster on the LTS plan whose minor's LTS end no source names: a warning to find out,
+    without a deadline, rather than an end of support that may not be the cluster's."""
+    ended = standard_end <= now
+    title = (
+        f"Kubernetes {minor} on {scope.name}: end of long-term support not known "
+        f"(standard support {'ended' if ended else 'ends'} {standard_end})"
+    )
+    why = [
+        f"{scope.name} runs {scope.version} on the AKSLongTermSupport plan. AKS standard "
+        f"support for {minor} {'ended' if ended else 'ends'} on {standard_end}; the calendar "
+        f"names no LTS end for {minor}, so aksnews cannot say how long the plan covers it.",
+        *notes,
+    ]
+    target = f" to {newer[0]} or newer" if newer else " to a supported minor"
+    action = (
+        f"Check the LTS end of {minor} (az aks get-versions --location <region>) and plan the "
+        f"upgrade of {scope.name}{target}."
+    )
+    return Finding(
+        key=finding_key(Rule.END_OF_SUPPORT, scope.name, None, f"kubernetes {minor}"),
+        rule=Rule.END_OF_SUPPORT,
+        severity=Severity.WARNING,
+        cluster=scope.name,
+        team=scope.team,
+        title=title,
+        why=" ".join(why),
+        action=action,
+        subject=f"kubernetes {minor}",
+        object=str(scope.version),
+        deadline=None,
+        links=links,
+    )
 
 
 def _patches(

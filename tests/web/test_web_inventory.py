@@ -240,8 +240,11 @@ def test_home_shows_each_teams_counts_deadline_newest_release_and_fetch(
         dated = sorted(f.deadline for f in mine if f.deadline)
         if dated:
             assert dated[0].isoformat() in row, team
-    # legacy's 1.29 standard support ended 2025-04-30 (DOMAIN calendar): platform is overdue.
-    assert "overdue" in rows["platform"][2] and "overdue" not in rows["retail"][2]
+    # legacy runs 1.29 on the LTS plan and no source dates 1.29's LTS end: a warning without a
+    # deadline, not an overdue end of support (1.29's standard support ended 2025-04-30).
+    legacy = [f for f in findings if f.cluster == "legacy" and f.rule is Rule.END_OF_SUPPORT]
+    assert [(f.severity, f.deadline) for f in legacy] == [(Severity.WARNING, None)]
+    assert "overdue" not in rows["platform"][2] and "overdue" not in rows["retail"][2]
     # The newest corpus release names the LTS patches, Azure Linux 2.0's end and Ubuntu
     # images: it concerns every team with clusters.
     assert all("/releases/aks%3A2025-10-12" in row for _, _, row in rows.values())
@@ -271,10 +274,11 @@ def test_deadlines_list_the_inventorys_dates_with_overdue_ones(
     assert not any("18.04" in s for s in subjects)
     windows = next(r for r in rows if r["subject"] == "Windows Server 2019")
     assert windows["touches"] == ["retail-win runs Windows Server 2019"]
-    # The 1.29 end of standard support (2025-04-30) touches legacy and is overdue.
+    # The 1.29 end of standard support (2025-04-30) touches legacy (its minor) and is past.
     eos = next(r for r in rows if r["kind"] == "end-of-support" and r["subject"] == "1.29")
     assert eos["overdue"] and eos["date"] == "2025-04-30"
-    assert [f["cluster"] for f in eos["findings"]] == ["legacy"]
+    # legacy is on the LTS plan: no finding dates its support by the standard end.
+    assert eos["findings"] == []
 
     html = _page(client, "/deadlines")
     assert html.count('class="inventory-deadline') == len(rows)
