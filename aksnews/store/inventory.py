@@ -23,6 +23,7 @@ from aksnews.model.upgrade_codec import (
     item_name,
     items_of,
 )
+from aksnews.store.inventory_view import aware
 from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow, VersionSeenRow
 
 _TABLES = Base.metadata.tables
@@ -142,13 +143,8 @@ def _record_versions(
                 row = session.get(VersionSeenRow, key, populate_existing=True)
                 if row is None:  # pragma: no cover - deleted in between; nothing to widen
                     continue
-        row.first_seen = min(_aware(row.first_seen), collected_at)
-        row.last_seen = max(_aware(row.last_seen), collected_at)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        row.first_seen = min(aware(row.first_seen), collected_at)
+        row.last_seen = max(aware(row.last_seen), collected_at)
 
 
 __all__ = ["api_use_json", "replace_origin"]

@@ -35,8 +35,8 @@ def load_statements(engine: Engine) -> Inventory:
             VersionSeen(
                 cluster=v.cluster,
                 version=v.version,
-                first_seen=_aware(v.first_seen).isoformat(),
-                last_seen=_aware(v.last_seen).isoformat(),
+                first_seen=aware(v.first_seen).isoformat(),
+                last_seen=aware(v.last_seen).isoformat(),
             )
             for v in conn.execute(
                 select(version_seen).order_by(version_seen.c.cluster, version_seen.c.version)
@@ -54,7 +54,7 @@ def load_statements(engine: Engine) -> Inventory:
                     "name": u.name,
                     "provenance": {
                         "origin": u.origin,
-                        "collected_at": _aware(u.collected_at).isoformat(),
+                        "collected_at": aware(u.collected_at).isoformat(),
                     },
                 }
             )
@@ -88,6 +88,6 @@ def load_statements(engine: Engine) -> Inventory:
     )
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def aware(value: dt.datetime) -> dt.datetime:
     # SQLite returns naive datetimes for timezone-aware columns; everything stored is UTC.
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
