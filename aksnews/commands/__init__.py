@@ -60,6 +60,7 @@ def _global(
     ),
 ) -> None:
     ctx.obj = AppState(db_url=db, config_file=config, debug=debug)
+    ctx.call_on_close(ctx.obj.close)
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -276,6 +277,10 @@ def run(args: Sequence[str]) -> int:
         print("aksnews: interrupted", file=sys.stderr)
         return 130
     except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):
+            # typer turns a closed stdout (`aksnews search x | head`) into exit 1; the reader
+            # left on purpose, as below.
+            return 0
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         print("aksnews: interrupted", file=sys.stderr)

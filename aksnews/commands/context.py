@@ -42,6 +42,14 @@ class AppState:
             self._archive = Archive.open(self.settings().database_url)
         return self._archive
 
+    def close(self) -> None:
+        """Close the archive's connections: on SQLite the last close checkpoints the WAL into
+        the file, so a process that then leaves without the interpreter's teardown (cli.entry)
+        leaves the archive as a normal exit would."""
+        if self._archive is not None:
+            self._archive.dispose()
+            self._archive = None
+
 
 def console() -> Console:
     """A rich console; when piped, wide enough that tables are not cut to 80 columns."""
