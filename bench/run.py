@@ -16,7 +16,17 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from common import BIN, REPO, STACK_IMPORTS, alternate, compile_package, p95, report, timed
+from common import (
+    BIN,
+    REPO,
+    STACK_IMPORTS,
+    alternate,
+    compile_package,
+    cpu_timed,
+    p95,
+    report,
+    timed,
+)
 
 from corpus import corpus_path
 
@@ -102,6 +112,15 @@ def bench_ingest(rounds: int, work: Path) -> None:
     report("cold ingest CHANGELOG.md into a new SQLite file", s, b, r, "<= 1.5 x bare parse")
     s, b, r = alternate(lambda: cold(True), baseline, rounds)
     report("cold ingest CHANGELOG.md into a migrated file", s, b, r, "<= 1.3 x bare parse")
+    for migrated, label in ((False, "new"), (True, "migrated")):
+        s, b, r = alternate(
+            lambda migrated=migrated: cpu_timed(
+                [AKSNEWS, "ingest", changelog, "--source", "aks"], env=_env(fresh_db(migrated))
+            ),
+            lambda: cpu_timed(bare),
+            rounds,
+        )
+        report(f"  the same into a {label} file, CPU time", s, b, r, "report")
     print(f"{'peak RSS of the cold ingest':<52} {max(rss) / 1024:9.1f} MB  (target <= 150 MB)")
 
     db = work / "warm.db"
