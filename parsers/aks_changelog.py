@@ -60,7 +60,7 @@ from aksnews.parsers.base import (
     reject_unless_text,
     split_on_headings,
 )
-from aksnews.parsers.inline import github_anchor, links, plain_text
+from aksnews.parsers.inline import DESTINATION, github_anchor, links, plain_text
 
 _RELEASE_HEADING = re.compile(
     r"##[ \t]+Release(?:[ \t]+Notes)?[ \t]*(?:[-\u2013:][ \t]*)?"
@@ -85,7 +85,9 @@ _LT_GUARD = "\ue000"
 _INLINE_MARKUP = re.compile(r"[\[\]`*_<\\\t]")
 # Plain '[text](url "title")' links. No '!?' in front: an optional first character stops the
 # regex engine from skipping ahead to '[' and triples the cost (images take the slow path).
-_SIMPLE_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_SIMPLE_LINK = re.compile(
+    r"\[([^\[\]]*)\]\(\s*<?(" + DESTINATION + r")>?(?:\s+\"[^\"]*\")?\s*\)"
+)
 _SPACES = re.compile(r" {2,}")
 # As in parsers/inline.py: '<https://...>' autolinks and '`code`' spans.
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
