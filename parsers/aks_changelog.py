@@ -85,9 +85,7 @@ _LT_GUARD = "\ue000"
 _INLINE_MARKUP = re.compile(r"[\[\]`*_<\\\t]")
 # Plain '[text](url "title")' links. No '!?' in front: an optional first character stops the
 # regex engine from skipping ahead to '[' and triples the cost (images take the slow path).
-_SIMPLE_LINK = re.compile(
-    r"\[([^\[\]]*)\]\(\s*<?(" + DESTINATION + r")>?(?:\s+\"[^\"]*\")?\s*\)"
-)
+_SIMPLE_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?(" + DESTINATION + r")>?(?:\s+\"[^\"]*\")?\s*\)")
 _SPACES = re.compile(r" {2,}")
 # As in parsers/inline.py: '<https://...>' autolinks and '`code`' spans.
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
