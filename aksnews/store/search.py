@@ -17,7 +17,7 @@ It ranks where its best-placed copy ranks (the first of them by the rule above: 
 different section headings score differently) and with that copy's rank, shows the newest
 copy (by release date, then entry), and `also_in` counts the other copies that match.
 
-Totals count such hits up to TOTAL_CAP, or up to just past the page asked for if that is
+Totals count such hits up to TOTAL_CAP, or up to the end of the page asked for if that is
 further: beyond it `total_capped` says there are more (the pages go on all the same).
 """
 
@@ -59,14 +59,15 @@ class SearchResults:
     total_capped: bool = False  # there are more hits than `total`
 
 
-# Hits are counted up to this many (or to just past the page asked for, if further): counting
+# Hits are counted up to this many (or to the end of the page asked for, if further): counting
 # walks the matches and compares their texts (at 1,000 it was a third of a frequent word's search).
 TOTAL_CAP = 200
 
 
 def count_cap(query: SearchQuery) -> int:
-    """How far the total is counted for this page: it always tells whether a next page exists."""
-    return max(TOTAL_CAP, query.offset + query.limit + 1)
+    """How far the total is counted for this page: to its end at least, so that `total_capped`
+    tells whether a next page exists."""
+    return max(TOTAL_CAP, query.offset + query.limit)
 
 
 # Listings rather than prose: ranked after everything else.
