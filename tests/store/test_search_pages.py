@@ -52,12 +52,13 @@ def whole_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(params=["streamed", "by AKS ids"])
+@pytest.fixture(params=["as planned", "the other plan"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both of SQLite's plans for the AKS classes (chosen by the archive's AKS share, which
-    on this archive would always pick the stream): the pages must not depend on it."""
-    by_ids = request.param == "by AKS ids"
-    monkeypatch.setattr(search_sqlite, "_aks_by_ids", lambda engine, conn: by_ids)
+    """Both of SQLite's plans (chosen by the archive's size; this archive gets the first):
+    the pages must not depend on them."""
+    if request.param == "the other plan":
+        other = search_sqlite.Plan(aks_by_ids=True, snippets_in_one_pass=False)
+        monkeypatch.setattr(search_sqlite, "_plan", lambda engine, conn: other)
 
 
 @dataclass(frozen=True)
