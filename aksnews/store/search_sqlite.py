@@ -8,8 +8,10 @@ upstream; see aksnews.store.search) is read from FTS5 with `ORDER BY rank`, whic
 from the bm25 scores alone, and the entry and release of a match are read only until the page
 is full. The first copy of a text read is where its hit ranks (its best-placed copy); the page's
 texts are then looked up by the entry text index (migration 0012) to count their other copies
-and show the newest. The total is counted up to a cap (distinct texts in FTS5's own order, no
-scores) unless reading the page already read every match.
+and show the newest, with the snippet cut from the placed copy (the same text). The total is
+counted up to a cap (distinct texts in FTS5's own order, no scores) unless reading the page
+already read every match. On an archive where AKS entries are few (Plan), the AKS classes are
+ranked among the AKS entries' ids instead, so FTS5 does not score the upstream notes for them.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ _STREAM = (
     "ORDER BY entry_fts.rank"
 )
 # The AKS classes: FTS5 ranks only the matches among AKS entries' ids (read from two covering
-# indexes; the unary + keeps the list a filter rather than one FTS5 lookup per id). Where
-# upstream notes outnumber AKS entries, the stream above ranked mostly rows it then skipped.
+# indexes; the unary + keeps the list a filter rather than one FTS5 lookup per id). Where AKS
+# entries are few, the stream above scored mostly upstream notes that it then skipped.
 _AKS_RANKED = (
     "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(entry_fts, 1.0, 0.3) AS rank "
     "FROM entry_fts WHERE entry_fts MATCH :q AND +rowid IN (SELECT e.id FROM release r "
@@ -161,7 +163,7 @@ def _placed(
 
 def _copies(
     conn: Connection, page: list[Any], filters: str, params: dict[str, Any], one_pass: bool
-) -> dict[str, tuple[Any, int, str]]:
+) -> dict[str, tuple[Any, int, str | None]]:
     """Per text of the page: its newest matching copy (with its release), how many copies
     match, and the snippet (cut from the text, so the same for every copy).
 
@@ -182,18 +184,17 @@ def _copies(
     sections = {row[_TEXT]: row[_SECTION] for row in page}
     unsure = [row[_ID] for row in rows if row[_SECTION] != sections[row[_TEXT]]]
     ids = {f"i{n}": entry for n, entry in enumerate([row[_ID] for row in page] + unsure)}
-    snippets = dict(
-        conn.exec_driver_sql(
-            "SELECT rowid, snippet(entry_fts, 0, "
-            f"'{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) FROM entry_fts "
-            # '+rowid': a filter on one pass over the matches, not one FTS5 lookup per id.
-            f"WHERE entry_fts MATCH :q AND {'+' if one_pass else ''}rowid IN ({_names(ids)})",
-            {"q": params["q"], **ids},
-        ).all()
+    found = conn.exec_driver_sql(
+        "SELECT rowid, snippet(entry_fts, 0, "
+        f"'{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) FROM entry_fts "
+        # '+rowid': a filter on one pass over the matches, not one FTS5 lookup per id.
+        f"WHERE entry_fts MATCH :q AND {'+' if one_pass else ''}rowid IN ({_names(ids)})",
+        {"q": params["q"], **ids},
     )
+    snippets: dict[int, str | None] = {int(row[0]): row[1] for row in found}
     if unsure:
         rows = [r for r in rows if r[_SECTION] == sections[r[_TEXT]] or r[_ID] in snippets]
-    copies: dict[str, tuple[Any, int, str]] = {}
+    copies: dict[str, tuple[Any, int, str | None]] = {}
     for row in page:
         matching = [r for r in rows if r[_TEXT] == row[_TEXT]]
         copies[row[_TEXT]] = (max(matching, key=_newer), len(matching), snippets[row[_ID]])
