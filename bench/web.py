@@ -95,7 +95,8 @@ def query_words(db: Path) -> list[str]:
     return random.Random(6).sample(candidates, WORDS)
 
 
-def in_process_p95(db: Path, words: list[str], passes: int = 3) -> float:
+def in_process_p95(db: Path, words: list[str], passes: int = 3) -> tuple[float, float]:
+    """p95 and mean of the in-process search over the words."""
     from aksnews.store.engine import open_engine
     from aksnews.store.search import SearchQuery, search
 
@@ -109,7 +110,13 @@ def in_process_p95(db: Path, words: list[str], passes: int = 3) -> float:
             search(engine, SearchQuery(text=word))
             samples.append(time.perf_counter() - start)
     engine.dispose()
-    return p95(samples)
+    return p95(samples), sum(samples) / len(samples)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (/proc/PID/stat, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -201,7 +208,7 @@ def main() -> None:
         db = Path(tmp) / "aksnews.db"
         build_archive(db)
         words = query_words(db)
-        baseline = in_process_p95(db, words)
+        baseline, mean = in_process_p95(db, words)
 
         port = _free_port()
         argv, label = web_command(port)
@@ -213,9 +220,12 @@ def main() -> None:
             wait_healthy(base, proc)
             time.sleep(1.0)  # let start-up settle before reading the idle footprint
             idle = rss_mb(proc.pid)
+            server_before, own_before = cpu_seconds(proc.pid), sum(os.times()[:2])
             latencies, errors, elapsed = load(
                 base, words, args.clients, args.seconds, args.max_requests
             )
+            server_cpu = cpu_seconds(proc.pid) - server_before
+            client_cpu = sum(os.times()[:2]) - own_before
             loaded = rss_mb(proc.pid)
         finally:
             proc.terminate()
@@ -238,6 +248,13 @@ def main() -> None:
     print(
         f"{'throughput vs one in-process searcher':<44} "
         f"{len(latencies) / elapsed * baseline:9.2f}  (requests/s x in-process p95)"
+    )
+    # Where a request's time goes: both processes share the machine's cores.
+    n = len(latencies)
+    print(
+        f"{'CPU per request: server, clients':<44} {server_cpu / n * 1000:9.2f} ms, "
+        f"{client_cpu / n * 1000:.2f} ms  (in-process search mean {mean * 1000:.2f} ms; "
+        f"{os.cpu_count()} cores)"
     )
     print(f"{'idle RSS of ' + label:<44} {idle:9.1f} MB  (target <= 100 MB)")
     print(f"{'RSS of ' + label + ' after the load':<44} {loaded:9.1f} MB")

@@ -452,6 +452,6 @@ def register(app: typer.Typer) -> None:
             lines.append(snippet)
         print_styled(lines)
         typer.echo(
-            f"{len(results.hits)} of {results.total} hits ({results.matches} matching entries)",
+            f"{len(results.hits)} of {results.total}{'+' if results.total_capped else ''} hits",
             err=True,
         )

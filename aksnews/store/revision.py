@@ -2,4 +2,4 @@
 
 # The newest migration: the store compares the database with it to decide, without importing
 # alembic, whether migrations must run (tests check it equals alembic's head).
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"

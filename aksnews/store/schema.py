@@ -1,8 +1,8 @@
 """Tables of the archive, as SQLAlchemy 2 typed ORM classes.
 
-The migrations in alembic/versions create exactly these tables plus the full-text index, which
-differs by dialect (SQLite FTS5 table and triggers, PostgreSQL tsvector column and GIN index) and
-is therefore created there, not here.
+The migrations in alembic/versions create exactly these tables plus what differs by dialect and
+is therefore created there, not here: the full-text index (SQLite FTS5 table and triggers,
+PostgreSQL tsvector column and GIN index) and SQLite's index on entry texts (migration 0012).
 """
 
 from __future__ import annotations

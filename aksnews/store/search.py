@@ -11,9 +11,14 @@ The ranking rule, in order (README, "Search"):
 2. AKS entries before upstream ones (with --source the results have one source anyway);
 3. relevance (bm25 on SQLite, ts_rank_cd on PostgreSQL; the entry text weighs more than its
    section heading);
-4. newer releases first.
-Entries with exactly the same text in several releases (a weekly announcement repeated for a
-month) are one hit, the newest, with `also_in` counting the others; totals count such hits.
+4. newer releases first (undated last), then the newer entry.
+Entries with exactly the same text (a weekly announcement repeated for a month) are one hit.
+It ranks where its best-placed copy ranks (the first of them by the rule above: copies under
+different section headings score differently) and with that copy's rank, shows the newest
+copy (by release date, then entry), and `also_in` counts the other copies that match.
+
+Totals count such hits up to TOTAL_CAP, or up to the end of the page asked for if that is
+further: beyond it `total_capped` says there are more (the pages go on all the same).
 """
 
 from __future__ import annotations
@@ -50,8 +55,19 @@ class SearchQuery:
 @dataclass(frozen=True, slots=True)
 class SearchResults:
     hits: tuple[SearchHit, ...]
-    total: int  # hits after collapsing identical texts (what pages of results count)
-    matches: int = 0  # matching entries before collapsing
+    total: int  # hits after collapsing identical texts, counted up to the cap (below)
+    total_capped: bool = False  # there are more hits than `total`
+
+
+# Hits are counted up to this many (or to the end of the page asked for, if further): counting
+# walks the matches and compares their texts (at 1,000 it was a third of a frequent word's search).
+TOTAL_CAP = 200
+
+
+def count_cap(query: SearchQuery) -> int:
+    """How far the total is counted for this page: to its end at least, so that `total_capped`
+    tells whether a next page exists."""
+    return max(TOTAL_CAP, query.offset + query.limit)
 
 
 # Listings rather than prose: ranked after everything else.
@@ -60,7 +76,8 @@ _LISTING = (
     "THEN 1 ELSE 0 END)"
 )
 _PREFERRED_SOURCE = "(CASE WHEN r.source = 'aks' THEN 0 ELSE 1 END)"
-_DETAIL_COLUMNS = "r.key, r.source, r.version, r.date, r.anchor, e.kind, e.section"
+_ORDER = "m.listing, m.preferred, m.rank, m.date DESC NULLS LAST, m.id DESC"
+DETAIL_COLUMNS = "r.key, r.source, r.version, r.date, r.anchor, e.kind, e.section"
 
 
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
@@ -101,7 +118,7 @@ def normalise_minor(value: str) -> str:
     return f"{int(match[1])}.{int(match[2])}"
 
 
-def _filters(query: SearchQuery, params: dict[str, Any]) -> str:
+def filters(query: SearchQuery, params: dict[str, Any]) -> str:
     clauses = []
     if not query.include_withdrawn:
         clauses.append("r.withdrawn_at IS NULL")
@@ -128,14 +145,16 @@ def search(engine: Engine, query: SearchQuery) -> SearchResults:
         raise SearchError("limit must be at least 1 and offset not negative")
     if engine.dialect.name == "postgresql":
         return _search_postgres(engine, query)
-    return _search_sqlite(engine, query)
+    from aksnews.store import search_sqlite
+
+    return search_sqlite.search(engine, query)
 
 
-def _hit(row: Any, detail: Any) -> SearchHit:
-    """A hit from its page row (rank, copies) and its detail row (release, entry, snippet)."""
+def hit(detail: Any, *, rank: float, also_in: int) -> SearchHit:
+    """A hit from its detail row (release, entry, snippet), its rank and its other copies."""
     date = detail.date
     return SearchHit(
-        entry_id=row.id,
+        entry_id=int(detail.id),
         release_key=detail.key,
         source=detail.source,
         version=detail.version,
@@ -143,102 +162,10 @@ def _hit(row: Any, detail: Any) -> SearchHit:
         kind=detail.kind,
         section=detail.section,
         snippet=detail.snip or "",
-        rank=float(row.rank),
+        rank=float(rank),
         url=release_url(detail.source, detail.version, detail.anchor),
-        also_in=int(row.copies) - 1,
+        also_in=also_in,
     )
-
-
-# The page carries ids, ranks and counts only: the matches are grouped and sorted with the
-# few columns the ranking needs (the release and entry columns of every match made the
-# grouping ~30% slower on the whole corpus); the page's details are read by id afterwards.
-_PAGE = (
-    "SELECT g.id, g.rank, g.copies, count(*) OVER () AS hits_total, "
-    "sum(g.copies) OVER () AS matches_total "
-    "FROM g {where} ORDER BY g.listing, g.preferred, g.rank, g.date DESC{nulls}, g.id DESC "
-    "LIMIT :limit OFFSET :offset"
-)
-
-
-def _collapsed_sqlite(matches: str) -> str:
-    """The page over `matches`: one row per distinct text, the newest (SQLite takes the other
-    columns of a GROUP BY from the row that holds its one max(), which is cheaper than a
-    window over the texts), ordered by the ranking rule."""
-    grouped = (
-        "g AS (SELECT m.*, max(coalesce(m.date, '') || printf('%012d', m.id)) AS newest, "
-        "count(*) AS copies FROM m GROUP BY m.text)"
-    )
-    return f"WITH m AS {matches}, {grouped} " + _PAGE.format(where="", nulls="")
-
-
-def _collapsed_postgres(matches: str) -> str:
-    grouped = (
-        "g AS (SELECT m.*, count(*) OVER (PARTITION BY m.text) AS copies, row_number() OVER "
-        "(PARTITION BY m.text ORDER BY m.date DESC NULLS LAST, m.id DESC) AS nth FROM m)"
-    )
-    return f"WITH m AS {matches}, {grouped} " + _PAGE.format(
-        where="WHERE g.nth = 1", nulls=" NULLS LAST"
-    )
-
-
-def _results(
-    engine: Engine,
-    page_query: str,
-    count_query: str,
-    snippet_query: str,
-    params: dict[str, Any],
-) -> SearchResults:
-    """The page with its counts (windows over the collapsed hits), then the details and
-    snippets of its entries only (snippets are the costly part). A page past the end counts
-    on its own."""
-    with engine.connect() as conn:
-        rows = conn.execute(text(page_query), params).all()
-        details: dict[int, Any] = {}
-        if rows:
-            ids = {f"id{n}": r.id for n, r in enumerate(rows)}
-            listed = ", ".join(f":{k}" for k in ids)
-            found = conn.execute(text(snippet_query.format(ids=listed)), {**params, **ids})
-            details = {int(r.id): r for r in found}
-            total, matches = rows[0].hits_total, rows[0].matches_total
-        elif query_offset(params):
-            total, matches = conn.execute(text(count_query), params).one()
-        else:
-            total = matches = 0
-    return SearchResults(
-        hits=tuple(_hit(r, details[r.id]) for r in rows),
-        total=int(total),
-        matches=int(matches),
-    )
-
-
-def query_offset(params: dict[str, Any]) -> int:
-    return int(params.get("offset") or 0)
-
-
-def _search_sqlite(engine: Engine, query: SearchQuery) -> SearchResults:
-    match = fts5_query(query.text)
-    if not match:
-        raise SearchError(f"nothing to search for in {query.text!r}")
-    params: dict[str, Any] = {"q": match, "limit": query.limit, "offset": query.offset}
-    where = "entry_fts MATCH :q AND e.removed = 0" + _filters(query, params)
-    base = (
-        "FROM entry_fts JOIN entry e ON e.id = entry_fts.rowid "
-        "JOIN release r ON r.id = e.release_id WHERE " + where
-    )
-    # MATERIALIZED: bm25() must run in the query that holds the MATCH, not in the window.
-    matches = (
-        "MATERIALIZED (SELECT e.id, e.text, r.date, bm25(entry_fts, 1.0, 0.3) AS rank, "
-        f"{_LISTING} AS listing, {_PREFERRED_SOURCE} AS preferred " + base + ")"
-    )
-    snippets = (
-        f"SELECT e.id, {_DETAIL_COLUMNS}, "
-        f"snippet(entry_fts, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip "
-        "FROM entry_fts JOIN entry e ON e.id = entry_fts.rowid "
-        "JOIN release r ON r.id = e.release_id "
-        "WHERE entry_fts MATCH :q AND entry_fts.rowid IN ({ids})"
-    )
-    counts = "SELECT count(DISTINCT e.text), count(*) " + base
-    return _results(engine, _collapsed_sqlite(matches), counts, snippets, params)
 
 
 def postgres_terms(raw: str) -> tuple[str, str]:
@@ -278,17 +205,46 @@ def _search_postgres(engine: Engine, query: SearchQuery) -> SearchResults:
         "offset": query.offset,
         "opts": f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=30, MinWords=12",
     }
-    where = f"e.search_vector @@ {tsquery} AND NOT e.removed" + _filters(query, params)
+    where = f"e.search_vector @@ {tsquery} AND NOT e.removed" + filters(query, params)
     base = "FROM entry e JOIN release r ON r.id = e.release_id WHERE " + where
     matches = (
         f"(SELECT e.id, e.text, r.date, -ts_rank_cd(e.search_vector, {tsquery}) AS rank, "
         f"{_LISTING} AS listing, {_PREFERRED_SOURCE} AS preferred " + base + ")"
     )
-    page = _collapsed_postgres(matches)
+    # Per text: its best-placed copy (place 1), its newest copy and how many copies match.
+    grouped = (
+        "g AS (SELECT m.*, row_number() OVER (PARTITION BY m.text ORDER BY " + _ORDER + ") "
+        "AS place, first_value(m.id) OVER (PARTITION BY m.text ORDER BY m.date DESC NULLS "
+        "LAST, m.id DESC) AS newest, count(*) OVER (PARTITION BY m.text) AS copies FROM m)"
+    )
+    page = (
+        f"WITH m AS {matches}, {grouped} SELECT g.newest, g.rank, g.copies, "
+        "count(*) OVER () AS hits_total FROM g WHERE g.place = 1 "
+        "ORDER BY " + _ORDER.replace("m.", "g.") + " LIMIT :limit OFFSET :offset"
+    )
     snippets = (
-        f"SELECT e.id, {_DETAIL_COLUMNS}, "
+        f"SELECT e.id, {DETAIL_COLUMNS}, "
         f"ts_headline('english', e.text, {tsquery}, :opts) AS snip "
         "FROM entry e JOIN release r ON r.id = e.release_id WHERE e.id IN ({ids})"
     )
-    counts = "SELECT count(DISTINCT e.text), count(*) " + base
-    return _results(engine, page, counts, snippets, params)
+    with engine.connect() as conn:
+        rows = conn.execute(text(page), params).all()
+        details: dict[int, Any] = {}
+        if rows:
+            ids = {f"id{n}": r.newest for n, r in enumerate(rows)}
+            listed = ", ".join(f":{k}" for k in ids)
+            found = conn.execute(text(snippets.format(ids=listed)), {**params, **ids})
+            details = {int(r.id): r for r in found}
+            counted = int(rows[0].hits_total)
+        elif query.offset:  # past the end: the page's windows counted nothing
+            counted = int(
+                conn.execute(text("SELECT count(DISTINCT e.text) " + base), params).one()[0]
+            )
+        else:
+            counted = 0
+    cap = count_cap(query)
+    return SearchResults(
+        hits=tuple(hit(details[r.newest], rank=r.rank, also_in=int(r.copies) - 1) for r in rows),
+        total=min(counted, cap),
+        total_capped=counted > cap,
+    )

@@ -106,7 +106,10 @@ class SearchParams(BaseModel):
 
 class SearchOut(BaseModel):
     query: SearchParams
-    total: int
+    total: int = Field(description="Hits, counted up to 200 or to the end of this page")
+    total_capped: bool = Field(
+        False, description="There are more hits than `total` (pages go on all the same)"
+    )
     results: list[SearchHitOut]
 
 

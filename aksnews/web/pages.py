@@ -68,6 +68,7 @@ def page_router(ctx: WebContext) -> APIRouter:
             link = permalinks(request)
             context["results"] = [(views.hit_out(hit, link), hit.snippet) for hit in results.hits]
             context["total"] = results.total
+            context["total_capped"] = results.total_capped  # shown as "200+ results"
             context["first"] = offset + 1
             context["last"] = offset + len(results.hits)
             context["prev_url"] = (
@@ -77,7 +78,7 @@ def page_router(ctx: WebContext) -> APIRouter:
             )
             context["next_url"] = (
                 str(request.url.include_query_params(offset=offset + limit))
-                if offset + limit < results.total
+                if offset + limit < results.total or results.total_capped
                 else None
             )
             context["feed_url"] = "/feeds/search.atom?" + request.url.query

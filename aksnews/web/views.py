@@ -211,6 +211,7 @@ def search_out(query: SearchQuery, results: SearchResults, permalink: Permalink)
             offset=query.offset,
         ),
         total=results.total,
+        total_capped=results.total_capped,
         results=[hit_out(h, permalink) for h in results.hits],
     )
 

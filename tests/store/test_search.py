@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import Engine
 
+from aksnews.commands import run
 from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.store.search import SearchError, SearchQuery, fts5_query, search
 
@@ -22,9 +23,9 @@ def _entries_mentioning(word: str) -> int:
 
 def test_a_real_term_is_found_ranked_and_highlighted(corpus_archive: Engine) -> None:
     results = search(corpus_archive, SearchQuery(text="cgroup", limit=200))
-    assert results.matches >= _entries_mentioning("cgroup") > 0
-    assert results.total <= results.matches  # identical texts collapse into one hit
-    assert len(results.hits) == min(200, results.total)
+    assert len(results.hits) == results.total < 200 and not results.total_capped
+    # Every bullet that mentions the word is a hit or one of a hit's identical copies.
+    assert sum(h.also_in + 1 for h in results.hits) >= _entries_mentioning("cgroup") > 0
     ranks = [h.rank for h in results.hits]
     assert ranks == sorted(ranks)
     top = results.hits[0]
@@ -45,6 +46,32 @@ def test_filters_narrow_the_results(corpus_archive: Engine) -> None:
     assert 0 < v129.total < every.total
     none = search(corpus_archive, SearchQuery(text="Kubernetes", source="kubernetes"))
     assert none.total == 0
+
+
+def test_the_total_is_counted_to_a_cap_and_pages_go_past_it(
+    corpus_archive: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every hit of a frequent word, in one page long enough to count them all exactly.
+    every = search(corpus_archive, SearchQuery(text="Kubernetes", limit=1000))
+    n = every.total
+    assert not every.total_capped and len(every.hits) == n > 240
+    ids = [h.entry_id for h in every.hits]
+
+    def page(offset: int, limit: int = 20) -> tuple[list[int], int, bool]:
+        found = search(corpus_archive, SearchQuery(text="Kubernetes", offset=offset, limit=limit))
+        return [h.entry_id for h in found.hits], found.total, found.total_capped
+
+    assert page(0) == (ids[:20], 200, True)  # counted up to 200: "200+"
+    assert page(180) == (ids[180:200], 200, True)  # more after this page
+    assert page(200) == (ids[200:220], 220, True)  # past the cap: counted to the page's end
+    assert page(n - 5) == (ids[n - 5 :], n, False)  # the end: exact
+    assert page(n) == ([], n, False)
+    assert page(0, limit=n) == (ids, n, False)
+    assert page(0, limit=n - 1) == (ids[:-1], n - 1, True)  # one more after the page
+    # The command line says so too.
+    capsys.readouterr()
+    assert run(["--db", corpus_archive.url.render_as_string(False), "search", "Kubernetes"]) == 0
+    assert capsys.readouterr().err.splitlines()[-1] == "20 of 200+ hits"
 
 
 def test_phrase_and_prefix(corpus_archive: Engine) -> None:

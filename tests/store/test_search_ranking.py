@@ -77,7 +77,6 @@ def test_identical_texts_across_releases_are_one_hit(archive: tuple[Engine, str]
     # One hit per distinct text, from the newest release that has it, counting the others.
     assert sorted(h.also_in + 1 for h in hits.hits) == sorted(len(d) for d in by_text.values())
     assert {h.release_key for h in hits.hits} == {f"aks:{max(d)}" for d in by_text.values()}
-    assert hits.matches == sum(len(d) for d in by_text.values())
     assert hits.total == len(by_text)
 
 
@@ -115,4 +114,4 @@ def test_cli_says_also_in(archive: tuple[Engine, str], capsys: pytest.CaptureFix
     assert run(["--db", url, "search", '"cgroups implementation on AKS nodes"']) == 0
     out, err = capsys.readouterr()
     assert re.search(r"also in \d+ releases?", out)
-    assert re.search(r"\d+ of \d+ hits \(\d+ matching entries\)", err)
+    assert re.search(r"^\d+ of \d+ hits$", err, re.M)
