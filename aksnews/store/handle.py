@@ -156,6 +156,13 @@ class Archive:
             include_withdrawn=include_withdrawn,
         )
 
+    def release_urls(self) -> dict[str, str]:
+        """Release key -> public URL of every release not withdrawn (the `url` of
+        list_releases() without reading the rest of each release nor counting its entries)."""
+        from aksnews.store.queries import release_urls
+
+        return release_urls(self._engine)
+
     def release_notes(self, keys: Sequence[str], kinds: Collection[str]) -> Iterator[ReleaseDetail]:
         """The releases of `keys` one at a time, each with only its notes of `kinds` (and those
         marked ACTION REQUIRED): what `diff` shows, streamed (aksnews.store.upstream_notes)."""

@@ -22,7 +22,6 @@ from aksnews.model.records import (
     StoredUnread,
 )
 from aksnews.model.releases import fact_from_json
-from aksnews.store.search import normalise_minor
 
 # Core tables, not the ORM classes: read commands then import neither sqlalchemy.orm nor the
 # mapped schema (see tables.py).
@@ -100,6 +99,17 @@ def list_releases(
         rows = conn.execute(query).all()
         counts = _entry_counts(conn, [row.id for row in rows])
     return [_summary(row, counts.get(row.id, 0)) for row in rows]
+
+
+def release_urls(engine: Engine) -> dict[str, str]:
+    """Release key -> public URL of every release not withdrawn."""
+    query = select(release.c.key, release.c.source, release.c.version, release.c.anchor).where(
+        release.c.withdrawn_at.is_(None)
+    )
+    with engine.connect() as conn:
+        return {
+            row.key: release_url(row.source, row.version, row.anchor) for row in conn.execute(query)
+        }
 
 
 # Up to this many releases are counted through the release_id index; more in one pass over the
@@ -464,6 +474,9 @@ def list_entries(
         conditions.append(entry.c.kind == kind)
     if minor:
         # `minors` is ' 1.29 1.30 ': the minors an entry is of or mentions (see search.py).
+        # Imported here: of this module's readers, only this filter needs the search module.
+        from aksnews.store.search import normalise_minor
+
         conditions.append(entry.c.minors.like(f"% {normalise_minor(minor)} %"))
     if since:
         conditions.append(release.c.date >= since)
