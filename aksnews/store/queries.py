@@ -316,9 +316,11 @@ def list_facts(
 ) -> list[StoredFact]:
     """Facts newest release first, optionally of one type, source, subject or since a date;
     facts of withdrawn releases only with `include_withdrawn`."""
-    query = select(*_FACT_COLUMNS, release.c.key, release.c.date).join(
-        release, release.c.id == fact.c.release_id
-    )
+    # The columns a StoredFact takes, unpacked from each row: a check reads over a thousand
+    # facts, and a row's attributes by name cost more than the rest of its reading.
+    query = select(
+        fact.c.id, fact.c.entry_id, fact.c.type, fact.c.payload, release.c.key, release.c.date
+    ).join(release, release.c.id == fact.c.release_id)
     if not include_withdrawn:
         query = query.where(release.c.withdrawn_at.is_(None))
     if fact_type:
@@ -331,7 +333,16 @@ def list_facts(
         query = query.where(fact.c.subject == subject)
     query = query.order_by(release.c.date.desc().nulls_last(), release.c.id.desc(), fact.c.id)
     with engine.connect() as conn:
-        return [_fact(row, row.key, row.date) for row in conn.execute(query)]
+        return [
+            StoredFact(
+                id=fact_id,
+                release_key=key,
+                entry_id=entry_id,
+                fact=fact_from_json(fact_type, json.loads(payload)),
+                release_date=date,
+            )
+            for fact_id, entry_id, fact_type, payload, key, date in conn.execute(query)
+        ]
 
 
 def list_unread(
