@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
 from typing import Any, ClassVar
 
 
@@ -294,15 +293,16 @@ def fact_to_json(fact: Fact) -> dict[str, Any]:
     return out
 
 
-@cache
-def _payload_fields(cls: type[Any]) -> tuple[tuple[str, str, bool], ...]:
-    """(field, JSON name, whether it holds a date) of a fact class's payload, read once per
-    class: a check rebuilds over a thousand facts."""
-    return tuple(
+# (field, JSON name, whether it holds a date) of each fact class's payload, read once: a check
+# rebuilds over a thousand facts.
+_PAYLOAD_FIELDS: dict[type[Any], tuple[tuple[str, str, bool], ...]] = {
+    cls: tuple(
         (f.name, _JSON_NAMES.get(f.name, f.name), "date" in str(f.type))
         for f in dataclasses.fields(cls)
         if f.name != "type"
     )
+    for cls in _FACT_CLASSES.values()
+}
 
 
 def fact_from_json(fact_type: FactType | str, payload: Mapping[str, Any]) -> Fact:
@@ -310,7 +310,7 @@ def fact_from_json(fact_type: FactType | str, payload: Mapping[str, Any]) -> Fac
     fact_type = FactType(fact_type)
     cls = _FACT_CLASSES[fact_type]
     kwargs: dict[str, Any] = {}
-    for name, key, holds_date in _payload_fields(cls):
+    for name, key, holds_date in _PAYLOAD_FIELDS[cls]:
         if key not in payload:
             continue
         value = payload[key]
