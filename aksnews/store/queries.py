@@ -112,6 +112,15 @@ def release_urls(engine: Engine) -> dict[str, str]:
         }
 
 
+def release_versions(engine: Engine, source: str) -> list[tuple[str, str, dt.date | None]]:
+    """(key, version, date) of every release of `source` not withdrawn."""
+    query = select(release.c.key, release.c.version, release.c.date).where(
+        release.c.source == source, release.c.withdrawn_at.is_(None)
+    )
+    with engine.connect() as conn:
+        return [(key, version, date) for key, version, date in conn.execute(query)]
+
+
 # Up to this many releases are counted through the release_id index; more in one pass over the
 # entries. A correlated count per release reads each release's entry rows at random: listing
 # the whole corpus archive (283 releases) took 60 ms that way and 5 ms in one pass.
