@@ -16,7 +16,7 @@ from typer.core import TyperOption
 
 from aksnews import __version__
 from aksnews.commands import convert
-from aksnews.commands.context import AppState
+from aksnews.commands.context import AppState, startup_collector
 from aksnews.commands.options import UsageProblem
 from aksnews.errors import AksnewsError
 from aksnews.redact import install as install_redaction
@@ -262,8 +262,9 @@ def run(args: Sequence[str]) -> int:
     debug = "--debug" in args
     try:
         # Not standalone: click would exit 2 on a usage error, the code of "findings".
-        app = build_app(_command_word(args))
-        result = app(list(args), prog_name="aksnews", standalone_mode=False)
+        with startup_collector():
+            app = build_app(_command_word(args))
+            result = app(list(args), prog_name="aksnews", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
         typer.echo(exc.format_message())
         return 0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aksnews.commands.context import AppState, print_json, print_table
+from aksnews.commands.context import AppState, print_json, print_table, resume_collector
 from aksnews.commands.options import json_option, output_option, wants_json
 from aksnews.errors import InputError
 
@@ -185,6 +185,7 @@ def scan(
 
     state: AppState = ctx.obj
     now = _now()
+    resume_collector()  # the work (thousands of manifests) comes before the archive opens
     result = scan_paths(paths, cluster=cluster, now=now)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)

@@ -86,9 +86,10 @@ def known_minor(archive: Archive, value: str, option: str) -> str:
     With an archive that knows no minors yet (nothing fetched), any well-formed minor passes:
     there is nothing to check it against.
     """
-    from aksnews.knowledge.lifecycle import minor_key, minor_of
+    # Not the lifecycle module's minor_of (the same function): that module is heavy to import.
+    from aksnews.model.versions import leading_minor, minor_key
 
-    minor = minor_of(value)
+    minor = leading_minor(value)
     if minor is None:
         raise UsageProblem(f"{option} wants a minor version such as 1.30, not {value!r}")
     known = archive.archived_minors()

@@ -57,6 +57,7 @@ from aksnews.model.releases import (
 from aksnews.model.versions import leading_minor
 
 if TYPE_CHECKING:
+    from aksnews.model.records import StoredFact
     from aksnews.store.handle import Archive
 
 _PATCH = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(-akslts)?$")
@@ -571,16 +572,22 @@ def load_upstream_dates(archive: Archive) -> dict[str, UpstreamDate]:
     return upstream_dates(load_schedule(archive))
 
 
-def load_calendar(archive: Archive, today: dt.date) -> list[MinorLifecycle]:
-    """The reconciled lifecycle of every minor from the archive's facts, judged on `today`."""
+def load_calendar(
+    archive: Archive, today: dt.date, aks_versions: Sequence[StoredFact] | None = None
+) -> list[MinorLifecycle]:
+    """The reconciled lifecycle of every minor from the archive's facts, judged on `today`;
+    `aks_versions` are the AKS releases' kubernetes-version facts when the caller has read
+    them already (the matcher's view reads them too)."""
     lifecycle = [
         (f.fact, f.release_key)
         for f in archive.list_facts(fact_type="version-lifecycle")
         if isinstance(f.fact, VersionLifecycleFact)
     ]
+    if aks_versions is None:
+        aks_versions = archive.list_facts(fact_type="kubernetes-version", source="aks")
     versions = [
         DatedVersionFact(f.fact, f.release_key, f.release_date)
-        for f in archive.list_facts(fact_type="kubernetes-version", source="aks")
+        for f in aks_versions
         if isinstance(f.fact, KubernetesVersionFact)
     ]
     return build_calendar(

@@ -50,8 +50,12 @@ def is_final(version: str) -> bool:
 
 
 def _version_key(release: ReleaseSummary) -> tuple[int, Version | str]:
-    parsed = semver(release.version) if release.source in _UPSTREAM_SOURCES else None
-    return (1, parsed) if parsed is not None else (0, release.version)
+    return _source_version_key(release.source, release.version)
+
+
+def _source_version_key(source: str, version: str) -> tuple[int, Version | str]:
+    parsed = semver(version) if source in _UPSTREAM_SOURCES else None
+    return (1, parsed) if parsed is not None else (0, version)
 
 
 def dated(
@@ -153,3 +157,25 @@ def load_listing(
         limit=limit,
         finals_only=finals_only,
     )
+
+
+def newest_final(archive: Archive, source: str, day: dt.date) -> tuple[str, dt.date | None] | None:
+    """Key and date of the newest final release of an upstream source out by `day` (dated on
+    or before it, or undated): the first that load_listing(source=source, finals_only=True)
+    lists of those, read without the listing's summaries and entry counts (the freshness
+    warning of every `check` wants only this)."""
+    from aksnews.knowledge.lifecycle import load_upstream_dates
+
+    dates = load_upstream_dates(archive) if source == "kubernetes" else {}
+    newest: tuple[tuple[tuple[int, Version | str], dt.date, str], dt.date | None] | None = None
+    for key, version, date in archive.release_versions(source):
+        if not is_final(version):
+            continue
+        if date is None and (known := dates.get(version)) is not None:
+            date = known.date  # as dated() dates an upstream release
+        if date is not None and date > day:
+            continue
+        order = (_source_version_key(source, version), date or dt.date.min, key)  # newest_first
+        if newest is None or order > newest[0]:
+            newest = (order, date)
+    return None if newest is None else (newest[0][2], newest[1])

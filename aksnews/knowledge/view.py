@@ -51,11 +51,12 @@ def load_archive_view(archive: Archive, today: dt.date) -> ArchiveView:
     from aksnews.knowledge.apis import load_knowledge
     from aksnews.knowledge.lifecycle import load_calendar
 
+    versions = tuple(archive.list_facts(fact_type="kubernetes-version", source="aks"))
     return ArchiveView(
         knowledge=load_knowledge(archive),
-        calendar=tuple(load_calendar(archive, today)),
+        calendar=tuple(load_calendar(archive, today, versions)),
         node_images=tuple(archive.list_facts(fact_type="node-image", source="aks")),
         retirements=tuple(archive.list_facts(fact_type="retirement", source="aks")),
-        versions=tuple(archive.list_facts(fact_type="kubernetes-version", source="aks")),
-        release_urls={r.key: r.url for r in archive.list_releases()},
+        versions=versions,
+        release_urls=archive.release_urls(),
     )

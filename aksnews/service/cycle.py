@@ -444,7 +444,7 @@ def load_digest_inputs(
         retirements=tuple(archive.list_facts(fact_type="retirement", source="aks")),
         findings=_finding_changes(archive, inventory, team, findings, period_start, period_end),
         team_minors=minors,
-        release_urls={r.key: r.url for r in archive.list_releases()},
+        release_urls=archive.release_urls(),
         freshness=judge(
             load_source_statuses(archive, now.date()), now, poll_interval_hours=poll_interval_hours
         ).warnings,

@@ -97,16 +97,15 @@ def load_source_statuses(archive: Archive, day: dt.date) -> list[SourceStatus]:
     schedule) is the newest final patch by version, dated by the release schedule."""
     from dataclasses import replace
 
-    from aksnews.knowledge.release_order import load_listing
+    from aksnews.knowledge.release_order import newest_final
     from aksnews.sources.registry import SOURCES
 
     out = []
     for status in archive.source_statuses(SOURCES, as_of=day):
         if status.source in ("kubernetes", "kubernetes-schedule") and status.releases:
-            found = load_listing(archive, source=status.source, finals_only=True)
-            known = [r for r in found.releases if r.date is None or r.date <= day]
-            if known:
-                newest = known[0]
-                status = replace(status, newest_release=newest.key, newest_release_date=newest.date)
+            newest = newest_final(archive, status.source, day)
+            if newest is not None:
+                key, date = newest
+                status = replace(status, newest_release=key, newest_release_date=date)
         out.append(status)
     return out

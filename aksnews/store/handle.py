@@ -156,6 +156,19 @@ class Archive:
             include_withdrawn=include_withdrawn,
         )
 
+    def release_urls(self) -> dict[str, str]:
+        """Release key -> public URL of every release not withdrawn (the `url` of
+        list_releases() without reading the rest of each release nor counting its entries)."""
+        from aksnews.store.queries import release_urls
+
+        return release_urls(self._engine)
+
+    def release_versions(self, source: str) -> list[tuple[str, str, dt.date | None]]:
+        """(key, version, date) of every release of `source` not withdrawn."""
+        from aksnews.store.queries import release_versions
+
+        return release_versions(self._engine, source)
+
     def release_notes(self, keys: Sequence[str], kinds: Collection[str]) -> Iterator[ReleaseDetail]:
         """The releases of `keys` one at a time, each with only its notes of `kinds` (and those
         marked ACTION REQUIRED): what `diff` shows, streamed (aksnews.store.upstream_notes)."""

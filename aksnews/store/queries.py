@@ -22,7 +22,6 @@ from aksnews.model.records import (
     StoredUnread,
 )
 from aksnews.model.releases import fact_from_json
-from aksnews.store.search import normalise_minor
 
 # Core tables, not the ORM classes: read commands then import neither sqlalchemy.orm nor the
 # mapped schema (see tables.py).
@@ -100,6 +99,26 @@ def list_releases(
         rows = conn.execute(query).all()
         counts = _entry_counts(conn, [row.id for row in rows])
     return [_summary(row, counts.get(row.id, 0)) for row in rows]
+
+
+def release_urls(engine: Engine) -> dict[str, str]:
+    """Release key -> public URL of every release not withdrawn."""
+    query = select(release.c.key, release.c.source, release.c.version, release.c.anchor).where(
+        release.c.withdrawn_at.is_(None)
+    )
+    with engine.connect() as conn:
+        return {
+            row.key: release_url(row.source, row.version, row.anchor) for row in conn.execute(query)
+        }
+
+
+def release_versions(engine: Engine, source: str) -> list[tuple[str, str, dt.date | None]]:
+    """(key, version, date) of every release of `source` not withdrawn."""
+    query = select(release.c.key, release.c.version, release.c.date).where(
+        release.c.source == source, release.c.withdrawn_at.is_(None)
+    )
+    with engine.connect() as conn:
+        return [(key, version, date) for key, version, date in conn.execute(query)]
 
 
 # Up to this many releases are counted through the release_id index; more in one pass over the
@@ -306,9 +325,11 @@ def list_facts(
 ) -> list[StoredFact]:
     """Facts newest release first, optionally of one type, source, subject or since a date;
     facts of withdrawn releases only with `include_withdrawn`."""
-    query = select(*_FACT_COLUMNS, release.c.key, release.c.date).join(
-        release, release.c.id == fact.c.release_id
-    )
+    # The columns a StoredFact takes, unpacked from each row: a check reads over a thousand
+    # facts, and a row's attributes by name cost more than the rest of its reading.
+    query = select(
+        fact.c.id, fact.c.entry_id, fact.c.type, fact.c.payload, release.c.key, release.c.date
+    ).join(release, release.c.id == fact.c.release_id)
     if not include_withdrawn:
         query = query.where(release.c.withdrawn_at.is_(None))
     if fact_type:
@@ -321,7 +342,16 @@ def list_facts(
         query = query.where(fact.c.subject == subject)
     query = query.order_by(release.c.date.desc().nulls_last(), release.c.id.desc(), fact.c.id)
     with engine.connect() as conn:
-        return [_fact(row, row.key, row.date) for row in conn.execute(query)]
+        return [
+            StoredFact(
+                id=fact_id,
+                release_key=key,
+                entry_id=entry_id,
+                fact=fact_from_json(fact_type, json.loads(payload)),
+                release_date=date,
+            )
+            for fact_id, entry_id, fact_type, payload, key, date in conn.execute(query)
+        ]
 
 
 def list_unread(
@@ -464,6 +494,9 @@ def list_entries(
         conditions.append(entry.c.kind == kind)
     if minor:
         # `minors` is ' 1.29 1.30 ': the minors an entry is of or mentions (see search.py).
+        # Imported here: of this module's readers, only this filter needs the search module.
+        from aksnews.store.search import normalise_minor
+
         conditions.append(entry.c.minors.like(f"% {normalise_minor(minor)} %"))
     if since:
         conditions.append(release.c.date >= since)

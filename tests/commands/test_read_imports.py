@@ -1,7 +1,8 @@
 """Read commands start near the stack's floor: `search`, `releases`, `show`, `facts`,
 `calendar`, `apis`, `diff`, `check` and `outbox` import neither the ORM nor pydantic (typer's
 pydantic option layer is replaced by aksnews.commands.convert; the inventory is read on Core
-tables), and listing the outbox imports no alert or finding code."""
+tables), listing the outbox imports no alert or finding code, only searches import the search
+module and `diff` does without the lifecycle module."""
 
 from __future__ import annotations
 
@@ -48,12 +49,14 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+LIFECYCLE = "aksnews.knowledge.lifecycle"
+SEARCH = "aksnews.store.search"  # only commands that search import it
 # What listing the outbox must not import: the alerts and the findings and lifecycle under them.
 ALERTS = (
     "aksnews.deliver.alerts",
     "aksnews.model.findings",
     "aksnews.model.messages",
-    "aksnews.knowledge.lifecycle",
+    LIFECYCLE,
 )
 
 
@@ -70,15 +73,16 @@ ALERTS = (
             ["show", "aks:2025-10-12"],
             "aks:2025-10-12",
             0,
-            ("aksnews.knowledge.lifecycle", "packaging"),
+            ("aksnews.knowledge.lifecycle", "packaging", SEARCH),
         ),
         (["show", "kubernetes:v1.31.0"], "kubernetes:v1.31.0", 0, ()),
-        (["facts", "--type", "retirement"], "retirement", 0, ()),
+        (["facts", "--type", "retirement"], "retirement", 0, (SEARCH,)),
         (["calendar"], "1.31", 0, ()),
         (["apis"], "clusterconfiguration", 0, ()),
-        (["diff", "1.30", "1.31", "--json"], '"kubernetes:v1.31.0"', 0, ()),
+        # The lifecycle module (its dataclasses) only for the calendar; no search module.
+        (["diff", "1.30", "1.31", "--json"], '"kubernetes:v1.31.0"', 0, (LIFECYCLE, SEARCH)),
         # The test inventory has findings (exit 2); it is read without the ORM.
-        (["check", "--today", "2025-10-27"], "prod-east", 2, ()),
+        (["check", "--today", "2025-10-27"], "prod-east", 2, (SEARCH,)),
         (["outbox"], "the outbox is empty", 0, ALERTS),
     ],
 )
