@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import gc
 import os
 import sys
 import threading
@@ -40,12 +39,6 @@ def entry() -> NoReturn:
     flushed here, so nothing written is lost. A thread still running gets the normal exit,
     which waits for it.
     """
-    # Fewer collections of the cyclic garbage collector: the imports and a parse allocate
-    # hundreds of thousands of objects that live until the exit, and at the default thresholds
-    # the collector walked them again and again, about 6% of a cold ingest's CPU time
-    # (freed by reference counting, nearly nothing it finds is garbage). Memory stays bounded:
-    # a young generation of 100,000 objects is a few megabytes.
-    gc.set_threshold(100_000, 50, 100)
     code = main()
     if threading.active_count() > 1:
         sys.exit(code)
