@@ -3,9 +3,9 @@
 Starts the real `aksnews web` process on a free loopback port over a temporary SQLite archive
 of the whole corpus (AKS CHANGELOG, upstream CHANGELOGs, every draft), then runs N client
 threads (keep-alive httpx clients) for a bounded time and request count on /api/search with
-real words from the archive. The baseline is the in-process search
-(aksnews.store.search.search) over the same archive with the same words. Only 127.0.0.1 is
-ever contacted.
+real words from the archive, then as many client processes for the same time. The baseline is
+the in-process search (aksnews.store.search.search) over the same archive with the same words.
+Only 127.0.0.1 is ever contacted.
 
 Usage: .venv/bin/python bench/web.py [--clients 20] [--seconds 20] [--max-requests 20000]
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import multiprocessing
 import os
 import random
 import re
@@ -23,7 +24,9 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import Any
 
 import httpx
 from common import BIN, p95
@@ -197,6 +200,39 @@ def load(
     return latencies, errors, time.perf_counter() - start
 
 
+def _one_client(
+    base: str, words: list[str], seconds: float, n: int, out: Queue[Any], go: Any
+) -> None:
+    out.put(None)  # started: the clients load together, not as each process comes up
+    go.wait()
+    out.put(load(base, words[n:] + words[:n], 1, seconds, 1_000_000))
+
+
+def load_processes(
+    base: str, words: list[str], clients: int, seconds: float
+) -> tuple[list[float], int, float]:
+    """The same load from `clients` processes of one client each: independent clients, as on
+    separate machines. Threads of one process also wait for that process's interpreter lock
+    before reading each answer, which adds to the latencies they measure."""
+    context = multiprocessing.get_context("spawn")  # a fork would copy the locks of past threads
+    out: Queue[Any] = context.Queue()
+    go = context.Event()
+    procs = [
+        context.Process(target=_one_client, args=(base, words, seconds, n * 7, out, go))
+        for n in range(clients)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        out.get()
+    go.set()
+    results = [out.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    latencies = [x for r in results for x in r[0]]
+    return latencies, sum(r[1] for r in results), max(r[2] for r in results)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=20)
@@ -227,6 +263,9 @@ def main() -> None:
             server_cpu = cpu_seconds(proc.pid) - server_before
             client_cpu = sum(os.times()[:2]) - own_before
             loaded = rss_mb(proc.pid)
+            apart, apart_errors, apart_elapsed = load_processes(
+                base, words, args.clients, args.seconds
+            )
         finally:
             proc.terminate()
             try:
@@ -255,6 +294,12 @@ def main() -> None:
         f"{'CPU per request: server, clients':<44} {server_cpu / n * 1000:9.2f} ms, "
         f"{client_cpu / n * 1000:.2f} ms  (in-process search mean {mean * 1000:.2f} ms; "
         f"{os.cpu_count()} cores)"
+    )
+    apart_sorted = sorted(apart)
+    print(
+        f"{'the same from ' + str(args.clients) + ' client processes: p95':<44} "
+        f"{p95(apart) * 1000:9.1f} ms  (p50 {apart_sorted[len(apart) // 2] * 1000:.1f} ms, "
+        f"{len(apart) / apart_elapsed:.1f} req/s, {apart_errors} errors)"
     )
     print(f"{'idle RSS of ' + label:<44} {idle:9.1f} MB  (target <= 100 MB)")
     print(f"{'RSS of ' + label + ' after the load':<44} {loaded:9.1f} MB")
