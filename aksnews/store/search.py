@@ -71,10 +71,8 @@ def count_cap(query: SearchQuery) -> int:
 
 
 # Listings rather than prose: ranked after everything else.
-_LISTING = (
-    "(CASE WHEN e.kind = 'dependency' OR e.text LIKE '%sha512%' OR e.text LIKE '|%' "
-    "THEN 1 ELSE 0 END)"
-)
+IS_LISTING = "(e.kind = 'dependency' OR e.text LIKE '%sha512%' OR e.text LIKE '|%')"
+_LISTING = f"(CASE WHEN {IS_LISTING} THEN 1 ELSE 0 END)"
 _PREFERRED_SOURCE = "(CASE WHEN r.source = 'aks' THEN 0 ELSE 1 END)"
 _ORDER = "m.listing, m.preferred, m.rank, m.date DESC NULLS LAST, m.id DESC"
 DETAIL_COLUMNS = "r.key, r.source, r.version, r.date, r.anchor, e.kind, e.section"
@@ -150,8 +148,8 @@ def search(engine: Engine, query: SearchQuery) -> SearchResults:
     return search_sqlite.search(engine, query)
 
 
-def hit(detail: Any, *, rank: float, also_in: int) -> SearchHit:
-    """A hit from its detail row (release, entry, snippet), its rank and its other copies."""
+def hit(detail: Any, snippet: str | None, *, rank: float, also_in: int) -> SearchHit:
+    """A hit from its detail row (release and entry), snippet, rank and other copies."""
     date = detail.date
     return SearchHit(
         entry_id=int(detail.id),
@@ -161,7 +159,7 @@ def hit(detail: Any, *, rank: float, also_in: int) -> SearchHit:
         date=date if not isinstance(date, str) else dt.date.fromisoformat(date),
         kind=detail.kind,
         section=detail.section,
-        snippet=detail.snip or "",
+        snippet=snippet or "",
         rank=float(rank),
         url=release_url(detail.source, detail.version, detail.anchor),
         also_in=also_in,
@@ -244,7 +242,10 @@ def _search_postgres(engine: Engine, query: SearchQuery) -> SearchResults:
             counted = 0
     cap = count_cap(query)
     return SearchResults(
-        hits=tuple(hit(details[r.newest], rank=r.rank, also_in=int(r.copies) - 1) for r in rows),
+        hits=tuple(
+            hit(details[r.newest], details[r.newest].snip, rank=r.rank, also_in=int(r.copies) - 1)
+            for r in rows
+        ),
         total=min(counted, cap),
         total_capped=counted > cap,
     )

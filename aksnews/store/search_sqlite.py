@@ -25,20 +25,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from aksnews.model.links import release_url
-from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
+from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.store import search as common
 
 _JOINS = (
     "FROM entry_fts JOIN entry e ON e.id = entry_fts.rowid JOIN release r ON r.id = e.release_id"
 )
-_IS_LISTING = "(e.kind = 'dependency' OR e.text LIKE '%sha512%' OR e.text LIKE '|%')"
 # The ranking rule's classes, in its order: (listing, AKS) -> the SQL that selects it.
 _CLASSES = (
-    ((False, True), f"NOT {_IS_LISTING} AND r.source = 'aks'"),
-    ((False, False), f"NOT {_IS_LISTING} AND r.source <> 'aks'"),
-    ((True, True), f"{_IS_LISTING} AND r.source = 'aks'"),
-    ((True, False), f"{_IS_LISTING} AND r.source <> 'aks'"),
+    ((False, True), f"NOT {common.IS_LISTING} AND r.source = 'aks'"),
+    ((False, False), f"NOT {common.IS_LISTING} AND r.source <> 'aks'"),
+    ((True, True), f"{common.IS_LISTING} AND r.source = 'aks'"),
+    ((True, False), f"{common.IS_LISTING} AND r.source <> 'aks'"),
 )
 # bm25 with the section heading weighing 0.3 of the entry text, as FTS5's rank column: FTS5
 # sorts by it itself (ORDER BY bm25(...) would make SQLite sort every joined match).
@@ -108,7 +106,7 @@ def search(engine: Engine, query: common.SearchQuery) -> common.SearchResults:
     hits = []
     for row in page:
         newest, count, snippet = copies[row[_TEXT]]
-        hits.append(_hit(newest, snippet, rank=row[_RANK], also_in=count - 1))
+        hits.append(common.hit(newest, snippet, rank=row[_RANK], also_in=count - 1))
     return common.SearchResults(hits=tuple(hits), total=total, total_capped=capped)
 
 
@@ -203,22 +201,6 @@ def _copies(
 
 def _names(values: dict[str, Any]) -> str:
     return ", ".join(f":{name}" for name in values)
-
-
-def _hit(row: Any, snippet: str | None, *, rank: float, also_in: int) -> SearchHit:
-    return SearchHit(
-        entry_id=int(row.id),
-        release_key=row.key,
-        source=row.source,
-        version=row.version,
-        date=dt.date.fromisoformat(row.date) if row.date else None,
-        kind=row.kind,
-        section=row.section,
-        snippet=snippet or "",
-        rank=float(rank),
-        url=release_url(row.source, row.version, row.anchor),
-        also_in=also_in,
-    )
 
 
 def _count(conn: Connection, where: str, params: dict[str, Any], cap: int) -> tuple[int, bool]:
