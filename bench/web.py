@@ -3,7 +3,8 @@
 Starts the real `aksnews web` process on a free loopback port over a temporary SQLite archive
 of the whole corpus (AKS CHANGELOG, upstream CHANGELOGs, every draft), then runs N client
 threads (keep-alive httpx clients) for a bounded time and request count on /api/search with
-real words from the archive, then as many client processes for the same time. The baseline is
+real words from the archive, then as many client processes for the same time, then as many
+light clients (prepared requests on raw keep-alive sockets, as wrk sends them). The baseline is
 the in-process search (aksnews.store.search.search) over the same archive with the same words.
 Only 127.0.0.1 is ever contacted.
 
@@ -23,6 +24,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from multiprocessing.queues import Queue
 from pathlib import Path
@@ -200,6 +202,85 @@ def load(
     return latencies, errors, time.perf_counter() - start
 
 
+def _read_response(sock: socket.socket, pending: bytes) -> tuple[int, bytes]:
+    """One HTTP/1.1 response with a Content-Length body: (status, bytes read past it)."""
+    while b"\r\n\r\n" not in pending:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        pending += chunk
+    head, _, rest = pending.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length = next(
+        int(line.split(b":", 1)[1]) for line in lines if line.lower().startswith(b"content-length:")
+    )
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        rest += chunk
+    return status, rest[length:]
+
+
+def load_light(
+    base: str, words: list[str], clients: int, seconds: float
+) -> tuple[list[float], int, float, float]:
+    """The same closed loop from `clients` keep-alive sockets that send prepared requests and
+    read the answers by their Content-Length, as a load generator such as wrk does: httpx's
+    client costs about a millisecond of CPU a request, which on a machine of two cores is
+    taken from the server it measures. Latencies, errors, elapsed and the clients' CPU time."""
+    host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
+    assert host == HOST and port is not None  # loopback only
+    requests = [
+        f"GET /api/search?{urllib.parse.urlencode({'q': w})} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Accept: application/json\r\n\r\n".encode("ascii")
+        for w in words
+    ]
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    cpu_before = time.process_time()
+    start = time.perf_counter()
+    stop_at = start + seconds
+
+    def client(n: int) -> None:
+        nonlocal errors
+        mine: list[float] = []
+        failed = 0
+        sock = socket.create_connection((host, port), timeout=10)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        pending = b""
+        try:
+            for i in itertools.count(n):
+                if time.perf_counter() >= stop_at:
+                    break
+                began = time.perf_counter()
+                try:
+                    sock.sendall(requests[i % len(requests)])
+                    status, pending = _read_response(sock, pending)
+                    ok = status == 200
+                except OSError:
+                    ok = False
+                    sock.close()
+                    sock = socket.create_connection((host, port), timeout=10)
+                    pending = b""
+                mine.append(time.perf_counter() - began)
+                failed += not ok
+        finally:
+            sock.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - start, time.process_time() - cpu_before
+
+
 def _one_client(
     base: str, words: list[str], seconds: float, n: int, out: Queue[Any], go: Any
 ) -> None:
@@ -266,6 +347,11 @@ def main() -> None:
             apart, apart_errors, apart_elapsed = load_processes(
                 base, words, args.clients, args.seconds
             )
+            light_before = cpu_seconds(proc.pid)
+            light, light_errors, light_elapsed, light_cpu = load_light(
+                base, words, args.clients, args.seconds
+            )
+            light_server = cpu_seconds(proc.pid) - light_before
         finally:
             proc.terminate()
             try:
@@ -300,6 +386,14 @@ def main() -> None:
         f"{'the same from ' + str(args.clients) + ' client processes: p95':<44} "
         f"{p95(apart) * 1000:9.1f} ms  (p50 {apart_sorted[len(apart) // 2] * 1000:.1f} ms, "
         f"{len(apart) / apart_elapsed:.1f} req/s, {apart_errors} errors)"
+    )
+    light_sorted = sorted(light)
+    print(
+        f"{'the same from ' + str(args.clients) + ' light clients: p95':<44} "
+        f"{p95(light) * 1000:9.1f} ms  (p50 {light_sorted[len(light) // 2] * 1000:.1f} ms, "
+        f"{len(light) / light_elapsed:.1f} req/s, {light_errors} errors; CPU per request: "
+        f"server {light_server / len(light) * 1000:.2f} ms, clients "
+        f"{light_cpu / len(light) * 1000:.2f} ms)"
     )
     print(f"{'idle RSS of ' + label:<44} {idle:9.1f} MB  (target <= 100 MB)")
     print(f"{'RSS of ' + label + ' after the load':<44} {loaded:9.1f} MB")
