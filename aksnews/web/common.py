@@ -6,11 +6,13 @@ import datetime as dt
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -87,20 +89,14 @@ def kind_param(value: str | None) -> str | None:
     return value
 
 
-Q = Annotated[str | None, Query(max_length=500, description='Words; "quoted phrase", prefix*, OR.')]
-SourceQ = Annotated[str | None, Query(description="aks or kubernetes; empty: both")]
-KindQ = Annotated[str | None, Query(description="Entry kind, e.g. deprecation, bug-fix")]
-VersionQ = Annotated[
-    str | None, Query(max_length=20, description="Minor version, e.g. 1.29: notes of or about it")
-]
-SinceQ = Annotated[str | None, Query(description="Released on or after, YYYY-MM-DD")]
-UntilQ = Annotated[str | None, Query(description="Released on or before, YYYY-MM-DD")]
+SINCE = "Released on or after, YYYY-MM-DD"
+SOURCE = "aks or kubernetes; empty: both"
+SourceQ = Annotated[str | None, Query(description=SOURCE)]
+SinceQ = Annotated[str | None, Query(description=SINCE)]
 TeamQ = Annotated[str | None, Query(max_length=200, description="Findings that concern this team")]
 ClusterQ = Annotated[str | None, Query(max_length=200, description="Findings on this cluster")]
 SeverityQ = Annotated[str | None, Query(max_length=20, description="critical, warning or info")]
 RuleQ = Annotated[str | None, Query(max_length=40, description="A rule, e.g. end-of-support")]
-LimitQ = Annotated[int, Query(ge=1, le=100, description="Results per page")]
-OffsetQ = Annotated[int, Query(ge=0, le=10_000, description="Results to skip")]
 
 
 def search_query(
@@ -144,30 +140,80 @@ class SearchParams:
     offset: int
 
 
-async def search_params(  # async: a sync dependency would also take the thread-pool hop
-    q: Q = None,
-    source: SourceQ = None,
-    kind: KindQ = None,
-    version: VersionQ = None,
-    since: SinceQ = None,
-    until: UntilQ = None,
-    limit: LimitQ = 20,
-    offset: OffsetQ = 0,
-) -> SearchParams:
+class SearchForm(BaseModel):
     """The parameters shared by /search, /api/search and /feeds/search.atom, declared once."""
-    raw = {"q": q, "source": source, "kind": kind, "version": version, "since": since}
-    form = {key: value or "" for key, value in {**raw, "until": until}.items()}
-    query = search_query(
-        q=q,
-        source=source,
-        kind=kind,
-        version=version,
-        since=since,
-        until=until,
-        limit=limit,
-        offset=offset,
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    q: str | None = Field(None, max_length=500, description='Words; "quoted phrase", prefix*, OR.')
+    source: str | None = Field(None, description=SOURCE)
+    kind: str | None = Field(None, description="Entry kind, e.g. deprecation, bug-fix")
+    version: str | None = Field(
+        None, max_length=20, description="Minor version, e.g. 1.29: notes of or about it"
     )
-    return SearchParams(form=form, query=query, limit=limit, offset=offset)
+    since: str | None = Field(None, description=SINCE)
+    until: str | None = Field(None, description="Released on or before, YYYY-MM-DD")
+    limit: int = Field(20, ge=1, le=100, description="Results per page")
+    offset: int = Field(0, ge=0, le=10_000, description="Results to skip")
+
+
+def _query_parameters(form: type[BaseModel]) -> list[dict[str, object]]:
+    """The form's fields as OpenAPI query parameters, in the shape FastAPI gives declared ones."""
+    parameters: list[dict[str, object]] = []
+    for name, schema in form.model_json_schema()["properties"].items():
+        schema = {k: v for k, v in schema.items() if not (k == "default" and v is None)}
+        parameters.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": schema,
+                "description": schema["description"],
+            }
+        )
+    return parameters
+
+
+# For the route that serves the form: FastAPI documents only the parameters (and the 422 they
+# can cause) that it resolves itself.
+SEARCH_OPENAPI: dict[str, Any] = {
+    "parameters": _query_parameters(SearchForm),
+    "responses": {
+        "422": {
+            "description": "Validation Error",
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/HTTPValidationError"}
+                }
+            },
+        }
+    },
+}
+
+
+async def search_params(request: Request) -> SearchParams:  # async: no thread-pool hop
+    """The search form, validated in one pass of its model.
+
+    FastAPI resolves declared query parameters one by one, re-inspecting each annotation on
+    every request: for these eight that was ~0.45 ms of a web search's ~2 ms of the server's
+    CPU (measured in-process over raw ASGI calls). Errors are FastAPI's own 422, with the same
+    `loc` ("query", name) and messages, from the same pydantic constraints.
+    """
+    try:
+        # A repeated parameter counts with its last value, as FastAPI reads it.
+        form = SearchForm.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+    raw = {"q": form.q, "source": form.source, "kind": form.kind, "version": form.version}
+    values = {**raw, "since": form.since, "until": form.until}
+    query = search_query(**values, limit=form.limit, offset=form.offset)
+    return SearchParams(
+        form={key: value or "" for key, value in values.items()},
+        query=query,
+        limit=form.limit,
+        offset=form.offset,
+    )
 
 
 SearchParamsDep = Annotated[SearchParams, Depends(search_params)]
