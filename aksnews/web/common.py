@@ -182,9 +182,7 @@ SEARCH_OPENAPI: dict[str, Any] = {
         "422": {
             "description": "Validation Error",
             "content": {
-                "application/json": {
-                    "schema": {"$ref": "#/components/schemas/HTTPValidationError"}
-                }
+                "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
             },
         }
     },
