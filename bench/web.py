@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
@@ -163,19 +164,38 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 30) 
     raise RuntimeError("the web process did not answer /healthz in time")
 
 
+def _run_clients(
+    clients: int, client: Callable[[int], tuple[list[float], int]]
+) -> tuple[list[float], int, float]:
+    """`clients` threads of `client(n)` (its latencies and failures), started together."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    start = time.perf_counter()
+
+    def run(n: int) -> None:
+        nonlocal errors
+        mine, failed = client(n * 7)
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - start
+
+
 def load(
     base: str, words: list[str], clients: int, seconds: float, max_requests: int
 ) -> tuple[list[float], int, float]:
     """Latencies, errors and elapsed time of `clients` threads until time or count runs out."""
     tickets = itertools.count()
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    start = time.perf_counter()
-    stop_at = start + seconds
+    stop_at = time.perf_counter() + seconds
 
-    def client(n: int) -> None:
-        nonlocal errors
+    def client(n: int) -> tuple[list[float], int]:
         mine: list[float] = []
         failed = 0
         with httpx.Client(base_url=base, timeout=10) as http:
@@ -190,16 +210,9 @@ def load(
                     ok = False
                 mine.append(time.perf_counter() - began)
                 failed += not ok
-        with lock:
-            latencies.extend(mine)
-            errors += failed
+        return mine, failed
 
-    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, errors, time.perf_counter() - start
+    return _run_clients(clients, client)
 
 
 def _read_response(sock: socket.socket, pending: bytes) -> tuple[int, bytes]:
@@ -237,15 +250,10 @@ def load_light(
         "Accept: application/json\r\n\r\n".encode("ascii")
         for w in words
     ]
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
     cpu_before = time.process_time()
-    start = time.perf_counter()
-    stop_at = start + seconds
+    stop_at = time.perf_counter() + seconds
 
-    def client(n: int) -> None:
-        nonlocal errors
+    def client(n: int) -> tuple[list[float], int]:
         mine: list[float] = []
         failed = 0
         sock = socket.create_connection((host, port), timeout=10)
@@ -269,16 +277,10 @@ def load_light(
                 failed += not ok
         finally:
             sock.close()
-        with lock:
-            latencies.extend(mine)
-            errors += failed
+        return mine, failed
 
-    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, errors, time.perf_counter() - start, time.process_time() - cpu_before
+    latencies, errors, elapsed = _run_clients(clients, client)
+    return latencies, errors, elapsed, time.process_time() - cpu_before
 
 
 def _one_client(
