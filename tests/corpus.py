@@ -168,8 +168,14 @@ def corpus_path(rel: str) -> Path:
     path = _cache_dir() / rel
     if path.is_file() and _matches(path.read_bytes(), sha):
         return path
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - pinned https URLs
-        data = response.read()
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - pinned https URLs
+            data = response.read()
+    except OSError as exc:  # URLError and timeouts: offline, say where a local corpus goes
+        raise RuntimeError(
+            f"corpus file {rel} not found locally and its download failed ({exc}): put the "
+            f"corpus at {REPO.parent / 'shared' / 'corpus'} or point $AKSNEWS_CORPUS at one"
+        ) from exc
     if not _matches(data, sha):
         raise RuntimeError(f"corpus download {url} does not match its pinned sha256")
     path.parent.mkdir(parents=True, exist_ok=True)
