@@ -243,7 +243,8 @@ def load_light(
     read the answers by their Content-Length, as a load generator such as wrk does: httpx's
     client costs about a millisecond of CPU a request, which on a machine of two cores is
     taken from the server it measures. Latencies, errors, elapsed and the clients' CPU time."""
-    host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
+    address = urllib.parse.urlsplit(base)
+    host, port = address.hostname, address.port
     assert host == HOST and port is not None  # loopback only
     requests = [
         f"GET /api/search?{urllib.parse.urlencode({'q': w})} HTTP/1.1\r\nHost: {host}:{port}\r\n"

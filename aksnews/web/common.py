@@ -203,8 +203,7 @@ async def search_params(request: Request) -> SearchParams:  # async: no thread-p
     except ValidationError as exc:
         errors = [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None
-    raw = {"q": form.q, "source": form.source, "kind": form.kind, "version": form.version}
-    values = {**raw, "since": form.since, "until": form.until}
+    values: dict[str, str | None] = form.model_dump(exclude={"limit", "offset"})
     query = search_query(**values, limit=form.limit, offset=form.offset)
     return SearchParams(
         form={key: value or "" for key, value in values.items()},
