@@ -20,3 +20,7 @@ class InputError(AksnewsError):
 class DuplicateKey(AksnewsError):
     """A write met a unique key another process wrote first: nothing of it was written (the
     archive handle's transactions raise it; callers treat it as a duplicate avoided)."""
+
+
+class StoreError(AksnewsError):
+    """The database cannot be opened or used; the message names the URL (password hidden)."""

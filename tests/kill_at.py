@@ -3,7 +3,9 @@
     python kill_at.py N TRACE_FILE -- aksnews arguments...
 
 A point is any SQL statement about to run or just run (SQLAlchemy's before/after
-cursor-execute and commit events on every Engine), and any socket send about to start or just
+cursor-execute and commit events on every Engine; for a SQLite file written without SQLAlchemy,
+aksnews.store.native, a sqlite3 trace callback: each statement and each executemany row about to
+run, COMMIT among them), and any socket send about to start or just
 finished, or answer bytes just received (socket.socket.sendall/send/recv
 wrapped). Points are numbered from 1 in the order they happen; N = 0 never kills and writes
 the labels of every point to TRACE_FILE, so a test can choose where to kill. Nothing in aksnews
@@ -46,6 +48,28 @@ def _sql(label: str) -> Any:
 event.listen(Engine, "before_cursor_execute", _sql("sql-before"))
 event.listen(Engine, "after_cursor_execute", _sql("sql-after"))
 event.listen(Engine, "commit", lambda conn: point("commit"))
+
+
+def _native_trace(statement: str) -> None:
+    point(f"sql-before {statement.split(None, 1)[0].upper()} {statement[:60]!r}")
+
+
+def _traced_connection() -> None:
+    from aksnews.store import native
+
+    connection = native.SqliteFile.connection
+
+    def traced(self: native.SqliteFile) -> Any:
+        new = self._conn is None
+        conn = connection(self)
+        if new:
+            conn.set_trace_callback(_native_trace)
+        return conn
+
+    native.SqliteFile.connection = traced  # type: ignore[method-assign]
+
+
+_traced_connection()
 
 _sendall = socket.socket.sendall
 _send = socket.socket.send

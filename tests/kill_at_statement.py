@@ -3,8 +3,10 @@
 Used by the crash tests as a subprocess: `python kill_at_statement.py PLAN.json`, where the plan
 is {"argv": [...], "points": [{"kill_at": N, "db": URL}, ...]}. aksnews is imported once, then
 one child process is forked per point; each child counts the statements its engines send (a
-SQLAlchemy before_cursor_execute listener) and kills itself with SIGKILL at statement N, as a
-power cut or the OOM killer would. kill_at 0 never kills and prints the number of statements
+SQLAlchemy before_cursor_execute listener) and those it sends to a SQLite file without SQLAlchemy
+(a sqlite3 trace callback on aksnews.store.native's connection, one call per statement and per
+row of an executemany), and kills itself with SIGKILL at statement N, as a power cut or the OOM
+killer would. kill_at 0 never kills and prints the number of statements
 instead. The parent prints one JSON line: per point, the child's exit status or signal.
 """
 
@@ -21,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 import aksnews.cli
 import aksnews.commands  # noqa: F401  (imported before forking, so each child starts fast)
+from aksnews.store import native
 
 
 def child(argv: list[str], kill_at: int) -> None:
@@ -33,6 +36,16 @@ def child(argv: list[str], kill_at: int) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     event.listen(Engine, "before_cursor_execute", before)
+    connection = native.SqliteFile.connection
+
+    def traced(self: native.SqliteFile) -> Any:
+        new = self._conn is None
+        conn = connection(self)
+        if new:
+            conn.set_trace_callback(before)
+        return conn
+
+    native.SqliteFile.connection = traced  # type: ignore[method-assign]
     code = aksnews.cli.main(argv)
     if kill_at == 0:
         print(json.dumps({"statements": count}), flush=True)

@@ -12,13 +12,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 
-from sqlalchemy import Connection, Engine, delete, insert, select
-
 from aksnews.errors import AksnewsError
 from aksnews.model.records import IngestReport, Renamed, SplitDocument
 from aksnews.model.releases import ParseWarning
-from aksnews.store import tables
-from aksnews.store.locks import serialised
 from aksnews.store.mirror import (
     ArchivedRelease,
     Head,
@@ -26,9 +22,9 @@ from aksnews.store.mirror import (
     plan_document,
     shrink_problem,
 )
+from aksnews.store.sql import Sql, Store, chunks, first, int_list, read_day, scalar, stamp
 from aksnews.store.state import DocumentMeta, document_current, record_source
-from aksnews.store.tables import document_head, release
-from aksnews.store.writer import ReleaseWriter, chunks
+from aksnews.store.writer import ReleaseWriter
 
 
 def sha256_text(text: str) -> str:
@@ -40,7 +36,7 @@ class DocumentShrank(AksnewsError):
 
 
 def ingest_document(
-    engine: Engine,
+    store: Store,
     document: SplitDocument,
     *,
     meta: DocumentMeta,
@@ -55,11 +51,10 @@ def ingest_document(
     source, text, path, whole = document.source, document.text, document.path, document.whole
     sections, warnings = document.sections, document.warnings
     sha = sha256_text(text)
-    with serialised(engine, f"ingest-{source}"):
-        if whole and document_current(engine, source, sha):
+    with store.serialised(f"ingest-{source}"):
+        if whole and document_current(store, source, sha):
             return IngestReport(source=source, path=path, unchanged=True, dry_run=dry_run)
-        # Core only: the ORM's import and mapped classes cost a cold ingest ~100 ms.
-        with engine.begin() as conn:
+        with store.begin() as conn:
             archived = _archived(conn, source)
             plan = plan_document(
                 source,
@@ -103,19 +98,24 @@ def ingest_document(
             )
             if dry_run:
                 return report
-            document_id: int = conn.execute(
-                insert(tables.document).returning(tables.document.c.id),
-                {
-                    "source": source,
-                    "url": meta.url,
-                    "fetched_at": meta.fetched_at,
-                    "sha256": sha,
-                    "etag": meta.etag,
-                    "last_modified": meta.last_modified,
-                    "bytes": size,
-                    "text": text,
-                },
-            ).scalar_one()
+            document_id = int(
+                scalar(
+                    conn,
+                    "INSERT INTO document (source, url, fetched_at, sha256, etag, last_modified, "
+                    "bytes, text) VALUES (:source, :url, :fetched_at, :sha256, :etag, "
+                    ":last_modified, :bytes, :text) RETURNING id",
+                    {
+                        "source": source,
+                        "url": meta.url,
+                        "fetched_at": stamp(conn.dialect, meta.fetched_at),
+                        "sha256": sha,
+                        "etag": meta.etag,
+                        "last_modified": meta.last_modified,
+                        "bytes": size,
+                        "text": text,
+                    },
+                )
+            )
             writer = ReleaseWriter(conn, document_id, meta.fetched_at)
             writer.apply(plan)
             if whole:
@@ -130,68 +130,56 @@ def ingest_document(
     )
 
 
-def _archived(conn: Connection, source: str) -> list[ArchivedRelease]:
-    c = release.c
-    rows = conn.execute(
-        select(
-            c.id,
-            c.key,
-            c.title,
-            c.date,
-            c.minor,
-            c.line,
-            c.section_sha256,
-            c.revision,
-            c.withdrawn_at,
-        )
-        .where(c.source == source)
-        .order_by(c.id)
+def _archived(conn: Sql, source: str) -> list[ArchivedRelease]:
+    rows = conn.rows(
+        'SELECT id, "key", title, date, minor, line, section_sha256, revision, withdrawn_at '
+        "FROM release WHERE source = :source ORDER BY id",
+        {"source": source},
     )
     return [
         ArchivedRelease(
-            id=r.id,
-            key=r.key,
-            title=r.title,
-            date=r.date,
-            minor=r.minor,
-            line=r.line,
-            section_sha256=r.section_sha256,
-            revision=r.revision,
-            withdrawn=r.withdrawn_at is not None,
+            id=rid,
+            key=key,
+            title=title,
+            date=read_day(date),
+            minor=minor,
+            line=line,
+            section_sha256=sha,
+            revision=revision,
+            withdrawn=withdrawn_at is not None,
         )
-        for r in rows
+        for rid, key, title, date, minor, line, sha, revision, withdrawn_at in rows
     ]
 
 
-def _markdown(conn: Connection, ids: list[int]) -> dict[int, str]:
+def _markdown(conn: Sql, ids: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
-    for chunk in chunks([str(i) for i in ids], 500):
-        for release_id, markdown in conn.execute(
-            select(release.c.id, release.c.markdown).where(
-                release.c.id.in_([int(i) for i in chunk])
-            )
-        ):
-            out[release_id] = markdown
+    for chunk in chunks(ids, 500):
+        rows = conn.rows(f"SELECT id, markdown FROM release WHERE id IN ({int_list(chunk)})")
+        out.update((release_id, markdown) for release_id, markdown in rows)
     return out
 
 
-def _current_markdown(conn: Connection, key: str) -> str | None:
-    return conn.execute(
-        select(release.c.markdown).where(release.c.key == key, release.c.withdrawn_at.is_(None))
-    ).scalar()
+def _current_markdown(conn: Sql, key: str) -> str | None:
+    value = scalar(
+        conn,
+        'SELECT markdown FROM release WHERE "key" = :key AND withdrawn_at IS NULL',
+        {"key": key},
+    )
+    return None if value is None else str(value)
 
 
-def _head(conn: Connection, source: str, scope: str) -> Head | None:
-    row = conn.execute(
-        select(document_head.c.bytes, document_head.c.releases).where(
-            document_head.c.source == source, document_head.c.scope == scope
-        )
-    ).first()
-    return None if row is None else Head(bytes=row.bytes, releases=row.releases)
+def _head(conn: Sql, source: str, scope: str) -> Head | None:
+    row = first(
+        conn,
+        "SELECT bytes, releases FROM document_head WHERE source = :source AND scope = :scope",
+        {"source": source, "scope": scope},
+    )
+    return None if row is None else Head(bytes=row[0], releases=row[1])
 
 
 def _set_head(
-    conn: Connection,
+    conn: Sql,
     source: str,
     plan: Plan,
     document_id: int,
@@ -199,20 +187,21 @@ def _set_head(
     size: int,
     now: dt.datetime,
 ) -> None:
-    table = document_head
-    where = (table.c.source == source) & (table.c.scope == plan.scope)
-    conn.execute(delete(table).where(where))
-    conn.execute(
-        insert(table),
-        {
-            "source": source,
-            "scope": plan.scope,
-            "document_id": document_id,
-            "sha256": sha,
-            "bytes": size,
-            "releases": plan.releases,
-            "updated_at": now,
-        },
+    params = {
+        "source": source,
+        "scope": plan.scope,
+        "document_id": document_id,
+        "sha256": sha,
+        "bytes": size,
+        "releases": plan.releases,
+        "updated_at": stamp(conn.dialect, now),
+    }
+    conn.run("DELETE FROM document_head WHERE source = :source AND scope = :scope", params)
+    conn.run(
+        "INSERT INTO document_head (source, scope, document_id, sha256, bytes, releases, "
+        "updated_at) VALUES (:source, :scope, :document_id, :sha256, :bytes, :releases, "
+        ":updated_at)",
+        params,
     )
 
 

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
-from aksnews.errors import AksnewsError
+from aksnews.errors import StoreError
+from aksnews.store.location import normalise_url
 from aksnews.store.revision import SCHEMA_REVISION
 
 log = logging.getLogger(__name__)
-
-
-class StoreError(AksnewsError):
-    """The database cannot be opened or used; the message names the URL (password hidden)."""
-
-
-def default_database_url() -> str:
-    """SQLite under the XDG data dir: ~/.local/share/aksnews/aksnews.db unless XDG_DATA_HOME."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return f"sqlite:///{Path(base) / 'aksnews' / 'aksnews.db'}"
-
-
-def normalise_url(url: str) -> str:
-    """Accept plain postgresql:// URLs and a bare SQLite path; use psycopg 3 for PostgreSQL."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
-    return url
 
 
 def safe_url(url: str) -> str:
@@ -58,7 +39,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     """An engine for `url` (default: the XDG SQLite file), migrated to the current schema."""
-    url = normalise_url(url or default_database_url())
+    url = normalise_url(url)
     try:
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""

@@ -18,12 +18,11 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
-
 from aksnews.errors import DuplicateKey
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
     from aksnews.model.inventory import ApiUse, Cluster, Inventory, Team
     from aksnews.model.records import (
         IngestReport,
@@ -38,8 +37,10 @@ if TYPE_CHECKING:
     )
     from aksnews.model.upgrade import UpgradeInputs
     from aksnews.store.documents import DocumentOrigin
+    from aksnews.store.native import SqliteFile
     from aksnews.store.outbox import AlertStateRow, OutboxRow
     from aksnews.store.search import SearchQuery, SearchResults
+    from aksnews.store.sql import Store
     from aksnews.store.state import DocumentMeta
 
 
@@ -99,33 +100,78 @@ class ArchiveWrite:
 
 
 class Archive:
-    """An open archive database (SQLite or PostgreSQL), migrated on open."""
+    """An open archive database (SQLite or PostgreSQL), migrated on open.
 
-    def __init__(self, engine: Engine) -> None:
+    A SQLite file opened by URL is also reachable without SQLAlchemy (aksnews.store.native):
+    the ingest and the fetch state use it, and the SQLAlchemy engine every other method uses is
+    created when one is first called. A command that only ingests or polls never imports it.
+    """
+
+    def __init__(self, engine: Engine | None, *, url: str = "", native: SqliteFile | None = None):
         # Tests of the store build one on the engine their fixtures opened; everyone else
         # calls Archive.open.
-        self._engine = engine
+        self._engine_ = engine
+        self._url = url or (str(engine.url) if engine is not None else "")
+        self._native = native
 
     @classmethod
     def open(cls, url: str | None = None, *, migrate: bool = True) -> Archive:
         """The archive at `url` (default: the XDG SQLite file); see aksnews.store.engine."""
-        from aksnews.store.engine import open_engine
+        from aksnews.store.location import normalise_url, sqlite_path
 
-        return cls(open_engine(url, migrate=migrate))
+        url = normalise_url(url)
+        path = sqlite_path(url)
+        if path is None:
+            from aksnews.store.engine import open_engine
+
+            return cls(open_engine(url, migrate=migrate))
+        from aksnews.store.native import open_file
+
+        native = open_file(path, url)
+        archive = cls(None, url=url, native=native)
+        if migrate and not native.ensure_schema():
+            from aksnews.store.engine import ensure_schema
+
+            ensure_schema(archive._engine)  # an older schema: alembic migrates it
+        return archive
+
+    @property
+    def _engine(self) -> Engine:
+        if self._engine_ is None:
+            from aksnews.store.engine import open_engine
+
+            self._engine_ = open_engine(self._url, migrate=False)
+        return self._engine_
+
+    @property
+    def _store(self) -> Store:
+        """What the ingest path runs on (aksnews.store.sql)."""
+        if self._native is not None:
+            return self._native
+        from aksnews.store.sql import EngineStore
+
+        return EngineStore(self._engine)
 
     @property
     def safe_url(self) -> str:
         """The database URL with any password hidden, for messages."""
+        if self._engine_ is None:
+            return self._url  # a SQLite file: no password to hide
         from aksnews.store.engine import safe_url
 
-        return safe_url(str(self._engine.url))
+        return safe_url(str(self._engine_.url))
 
     def dispose(self) -> None:
-        self._engine.dispose()
+        if self._native is not None:
+            self._native.close()
+        if self._engine_ is not None:
+            self._engine_.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[ArchiveWrite]:
         """One transaction; a unique key another writer took first raises DuplicateKey."""
+        from sqlalchemy.exc import IntegrityError
+
         try:
             with self._engine.begin() as conn:
                 yield ArchiveWrite(conn)
@@ -300,33 +346,33 @@ class Archive:
         from aksnews.store.archive import ingest_document
 
         return ingest_document(
-            self._engine, document, meta=meta, accept_shrink=accept_shrink, dry_run=dry_run
+            self._store, document, meta=meta, accept_shrink=accept_shrink, dry_run=dry_run
         )
 
     def document_current(self, source: str, sha256: str) -> bool:
         from aksnews.store.state import document_current
 
-        return document_current(self._engine, source, sha256)
+        return document_current(self._store, source, sha256)
 
     def fetch_state(self, source: str, url: str) -> tuple[str | None, str | None]:
         from aksnews.store.state import fetch_state
 
-        return fetch_state(self._engine, source, url)
+        return fetch_state(self._store, source, url)
 
     def record_check(self, source: str, meta: DocumentMeta) -> None:
         from aksnews.store.state import record_check
 
-        record_check(self._engine, source, meta)
+        record_check(self._store, source, meta)
 
     def record_failure(self, source: str, url: str, when: dt.datetime, error: str) -> None:
         from aksnews.store.state import record_failure
 
-        record_failure(self._engine, source, url, when, error)
+        record_failure(self._store, source, url, when, error)
 
     def last_poll(self) -> dt.datetime | None:
         from aksnews.store.state import last_poll
 
-        return last_poll(self._engine)
+        return last_poll(self._store)
 
     def source_statuses(
         self, sources: Sequence[str], as_of: dt.date | None = None
@@ -464,13 +510,17 @@ class Archive:
 
     def sqlite_file(self) -> Path | None:
         """The SQLite file of the archive; None for PostgreSQL and in-memory SQLite."""
+        if self._native is not None:
+            return self._native.path
         from aksnews.store.locks import sqlite_file
 
         return sqlite_file(self._engine)
 
     def lock_path(self, name: str) -> Path | None:
-        from aksnews.store.locks import lock_path
+        from aksnews.store.locks import lock_file_path, lock_path
 
+        if self._native is not None:
+            return lock_file_path(self._native.path, name)
         return lock_path(self._engine, name)
 
     def advisory_lock(self, name: str) -> AbstractContextManager[bool]:
@@ -485,6 +535,4 @@ class Archive:
         return exclusive(self._engine, name)
 
     def serialised(self, name: str) -> AbstractContextManager[None]:
-        from aksnews.store.locks import serialised
-
-        return serialised(self._engine, name)
+        return self._store.serialised(name)

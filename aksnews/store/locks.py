@@ -15,8 +15,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def sqlite_file(engine: Engine) -> Path | None:
@@ -40,6 +42,8 @@ def advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
     if engine.dialect.name != "postgresql":
         yield True
         return
+    from sqlalchemy import text
+
     key = lock_key(name)
     with engine.connect() as conn:
         got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
@@ -75,7 +79,20 @@ def file_lock(path: Path) -> Iterator[bool]:
 def lock_path(engine: Engine, name: str) -> Path | None:
     """Where the SQLite lock `name` of this engine's database lives."""
     path = sqlite_file(engine)
-    return None if path is None else path.with_name(f"{path.name}.{name}.lock")
+    return None if path is None else lock_file_path(path, name)
+
+
+def lock_file_path(database: Path, name: str) -> Path:
+    """Where the lock `name` of the SQLite file `database` lives."""
+    return database.with_name(f"{database.name}.{name}.lock")
+
+
+@contextmanager
+def serialised_file(path: Path) -> Iterator[None]:
+    """Wait until no other process holds the flock on `path`, then hold it."""
+    with path.open("a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # closing the file releases it
+        yield
 
 
 @contextmanager
@@ -97,13 +114,14 @@ def serialised(engine: Engine, name: str) -> Iterator[None]:
     file descriptor, the PostgreSQL session lock with the connection."""
     path = lock_path(engine, name)
     if path is not None:
-        with path.open("a+") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # closing the file releases it
+        with serialised_file(path):
             yield
         return
     if engine.dialect.name != "postgresql":
         yield
         return
+    from sqlalchemy import text
+
     key = lock_key(name)
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})

@@ -1,7 +1,8 @@
 """The cheap questions a poll asks before any parsing: seen these bytes? what ETag last time?
 
-Plain SQL through SQLAlchemy Core, no ORM: a cron poll that finds nothing new should cost
-little more than starting the CLI.
+Plain SQL (aksnews.store.sql): a cron poll that finds nothing new should cost little more than
+starting the CLI, and on a SQLite file it imports no SQLAlchemy. Fetch times are stored as they
+always were (aksnews.store.sql.iso_stamp: on SQLite, ISO text with the offset).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, text
+from aksnews.store.sql import Sql, Store, first, iso_stamp, scalar
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,34 +23,36 @@ class DocumentMeta:
     last_modified: str | None = None
 
 
-def document_current(engine: Engine, source: str, sha256: str) -> bool:
+def document_current(store: Store, source: str, sha256: str) -> bool:
     """True when these bytes are what the archive mirrors now for `source` (any scope): equal
     to an older document is not enough, that is a revert to ingest."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT 1 FROM document_head WHERE source = :source AND sha256 = :sha LIMIT 1"),
+    with store.read() as sql:
+        row = first(
+            sql,
+            "SELECT 1 FROM document_head WHERE source = :source AND sha256 = :sha LIMIT 1",
             {"source": source, "sha": sha256},
-        ).first()
+        )
     return row is not None
 
 
-def fetch_state(engine: Engine, source: str, url: str) -> tuple[str | None, str | None]:
+def fetch_state(store: Store, source: str, url: str) -> tuple[str | None, str | None]:
     """ETag and Last-Modified of the last fetch of `url`, for a conditional GET."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT etag, last_modified FROM source WHERE name = :name AND url = :url"),
+    with store.read() as sql:
+        row = first(
+            sql,
+            "SELECT etag, last_modified FROM source WHERE name = :name AND url = :url",
             {"name": source, "url": url},
-        ).first()
+        )
     return (None, None) if row is None else (row[0], row[1])
 
 
-def record_check(engine: Engine, source: str, meta: DocumentMeta) -> None:
+def record_check(store: Store, source: str, meta: DocumentMeta) -> None:
     """Remember a fetch that found nothing new (a 304 or the same bytes)."""
-    with engine.begin() as conn:
-        record_source(conn, source, meta, changed=False)
+    with store.begin() as sql:
+        record_source(sql, source, meta, changed=False)
 
 
-def record_source(conn: Connection, source: str, meta: DocumentMeta, *, changed: bool) -> None:
+def record_source(sql: Sql, source: str, meta: DocumentMeta, *, changed: bool) -> None:
     """Upsert the fetch state of (source, url); validators are kept unless the server sent new
     ones or the document changed."""
     params = {
@@ -57,18 +60,14 @@ def record_source(conn: Connection, source: str, meta: DocumentMeta, *, changed:
         "url": meta.url,
         "etag": meta.etag,
         "last_modified": meta.last_modified,
-        "checked_at": meta.fetched_at,
-        "changed_at": meta.fetched_at if changed else None,
+        "checked_at": iso_stamp(sql.dialect, meta.fetched_at),
+        "changed_at": iso_stamp(sql.dialect, meta.fetched_at) if changed else None,
     }
-    exists = conn.execute(
-        text("SELECT id FROM source WHERE name = :name AND url = :url"), params
-    ).first()
+    exists = first(sql, "SELECT id FROM source WHERE name = :name AND url = :url", params)
     if exists is None:
-        conn.execute(
-            text(
-                "INSERT INTO source (name, url, etag, last_modified, checked_at, changed_at) "
-                "VALUES (:name, :url, :etag, :last_modified, :checked_at, :changed_at)"
-            ),
+        sql.run(
+            "INSERT INTO source (name, url, etag, last_modified, checked_at, changed_at) "
+            "VALUES (:name, :url, :etag, :last_modified, :checked_at, :changed_at)",
             params,
         )
         return
@@ -79,39 +78,38 @@ def record_source(conn: Connection, source: str, meta: DocumentMeta, *, changed:
         sets.append("last_modified = :last_modified")
     if changed:
         sets.append("changed_at = :changed_at")
-    conn.execute(
-        text(f"UPDATE source SET {', '.join(sets)} WHERE name = :name AND url = :url"), params
-    )
+    sql.run(f"UPDATE source SET {', '.join(sets)} WHERE name = :name AND url = :url", params)
 
 
-def last_poll(engine: Engine) -> dt.datetime | None:
+def last_poll(store: Store) -> dt.datetime | None:
     """When any source was last checked (by this process or another replica)."""
-    with engine.connect() as conn:
-        value = conn.execute(text("SELECT max(checked_at) FROM source")).scalar()
+    with store.read() as sql:
+        value = scalar(sql, "SELECT max(checked_at) FROM source")
     if value is None:
         return None
-    if isinstance(value, str):  # SQLite without type information for an aggregate
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    # SQLite holds the text; PostgreSQL gives a datetime.
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def record_failure(engine: Engine, source: str, url: str, when: dt.datetime, error: str) -> None:
+def record_failure(store: Store, source: str, url: str, when: dt.datetime, error: str) -> None:
     """Remember a fetch that failed: `aksnews status` shows it, and the freshness warning
     counts from the last success, which this leaves as it was."""
-    params = {"name": source, "url": url, "failed_at": when, "error": error[:500]}
-    with engine.begin() as conn:
-        updated = conn.execute(
-            text(
-                "UPDATE source SET failed_at = :failed_at, last_error = :error "
-                "WHERE name = :name AND url = :url"
-            ),
+    with store.begin() as sql:
+        params = {
+            "name": source,
+            "url": url,
+            "failed_at": iso_stamp(sql.dialect, when),
+            "error": error[:500],
+        }
+        updated = sql.run(
+            "UPDATE source SET failed_at = :failed_at, last_error = :error "
+            "WHERE name = :name AND url = :url",
             params,
-        ).rowcount
+        )
         if not updated:
-            conn.execute(
-                text(
-                    "INSERT INTO source (name, url, failed_at, last_error) "
-                    "VALUES (:name, :url, :failed_at, :error)"
-                ),
+            sql.run(
+                "INSERT INTO source (name, url, failed_at, last_error) "
+                "VALUES (:name, :url, :failed_at, :error)",
                 params,
             )

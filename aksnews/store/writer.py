@@ -8,9 +8,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
-
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text, update
 
 from aksnews.model.releases import Entry, Release, fact_to_json
 from aksnews.store.mirror import (
@@ -18,12 +15,8 @@ from aksnews.store.mirror import (
     Plan,
     Revised,
 )
-from aksnews.store.tables import metadata
+from aksnews.store.sql import Sql, chunks, day, int_list, stamp
 
-# Core tables for executemany inserts (the ORM bulk path is much slower for thousands of rows,
-# and importing it costs a cold ingest ~100 ms).
-_TABLES = metadata.tables
-_RELEASE, _ENTRY = _TABLES["release"], _TABLES["entry"]
 # json.dumps builds an encoder per call (and a sorting one per call with sort_keys): for the
 # ~6,000 small values of a cold ingest that was most of their cost. The same text, built once.
 payload_json = json.JSONEncoder(sort_keys=True).encode
@@ -45,10 +38,12 @@ def _minors(entry: Entry, release: Release) -> str:
 class ReleaseWriter:
     """Bulk inserts for new releases, careful reconciliation for edited ones."""
 
-    def __init__(self, conn: Connection, document_id: int, now: dt.datetime) -> None:
+    def __init__(self, conn: Sql, document_id: int, now: dt.datetime) -> None:
         self.conn = conn
         self.document_id = document_id
         self.now = now
+        # Every row of the document carries the same time: converted for the database once.
+        self._now = stamp(conn.dialect, now)
         self.entries_written = 0
         self.facts_written = 0
         self.unread: list[tuple[str, str, str]] = []  # (release key, expected, text)
@@ -60,9 +55,12 @@ class ReleaseWriter:
         self._shift_lines(plan)
         for kept in plan.kept:
             if kept.archived.withdrawn:
-                self._mark(kept.archived, "restored", withdrawn_at=None)
+                self._mark(kept.archived, "restored", withdrawn=False)
         for row in plan.withdrawn:
-            self._mark(row, "withdrawn", withdrawn_at=self.now)
+            self._mark(row, "withdrawn", withdrawn=True)
+
+    def _day(self, value: dt.date | None) -> object:
+        return day(self.conn.dialect, value)
 
     def _shift_lines(self, plan: Plan) -> None:
         """Releases kept unparsed move with the text above them: their heading and entry lines
@@ -74,46 +72,40 @@ class ReleaseWriter:
         ]
         if not moved:
             return
-        conn = self.conn
-        release, entry = _TABLES["release"], _TABLES["entry"]
-        conn.execute(
-            update(release)
-            .where(release.c.id == bindparam("b_id"))
-            .values(line=bindparam("b_line")),
-            moved,
-        )
-        conn.execute(
-            update(entry)
-            .where(entry.c.release_id == bindparam("b_id"))
-            .values(line=entry.c.line + bindparam("b_delta")),
-            moved,
-        )
+        self.conn.many("UPDATE release SET line = :b_line WHERE id = :b_id", moved)
+        self.conn.many("UPDATE entry SET line = line + :b_delta WHERE release_id = :b_id", moved)
 
-    def _mark(self, row: ArchivedRelease, change: str, *, withdrawn_at: dt.datetime | None) -> None:
+    def _mark(self, row: ArchivedRelease, change: str, *, withdrawn: bool) -> None:
         """Withdraw or restore a release: a revision of its own, the text unchanged."""
         conn = self.conn
         revision = row.revision + 1
-        conn.execute(
-            update(_TABLES["release"])
-            .where(_TABLES["release"].c.id == row.id)
-            .values(withdrawn_at=withdrawn_at, revision=revision, updated_at=self.now)
-        )
-        markdown = conn.execute(
-            select(_RELEASE.c.markdown).where(_RELEASE.c.id == row.id)
-        ).scalar_one()
-        conn.execute(
-            insert(_TABLES["release_revision"]),
+        conn.run(
+            "UPDATE release SET withdrawn_at = :withdrawn_at, revision = :revision, "
+            "updated_at = :now WHERE id = :id",
             {
-                "release_id": row.id,
+                "withdrawn_at": self._now if withdrawn else None,
                 "revision": revision,
-                "document_id": self.document_id,
-                "section_sha256": row.section_sha256,
-                "markdown": markdown,
-                "recorded_at": self.now,
-                "change": change,
-                "title": row.title,
-                "date": row.date,
+                "now": self._now,
+                "id": row.id,
             },
+        )
+        (markdown,) = conn.rows("SELECT markdown FROM release WHERE id = :id", {"id": row.id})[0]
+        insert_many(
+            conn,
+            "release_revision",
+            [
+                {
+                    "release_id": row.id,
+                    "revision": revision,
+                    "document_id": self.document_id,
+                    "section_sha256": row.section_sha256,
+                    "markdown": markdown,
+                    "recorded_at": self._now,
+                    "change": change,
+                    "title": row.title,
+                    "date": self._day(row.date),
+                }
+            ],
         )
 
     def _release_values(self, release: Release) -> dict[str, object]:
@@ -123,7 +115,7 @@ class ReleaseWriter:
             "version": release.version,
             "minor": match.group(1) if match else None,
             "title": release.title,
-            "date": release.date,
+            "date": self._day(release.date),
             "tag": release.tag,
             "hotfix": release.hotfix,
             "anchor": release.anchor,
@@ -131,7 +123,7 @@ class ReleaseWriter:
             "section_sha256": release.section_sha256,
             "markdown": release.markdown,
             "document_id": self.document_id,
-            "updated_at": self.now,
+            "updated_at": self._now,
         }
 
     def _insert_new(self, releases: Sequence[Release]) -> None:
@@ -145,36 +137,39 @@ class ReleaseWriter:
         conn = self.conn
         insert_many(
             conn,
-            _TABLES["release"],
+            "release",
             [
-                {**self._release_values(r), "key": r.key, "first_seen_at": self.now, "revision": 1}
+                {**self._release_values(r), "key": r.key, "first_seen_at": self._now, "revision": 1}
                 for r in releases
             ],
         )
         ids: dict[str, int] = {}
         keys = [r.key for r in releases]
         for chunk in chunks(keys, 500):
-            for key, rid in conn.execute(
-                select(_RELEASE.c.key, _RELEASE.c.id).where(_RELEASE.c.key.in_(chunk))
-            ):
-                ids[key] = rid
+            names = {f"k{i}": key for i, key in enumerate(chunk)}
+            ids.update(
+                conn.rows(
+                    f'SELECT "key", id FROM release WHERE "key" IN '
+                    f"({', '.join(':' + n for n in names)})",
+                    names,
+                )
+            )
         insert_many(
             conn,
-            _TABLES["release_revision"],
+            "release_revision",
             [self._revision_row(ids[r.key], 1, r) for r in releases],
         )
         entry_rows = [self._entry_row(ids[r.key], r, e) for r in releases for e in r.entries]
         if entry_rows:
-            insert_many(conn, _TABLES["entry"], entry_rows)
+            insert_many(conn, "entry", entry_rows)
             self.entries_written += len(entry_rows)
         entry_ids: dict[tuple[int, int], int] = {}
-        for chunk in chunks([str(i) for i in ids.values()], 500):
+        for id_chunk in chunks(list(ids.values()), 500):
             entry_ids.update(
                 ((rid, pos), eid)
-                for rid, pos, eid in conn.execute(
-                    select(_ENTRY.c.release_id, _ENTRY.c.position, _ENTRY.c.id).where(
-                        _ENTRY.c.release_id.in_([int(i) for i in chunk])
-                    )
+                for rid, pos, eid in conn.rows(
+                    "SELECT release_id, position, id FROM entry "
+                    f"WHERE release_id IN ({int_list(id_chunk)})"
                 )
             )
         facts = [
@@ -196,15 +191,12 @@ class ReleaseWriter:
 
     def _index(self, entry_ids: list[int]) -> None:
         """Add new entries to SQLite's full-text index (PostgreSQL's is a generated column)."""
-        conn = self.conn
-        if conn.dialect.name != "sqlite" or not entry_ids:
+        if self.conn.dialect != "sqlite" or not entry_ids:
             return
-        for chunk in chunks([str(i) for i in entry_ids], 900):
-            conn.execute(
-                text(
-                    "INSERT INTO entry_fts(rowid, text, section) SELECT id, text, section "
-                    f"FROM entry WHERE id IN ({','.join(chunk)})"
-                )
+        for chunk in chunks(entry_ids, 900):
+            self.conn.run(
+                "INSERT INTO entry_fts(rowid, text, section) SELECT id, text, section "
+                f"FROM entry WHERE id IN ({int_list(chunk)})"
             )
 
     def _revision_row(
@@ -221,12 +213,12 @@ class ReleaseWriter:
             "document_id": self.document_id,
             "section_sha256": release.section_sha256,
             "markdown": release.markdown,
-            "recorded_at": self.now,
+            "recorded_at": self._now,
             "change": change,
             "title": release.title,
-            "date": release.date,
+            "date": self._day(release.date),
             "old_title": old.title if old else None,
-            "old_date": old.date if old else None,
+            "old_date": self._day(old.date) if old else None,
         }
 
     def _entry_row(self, release_id: int, release: Release, entry: Entry) -> dict[str, object]:
@@ -250,14 +242,12 @@ class ReleaseWriter:
         }
 
     def _insert_entries(self, rows: list[dict[str, object]]) -> list[int]:
+        """Insert rows one by one, for their ids in order (an edit adds a few at most)."""
         if not rows:
             return []
         self.entries_written += len(rows)
-        return list(
-            self.conn.scalars(
-                insert(_ENTRY).returning(_ENTRY.c.id, sort_by_parameter_order=True), rows
-            )
-        )
+        sql = _insert_sql("entry", list(rows[0])) + " RETURNING id"
+        return [int(self.conn.rows(sql, row)[0][0]) for row in rows]
 
     def _insert_unread(self, items: Sequence[tuple[Release, int, int, Entry]]) -> None:
         """Unread statements of the given entries, as (release, release id, entry id, entry)."""
@@ -272,12 +262,12 @@ class ReleaseWriter:
             for u in entry.unread
         )
         if rows:
-            insert_many(self.conn, _TABLES["unread_statement"], rows)
+            insert_many(self.conn, "unread_statement", rows)
 
     def _insert_facts(self, rows: list[dict[str, object]]) -> None:
         if rows:
             self.facts_written += len(rows)
-            insert_many(self.conn, _TABLES["fact"], rows)
+            insert_many(self.conn, "fact", rows)
 
     def _revise(self, item: Revised) -> None:
         """An edited, restored or renamed section: keep entry ids where the text is unchanged,
@@ -293,27 +283,28 @@ class ReleaseWriter:
         values = {**self._release_values(release), "revision": revision, "withdrawn_at": None}
         if item.renamed:
             values["key"] = release.key
-        self.conn.execute(update(_RELEASE).where(_RELEASE.c.id == release_id).values(values))
-        self.conn.execute(
-            insert(_TABLES["release_revision"]),
+        sets = ", ".join(f"{_column(c)} = :{c}" for c in values)
+        conn = self.conn
+        conn.run(f"UPDATE release SET {sets} WHERE id = :b_id", {**values, "b_id": release_id})
+        insert_many(
+            conn,
+            "release_revision",
             [
                 self._revision_row(
                     release_id, revision, release, change, archived if item.renamed else None
                 )
             ],
         )
-        old = list(
-            self.conn.execute(
-                select(_ENTRY.c.id, _ENTRY.c.markdown, _ENTRY.c.kind, _ENTRY.c.section)
-                .where(_ENTRY.c.release_id == release_id, _ENTRY.c.removed.is_(False))
-                .order_by(_ENTRY.c.position)
-            )
+        old = conn.rows(
+            "SELECT id, markdown, kind, section FROM entry "
+            "WHERE release_id = :id AND NOT removed ORDER BY position",
+            {"id": release_id},
         )
-        unused = {row.id: row for row in old}
-        sections = {row.id: row.section for row in old}
+        unused = {row[0]: row for row in old}
+        sections = {row[0]: row[3] for row in old}
         by_markdown: dict[str, list[int]] = {}
         for row in old:
-            by_markdown.setdefault(row.markdown, []).append(row.id)
+            by_markdown.setdefault(row[1], []).append(row[0])
         matched: list[int | None] = []
         for entry in release.entries:
             ids = by_markdown.get(entry.markdown)
@@ -324,7 +315,7 @@ class ReleaseWriter:
                 matched.append(None)
         # Entries whose text changed take over the unmatched old rows in order (the same
         # bullet, edited), so their permalinks survive and the old text becomes a revision.
-        leftovers = [row for row in old if row.id in unused]
+        leftovers = [row for row in old if row[0] in unused]
         new_rows: list[dict[str, object]] = []
         same_text: list[dict[str, object]] = []  # moved or re-kinded, text unchanged
         edited: list[dict[str, object]] = []
@@ -338,35 +329,31 @@ class ReleaseWriter:
                 (edited if moved else same_text).append({"b_id": match, **values})
                 entry_ids.append(match)
             elif leftovers:
-                prior = leftovers.pop(0)
+                prior_id, prior_markdown, prior_kind, _ = leftovers.pop(0)
                 revisions.append(
                     {
-                        "entry_id": prior.id,
-                        "markdown": prior.markdown,
-                        "kind": prior.kind,
-                        "recorded_at": self.now,
+                        "entry_id": prior_id,
+                        "markdown": prior_markdown,
+                        "kind": prior_kind,
+                        "recorded_at": self._now,
                     }
                 )
-                edited.append({"b_id": prior.id, **values})
-                entry_ids.append(prior.id)
+                edited.append({"b_id": prior_id, **values})
+                entry_ids.append(prior_id)
             else:
                 new_rows.append(values)
                 entry_ids.append(-1)
-        conn = self.conn
-        entry_table = _TABLES["entry"]
         if revisions:
-            conn.execute(insert(_TABLES["entry_revision"]), revisions)
+            insert_many(conn, "entry_revision", revisions)
         # Batched updates. Rows whose text is unchanged leave text and section out of the SET,
         # so SQLite's search-index trigger (AFTER UPDATE OF text, section) does not fire.
         for batch, skip in ((same_text, {"text", "section"}), (edited, set())):
             if not batch:
                 continue
             columns = [k for k in batch[0] if k != "b_id" and k not in skip]
-            conn.execute(
-                update(entry_table)
-                .where(entry_table.c.id == bindparam("b_id"))
-                .values({c: bindparam(c) for c in columns}),
-                [{k: v for k, v in row.items() if k == "b_id" or k in columns} for row in batch],
+            conn.many(
+                f"UPDATE entry SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :b_id",
+                batch,
             )
             self.entries_written += len(batch)
         fresh_ids = self._insert_entries(new_rows)
@@ -374,21 +361,16 @@ class ReleaseWriter:
         inserted = iter(fresh_ids)
         entry_ids = [next(inserted) if eid == -1 else eid for eid in entry_ids]
         if leftovers:
-            conn.execute(
-                update(entry_table)
-                .where(entry_table.c.id.in_([row.id for row in leftovers]))
-                .values(removed=True)
-            )
+            removed = int_list([row[0] for row in leftovers])
+            conn.run(f"UPDATE entry SET removed = :yes WHERE id IN ({removed})", {"yes": True})
         # Facts are derived from the entries: replace them wholesale.
-        fact = _TABLES["fact"]
-        self.conn.execute(delete(fact).where(fact.c.release_id == release_id))
+        conn.run("DELETE FROM fact WHERE release_id = :id", {"id": release_id})
         facts: list[dict[str, object]] = []
         for entry, eid in zip(release.entries, entry_ids, strict=True):
             facts.extend(_fact_rows(release_id, eid, entry))
         self._insert_facts(facts)
         # So are the statements it could not read: the re-parsed release replaces its own.
-        unread = _TABLES["unread_statement"]
-        self.conn.execute(delete(unread).where(unread.c.release_id == release_id))
+        conn.run("DELETE FROM unread_statement WHERE release_id = :id", {"id": release_id})
         self._insert_unread(
             [
                 (release, release_id, eid, entry)
@@ -416,46 +398,20 @@ def _fact_rows(release_id: int, entry_id: int, entry: Entry) -> list[dict[str, o
     ]
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
-    """An executemany INSERT of rows that all have the same keys.
+def _column(name: str) -> str:
+    # "key" is a keyword SQLAlchemy always quoted in this schema.
+    return '"key"' if name == "key" else name
 
-    On SQLite the rows go to the driver as tuples, each value through the bind processor that
-    SQLAlchemy itself would apply (dates and times as text, booleans as 0/1), so the stored
-    values are the same; skipping SQLAlchemy's per-row parameter processing saves a cold ingest
-    of the AKS CHANGELOG (~8,000 rows) about 40 ms. Other databases use SQLAlchemy's insert.
-    """
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), list(rows))
-        return
-    names = list(rows[0])
-    dialect = conn.dialect
-    processed = [
-        (i, process)
-        for i, n in enumerate(names)
-        if (process := table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
-    ]
-    get = itemgetter(*names)
-    params: list[tuple[object, ...]] = []
-    for row in rows:
-        values = get(row)
-        if len(names) == 1:
-            values = (values,)
-        if processed:
-            values = list(values)
-            for i, process in processed:
-                if values[i] is not None:
-                    values[i] = process(values[i])
-            values = tuple(values)
-        params.append(values)
-    quote = dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join('?' for _ in names)})"
+
+def _insert_sql(table: str, names: Sequence[str]) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(map(_column, names))}) "
+        f"VALUES ({', '.join(':' + n for n in names)})"
     )
-    conn.exec_driver_sql(sql, params)
 
 
-def chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def insert_many(conn: Sql, table: str, rows: Sequence[Mapping[str, object]]) -> None:
+    """An executemany INSERT of rows that all have the same keys, their values already as the
+    database takes them (aksnews.store.sql.stamp and day for times and dates)."""
+    if rows:
+        conn.many(_insert_sql(table, list(rows[0])), rows)

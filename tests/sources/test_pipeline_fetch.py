@@ -191,7 +191,6 @@ def test_a_served_document_cut_short_is_refused_then_the_full_one_is_unchanged(
     stored half a file): the fetch is refused, the archive and the ETag state stay, and the
     next fetch of the full text finds the archive current."""
     from aksnews.store.archive import DocumentShrank
-    from aksnews.store.state import fetch_state
 
     full = corpus_path("aks/CHANGELOG.md").read_bytes()
     state = {"body": full, "etag": '"full"'}
@@ -206,7 +205,9 @@ def test_a_served_document_cut_short_is_refused_then_the_full_one_is_unchanged(
     with pytest.raises(DocumentShrank, match=r"looks truncated .*fewer"):
         fetch_and_ingest(Archive(engine), settings, "aks", url)
     assert archive_counts(engine) == counts
-    assert fetch_state(engine, "aks", url)[0] == '"full"'  # not the ETag of the refused body
+    assert (
+        Archive(engine).fetch_state("aks", url)[0] == '"full"'
+    )  # not the ETag of the refused body
     state.update(body=full, etag='"full-again"')
     again = fetch_and_ingest(Archive(engine), settings, "aks", url)
     assert again.report is not None and again.report.unchanged

@@ -1,0 +1,144 @@
+"""A SQLite archive file through Python's sqlite3 driver, without SQLAlchemy.
+
+What a command that ingests or polls needs (aksnews.store.sql): the schema check and a new
+file's schema, the fetch state, and the ingest's transaction. The connection is set up as the
+engine's are (aksnews.store.engine: WAL, foreign keys, synchronous=NORMAL, a 10 s busy
+timeout). Transactions are explicit and start with BEGIN IMMEDIATE: the ingest reads the
+archived releases and then writes, and a deferred transaction whose snapshot another writer
+outdated in between would fail at its first write instead of waiting for the lock.
+
+Anything else (an archive that needs migrating, PostgreSQL, every read command) goes through
+aksnews.store.engine as before.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aksnews.errors import StoreError
+from aksnews.store.locks import lock_file_path, serialised_file
+from aksnews.store.revision import SCHEMA_REVISION
+from aksnews.store.sql import Params
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+class SqliteSql:
+    """Sql (aksnews.store.sql) on a sqlite3 connection."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params or {}).fetchall()
+
+    def run(self, sql: str, params: Params | None = None) -> int:
+        return self._conn.execute(sql, params or {}).rowcount
+
+    def many(self, sql: str, rows: Sequence[Params]) -> None:
+        if rows:
+            self._conn.executemany(sql, rows)
+
+
+class SqliteFile:
+    """A Store (aksnews.store.sql) on one SQLite file, one connection for the process."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: the driver issues no BEGIN of its own; begin() does.
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            for pragma in PRAGMAS:
+                conn.execute(pragma)
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # the last connection to close checkpoints the WAL
+            self._conn = None
+
+    @contextmanager
+    def begin(self) -> Iterator[SqliteSql]:
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield SqliteSql(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[SqliteSql]:
+        yield SqliteSql(self.connection())
+
+    def serialised(self, name: str) -> Any:
+        return serialised_file(lock_file_path(self.path, name))
+
+    # -- the schema ---------------------------------------------------------------------------
+
+    def revision(self) -> str | None:
+        """The migration the file is at; None when it has no aksnews schema yet."""
+        conn = self.connection()
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        if found is None:
+            return None
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return None if row is None else str(row[0])
+
+    def ensure_schema(self) -> bool:
+        """Make sure the file has the current schema; False when only a migration can give it
+        (the caller then migrates through aksnews.store.engine).
+
+        A new, empty file gets the schema script (aksnews.store.fresh) in one transaction under
+        the 'migrate' lock, as the engine's first use would create it.
+        """
+        if self.revision() == SCHEMA_REVISION:
+            return True
+        from aksnews.store.sqlite_schema import REVISION, STATEMENTS
+
+        with self.serialised("migrate"):
+            revision = self.revision()
+            if revision == SCHEMA_REVISION:
+                return True
+            conn = self.connection()
+            empty = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+            if revision is not None or not empty or REVISION != SCHEMA_REVISION:
+                return False
+            with self.begin() as sql:
+                for statement in STATEMENTS:
+                    sql.run(statement)
+                sql.run("INSERT INTO alembic_version (version_num) VALUES (:v)", {"v": REVISION})
+        return True
+
+
+def open_file(path: Path, url: str) -> SqliteFile:
+    """The SQLite file at `path`, connected now so that a file that is not a database (or a
+    folder that cannot be written) is reported here, naming `url`."""
+    archive = SqliteFile(path)
+    try:
+        archive.connection()
+    except (sqlite3.Error, OSError) as exc:
+        archive.close()
+        raise StoreError(f"cannot open database {url}: {exc}") from exc
+    return archive
