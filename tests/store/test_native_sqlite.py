@@ -209,3 +209,26 @@ def test_native_sql_reads_and_counts_rows(tmp_path: Path) -> None:
     with file.read() as sql:
         assert sql.rows("SELECT url, etag FROM source ORDER BY url") == [("a", "x"), ("b", "x")]
     file.close()
+
+
+def test_an_ingest_leaves_the_search_index_merged(tmp_path: Path) -> None:
+    """Each batch of indexed entries and each edit adds an FTS5 segment; the writer merges
+    them at the end of the document, so merging again changes nothing. (Unmerged, the corpus
+    archive held 250 index rows where the merged one holds 228.)"""
+    db = tmp_path / "merged.db"
+    archive = Archive.open(f"sqlite:///{db}")
+    try:
+        for number, name in enumerate(REVISIONS[3:7]):
+            copy = tmp_path / f"{number}.md"
+            copy.write_bytes(corpus_path(name).read_bytes())
+            ingest_file(archive, Settings(), copy, source="aks")
+    finally:
+        archive.dispose()
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT count(*), sum(length(block)) FROM entry_fts_data").fetchone()
+        conn.execute("INSERT INTO entry_fts(entry_fts) VALUES ('optimize')")
+        again = conn.execute("SELECT count(*), sum(length(block)) FROM entry_fts_data").fetchone()
+    finally:
+        conn.close()
+    assert rows == again and rows[0] > 10
