@@ -24,7 +24,7 @@ from aksnews.model.records import ReleaseDetail
 from aksnews.sources.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 from aksnews.store.handle import Archive
-from aksnews.store.queries import get_releases, list_facts, list_releases
+from aksnews.store.queries import get_releases, list_releases
 
 # Row ids and history counters: the only fields a mirror and a fresh ingest may differ in.
 _IGNORED = frozenset({"id", "entry_id", "revision", "revisions"})
@@ -69,7 +69,7 @@ def snapshot(engine: Engine, source: str = "aks") -> dict[str, Any]:
     """The current releases (with entries and their facts) and the fact listing of `source`."""
     summaries = list_releases(engine, source=source)
     details = get_releases(engine, [s.key for s in summaries])
-    facts = [_plain(f) for f in list_facts(engine, source=source)]
+    facts = [_plain(f) for f in Archive(engine).list_facts(source=source)]
     return {
         "releases": {d.summary.key: _plain(d) for d in details},
         "release_fields": field_names(ReleaseDetail),

@@ -57,16 +57,13 @@ def _native_trace(statement: str) -> None:
 def _traced_connection() -> None:
     from aksnews.store import native
 
-    connection = native.SqliteFile.connection
+    configure = native.SqliteFile.configure
 
-    def traced(self: native.SqliteFile) -> Any:
-        new = self._conn is None
-        conn = connection(self)
-        if new:
-            conn.set_trace_callback(_native_trace)
-        return conn
+    def traced(self: native.SqliteFile, conn: Any) -> None:
+        configure(self, conn)
+        conn.set_trace_callback(_native_trace)
 
-    native.SqliteFile.connection = traced  # type: ignore[method-assign]
+    native.SqliteFile.configure = traced  # type: ignore[method-assign]
 
 
 _traced_connection()

@@ -36,16 +36,13 @@ def child(argv: list[str], kill_at: int) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     event.listen(Engine, "before_cursor_execute", before)
-    connection = native.SqliteFile.connection
+    configure = native.SqliteFile.configure
 
-    def traced(self: native.SqliteFile) -> Any:
-        new = self._conn is None
-        conn = connection(self)
-        if new:
-            conn.set_trace_callback(before)
-        return conn
+    def traced(self: native.SqliteFile, conn: Any) -> None:
+        configure(self, conn)
+        conn.set_trace_callback(before)
 
-    native.SqliteFile.connection = traced  # type: ignore[method-assign]
+    native.SqliteFile.configure = traced  # type: ignore[method-assign]
     code = aksnews.cli.main(argv)
     if kill_at == 0:
         print(json.dumps({"statements": count}), flush=True)

@@ -3,7 +3,7 @@
 An ApiKnowledge holds the API rows (aksnews.knowledge.apis.KnowledgeRow), the removed feature
 gates and the removed flags, and says where it came from:
 
-- 'archive': built from what `aksnews fetch` / `ingest` stored (store/knowledge.py);
+- 'archive': built from what `aksnews fetch` / `ingest` stored (store/facts.py);
 - 'snapshot': the package's api_snapshot.json, generated from the deprecation guide and the
   upstream release notes by scripts/build_api_snapshot.py, with its date and the sha256 of each
   source recorded in it. It serves a fresh install or a stateless command until the archive

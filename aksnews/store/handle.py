@@ -205,15 +205,15 @@ class Archive:
     def release_urls(self) -> dict[str, str]:
         """Release key -> public URL of every release not withdrawn (the `url` of
         list_releases() without reading the rest of each release nor counting its entries)."""
-        from aksnews.store.queries import release_urls
+        from aksnews.store.facts import release_urls
 
-        return release_urls(self._engine)
+        return release_urls(self._store)
 
     def release_versions(self, source: str) -> list[tuple[str, str, dt.date | None]]:
         """(key, version, date) of every release of `source` not withdrawn."""
-        from aksnews.store.queries import release_versions
+        from aksnews.store.facts import release_versions
 
-        return release_versions(self._engine, source)
+        return release_versions(self._store, source)
 
     def release_notes(self, keys: Sequence[str], kinds: Collection[str]) -> Iterator[ReleaseDetail]:
         """The releases of `keys` one at a time, each with only its notes of `kinds` (and those
@@ -246,10 +246,10 @@ class Archive:
         subject: str | None = None,
         include_withdrawn: bool = False,
     ) -> list[StoredFact]:
-        from aksnews.store.queries import list_facts
+        from aksnews.store.facts import list_facts
 
         return list_facts(
-            self._engine,
+            self._store,
             fact_type=fact_type,
             source=source,
             since=since,
@@ -313,9 +313,9 @@ class Archive:
 
     def upstream_minor_versions(self) -> list[str]:
         """Versions of the upstream minors' first releases ('v1.NN.0') the archive holds."""
-        from aksnews.store.knowledge import upstream_minor_versions
+        from aksnews.store.facts import upstream_minor_versions
 
-        return upstream_minor_versions(self._engine)
+        return upstream_minor_versions(self._store)
 
     def archived_minors(self, *, source: str | None = None) -> frozenset[str]:
         from aksnews.store.minors import archived_minors
@@ -380,7 +380,7 @@ class Archive:
         """Per source named, its fetch state and newest release (aksnews.store.status)."""
         from aksnews.store.status import source_statuses
 
-        return source_statuses(self._engine, sources, as_of)
+        return source_statuses(self._store, sources, as_of)
 
     # -- inventory ----------------------------------------------------------------------------
 
@@ -388,7 +388,7 @@ class Archive:
         """Every origin's statements, clusters not yet merged (aksnews.inventory.merge)."""
         from aksnews.store.inventory_view import load_statements
 
-        return load_statements(self._engine)
+        return load_statements(self._store)
 
     def replace_origin(
         self,

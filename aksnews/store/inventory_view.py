@@ -1,8 +1,8 @@
-"""Reading the inventory's statements on Core tables.
+"""Reading the inventory's statements, in plain SQL (aksnews.store.sql).
 
-`check`, `plan` and the digest read the inventory on every run; through the ORM classes of
-schema.py they imported sqlalchemy.orm and the mapped schema (~100 ms of a `check`). Writing
-the inventory stays in inventory.py.
+`check`, `plan` and the digest read the inventory on every run; on a SQLite file this runs on
+Python's sqlite3 driver, without SQLAlchemy (its import was a third of a `check`). Writing the
+inventory stays in inventory.py.
 """
 
 from __future__ import annotations
@@ -11,54 +11,53 @@ import datetime as dt
 import json
 from dataclasses import replace
 
-from sqlalchemy import Engine, select
-
 from aksnews.model.inventory import Cluster, Inventory, Team
 from aksnews.model.inventory_codec import api_use_from, cluster_from, team_from
 from aksnews.model.upgrade import VersionSeen
 from aksnews.model.upgrade_codec import ITEM_TYPES, Item, inputs_of, item_from
-from aksnews.store.tables import api_use, inventory_item, version_seen
+from aksnews.store.sql import Store
 
 _UPGRADE_TYPES = frozenset(ITEM_TYPES.values())
 
 
-def load_statements(engine: Engine) -> Inventory:
+def load_statements(store: Store) -> Inventory:
     """Every origin's statements: teams, API uses and upgrade inputs resolved, clusters one per
     origin's statement, oldest first (aksnews.inventory.merge.load_inventory merges them)."""
-    with engine.connect() as conn:
-        items = list(
-            conn.execute(
-                select(inventory_item).order_by(inventory_item.c.collected_at, inventory_item.c.id)
-            )
+    with store.read() as sql:
+        items = sql.rows(
+            "SELECT item_type, name, payload FROM inventory_item ORDER BY collected_at, id"
         )
         seen = [
             VersionSeen(
-                cluster=v.cluster,
-                version=v.version,
-                first_seen=aware(v.first_seen).isoformat(),
-                last_seen=aware(v.last_seen).isoformat(),
+                cluster=cluster,
+                version=version,
+                first_seen=aware(first_seen).isoformat(),
+                last_seen=aware(last_seen).isoformat(),
             )
-            for v in conn.execute(
-                select(version_seen).order_by(version_seen.c.cluster, version_seen.c.version)
+            for cluster, version, first_seen, last_seen in sql.rows(
+                "SELECT cluster, version, first_seen, last_seen FROM version_seen"
+                " ORDER BY cluster, version"
             )
         ]
         uses = [
             api_use_from(
                 {
-                    "cluster": u.cluster,
-                    "apiVersion": u.api_version,
-                    "kind": u.kind,
-                    "evidence": u.evidence,
-                    "location": u.location,
-                    "namespace": u.namespace,
-                    "name": u.name,
-                    "provenance": {
-                        "origin": u.origin,
-                        "collected_at": aware(u.collected_at).isoformat(),
-                    },
+                    "cluster": cluster,
+                    "apiVersion": api_version,
+                    "kind": kind,
+                    "evidence": evidence,
+                    "location": location,
+                    "namespace": namespace,
+                    "name": name,
+                    "provenance": {"origin": origin, "collected_at": aware(at).isoformat()},
                 }
             )
-            for u in conn.execute(select(api_use).order_by(api_use.c.id))
+            for cluster, api_version, kind, evidence, location, namespace, name, origin, at in (
+                sql.rows(
+                    "SELECT cluster, api_version, kind, evidence, location, namespace, name,"
+                    " origin, collected_at FROM api_use ORDER BY id"
+                )
+            )
         ]
     teams: dict[str, Team] = {}
     clusters: list[Cluster] = []
@@ -66,18 +65,18 @@ def load_statements(engine: Engine) -> Inventory:
     # One value per (type, name): the newest origin's statement of it wins (items are read
     # oldest first), so a workload seen in manifests and on the live cluster counts once.
     upgrade_items: dict[tuple[str, str], Item] = {}
-    for item in items:
-        payload = json.loads(item.payload)
-        if item.item_type in _UPGRADE_TYPES:
-            value = item_from(item.item_type, payload)
+    for item_type, item_name, text in items:
+        payload = json.loads(text)
+        if item_type in _UPGRADE_TYPES:
+            value = item_from(item_type, payload)
             if value is not None:
-                upgrade_items[(item.item_type, item.name)] = value
-        elif item.item_type == "team":
-            teams[item.name] = team_from(payload)  # the newest statement of a team wins
-        elif item.item_type == "cluster":
+                upgrade_items[(item_type, item_name)] = value
+        elif item_type == "team":
+            teams[item_name] = team_from(payload)  # the newest statement of a team wins
+        elif item_type == "cluster":
             clusters.append(cluster_from(payload))
-        elif item.item_type == "default-team":
-            default_team = item.name
+        elif item_type == "default-team":
+            default_team = item_name
     unique = {(u.cluster, u.api_version, u.kind, u.evidence, u.location): u for u in uses}
     return Inventory(
         teams=tuple(teams[name] for name in sorted(teams)),
@@ -88,6 +87,9 @@ def load_statements(engine: Engine) -> Inventory:
     )
 
 
-def aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; everything stored is UTC.
+def aware(value: dt.datetime | str) -> dt.datetime:
+    # SQLite keeps times as naive text (SQLAlchemy's format, which fromisoformat reads) and
+    # SQLAlchemy hands them back naive; everything stored is UTC.
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

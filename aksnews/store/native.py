@@ -1,19 +1,21 @@
 """A SQLite archive file through Python's sqlite3 driver, without SQLAlchemy.
 
-What a command that ingests or polls needs (aksnews.store.sql): the schema check and a new
-file's schema, the fetch state, and the ingest's transaction. The connection is set up as the
+What runs on plain SQL (aksnews.store.sql): the schema check and a new file's schema, the fetch
+state, the ingest's transaction, and the reads of facts, statuses and the inventory that
+`check`, `calendar`, `apis` and `facts` make. A connection is set up as the
 engine's are (aksnews.store.engine: WAL, foreign keys, synchronous=NORMAL, a 10 s busy
 timeout). Transactions are explicit and start with BEGIN IMMEDIATE: the ingest reads the
 archived releases and then writes, and a deferred transaction whose snapshot another writer
 outdated in between would fail at its first write instead of waiting for the lock.
 
-Anything else (an archive that needs migrating, PostgreSQL, every read command) goes through
-aksnews.store.engine as before.
+Anything else (an archive that needs migrating, PostgreSQL, the other read commands) goes
+through aksnews.store.engine.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,28 +54,49 @@ class SqliteSql:
 
 
 class SqliteFile:
-    """A Store (aksnews.store.sql) on one SQLite file, one connection for the process."""
+    """A Store (aksnews.store.sql) on one SQLite file: one connection per thread.
+
+    Per thread, as SQLAlchemy's pool hands them out: `serve --web` reads on the web's worker
+    threads while the scheduler's thread ingests, and on one shared connection a read would
+    see the ingest's transaction half written (and a second BEGIN would fail).
+    """
 
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._conn: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
 
     def connection(self) -> sqlite3.Connection:
-        if self._conn is None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: the driver issues no BEGIN of its own; begin() does.
+            # check_same_thread=False only so that close() can close every thread's.
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            for pragma in PRAGMAS:
-                conn.execute(pragma)
-            self._conn = conn
-        return self._conn
+            try:
+                self.configure(conn)
+            except BaseException:
+                conn.close()
+                raise
+            with self._lock:
+                self._open.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def configure(self, conn: sqlite3.Connection) -> None:
+        """Set up a new connection (the kill tests also trace its statements from here)."""
+        for pragma in PRAGMAS:
+            conn.execute(pragma)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()  # the last connection to close checkpoints the WAL
-            self._conn = None
+        with self._lock:
+            conns, self._open = self._open, []
+        self._local = threading.local()
+        for conn in conns:
+            conn.close()  # the last connection to close checkpoints the WAL
 
     @contextmanager
     def begin(self) -> Iterator[SqliteSql]:
@@ -88,7 +111,18 @@ class SqliteFile:
 
     @contextmanager
     def read(self) -> Iterator[SqliteSql]:
-        yield SqliteSql(self.connection())
+        """Reads from one snapshot: a deferred transaction, so the statements of one read
+        (an inventory's three tables, a status's aggregates) see one state of the file even
+        while another process writes. Inside begin() they are already in its transaction."""
+        conn = self.connection()
+        if conn.in_transaction:
+            yield SqliteSql(conn)
+            return
+        conn.execute("BEGIN")
+        try:
+            yield SqliteSql(conn)
+        finally:
+            conn.execute("COMMIT")  # nothing was written: this only ends the snapshot
 
     def serialised(self, name: str) -> Any:
         return serialised_file(lock_file_path(self.path, name))

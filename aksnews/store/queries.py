@@ -101,26 +101,6 @@ def list_releases(
     return [_summary(row, counts.get(row.id, 0)) for row in rows]
 
 
-def release_urls(engine: Engine) -> dict[str, str]:
-    """Release key -> public URL of every release not withdrawn."""
-    query = select(release.c.key, release.c.source, release.c.version, release.c.anchor).where(
-        release.c.withdrawn_at.is_(None)
-    )
-    with engine.connect() as conn:
-        return {
-            row.key: release_url(row.source, row.version, row.anchor) for row in conn.execute(query)
-        }
-
-
-def release_versions(engine: Engine, source: str) -> list[tuple[str, str, dt.date | None]]:
-    """(key, version, date) of every release of `source` not withdrawn."""
-    query = select(release.c.key, release.c.version, release.c.date).where(
-        release.c.source == source, release.c.withdrawn_at.is_(None)
-    )
-    with engine.connect() as conn:
-        return [(key, version, date) for key, version, date in conn.execute(query)]
-
-
 # Up to this many releases are counted through the release_id index; more in one pass over the
 # entries. A correlated count per release reads each release's entry rows at random: listing
 # the whole corpus archive (283 releases) took 60 ms that way and 5 ms in one pass.
@@ -312,46 +292,6 @@ def get_entry(engine: Engine, entry_id: int) -> StoredEntry:
             for f in conn.execute(select(fact).where(fact.c.entry_id == row.id))
         )
         return _entry(row, owner.key, facts)
-
-
-def list_facts(
-    engine: Engine,
-    *,
-    fact_type: str | None = None,
-    source: str | None = None,
-    since: dt.date | None = None,
-    subject: str | None = None,
-    include_withdrawn: bool = False,
-) -> list[StoredFact]:
-    """Facts newest release first, optionally of one type, source, subject or since a date;
-    facts of withdrawn releases only with `include_withdrawn`."""
-    # The columns a StoredFact takes, unpacked from each row: a check reads over a thousand
-    # facts, and a row's attributes by name cost more than the rest of its reading.
-    query = select(
-        fact.c.id, fact.c.entry_id, fact.c.type, fact.c.payload, release.c.key, release.c.date
-    ).join(release, release.c.id == fact.c.release_id)
-    if not include_withdrawn:
-        query = query.where(release.c.withdrawn_at.is_(None))
-    if fact_type:
-        query = query.where(fact.c.type == fact_type)
-    if source:
-        query = query.where(release.c.source == source)
-    if since:
-        query = query.where(release.c.date >= since)
-    if subject:
-        query = query.where(fact.c.subject == subject)
-    query = query.order_by(release.c.date.desc().nulls_last(), release.c.id.desc(), fact.c.id)
-    with engine.connect() as conn:
-        return [
-            StoredFact(
-                id=fact_id,
-                release_key=key,
-                entry_id=entry_id,
-                fact=fact_from_json(fact_type, json.loads(payload)),
-                release_date=date,
-            )
-            for fact_id, entry_id, fact_type, payload, key, date in conn.execute(query)
-        ]
 
 
 def list_unread(

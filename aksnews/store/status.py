@@ -1,22 +1,21 @@
 """What `aksnews status` and the freshness warnings read: per source its fetch state and its
-newest release. Plain SQL through SQLAlchemy Core, a few aggregate queries; the newest upstream
-release by version is aksnews.sources.freshness.load_source_statuses's."""
+newest release, in a few aggregate queries; the newest upstream release by version is
+aksnews.sources.freshness.load_source_statuses's. Plain SQL on aksnews.store.sql: every `check`
+and digest reads it, and on a SQLite file it then needs no SQLAlchemy."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, func, select
-
 from aksnews.model.records import SourceStatus
-from aksnews.store.tables import release, source
+from aksnews.store.sql import Store, day, scalar
 
 
 def _utc(value: dt.datetime | str | None) -> dt.datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):  # SQLite hands aggregates back as text
+    if isinstance(value, str):  # SQLite's driver hands times back as text
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
@@ -28,31 +27,27 @@ def _date(value: dt.date | str | None) -> dt.date | None:
 
 
 def source_statuses(
-    engine: Engine, sources: Sequence[str], as_of: dt.date | None = None
+    store: Store, sources: Sequence[str], as_of: dt.date | None = None
 ) -> list[SourceStatus]:
     """One SourceStatus per source named, in that order; `as_of` leaves out releases dated
     after it (what was not out yet on a --today in the past)."""
     fetches = (
-        select(
-            source.c.name,
-            func.count(source.c.id),
-            func.max(source.c.checked_at),
-            func.max(source.c.changed_at),
-        )
-        .where(source.c.checked_at.is_not(None))
-        .group_by(source.c.name)
+        "SELECT name, count(id), max(checked_at), max(changed_at) FROM source"
+        " WHERE checked_at IS NOT NULL GROUP BY name"
     )
-    releases = select(release.c.source, func.count(release.c.id), func.max(release.c.date))
+    releases = "SELECT source, count(id), max(date) FROM release GROUP BY source"
+    dated: dict[str, object] = {}
     if as_of is not None:
-        releases = releases.where((release.c.date <= as_of) | release.c.date.is_(None))
-    releases = releases.group_by(release.c.source)
-    failures = select(source.c.name, source.c.url, source.c.failed_at, source.c.last_error)
-    with engine.connect() as conn:
-        ok = {name: (n, checked, changed) for name, n, checked, changed in conn.execute(fetches)}
-        counted = {name: (n, newest) for name, n, newest in conn.execute(releases)}
+        releases = releases.replace(" GROUP", " WHERE date <= :as_of OR date IS NULL GROUP")
+        dated["as_of"] = day(store.dialect, as_of)
+    with store.read() as sql:
+        ok = {name: (n, checked, changed) for name, n, checked, changed in sql.rows(fetches)}
+        counted = {name: (n, newest) for name, n, newest in sql.rows(releases, dated)}
         urls: dict[str, int] = {}
         errors: dict[str, tuple[dt.datetime, str]] = {}
-        for name, _url, failed_at, error in conn.execute(failures):
+        for name, _url, failed_at, error in sql.rows(
+            "SELECT name, url, failed_at, last_error FROM source"
+        ):
             urls[name] = urls.get(name, 0) + 1
             when = _utc(failed_at)
             if when is not None and (name not in errors or when > errors[name][0]):
@@ -61,12 +56,12 @@ def source_statuses(
         for name, (_, newest) in counted.items():
             if newest is None:
                 continue
-            key = conn.execute(
-                select(release.c.key)
-                .where(release.c.source == name, release.c.date == newest)
-                .order_by(release.c.id.desc())
-                .limit(1)
-            ).scalar()
+            key = scalar(
+                sql,
+                "SELECT key FROM release WHERE source = :source AND date = :newest"
+                " ORDER BY id DESC LIMIT 1",
+                {"source": name, "newest": newest},
+            )
             if key is not None:
                 newest_keys[name] = key
     out = []

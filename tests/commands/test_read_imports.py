@@ -1,8 +1,9 @@
 """Read commands start near the stack's floor: `search`, `releases`, `show`, `facts`,
 `calendar`, `apis`, `diff`, `check` and `outbox` import neither the ORM nor pydantic (typer's
-pydantic option layer is replaced by aksnews.commands.convert; the inventory is read on Core
-tables), listing the outbox imports no alert or finding code, only searches import the search
-module and `diff` does without the lifecycle module."""
+pydantic option layer is replaced by aksnews.commands.convert; the inventory is read in plain
+SQL), listing the outbox imports no alert or finding code, only searches import the search
+module and `diff` does without the lifecycle module. `check`, `facts`, `calendar`, `apis`,
+`status` and an unchanged `ingest` on a SQLite file import no SQLAlchemy at all."""
 
 from __future__ import annotations
 
@@ -85,13 +86,16 @@ ALERTS = (
             ("aksnews.knowledge.lifecycle", "packaging", SEARCH),
         ),
         (["show", "kubernetes:v1.31.0"], "kubernetes:v1.31.0", 0, ()),
-        (["facts", "--type", "retirement"], "retirement", 0, (SEARCH,)),
-        (["calendar"], "1.31", 0, ()),
-        (["apis"], "clusterconfiguration", 0, ()),
+        # Facts, the calendar, the API knowledge and the fetch state are plain SQL on the
+        # SQLite driver (aksnews.store.facts, status): no SQLAlchemy at all.
+        (["facts", "--type", "retirement"], "retirement", 0, (SEARCH, "sqlalchemy")),
+        (["calendar"], "1.31", 0, ("sqlalchemy",)),
+        (["apis"], "clusterconfiguration", 0, ("sqlalchemy",)),
+        (["status"], "aks", 0, ("sqlalchemy",)),
         # The lifecycle module (its dataclasses) only for the calendar; no search module.
         (["diff", "1.30", "1.31", "--json"], '"kubernetes:v1.31.0"', 0, (LIFECYCLE, SEARCH)),
-        # The test inventory has findings (exit 2); it is read without the ORM.
-        (["check", "--today", "2025-10-27"], "prod-east", 2, (SEARCH,)),
+        # The test inventory has findings (exit 2); it is read without SQLAlchemy.
+        (["check", "--today", "2025-10-27"], "prod-east", 2, (SEARCH, "sqlalchemy")),
         (["outbox"], "the outbox is empty", 0, ALERTS),
     ],
 )

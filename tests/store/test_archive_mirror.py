@@ -20,7 +20,7 @@ from aksnews.model.records import IngestReport
 from aksnews.sources.pipeline import ingest_file
 from aksnews.store.archive import DocumentShrank
 from aksnews.store.handle import Archive
-from aksnews.store.queries import get_release, list_facts, list_releases
+from aksnews.store.queries import get_release, list_releases
 from aksnews.store.schema import DocumentRow, ReleaseRow
 from aksnews.store.search import SearchQuery, search
 
@@ -114,7 +114,7 @@ def test_a_renamed_heading_is_the_same_release_renamed(engine: Engine) -> None:
     came = keys(new.read_text("utf-8")) - keys(old.read_text("utf-8"))
     assert len(gone) == len(came) == 1
     ingest_file(Archive(engine), SETTINGS, old, source="aks")
-    facts_before = len(list_facts(engine, source="aks"))
+    facts_before = len(Archive(engine).list_facts(source="aks"))
     with Session(engine) as s:
         release_id = s.scalar(select(ReleaseRow.id).where(ReleaseRow.key == next(iter(gone))))
     report = ingest_file(Archive(engine), SETTINGS, new, source="aks")
@@ -132,7 +132,7 @@ def test_a_renamed_heading_is_the_same_release_renamed(engine: Engine) -> None:
         )
     listed = {r.key for r in list_releases(engine, source="aks")}
     assert renamed.old_key not in listed and renamed.new_key in listed  # no ghost
-    assert len(list_facts(engine, source="aks")) == facts_before  # nothing counted twice
+    assert len(Archive(engine).list_facts(source="aks")) == facts_before  # nothing counted twice
     assert differences(snapshot(engine), fresh_snapshot(new.read_text("utf-8"))) == []
 
 
@@ -148,8 +148,8 @@ def test_a_withdrawn_release_is_kept_but_hidden_unless_asked_for(engine: Engine)
     assert gone not in {r.key for r in list_releases(engine)}
     everything = {r.key: r for r in list_releases(engine, include_withdrawn=True)}
     assert everything[gone].withdrawn
-    assert all(f.release_key != gone for f in list_facts(engine))
-    assert any(f.release_key == gone for f in list_facts(engine, include_withdrawn=True))
+    assert all(f.release_key != gone for f in Archive(engine).list_facts())
+    assert any(f.release_key == gone for f in Archive(engine).list_facts(include_withdrawn=True))
     hidden = search(engine, SearchQuery(text=word, limit=1000))
     shown = search(engine, SearchQuery(text=word, limit=1000, include_withdrawn=True))
     assert all(h.release_key != gone for h in hidden.hits)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, insert
@@ -232,3 +233,42 @@ def test_an_ingest_leaves_the_search_index_merged(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert rows == again and rows[0] > 10
+
+
+def test_a_thread_reading_does_not_see_another_threads_transaction(tmp_path: Path) -> None:
+    """`serve --web` reads on worker threads while the scheduler's thread ingests through the
+    same archive: each thread has its own connection, so a read sees committed rows only."""
+    archive = Archive.open(f"sqlite:///{tmp_path / 'threads.db'}")
+    native = archive._native  # noqa: SLF001 - the store under the handle
+    assert native is not None
+    written, release = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def write() -> None:
+        with native.begin() as sql:
+            sql.run("INSERT INTO source (name, url) VALUES ('aks', 'https://a.example')")
+            written.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert written.wait(10)
+        reader = threading.Thread(
+            target=lambda: seen.extend(
+                (archive.source_statuses(["aks"])[0].urls, _source_urls(native))
+            )
+        )
+        reader.start()
+        reader.join(10)
+        assert seen == [0, []]  # nothing of the uncommitted row
+    finally:
+        release.set()
+        writer.join(10)
+    assert [str(n) for (n,) in _source_urls(native)] == ["https://a.example"]
+    archive.dispose()
+
+
+def _source_urls(native: SqliteFile) -> list[tuple[object, ...]]:
+    with native.read() as sql:
+        return sql.rows("SELECT url FROM source")
