@@ -323,6 +323,10 @@ class Archive:
         return archived_minors(self._engine, source=source)
 
     def search(self, query: SearchQuery) -> SearchResults:
+        if self._native is not None:
+            from aksnews.store.search import search_file
+
+            return search_file(self._native, query)
         from aksnews.store.search import search
 
         return search(self._engine, query)

@@ -26,13 +26,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Engine, text
+from typing import TYPE_CHECKING, Any
 
 from aksnews.errors import AksnewsError
 from aksnews.model.links import release_url
 from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from aksnews.store.native import SqliteFile
 
 
 class SearchError(AksnewsError):
@@ -139,13 +142,32 @@ def filters(query: SearchQuery, params: dict[str, Any]) -> str:
 
 
 def search(engine: Engine, query: SearchQuery) -> SearchResults:
-    if query.limit < 1 or query.offset < 0:
-        raise SearchError("limit must be at least 1 and offset not negative")
+    _check(query)
     if engine.dialect.name == "postgresql":
         return _search_postgres(engine, query)
+    import sqlite3
+
     from aksnews.store import search_sqlite
 
-    return search_sqlite.search(engine, query)
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        return search_sqlite.search(driver, engine, query)
+
+
+def search_file(file: SqliteFile, query: SearchQuery) -> SearchResults:
+    """Search a SQLite file opened without SQLAlchemy (aksnews.store.native): the same search
+    on its connection, from one snapshot; `aksnews search` then imports no SQLAlchemy."""
+    _check(query)
+    from aksnews.store import search_sqlite
+
+    with file.read():
+        return search_sqlite.search(file.connection(), file, query)
+
+
+def _check(query: SearchQuery) -> None:
+    if query.limit < 1 or query.offset < 0:
+        raise SearchError("limit must be at least 1 and offset not negative")
 
 
 def hit(detail: Any, snippet: str | None, *, rank: float, also_in: int) -> SearchHit:
@@ -187,6 +209,8 @@ def postgres_terms(raw: str) -> tuple[str, str]:
 
 
 def _search_postgres(engine: Engine, query: SearchQuery) -> SearchResults:
+    from sqlalchemy import text
+
     if not _WORD_CHARS.search(query.text):
         raise SearchError(f"nothing to search for in {query.text!r}")
     words, prefixes = postgres_terms(query.text)

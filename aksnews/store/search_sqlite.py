@@ -24,8 +24,6 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine
-
 from aksnews.model.records import HIGHLIGHT_END, HIGHLIGHT_START
 from aksnews.store import search as common
 
@@ -93,11 +91,17 @@ class _Detail(NamedTuple):
 
 
 _PLAN_SECONDS = 60.0  # how long a plan is kept: it only changes the speed, not the results
-_plans: weakref.WeakKeyDictionary[Engine, tuple[float, Plan]] = weakref.WeakKeyDictionary()
+# Per archive (the engine or the SQLite file the search runs on).
+_plans: weakref.WeakKeyDictionary[object, tuple[float, Plan]] = weakref.WeakKeyDictionary()
 _ID, _TEXT, _DATE, _SECTION, _RANK = range(5)
 
 
-def search(engine: Engine, query: common.SearchQuery) -> common.SearchResults:
+def search(
+    conn: sqlite3.Connection, archive: object, query: common.SearchQuery
+) -> common.SearchResults:
+    """Search on the driver's own connection: the same SQL, without SQLAlchemy's result
+    objects, which were about a third of a search's CPU (five to six statements, ~30 rows read
+    singly). `archive` keys the cached Plan."""
     match = common.fts5_query(query.text)
     if not match:
         raise common.SearchError(f"nothing to search for in {query.text!r}")
@@ -108,25 +112,20 @@ def search(engine: Engine, query: common.SearchQuery) -> common.SearchResults:
             params[name] = params[name].isoformat()
     kept = "e.removed = 0" + filters
     need = query.offset + query.limit
-    with engine.connect() as conn:
-        # The driver's own cursor: the same SQL, without SQLAlchemy's result objects, which
-        # were about a third of a search's CPU (five to six statements, ~30 rows read singly).
-        driver = conn.connection.driver_connection
-        assert isinstance(driver, sqlite3.Connection)
-        cursor = driver.cursor()
-        try:
-            plan = _plan(engine, cursor)
-            classes = _classes(query, kept, plan.aks_by_ids)
-            placed, complete = _placed(cursor, classes, params, need)
-            page = placed[query.offset : need]
-            copies = _copies(cursor, page, filters, params, plan.snippets_in_one_pass)
-            if complete:  # every match was read: the hits are all there
-                total, capped = len(placed), False
-            else:
-                where = "entry_fts MATCH :q AND " + kept
-                total, capped = _count(cursor, where, params, common.count_cap(query))
-        finally:
-            cursor.close()
+    cursor = conn.cursor()
+    try:
+        plan = _plan(archive, cursor)
+        classes = _classes(query, kept, plan.aks_by_ids)
+        placed, complete = _placed(cursor, classes, params, need)
+        page = placed[query.offset : need]
+        copies = _copies(cursor, page, filters, params, plan.snippets_in_one_pass)
+        if complete:  # every match was read: the hits are all there
+            total, capped = len(placed), False
+        else:
+            where = "entry_fts MATCH :q AND " + kept
+            total, capped = _count(cursor, where, params, common.count_cap(query))
+    finally:
+        cursor.close()
     hits = []
     for row in page:
         newest, count, snippet = copies[row[_TEXT]]
@@ -134,12 +133,12 @@ def search(engine: Engine, query: common.SearchQuery) -> common.SearchResults:
     return common.SearchResults(hits=tuple(hits), total=total, total_capped=capped)
 
 
-def _plan(engine: Engine, cursor: sqlite3.Cursor) -> Plan:
+def _plan(archive: object, cursor: sqlite3.Cursor) -> Plan:
     now = time.monotonic()
-    known = _plans.get(engine)
+    known = _plans.get(archive)
     if known is None or now - known[0] > _PLAN_SECONDS:
         aks, every = (int(n) for n in cursor.execute(_ARCHIVE).fetchone())
-        known = _plans[engine] = (now, Plan(8 * aks < every, every < 25_000))
+        known = _plans[archive] = (now, Plan(8 * aks < every, every < 25_000))
     return known[1]
 
 

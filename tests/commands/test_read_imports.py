@@ -3,7 +3,7 @@
 pydantic option layer is replaced by aksnews.commands.convert; the inventory is read in plain
 SQL), listing the outbox imports no alert or finding code, only searches import the search
 module and `diff` does without the lifecycle module. `check`, `facts`, `calendar`, `apis`,
-`status` and an unchanged `ingest` on a SQLite file import no SQLAlchemy at all."""
+`status`, `search` and an unchanged `ingest` on a SQLite file import no SQLAlchemy at all."""
 
 from __future__ import annotations
 
@@ -67,9 +67,10 @@ ALERTS = (
 @pytest.mark.parametrize(
     ("argv", "expected", "code", "extra"),
     [
-        (["search", "cilium", "--limit", "3"], "cilium", 0, ()),
+        # A search of a SQLite file runs on its sqlite3 connection: no SQLAlchemy.
+        (["search", "cilium", "--limit", "3"], "cilium", 0, ("sqlalchemy",)),
         (["releases", "--limit", "2", "--source", "aks"], "aks:", 0, ()),
-        (["search", "node image", "--json"], '"also_in"', 0, ()),
+        (["search", "node image", "--json"], '"also_in"', 0, ("sqlalchemy",)),
         # A path argument too: typer's own path check would build a pydantic TypeAdapter. On a
         # SQLite file the check of the bytes needs no SQLAlchemy at all (aksnews.store.native).
         (

@@ -22,6 +22,7 @@ from aksnews.inventory.declarative import load_inventory_file
 from aksnews.sources.pipeline import ingest_file
 from aksnews.store.engine import open_engine
 from aksnews.store.handle import Archive
+from aksnews.store.search import SearchQuery
 
 from conftest import BACKENDS, database
 from corpus import corpus_path
@@ -57,7 +58,7 @@ def _fill(archive: Archive, directory: Path) -> Archive:
 def native(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     directory = tmp_path_factory.mktemp("native")
     archive = Archive.open(f"sqlite:///{directory / 'native.db'}")
-    assert archive.sqlite_file is not None and archive._engine_ is None  # noqa: SLF001
+    assert archive.sqlite_file() is not None and archive._engine_ is None  # noqa: SLF001
     yield _fill(archive, directory)
     archive.dispose()
 
@@ -140,3 +141,27 @@ def test_the_reads_say_what_the_documents_say(native: Archive) -> None:
     assert {c.name for c in inventory.clusters} == {c.name for c in loaded.clusters}
     assert {t.name for t in inventory.teams} == {t.name for t in loaded.teams}
     assert len(inventory.api_uses) == len(loaded.api_uses)
+
+
+SEARCHES = [
+    SearchQuery("node image"),
+    SearchQuery("cilium", limit=3, offset=2),
+    SearchQuery("deprecated", source="aks", since=dt.date(2023, 6, 1)),
+    SearchQuery("kubelet", source="kubernetes", kind="bug"),
+    SearchQuery('"azure linux"', until=dt.date(2023, 12, 31), limit=50),
+]
+
+
+def test_a_search_of_the_file_finds_what_the_engine_finds(native: Archive) -> None:
+    """`aksnews search` on a SQLite file runs on the sqlite3 connection (search_file); the
+    engine's search (the web's tests, the benchmarks) runs the same SQL through SQLAlchemy's
+    pool: the same hits, ranks and totals."""
+    engine = open_engine(f"sqlite:///{native.sqlite_file()}", migrate=False)
+    try:
+        through_engine = Archive(engine)
+        for query in SEARCHES:
+            found = native.search(query)
+            assert found.hits, query
+            assert found == through_engine.search(query), query
+    finally:
+        engine.dispose()
