@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -38,6 +39,25 @@ heavy = json.loads(sys.argv[1])
 print(json.dumps({"code": code, "out": out.getvalue(),
                   "loaded": sorted(m for m in heavy if m in sys.modules)}))
 """
+
+
+def _probe(
+    heavy: tuple[str, ...], argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run `aksnews ARGV` in a new interpreter; its exit code, output and which of `heavy` it
+    loaded. The probe itself must succeed (its stderr is shown when it does not)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(heavy), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
+    result["stderr"] = proc.stderr
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -108,16 +128,8 @@ def test_read_command_imports_no_orm_nor_pydantic(
     extra: tuple[str, ...],
     tmp_path: Path,
 ) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY + extra), "--db", archive, *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
-    assert result["code"] == code, proc.stderr
+    result = _probe(HEAVY + extra, ["--db", archive, *argv], tmp_path)
+    assert result["code"] == code, result["stderr"]
     assert expected in result["out"].lower()  # the command did its work
     assert result["loaded"] == []
 
@@ -125,15 +137,8 @@ def test_read_command_imports_no_orm_nor_pydantic(
 def test_the_probe_sees_an_orm_import(archive: str, tmp_path: Path) -> None:
     """The probe can fail: a command that uses the ORM (writing the inventory) shows it loaded."""
     inventory = Path(__file__).resolve().parent.parent / "data" / "inventory.yaml"
-    command = ["--db", archive, "inventory", "load", str(inventory)]
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), *command],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert "sqlalchemy.orm" in json.loads(proc.stdout)["loaded"], proc.stderr
+    result = _probe(HEAVY, ["--db", archive, "inventory", "load", str(inventory)], tmp_path)
+    assert "sqlalchemy.orm" in result["loaded"], result["stderr"]
 
 
 def test_fetching_does_not_import_the_httpx_command_line_client(tmp_path: Path) -> None:
@@ -156,16 +161,8 @@ def test_a_cold_ingest_imports_no_sqlalchemy(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     changelog = str(corpus_path("aks/CHANGELOG.md"))
     heavy = (*HEAVY, "sqlalchemy", "aksnews.store.schema")
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(heavy), "--db", url, "ingest", changelog],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
-    assert result["code"] == 0, proc.stderr
+    result = _probe(heavy, ["--db", url, "ingest", changelog], tmp_path)
+    assert result["code"] == 0, result["stderr"]
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
@@ -193,16 +190,7 @@ def test_a_fetch_imports_no_sqlalchemy(httpserver: HTTPServer, tmp_path: Path) -
     heavy = (*HEAVY[:1], "pydantic", "sqlalchemy")
     outputs = []
     for _ in range(2):
-        proc = subprocess.run(
-            [sys.executable, "-c", PROBE, json.dumps(heavy), "--db", url, "fetch", "-s", "aks"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=tmp_path,
-            env=env,
-        )
-        assert proc.returncode == 0, proc.stderr
-        result = json.loads(proc.stdout)
-        assert result["code"] == 0 and result["loaded"] == [], (result, proc.stderr)
+        result = _probe(heavy, ["--db", url, "fetch", "-s", "aks"], tmp_path, env)
+        assert result["code"] == 0 and result["loaded"] == [], result
         outputs.append(result["out"])
     assert "231 new" in outputs[0] and "not modified since the last fetch" in outputs[1]
