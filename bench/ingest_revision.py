@@ -67,7 +67,7 @@ def main() -> None:
         def unchanged() -> float:
             return timed(ingest, env=_env(mirrored))[0]
 
-        # The unchanged re-ingest imports neither the parser nor the ORM writer; this baseline
+        # The unchanged re-ingest imports neither the parser nor the writer; this baseline
         # is the same process with both imported first, to show the cost of the work itself.
         preloaded = [
             str(BIN / "python"),
@@ -84,7 +84,7 @@ def main() -> None:
         s, b, r = alternate(one_release_added, unchanged, rounds)
         report("ingest of a revision adding one release", s, b, r, "<= 1.3 x unchanged re-ingest")
         s, b, r = alternate(one_release_added, unchanged_with_writer_imported, rounds)
-        report("  the same vs unchanged, parser and ORM imported", s, b, r, "report")
+        report("  the same vs unchanged, parser and writer imported", s, b, r, "report")
 
 
 if __name__ == "__main__":
