@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,18 @@ class SqliteSql:
             self._conn.executemany(sql, rows)
 
 
+class _Held:
+    """A thread's connection (sqlite3's connections cannot be referenced weakly)."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        self.conn.close()
+
+
 class SqliteFile:
     """A Store (aksnews.store.sql) on one SQLite file: one connection per thread.
 
@@ -67,11 +80,14 @@ class SqliteFile:
         self.path = path
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[sqlite3.Connection] = []
+        # Weakly: a thread's connection is closed when the thread ends (its thread-local goes,
+        # and the last reference with it). The web's worker threads come and go (anyio ends
+        # one idle for 10 s); a strong list would keep a file descriptor per thread ever seen.
+        self._open: weakref.WeakSet[_Held] = weakref.WeakSet()
 
     def connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: the driver issues no BEGIN of its own; begin() does.
             # check_same_thread=False only so that close() can close every thread's.
@@ -81,10 +97,11 @@ class SqliteFile:
             except BaseException:
                 conn.close()
                 raise
+            held = _Held(conn)
             with self._lock:
-                self._open.append(conn)
-            self._local.conn = conn
-        return conn
+                self._open.add(held)
+            self._local.held = held
+        return held.conn
 
     def configure(self, conn: sqlite3.Connection) -> None:
         """Set up a new connection (the kill tests also trace its statements from here)."""
@@ -93,10 +110,10 @@ class SqliteFile:
 
     def close(self) -> None:
         with self._lock:
-            conns, self._open = self._open, []
+            held, self._open = list(self._open), weakref.WeakSet()
         self._local = threading.local()
-        for conn in conns:
-            conn.close()  # the last connection to close checkpoints the WAL
+        for one in held:
+            one.conn.close()  # the last connection to close checkpoints the WAL
 
     @contextmanager
     def begin(self) -> Iterator[SqliteSql]:
