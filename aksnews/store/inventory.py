@@ -23,8 +23,8 @@ from aksnews.model.upgrade_codec import (
     item_name,
     items_of,
 )
-from aksnews.store.inventory_view import aware
 from aksnews.store.schema import ApiUseRow, Base, InventoryItemRow, VersionSeenRow
+from aksnews.store.sql import aware
 
 _TABLES = Base.metadata.tables
 _UPGRADE_TYPES = frozenset(ITEM_TYPES.values())

@@ -7,7 +7,6 @@ inventory stays in inventory.py.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import replace
 
@@ -15,7 +14,7 @@ from aksnews.model.inventory import Cluster, Inventory, Team
 from aksnews.model.inventory_codec import api_use_from, cluster_from, team_from
 from aksnews.model.upgrade import VersionSeen
 from aksnews.model.upgrade_codec import ITEM_TYPES, Item, inputs_of, item_from
-from aksnews.store.sql import Store
+from aksnews.store.sql import Store, aware
 
 _UPGRADE_TYPES = frozenset(ITEM_TYPES.values())
 
@@ -85,11 +84,3 @@ def load_statements(store: Store) -> Inventory:
         default_team=default_team,
         upgrade=replace(inputs_of(list(upgrade_items.values())), versions_seen=tuple(seen)),
     )
-
-
-def aware(value: dt.datetime | str) -> dt.datetime:
-    # SQLite keeps times as naive text (SQLAlchemy's format, which fromisoformat reads) and
-    # SQLAlchemy hands them back naive; everything stored is UTC.
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -1,8 +1,8 @@
 """A SQLite archive file through Python's sqlite3 driver, without SQLAlchemy.
 
 What runs on plain SQL (aksnews.store.sql): the schema check and a new file's schema, the fetch
-state, the ingest's transaction, and the reads of facts, statuses and the inventory that
-`check`, `calendar`, `apis` and `facts` make. A connection is set up as the
+state, the ingest's transaction, the reads of facts, statuses and the inventory that `check`,
+`calendar`, `apis` and `facts` make, and the search. A connection is set up as the
 engine's are (aksnews.store.engine: WAL, foreign keys, synchronous=NORMAL, a 10 s busy
 timeout). Transactions are explicit and start with BEGIN IMMEDIATE: the ingest reads the
 archived releases and then writes, and a deferred transaction whose snapshot another writer

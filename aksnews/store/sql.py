@@ -106,6 +106,19 @@ def read_day(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def aware(value: dt.datetime | str) -> dt.datetime:
+    """A DATETIME column's value as an aware time. Everything stored is UTC; SQLite keeps it as
+    naive text (SQLAlchemy's format, which fromisoformat reads) or, in the fetch-state columns,
+    ISO text with its offset, and SQLAlchemy hands SQLite's back naive."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def read_stamp(value: dt.datetime | str | None) -> dt.datetime | None:
+    return None if value is None else aware(value)
+
+
 def int_list(ids: Sequence[int]) -> str:
     """Integer ids for an IN (...) list, as literals (they are ints: nothing to escape)."""
     return ",".join(str(int(i)) for i in ids)

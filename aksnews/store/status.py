@@ -9,21 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from aksnews.model.records import SourceStatus
-from aksnews.store.sql import Store, day, scalar
-
-
-def _utc(value: dt.datetime | str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite's driver hands times back as text
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _date(value: dt.date | str | None) -> dt.date | None:
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    return value
+from aksnews.store.sql import Store, day, read_day, read_stamp, scalar
 
 
 def source_statuses(
@@ -35,21 +21,19 @@ def source_statuses(
         "SELECT name, count(id), max(checked_at), max(changed_at) FROM source"
         " WHERE checked_at IS NOT NULL GROUP BY name"
     )
-    releases = "SELECT source, count(id), max(date) FROM release GROUP BY source"
-    dated: dict[str, object] = {}
-    if as_of is not None:
-        releases = releases.replace(" GROUP", " WHERE date <= :as_of OR date IS NULL GROUP")
-        dated["as_of"] = day(store.dialect, as_of)
+    dated = " WHERE date <= :as_of OR date IS NULL" if as_of is not None else ""
+    releases = f"SELECT source, count(id), max(date) FROM release{dated} GROUP BY source"
+    as_of_param = {"as_of": day(store.dialect, as_of)} if as_of is not None else {}
     with store.read() as sql:
         ok = {name: (n, checked, changed) for name, n, checked, changed in sql.rows(fetches)}
-        counted = {name: (n, newest) for name, n, newest in sql.rows(releases, dated)}
+        counted = {name: (n, newest) for name, n, newest in sql.rows(releases, as_of_param)}
         urls: dict[str, int] = {}
         errors: dict[str, tuple[dt.datetime, str]] = {}
         for name, _url, failed_at, error in sql.rows(
             "SELECT name, url, failed_at, last_error FROM source"
         ):
             urls[name] = urls.get(name, 0) + 1
-            when = _utc(failed_at)
+            when = read_stamp(failed_at)
             if when is not None and (name not in errors or when > errors[name][0]):
                 errors[name] = (when, error or "")
         newest_keys: dict[str, str] = {}
@@ -73,13 +57,13 @@ def source_statuses(
             SourceStatus(
                 source=name,
                 urls=urls.get(name, 0),
-                last_fetch=_utc(checked),
-                last_change=_utc(changed),
+                last_fetch=read_stamp(checked),
+                last_change=read_stamp(changed),
                 failed_at=failed[0] if failed else None,
                 last_error=failed[1] if failed else None,
                 releases=count,
                 newest_release=newest_keys.get(name),
-                newest_release_date=_date(newest),
+                newest_release_date=read_day(newest),
             )
         )
     return out
