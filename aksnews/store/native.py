@@ -27,11 +27,11 @@ from aksnews.store.locks import lock_file_path, serialised_file
 from aksnews.store.revision import SCHEMA_REVISION
 from aksnews.store.sql import Params
 
+# The busy timeout first, so that what follows waits for a lock instead of failing at once.
 PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
 )
 
 
@@ -104,9 +104,19 @@ class SqliteFile:
         return held.conn
 
     def configure(self, conn: sqlite3.Connection) -> None:
-        """Set up a new connection (the kill tests also trace its statements from here)."""
+        """Set up a new connection (the kill tests also trace its statements from here).
+
+        WAL is a property of the file, set once. Switching a new file to it takes an exclusive
+        lock, and two processes switching at once can deadlock, which SQLite answers at once
+        with "database is locked" to one of them (no busy wait): two first ingests into a new
+        file failed so, 2 in 180 openings on a loaded machine. The switch is made under the
+        file's migrate lock, which the schema's creation takes too.
+        """
         for pragma in PRAGMAS:
             conn.execute(pragma)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            with self.serialised("migrate"):
+                conn.execute("PRAGMA journal_mode=WAL")
 
     def close(self) -> None:
         with self._lock:
